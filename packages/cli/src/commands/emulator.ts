@@ -1,0 +1,84 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+
+const planNames = ['team', 'growth', 'professional', 'enterprise', 'enterprise-plus'];
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidArgumentError('must be a port number between 0 and 65535 (0 picks a free port)');
+  }
+  return port;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+export interface ZendeskEmulatorCliOptions {
+  port: number;
+  host: string;
+  plan: string;
+  subdomain?: string;
+  adminEmail?: string;
+  apiToken?: string;
+  bulkImport?: boolean;
+  seed?: string;
+  faults?: string;
+  data?: string;
+  rateLimits: boolean;
+  jobStepMs?: number;
+  logRequests?: boolean;
+}
+
+export function registerEmulatorCommands(program: Command): void {
+  const emulator = program
+    .command('emulator')
+    .description('Run an emulator of an upstream API (for tests, demos and benchmarks)');
+
+  emulator
+    .command('zendesk')
+    .description(
+      'Emulate a Zendesk Support account (users, groups, memberships, custom roles, user fields, bulk jobs, ' +
+        'incremental export) with its rate limits and errors, and a control plane under /__emulator/ ' +
+        '(see docs/emulators.md).',
+    )
+    .addOption(
+      new Option('--port <port>', 'TCP port to listen on (0 picks a free port)')
+        .default(4010)
+        .argParser(portNumber),
+    )
+    .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
+    .addOption(
+      new Option('--plan <plan>', 'Zendesk plan: sets the rate limit and custom-role support')
+        .choices(planNames)
+        .default('enterprise'),
+    )
+    .option(
+      '--subdomain <subdomain>',
+      'account subdomain (hosts like <subdomain>.localhost are checked)',
+      'provisio-demo',
+    )
+    .option('--admin-email <email>', "the admin's email, used with the API token", 'admin@example.com')
+    .option('--api-token <token>', 'the account API token', 'emulator-api-token')
+    .option('--bulk-import', 'enable the bulk user import endpoints (403 otherwise, as on a real account)')
+    .option('--seed <file>', 'seed file (JSON or YAML, see docs/emulators.md), or "demo" for the demo tenant')
+    .option(
+      '--faults <spec>',
+      'inject faults, e.g. 500=0.05,503=0.05,429=0.05,reset=0.02,latency=20-200,seed=42\n' +
+        '(also burst=N 429s per burst, retry-after=S, job404=N polls)',
+    )
+    .option('--data <file>', 'persist state to this JSON file (loaded at start when it exists)')
+    .option('--no-rate-limits', 'turn rate limits off (benchmarks)')
+    .addOption(
+      new Option('--job-step-ms <ms>', 'how long a bulk job stays queued, then working').argParser(
+        nonNegativeInt,
+      ),
+    )
+    .option('--log-requests', 'log every request to stderr')
+    .action(async (options: ZendeskEmulatorCliOptions) => {
+      const { runZendeskEmulator } = await import('./run-zendesk-emulator.js');
+      await runZendeskEmulator(options);
+    });
+}

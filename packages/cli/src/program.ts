@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerEmulatorCommands } from './commands/emulator.js';
+
+export function buildProgram(): Command {
+  const program = new Command('provisio')
+    .description(
+      'Automatic user provisioning from Microsoft Entra ID to Zendesk Support. ' +
+        'Today it runs the emulators used for tests and demos; provisioning commands follow.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  registerEmulatorCommands(program);
+  registerDemoCommand(program);
+  return program;
+}

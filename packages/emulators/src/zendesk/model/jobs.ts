@@ -1,0 +1,114 @@
+import { ZendeskApiError } from './errors.js';
+import type { ZendeskStore } from './store.js';
+import type { JobRecord } from './types.js';
+
+/** "Only a certain number of jobs can be queued or running at the same time" (digest §5). */
+export const maxActiveJobs = 30;
+/** Job statuses are kept for one day (current Zendesk documentation; digest §2.5). */
+export const jobRetentionMs = 24 * 60 * 60 * 1000;
+
+/** One unit of a bulk job's work: returns the result item Zendesk reports for it. */
+export type JobItem = () => Record<string, unknown>;
+
+/**
+ * Runs bulk jobs the way Zendesk reports them: `queued`, then `working` with progress, then
+ * `completed` with per-item results. Each stage lasts `settings.jobStepMs`; the work itself is
+ * applied when the job starts working, one item after another, so one failing item never stops
+ * the others.
+ */
+export class JobRunner {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly store: ZendeskStore) {}
+
+  activeCount(): number {
+    let n = 0;
+    for (const job of this.store.jobs.values())
+      if (job.status === 'queued' || job.status === 'working') n += 1;
+    return n;
+  }
+
+  /** Queues a job, or throws 429 when the account already has 30 queued or running jobs. */
+  enqueue(jobType: string, items: JobItem[]): JobRecord {
+    this.purgeExpired();
+    if (this.activeCount() >= maxActiveJobs) {
+      // Exact Zendesk text unverified (digest §5); status 429 with Retry-After as for rate limits.
+      throw new ZendeskApiError(
+        429,
+        {
+          error: 'TooManyJobs',
+          description: `Number of allowed jobs exceeded: at most ${maxActiveJobs} jobs can be queued or running at the same time.`,
+        },
+        { 'retry-after': '5' },
+      );
+    }
+    const job: JobRecord = {
+      id: this.store.newJobId(),
+      jobType,
+      status: 'queued',
+      total: items.length,
+      progress: null,
+      message: null,
+      results: null,
+      createdAt: this.store.clock.now(),
+      completedAt: null,
+      hiddenPolls: this.store.settings.faults.job404,
+    };
+    this.store.jobs.set(job.id, job);
+    this.after(() => this.work(job, items));
+    return job;
+  }
+
+  private work(job: JobRecord, items: JobItem[]): void {
+    if (job.status !== 'queued') return;
+    // The first half of the items is applied when the job starts working and the rest when it
+    // completes, so a client polling in between sees real, partial progress.
+    job.status = 'working';
+    const results: Record<string, unknown>[] = [];
+    const half = Math.ceil(items.length / 2);
+    for (const item of items.slice(0, half)) results.push(item());
+    job.progress = results.length;
+    job.message = `Working on item ${results.length} of ${job.total}`;
+    this.after(() => {
+      for (const item of items.slice(half)) results.push(item());
+      job.status = 'completed';
+      job.progress = job.total;
+      job.results = results;
+      job.completedAt = this.store.clock.now();
+      job.message = `Completed at ${new Date(job.completedAt).toISOString().replace('T', ' ').slice(0, 19)} +0000`;
+    });
+  }
+
+  /** Looks a job up as `GET /job_statuses/{id}` sees it (retention and the 404 fault applied). */
+  visible(id: string, countPoll: boolean): JobRecord | undefined {
+    this.purgeExpired();
+    const job = this.store.jobs.get(id);
+    if (!job) return undefined;
+    if (job.hiddenPolls > 0) {
+      if (countPoll) job.hiddenPolls -= 1;
+      return undefined;
+    }
+    return job;
+  }
+
+  purgeExpired(): void {
+    const now = this.store.clock.now();
+    for (const [id, job] of this.store.jobs) {
+      if (job.completedAt !== null && now - job.completedAt > jobRetentionMs) this.store.jobs.delete(id);
+    }
+  }
+
+  /** Cancels pending stages (the emulator is stopping). */
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private after(fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, this.store.settings.jobStepMs);
+    this.timers.add(timer);
+  }
+}
