@@ -39,11 +39,12 @@ export async function runZendeskEmulator(cli: ZendeskEmulatorCliOptions): Promis
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void emulator.close().then(resolve);
+      // A failure while closing (e.g. the last save of --data) is reported like any other error.
+      emulator.close().then(resolve, reject);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

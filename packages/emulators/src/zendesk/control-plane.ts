@@ -18,7 +18,19 @@ const configSchema = z.strictObject({
   bulkImport: z.boolean().optional(),
   rateLimits: z.boolean().optional(),
   requestsPerMinute: z.number().int().positive().nullable().optional(),
-  faults: z.string().optional(),
+  // Parsed here so that a bad fault spec is listed with the other problems of the body.
+  faults: z
+    .string()
+    .transform((text, issues) => {
+      try {
+        return parseFaultSpec(text);
+      } catch (error) {
+        if (!(error instanceof FaultSpecError)) throw error;
+        issues.addIssue({ code: 'custom', message: error.message.replace(/^invalid --faults: /, '') });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   jobStepMs: z.number().int().min(0).max(60_000).optional(),
   clockOffsetMs: z.number().int().optional(),
 });
@@ -59,15 +71,8 @@ export function registerControlPlane(
       return reply.code(400).send({ error: 'InvalidConfig', description: describeIssues(parsed.error) });
     const body = parsed.data;
     if (body.faults !== undefined) {
-      try {
-        const faults = parseFaultSpec(body.faults);
-        store.settings.faults = faults;
-        ctx.faults.configure(faults);
-      } catch (error) {
-        if (error instanceof FaultSpecError)
-          return reply.code(400).send({ error: 'InvalidConfig', description: error.message });
-        throw error;
-      }
+      store.settings.faults = body.faults;
+      ctx.faults.configure(body.faults);
     }
     if (body.plan !== undefined && isPlan(body.plan)) store.settings.plan = body.plan;
     if (body.subdomain !== undefined) store.settings.subdomain = body.subdomain.toLowerCase();

@@ -79,6 +79,10 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
   registerControlPlane(app, ctx, {
     reset: ({ empty }) => {
       jobs.close();
+      // Back to the start-up settings too (plan, faults, rate limits…), so that what one test changed
+      // through PUT /__emulator/config does not leak into the next; the seed's `settings` apply again
+      // unless the reset is empty. The clock stays where it is: a test may reset "at" a chosen time.
+      Object.assign(store.settings, initialSettings(options), { clockOffsetMs: store.clock.offsetMs });
       initialise(!empty);
       ctx.limits.account.reset();
       ctx.limits.userUpdates.reset();
@@ -88,7 +92,11 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       ctx.changed();
     },
   });
-  if (!loaded) writer?.changed();
+  if (writer && !loaded) {
+    // Save the initial state now: a data file that cannot be written fails the start, not later.
+    writer.changed();
+    await writer.flush();
+  }
 
   const host = options.host ?? defaults.host;
   await app.listen({ port: options.port ?? 0, host });

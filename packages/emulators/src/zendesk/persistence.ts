@@ -67,7 +67,11 @@ export function restore(store: ZendeskStore, data: Snapshot): void {
 
 export async function loadDataFile(store: ZendeskStore, path: string): Promise<boolean> {
   if (!existsSync(path)) return false;
-  restore(store, JSON.parse(await readFile(path, 'utf8')) as Snapshot);
+  try {
+    restore(store, JSON.parse(await readFile(path, 'utf8')) as Snapshot);
+  } catch (error) {
+    throw new Error(`data file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   return true;
 }
 
@@ -87,7 +91,12 @@ export class DataFileWriter {
     this.dirty = true;
     this.timer ??= setTimeout(() => {
       this.timer = null;
-      void this.flush();
+      // A failed background save must not crash the emulator (an unhandled rejection would).
+      this.flush().catch((error: unknown) => {
+        process.stderr.write(
+          `emulator: could not save ${this.path}: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+      });
     }, this.delayMs);
   }
 
@@ -99,11 +108,19 @@ export class DataFileWriter {
     if (!this.dirty) return this.writing;
     this.dirty = false;
     const text = JSON.stringify(snapshot(this.store));
-    this.writing = this.writing.then(async () => {
-      const temporary = `${this.path}.tmp`;
-      await writeFile(temporary, text);
-      await rename(temporary, this.path);
-    });
+    // One failed write must not stop every later one: chain on the previous write's settlement.
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        const temporary = `${this.path}.tmp`;
+        try {
+          await writeFile(temporary, text);
+          await rename(temporary, this.path);
+        } catch (error) {
+          this.dirty = true; // tried again at the next change or at close
+          throw error;
+        }
+      });
     return this.writing;
   }
 }

@@ -200,10 +200,12 @@ export class Renderer {
       active: field.active,
       system: false,
       regexp_for_validation: field.regexpForValidation,
-      tag: field.tag,
       created_at: this.iso(field.createdAt),
       updated_at: this.iso(field.updatedAt),
     };
+    // `tag`: "Optional for custom field of type checkbox; not presented otherwise" [spec], and a
+    // string when present.
+    if (field.type === 'checkbox' && field.tag !== null) out['tag'] = field.tag;
     if (field.type === 'dropdown' || field.type === 'multiselect') {
       out['custom_field_options'] = field.options.map((o) => ({
         id: o.id,

@@ -27,8 +27,10 @@ export class Table<T extends { readonly id: number }> {
     if (last === undefined || row.id > last) {
       this.order.push(row.id);
     } else {
-      // Out-of-order ids only come from seeds and persisted state; keep the order array sorted.
-      this.order.splice(this.lowerBound(row.id), 0, row.id);
+      // Out-of-order ids only come from seeds and persisted state; keep the order array sorted. The id
+      // of a removed row may still be there (until compaction): it must not be listed twice.
+      const at = this.lowerBound(row.id);
+      if (this.order[at] !== row.id) this.order.splice(at, 0, row.id);
     }
   }
 

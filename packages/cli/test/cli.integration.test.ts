@@ -1,0 +1,325 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+// The real command, as `npx provisio` runs it: bin/provisio.js loads the compiled dist/ (`npm test`
+// builds first; run `npx tsc -b` before running this file alone).
+const bin = fileURLToPath(new URL('../bin/provisio.js', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+const adminAuth = `Basic ${Buffer.from('admin@example.com/token:emulator-api-token').toString('base64')}`;
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const children = new Set<ChildProcess>();
+
+function spawnCli(args: readonly string[]): { child: ChildProcess; finished: Promise<Finished> } {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    child.emit('stdout', stdout);
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const finished = new Promise<Finished>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, finished };
+}
+
+/** Runs a command that ends by itself. */
+function run(args: readonly string[]): Promise<Finished> {
+  return spawnCli(args).finished;
+}
+
+interface Running {
+  url: string;
+  port: number;
+  stdout: () => string;
+  /** Sends SIGTERM and waits for the process to end. */
+  stop(): Promise<Finished>;
+}
+
+/** Starts a long-running emulator and waits for the line that says where it listens. */
+async function start(args: readonly string[]): Promise<Running> {
+  const { child, finished } = spawnCli(args);
+  let seen = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening on" line within 10 s:\n${seen}`)), 10_000);
+    child.on('stdout', (all: string) => {
+      seen = all;
+      const match = /listening on (http:\/\/[^\s]+)/.exec(all);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    void finished.then((f) => {
+      clearTimeout(timer);
+      reject(new Error(`exited early (code ${f.code}): ${f.stderr}${f.stdout}`));
+    });
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    stdout: () => seen,
+    stop: () => {
+      child.kill('SIGTERM');
+      return finished;
+    },
+  };
+}
+
+function api(base: string, path: string, init: RequestInit = {}, auth = adminAuth): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', auth);
+  if (init.body !== undefined) headers.set('content-type', 'application/json');
+  return fetch(`${base}${path}`, { ...init, headers });
+}
+
+let dir: string;
+beforeAll(async () => {
+  if (!existsSync(fileURLToPath(new URL('../dist/main.js', import.meta.url)))) {
+    throw new Error('packages/cli/dist is missing: run `npx tsc -b` (npm test builds first)');
+  }
+  dir = await mkdtemp(join(tmpdir(), 'provisio-cli-'));
+});
+afterEach(() => {
+  // A failed test must not leave an emulator running.
+  for (const child of children) child.kill('SIGKILL');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('provisio --help', () => {
+  it('lists the subcommands', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: provisio /);
+    expect(result.stdout).toMatch(/^\s+emulator\b/m);
+    expect(result.stdout).toMatch(/^\s+demo\b/m);
+  });
+
+  it('lists the emulators under `emulator`', async () => {
+    const result = await run(['emulator', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\s+zendesk\b/m);
+  });
+
+  it('documents every flag of `emulator zendesk`', async () => {
+    const result = await run(['emulator', 'zendesk', '--help']);
+    expect(result.code).toBe(0);
+    for (const flag of [
+      '--port <port>',
+      '--host <host>',
+      '--plan <plan>',
+      '--subdomain <subdomain>',
+      '--admin-email <email>',
+      '--api-token <token>',
+      '--bulk-import',
+      '--seed <file>',
+      '--faults <spec>',
+      '--data <file>',
+      '--no-rate-limits',
+      '--job-step-ms <ms>',
+      '--log-requests',
+    ]) {
+      expect(result.stdout).toContain(flag);
+    }
+    for (const plan of ['team', 'growth', 'professional', 'enterprise', 'enterprise-plus'])
+      expect(result.stdout).toContain(`"${plan}"`);
+    expect(result.stdout).toContain('0 picks a free port');
+  });
+
+  it('prints the version', async () => {
+    const result = await run(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('provisio emulator zendesk', () => {
+  it('starts on a free port with a seed, serves the API and stops cleanly on SIGTERM', async () => {
+    const seedFile = join(dir, 'seed.yaml');
+    await writeFile(
+      seedFile,
+      [
+        'groups:',
+        '  - { name: Tier 1 }',
+        'users:',
+        '  - { name: Ada Lovelace, email: ada@example.com, role: agent, groups: [Tier 1], verified: true }',
+        '',
+      ].join('\n'),
+    );
+    const emulator = await start([
+      'emulator',
+      'zendesk',
+      '--port',
+      '0',
+      '--seed',
+      seedFile,
+      '--bulk-import',
+      '--plan',
+      'team',
+      '--faults',
+      'seed=1',
+    ]);
+    expect(emulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(emulator.port).toBeGreaterThan(0);
+    expect(emulator.stdout()).toContain(`Zendesk emulator listening on ${emulator.url}`);
+
+    const me = await api(emulator.url, '/api/v2/users/me.json');
+    expect(me.status).toBe(200);
+    expect(me.headers.get('x-rate-limit')).toBe('200');
+    expect(me.headers.get('ratelimit-limit')).toBe('200');
+    expect(((await me.json()) as { user: { email: string } }).user.email).toBe('admin@example.com');
+
+    const search = await api(emulator.url, '/api/v2/users/search.json?query=ada@example.com');
+    expect(((await search.json()) as { users: { name: string }[] }).users.map((u) => u.name)).toEqual([
+      'Ada Lovelace',
+    ]);
+    const config = (await (await fetch(`${emulator.url}/__emulator/config`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(config).toMatchObject({ plan: 'team', bulkImport: true, rateLimits: true, faults: 'seed=1' });
+
+    const finished = await emulator.stop();
+    expect(finished.code).toBe(0);
+    expect(finished.signal).toBeNull();
+    expect(finished.stderr).toBe('');
+    await expect(fetch(`${emulator.url}/__emulator/health`)).rejects.toThrow();
+  });
+
+  it('uses the given admin email, API token and subdomain, and can turn rate limits off', async () => {
+    const emulator = await start([
+      'emulator',
+      'zendesk',
+      '--port',
+      '0',
+      '--admin-email',
+      'owner@acme.test',
+      '--api-token',
+      'secret-token',
+      '--subdomain',
+      'acme',
+      '--no-rate-limits',
+    ]);
+    try {
+      const auth = `Basic ${Buffer.from('owner@acme.test/token:secret-token').toString('base64')}`;
+      const me = await api(emulator.url, '/api/v2/users.json', {}, auth);
+      expect(me.status).toBe(200);
+      expect((await api(emulator.url, '/api/v2/users.json')).status).toBe(401);
+      const config = (await (await fetch(`${emulator.url}/__emulator/config`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(config).toMatchObject({ subdomain: 'acme', rateLimits: false, plan: 'enterprise' });
+      expect(emulator.stdout()).toContain('rate limits off');
+    } finally {
+      expect((await emulator.stop()).code).toBe(0);
+    }
+  });
+
+  it('keeps its state in a --data file across two runs', async () => {
+    const dataFile = join(dir, 'state.json');
+    const first = await start(['emulator', 'zendesk', '--port', '0', '--data', dataFile]);
+    const created = await api(first.url, '/api/v2/users.json', {
+      method: 'POST',
+      body: JSON.stringify({ user: { name: 'Persisted', email: 'persisted@example.com' } }),
+    });
+    expect(created.status).toBe(201);
+    const { user } = (await created.json()) as { user: { id: number } };
+    expect((await first.stop()).code).toBe(0);
+    expect(existsSync(dataFile)).toBe(true);
+
+    const second = await start(['emulator', 'zendesk', '--port', '0', '--data', dataFile]);
+    try {
+      const shown = await api(second.url, `/api/v2/users/${user.id}.json`);
+      expect(shown.status).toBe(200);
+      expect(((await shown.json()) as { user: { email: string } }).user.email).toBe('persisted@example.com');
+    } finally {
+      expect((await second.stop()).code).toBe(0);
+    }
+  });
+});
+
+describe('provisio demo', () => {
+  it('serves the demo tenant on the given port', async () => {
+    const demo = await start(['demo', '--port', '0']);
+    try {
+      const search = await api(demo.url, '/api/v2/users/search.json?query=ada@example.com');
+      expect(search.status).toBe(200);
+      expect(((await search.json()) as { users: { name: string }[] }).users.map((u) => u.name)).toEqual([
+        'Ada Lovelace',
+      ]);
+      const config = (await (await fetch(`${demo.url}/__emulator/config`)).json()) as Record<string, unknown>;
+      expect(config).toMatchObject({ plan: 'enterprise', bulkImport: true, rateLimits: true });
+    } finally {
+      expect((await demo.stop()).code).toBe(0);
+    }
+  });
+});
+
+describe('bad flags', () => {
+  it.each([
+    [['--plan', 'nope'], /--plan/],
+    [['--faults', '500=2'], /--faults: "500=2": 500 must be a probability/],
+    [['--port', '70000'], /--port/],
+    [['--port', 'abc'], /--port/],
+    [['--job-step-ms', '-5'], /--job-step-ms/],
+    [['--colour', 'blue'], /unknown option '--colour'/],
+  ])('%j exits non-zero naming the flag', async (flags, message) => {
+    const result = await run(['emulator', 'zendesk', '--port', '0', ...flags]);
+    expect(result.code).not.toBe(0);
+    expect(result.code).not.toBeNull();
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).not.toContain('listening on');
+  });
+
+  it('exits non-zero naming a seed file that does not exist', async () => {
+    const missing = join(dir, 'missing.yaml');
+    const result = await run(['emulator', 'zendesk', '--port', '0', '--seed', missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(missing);
+  });
+
+  it('exits non-zero listing the problems of an invalid seed', async () => {
+    const seedFile = join(dir, 'bad-seed.json');
+    await writeFile(seedFile, JSON.stringify({ groups: [{}], settings: { plan: 'gold' } }));
+    const result = await run(['emulator', 'zendesk', '--port', '0', '--seed', seedFile]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('invalid seed');
+    expect(result.stderr).toContain('groups.0.name');
+    expect(result.stderr).toContain('settings.plan');
+  });
+
+  it('exits non-zero when the port is taken', async () => {
+    const emulator = await start(['emulator', 'zendesk', '--port', '0']);
+    try {
+      const result = await run(['emulator', 'zendesk', '--port', String(emulator.port)]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('EADDRINUSE');
+    } finally {
+      await emulator.stop();
+    }
+  });
+});
