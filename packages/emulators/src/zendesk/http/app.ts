@@ -178,6 +178,14 @@ export function buildZendeskApp(
     return reply.code(error.status).send(error.body);
   });
 
+  // The API routes as registered (`GET /api/v2/users/{id}`), for coverage checks and docs.
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(apiPrefix)) return;
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routes.push(`${method} ${normaliseRoute(route.url)}`);
+  });
+  app.decorate('zendeskApiRoutes', routes);
   for (const register of routeModules) register(app, ctx);
   return app;
 }

@@ -39,4 +39,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     zd: ZendeskRequestState;
   }
+  interface FastifyInstance {
+    /** Every API route the emulator serves, as `METHOD /api/v2/path/{param}`. */
+    zendeskApiRoutes: readonly string[];
+  }
 }

@@ -22,6 +22,14 @@ export class Renderer {
     readonly base: string,
   ) {}
 
+  /** Keys of the active user fields, computed once per renderer (one renderer serves one request). */
+  private fieldKeys: string[] | null = null;
+
+  private activeFieldKeys(): string[] {
+    this.fieldKeys ??= [...this.store.userFields.ascending((f) => f.active)].map((f) => f.key);
+    return this.fieldKeys;
+  }
+
   private iso(ms: number): string {
     return this.store.clock.iso(ms);
   }
@@ -37,8 +45,7 @@ export class Renderer {
     const roleType =
       user.role === 'admin' ? 4 : user.role === 'agent' && customRole ? customRole.roleType : null;
     const fields: Record<string, unknown> = {};
-    for (const field of store.userFields.ascending((f) => f.active))
-      fields[field.key] = user.userFields[field.key] ?? null;
+    for (const key of this.activeFieldKeys()) fields[key] = user.userFields[key] ?? null;
     const out: Record<string, unknown> = {
       id: user.id,
       url: this.url(`users/${user.id}`),

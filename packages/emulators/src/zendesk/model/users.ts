@@ -21,7 +21,11 @@ import { validateUserFieldValues } from './user-fields.js';
 
 type Input = Record<string, unknown>;
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * Zendesk refuses addresses such as `error@example.com_` as "not properly formatted" (observed,
+ * digest §2.5), so the domain must end in a label of letters.
+ */
+export const emailPattern = /^[^\s@]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$/;
 const identityTypes: readonly IdentityType[] = [
   'email',
   'twitter',

@@ -5,9 +5,7 @@ import { arraySource, paginate } from '../http/pagination.js';
 import { envelope, idParam } from '../http/params.js';
 import { recordInvalid, recordNotFound } from '../model/errors.js';
 import type { IdentityRecord } from '../model/types.js';
-import { activeUser } from '../model/users.js';
-
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+import { activeUser, emailPattern } from '../model/users.js';
 
 /**
  * User identities: list, show, create, make_primary, delete. An email added on user update becomes
