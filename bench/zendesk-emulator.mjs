@@ -11,13 +11,13 @@ import { startZendeskEmulator } from '../packages/emulators/dist/index.js';
 
 const { values } = parseArgs({
   options: {
-    users: { type: 'string', default: '1000000' },
+    users: { type: 'string', default: '10000,1000000' },
     seconds: { type: 'string', default: '5' },
     runs: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
   },
 });
-const userCount = Number(values.users);
+const sizes = values.users.split(',').map(Number);
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
 const connections = Number(values.connections);
@@ -65,30 +65,53 @@ function timeLookups(keys, lookup) {
   return median(samples);
 }
 
-gc();
-const heapBefore = process.memoryUsage().heapUsed;
-const seedStart = performance.now();
-const emulator = await startZendeskEmulator({
-  port: 0,
-  rateLimits: false,
-  seed: { generate: { endUsers: userCount } },
-});
-const seedSeconds = (performance.now() - seedStart) / 1000;
-gc();
-const memory = process.memoryUsage();
-const { store } = emulator;
-console.error(`seeded ${store.users.size} users in ${seedSeconds.toFixed(1)} s`);
+/** Seeds an emulator with `count` generated end users and measures time, memory and lookups. */
+async function measureScale(count) {
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const seedStart = performance.now();
+  const emulator = await startZendeskEmulator({
+    port: 0,
+    rateLimits: false,
+    seed: { generate: { endUsers: count } },
+  });
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  gc();
+  const memory = process.memoryUsage();
+  const { store } = emulator;
+  const users = [...store.users.values()];
+  const ids = users.map((u) => u.id);
+  const emails = users.map((u) => store.primaryEmail(u.id));
+  // External ids are matched case-insensitively: look them up in another case than stored.
+  const externalIds = users.filter((u) => u.externalId !== null).map((u) => u.externalId.toUpperCase());
+  const lookups = {
+    byIdNs: timeLookups(ids, (id) => store.users.get(id)),
+    byEmailNs: timeLookups(emails, (email) => store.userByEmail(email)),
+    byExternalIdNs: timeLookups(externalIds, (externalId) => store.userByExternalId(externalId)),
+  };
+  const scale = {
+    users: store.users.size,
+    seedSeconds,
+    heapMiB: mib(memory.heapUsed - heapBefore),
+    rssMiB: mib(memory.rss),
+    lookups,
+  };
+  console.error(
+    `${scale.users} users: seeded in ${seedSeconds.toFixed(1)} s, heap ${scale.heapMiB} MiB, lookups (ns)`,
+    lookups,
+  );
+  return { emulator, scale, ids, emails, externalIds };
+}
 
-const users = [...store.users.values()];
-const ids = users.map((u) => u.id);
-const emails = users.map((u) => store.primaryEmail(u.id));
-const externalIds = users.filter((u) => u.externalId !== null).map((u) => u.externalId.toUpperCase());
-const lookups = {
-  byIdNs: timeLookups(ids, (id) => store.users.get(id)),
-  byEmailNs: timeLookups(emails, (email) => store.userByEmail(email)),
-  byExternalIdNs: timeLookups(externalIds, (externalId) => store.userByExternalId(externalId)),
-};
-console.error('lookups (ns):', lookups);
+const scales = [];
+let largest;
+for (const size of sizes) {
+  if (largest) await largest.emulator.close();
+  largest = await measureScale(size);
+  scales.push(largest.scale);
+}
+const { emulator, ids, emails, externalIds } = largest;
+const { store } = emulator;
 
 const authorization = `Basic ${Buffer.from(`${emulator.adminEmail}/token:${emulator.apiToken}`).toString('base64')}`;
 const scenarios = {
@@ -139,10 +162,7 @@ await emulator.close();
 
 export const result = {
   benchmark: 'zendesk-emulator',
-  users: store.users.size,
-  seedSeconds,
-  memoryMiB: { heapUsed: mib(memory.heapUsed - heapBefore), rss: mib(memory.rss) },
-  lookups,
-  http,
+  scales,
+  http: { users: store.users.size, ...http },
   settings: { seconds, runs, connections },
 };
