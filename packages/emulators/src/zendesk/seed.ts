@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ZendeskApiError } from './model/errors.js';
 import { addMembership } from './model/memberships.js';
 import type { ZendeskStore } from './model/store.js';
-import type { UserFieldRecord } from './model/types.js';
+import { type UserFieldRecord, userFieldTypes } from './model/types.js';
 import { createUser, softDeleteUser } from './model/users.js';
 import { isPlan, planNames } from './options.js';
 
@@ -55,18 +55,7 @@ export const seedSchema = z.strictObject({
     .array(
       z.strictObject({
         key: z.string().regex(/^[a-z0-9_]+$/i, 'key: letters, digits and underscores'),
-        type: z.enum([
-          'text',
-          'textarea',
-          'checkbox',
-          'date',
-          'integer',
-          'decimal',
-          'regexp',
-          'dropdown',
-          'lookup',
-          'multiselect',
-        ]),
+        type: z.enum(userFieldTypes),
         title: z.string().optional(),
         description: z.string().optional(),
         regexp: z.string().optional(),

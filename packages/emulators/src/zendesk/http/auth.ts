@@ -51,3 +51,17 @@ export function requireAdmin(request: FastifyRequest): UserRecord {
   if (user.role !== 'admin') throw forbidden();
   return user;
 }
+
+/**
+ * Only admins may create agents or admins, change roles or assign custom roles; agents manage end
+ * users. Shared by the single-user endpoints and each item of the bulk jobs.
+ */
+export function assertMayAssignRole(actor: UserRecord, input: Readonly<Record<string, unknown>>): void {
+  if (actor.role === 'admin') return;
+  if (
+    (input['role'] !== undefined && input['role'] !== 'end-user') ||
+    input['custom_role_id'] !== undefined
+  ) {
+    throw forbidden();
+  }
+}

@@ -94,17 +94,19 @@ export interface CustomRoleRecord {
   updatedAt: number;
 }
 
-export type UserFieldType =
-  | 'text'
-  | 'textarea'
-  | 'checkbox'
-  | 'date'
-  | 'integer'
-  | 'decimal'
-  | 'regexp'
-  | 'dropdown'
-  | 'lookup'
-  | 'multiselect';
+export const userFieldTypes = [
+  'text',
+  'textarea',
+  'checkbox',
+  'date',
+  'integer',
+  'decimal',
+  'regexp',
+  'dropdown',
+  'lookup',
+  'multiselect',
+] as const;
+export type UserFieldType = (typeof userFieldTypes)[number];
 
 export interface UserFieldOption {
   readonly id: number;

@@ -1,6 +1,6 @@
 import { ProblemList, recordNotFound } from './errors.js';
 import type { ZendeskStore } from './store.js';
-import type { UserFieldOption, UserFieldRecord, UserFieldType } from './types.js';
+import { type UserFieldOption, type UserFieldRecord, type UserFieldType, userFieldTypes } from './types.js';
 
 /**
  * Custom user field definitions (`/user_fields`; OpenAPI CreateUserField / UpdateUserField). The
@@ -9,18 +9,7 @@ import type { UserFieldOption, UserFieldRecord, UserFieldType } from './types.js
 
 type Input = Record<string, unknown>;
 
-export const userFieldTypes: readonly UserFieldType[] = [
-  'text',
-  'textarea',
-  'checkbox',
-  'date',
-  'integer',
-  'decimal',
-  'regexp',
-  'dropdown',
-  'lookup',
-  'multiselect',
-];
+export { userFieldTypes } from './types.js';
 
 const hasOptions = (type: UserFieldType) => type === 'dropdown' || type === 'multiselect';
 

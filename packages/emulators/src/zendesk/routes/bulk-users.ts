@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requireAdmin, requireAgent } from '../http/auth.js';
+import { assertMayAssignRole, requireAdmin, requireAgent } from '../http/auth.js';
 import type { EmulatorContext } from '../http/context.js';
 import { idListParam, listParam } from '../http/params.js';
 import { badRequest, forbidden, recordNotFound, ZendeskApiError } from '../model/errors.js';
@@ -75,7 +75,7 @@ export function registerBulkUserRoutes(app: FastifyInstance, ctx: EmulatorContex
         // Error code by analogy with the observed "UserUpdateError" (digest §2.5) [unverified].
         attempt({ code: 'UserCreateError', base: { index, id: index, action: 'create' } }, () => {
           const input = asInput(raw, `users[${index}]`);
-          checkRoleChange(actor, input);
+          assertMayAssignRole(actor, input);
           return upserted(store, index, createUser(store, input), 'Created');
         }),
     );
@@ -95,7 +95,7 @@ export function registerBulkUserRoutes(app: FastifyInstance, ctx: EmulatorContex
         // (digest §2.5), and its `id` is the request index.
         attempt({ code: 'UserUpdateError', base: { index, id: index, action: 'create_or_update' } }, () => {
           const input = asInput(raw, `users[${index}]`);
-          checkRoleChange(actor, input);
+          assertMayAssignRole(actor, input);
           const { user, created } = createOrUpdateUser(store, input);
           return upserted(store, index, user, created ? 'Created' : 'Updated');
         }),
@@ -118,7 +118,7 @@ export function registerBulkUserRoutes(app: FastifyInstance, ctx: EmulatorContex
       const id = user?.id ?? (typeof target.id === 'number' ? target.id : index);
       return attempt({ code: 'UserUpdateError', base: { index, id, action: 'update' } }, () => {
         if (!user) throw recordNotFound();
-        checkRoleChange(actor, target.input);
+        assertMayAssignRole(actor, target.input);
         // Each user gets its own copy: the model may keep references to arrays of the input.
         updateUser(store, user, structuredClone(target.input));
         return { id: user.id, action: 'update', success: true, status: 'Updated' };
@@ -271,18 +271,4 @@ function findTarget(store: ZendeskStore, target: Target): UserRecord | undefined
         ? store.userByExternalId(target.externalId)
         : undefined;
   return user?.active ? user : undefined;
-}
-
-/**
- * Only admins may create agents or admins, or change roles (agents manage end users); the same
- * rule as the single-user endpoints (routes/users.ts), applied per item.
- */
-function checkRoleChange(actor: UserRecord, input: Input): void {
-  if (actor.role === 'admin') return;
-  if (
-    (input['role'] !== undefined && input['role'] !== 'end-user') ||
-    input['custom_role_id'] !== undefined
-  ) {
-    throw forbidden();
-  }
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requireAdmin, requireAgent } from '../http/auth.js';
+import { assertMayAssignRole, requireAdmin, requireAgent } from '../http/auth.js';
 import type { EmulatorContext } from '../http/context.js';
 import { arraySource, paginate, single, tableSource } from '../http/pagination.js';
 import { boolParam, envelope, idListParam, idParam, listParam, query } from '../http/params.js';
-import { badRequest, forbidden, recordNotFound, tooManyRequests } from '../model/errors.js';
+import { badRequest, recordNotFound, tooManyRequests } from '../model/errors.js';
 import type { ZendeskStore } from '../model/store.js';
 import type { UserRecord } from '../model/types.js';
 import { activeUser, createOrUpdateUser, createUser, softDeleteUser, updateUser } from '../model/users.js';
@@ -96,7 +96,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: EmulatorContext): 
   app.post('/api/v2/users', async (request, reply) => {
     const actor = requireAgent(request);
     const input = envelope(request, 'user');
-    checkRoleChange(actor, input);
+    assertMayAssignRole(actor, input);
     const user = createUser(store, input);
     ctx.changed();
     return reply.code(201).send({ user: request.zd.render.user(user) });
@@ -105,7 +105,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: EmulatorContext): 
   app.post('/api/v2/users/create_or_update', async (request, reply) => {
     const actor = requireAgent(request);
     const input = envelope(request, 'user');
-    checkRoleChange(actor, input);
+    assertMayAssignRole(actor, input);
     const { user, created } = createOrUpdateUser(store, input);
     ctx.changed();
     return reply.code(created ? 201 : 200).send({ user: request.zd.render.user(user) });
@@ -115,7 +115,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     const actor = requireAgent(request);
     const user = activeUser(store, idParam(request));
     const input = envelope(request, 'user');
-    checkRoleChange(actor, input);
+    assertMayAssignRole(actor, input);
     if (store.settings.rateLimits) {
       // Update User: 5 requests a minute for each user (digest §5).
       const budget = ctx.limits.userUpdates.take(String(user.id), store.clock.now());
@@ -137,17 +137,6 @@ export function registerUserRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     ctx.changed();
     return { user: request.zd.render.user(user) };
   });
-}
-
-/** Only admins may create agents or admins, or change roles (agents manage end users). */
-function checkRoleChange(actor: UserRecord, input: Record<string, unknown>): void {
-  if (actor.role === 'admin') return;
-  if (
-    (input['role'] !== undefined && input['role'] !== 'end-user') ||
-    input['custom_role_id'] !== undefined
-  ) {
-    throw forbidden();
-  }
 }
 
 /** Filters of `GET /users` and `/users/count`: role, role[], permission_set, external_id. */
