@@ -181,6 +181,21 @@ describe('POST /__emulator/seed', () => {
     expect(config).toMatchObject({ plan: 'team', subdomain: 'acme', requestsPerMinute: 200 });
   });
 
+  it('creates seeded user fields through the API rules: a duplicate key is reported', async () => {
+    const answer = await h.admin.control('POST', 'seed', {
+      userFields: [
+        { key: 'dept', type: 'text' },
+        { key: 'dept', type: 'text' },
+        { key: 'tier', type: 'dropdown' },
+      ],
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.description).toContain('userFields[1] (dept)');
+    expect(answer.body.description).toContain('userFields[2] (tier)');
+    const keys = (await state()).user_fields.map((f: { key: string }) => f.key);
+    expect(keys.filter((k: string) => k === 'dept')).toHaveLength(1);
+  });
+
   it('refuses an invalid seed with 400, listing every problem with its path, and applies nothing', async () => {
     const before = await state();
     const answer = await h.admin.control('POST', 'seed', {

@@ -612,6 +612,8 @@ describe('group memberships', () => {
     expect(big.status).toBe(400);
     const none = await h.admin.post('/api/v2/group_memberships/create_many.json', { group_membership: {} });
     expect(none.status).toBe(400);
+    const empty = await h.admin.post('/api/v2/group_memberships/create_many.json', { group_memberships: [] });
+    expect(empty.status).toBe(400);
     expect((await state()).group_memberships).toHaveLength(1);
   });
 

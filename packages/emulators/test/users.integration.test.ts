@@ -63,6 +63,30 @@ describe('authentication', () => {
     expect(del.status).toBe(403);
   });
 
+  it('lets agents manage end users but not edit, promote or demote staff', async () => {
+    const smith = await h.admin.post('/api/v2/users.json', {
+      user: { name: 'Agent Smith', email: 'smith@example.com', role: 'agent', verified: true },
+    });
+    const jones = await h.admin.post('/api/v2/users.json', {
+      user: { name: 'Agent Jones', email: 'jones@example.com', role: 'agent' },
+    });
+    const customer = await h.admin.post('/api/v2/users.json', {
+      user: { name: 'C', email: 'c@example.com' },
+    });
+    const agent = h.admin.as(TestClient.basic('smith@example.com', h.emulator.apiToken));
+    const demote = await agent.put(`/api/v2/users/${jones.body.user.id}.json`, {
+      user: { role: 'end-user' },
+    });
+    expect(demote.status).toBe(403);
+    const promote = await agent.put(`/api/v2/users/${customer.body.user.id}.json`, {
+      user: { role: 'agent' },
+    });
+    expect(promote.status).toBe(403);
+    const edit = await agent.put(`/api/v2/users/${customer.body.user.id}.json`, { user: { notes: 'VIP' } });
+    expect(edit.status).toBe(200);
+    expect(smith.status).toBe(201);
+  });
+
   it('answers unknown API routes with InvalidEndpoint', async () => {
     const answer = await h.admin.get('/api/v2/nothing_here.json');
     expect(answer.status).toBe(404);
@@ -189,6 +213,15 @@ describe('users', () => {
     const made = await h.admin.put(`/api/v2/users/${id}/identities/${secondary}/make_primary.json`);
     expect(made.status).toBe(200);
     expect((await h.admin.get(`/api/v2/users/${id}.json`)).body.user.email).toBe('new@example.com');
+  });
+
+  it('refuses identities of unknown types', async () => {
+    const created = await h.admin.post('/api/v2/users.json', { user: { name: 'T', email: 't@example.com' } });
+    const answer = await h.admin.post(`/api/v2/users/${created.body.user.id}/identities.json`, {
+      identity: { type: 'carrier_pigeon', value: 'coo' },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.details.type[0].error).toBe('InvalidValue');
   });
 
   it('soft-deletes with active:false, hides the user from lists, and frees the email', async () => {

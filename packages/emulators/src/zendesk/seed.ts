@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { ZendeskApiError } from './model/errors.js';
 import { addMembership } from './model/memberships.js';
 import type { ZendeskStore } from './model/store.js';
-import { type UserFieldRecord, userFieldTypes } from './model/types.js';
+import { userFieldTypes } from './model/types.js';
+import { createUserField } from './model/user-field-definitions.js';
 import { createUser, softDeleteUser } from './model/users.js';
 import { isPlan, planNames } from './options.js';
 
@@ -197,29 +198,24 @@ export function applySeed(store: ZendeskStore, raw: unknown): void {
     });
   }
 
-  let position = store.userFields.size;
-  for (const field of seed.userFields ?? []) {
-    const record: UserFieldRecord = {
-      id: store.nextId('userField'),
+  // Through the same rules as POST /user_fields, so a seed cannot hold a field the API would refuse.
+  (seed.userFields ?? []).forEach((field, index) => {
+    const input: Record<string, unknown> = {
       key: field.key,
       type: field.type,
       title: field.title ?? field.key,
       description: field.description ?? '',
-      position: position++,
       active: field.active ?? true,
-      regexpForValidation: field.regexp ?? null,
-      tag: null,
-      options: (field.options ?? []).map((o, i) => ({
-        id: store.nextId('fieldOption'),
-        name: o.name,
-        value: o.value,
-        position: i,
-      })),
-      createdAt: now,
-      updatedAt: now,
     };
-    store.userFields.insert(record);
-  }
+    if (field.regexp !== undefined) input['regexp_for_validation'] = field.regexp;
+    if (field.options !== undefined) input['custom_field_options'] = field.options;
+    try {
+      createUserField(store, input);
+    } catch (error) {
+      const message = error instanceof ZendeskApiError ? error.detailsText : (error as Error).message;
+      problems.push(`userFields[${index}] (${field.key}): ${message}`);
+    }
+  });
 
   const users = [...(seed.users ?? []), ...generatedUsers(seed.generate)];
   users.forEach((entry, index) => {

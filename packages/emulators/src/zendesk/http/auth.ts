@@ -56,7 +56,11 @@ export function requireAdmin(request: FastifyRequest): UserRecord {
  * Only admins may create agents or admins, change roles or assign custom roles; agents manage end
  * users. Shared by the single-user endpoints and each item of the bulk jobs.
  */
-export function assertMayAssignRole(actor: UserRecord, input: Readonly<Record<string, unknown>>): void {
+export function assertMayAssignRole(
+  actor: UserRecord,
+  input: Readonly<Record<string, unknown>>,
+  target?: UserRecord,
+): void {
   if (actor.role === 'admin') return;
   if (
     (input['role'] !== undefined && input['role'] !== 'end-user') ||
@@ -64,4 +68,6 @@ export function assertMayAssignRole(actor: UserRecord, input: Readonly<Record<st
   ) {
     throw forbidden();
   }
+  // Agents manage end users only: they may not edit (or demote) agents and admins.
+  if (target && target.role !== 'end-user') throw forbidden();
 }

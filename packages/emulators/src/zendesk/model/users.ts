@@ -26,7 +26,7 @@ type Input = Record<string, unknown>;
  * digest §2.5), so the domain must end in a label of letters.
  */
 export const emailPattern = /^[^\s@]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$/;
-const identityTypes: readonly IdentityType[] = [
+export const identityTypes: readonly IdentityType[] = [
   'email',
   'twitter',
   'facebook',

@@ -118,7 +118,7 @@ export function registerBulkUserRoutes(app: FastifyInstance, ctx: EmulatorContex
       const id = user?.id ?? (typeof target.id === 'number' ? target.id : index);
       return attempt({ code: 'UserUpdateError', base: { index, id, action: 'update' } }, () => {
         if (!user) throw recordNotFound();
-        assertMayAssignRole(actor, target.input);
+        assertMayAssignRole(actor, target.input, user);
         // Each user gets its own copy: the model may keep references to arrays of the input.
         updateUser(store, user, structuredClone(target.input));
         return { id: user.id, action: 'update', success: true, status: 'Updated' };

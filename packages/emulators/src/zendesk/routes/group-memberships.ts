@@ -168,6 +168,7 @@ export function registerMembershipRoutes(app: FastifyInstance, ctx: EmulatorCont
     if (!Array.isArray(items)) {
       throw badRequest('The request body must be a JSON object with a "group_memberships" array');
     }
+    if (items.length === 0) throw badRequest('group_memberships must hold at least one item');
     // The status beyond 100 items is unverified (digest, fidelity checklist 5): 400 chosen.
     if (items.length > maxBulkItems) {
       throw badRequest(`group_memberships accepts at most ${maxBulkItems} items`, 'TooManyValues');

@@ -5,7 +5,7 @@ import { arraySource, paginate } from '../http/pagination.js';
 import { envelope, idParam } from '../http/params.js';
 import { recordInvalid, recordNotFound } from '../model/errors.js';
 import type { IdentityRecord } from '../model/types.js';
-import { activeUser, emailPattern } from '../model/users.js';
+import { activeUser, emailPattern, identityTypes } from '../model/users.js';
 
 /**
  * User identities: list, show, create, make_primary, delete. An email added on user update becomes
@@ -44,7 +44,12 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: EmulatorContex
     const input = envelope(request, 'identity');
     const type = input['type'];
     const value = input['value'];
-    if (typeof type !== 'string' || typeof value !== 'string' || value === '') {
+    if (typeof type !== 'string' || !identityTypes.includes(type as IdentityRecord['type'])) {
+      throw recordInvalid({
+        type: [{ description: `Type: ${String(type)} is not included in the list`, error: 'InvalidValue' }],
+      });
+    }
+    if (typeof value !== 'string' || value === '') {
       throw recordInvalid({ value: [{ description: 'Value: cannot be blank', error: 'BlankValue' }] });
     }
     if (type === 'email') {

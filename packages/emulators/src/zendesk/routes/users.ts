@@ -115,7 +115,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     const actor = requireAgent(request);
     const user = activeUser(store, idParam(request));
     const input = envelope(request, 'user');
-    assertMayAssignRole(actor, input);
+    assertMayAssignRole(actor, input, user);
     if (store.settings.rateLimits) {
       // Update User: 5 requests a minute for each user (digest §5).
       const budget = ctx.limits.userUpdates.take(String(user.id), store.clock.now());
