@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEmulatorCommands } from './commands/emulator.js';
+import { registerExprCommands, registerScopeCommands } from './commands/expr.js';
 
 export function buildProgram(): Command {
   const program = new Command('provisio')
@@ -12,5 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerEmulatorCommands(program);
   registerDemoCommand(program);
+  registerExprCommands(program);
+  registerScopeCommands(program);
   return program;
 }

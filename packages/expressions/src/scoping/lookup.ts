@@ -1,8 +1,8 @@
 /**
- * Attribute lookup shared by scoping filters and Direct mappings. Entra attribute names are
- * case-insensitive (`[givenName]` and `[GivenName]` name the same Graph property), and the expression
- * evaluator looks attributes up the same way, so a filter, a Direct mapping and an expression all see
- * the same value for one name.
+ * Attribute lookup for scoping filters. Entra attribute names are case-insensitive (`[givenName]` and
+ * `[GivenName]` name the same Graph property). The expression evaluator (and so Direct mappings,
+ * which evaluate `[source]`) resolves names by the same rule, so a filter and an expression always
+ * see the same value for one name.
  */
 
 /** The result of a lookup: `found: false` when no key matches the name in any letter case. */
