@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-const benchmarks = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['zendesk-emulator'];
+const benchmarks =
+  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['expressions', 'zendesk-emulator'];
 const machine = {
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model ?? 'unknown',

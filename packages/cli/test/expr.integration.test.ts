@@ -90,7 +90,8 @@ describe('provisio expr eval', () => {
 
   it('marks redacted values', async () => {
     const result = await run(['expr', 'eval', 'Redact([employeeId])', '--attrs', '{"employeeId":"1815"}']);
-    expect(json(result)).toEqual({ value: '1815', redacted: true });
+    expect(json(result)).toEqual({ value: '1815' });
+    expect(result.stderr).toContain('[Redact]');
   });
 
   it('reports a parse error with line:column and exits 1', async () => {

@@ -5,6 +5,7 @@ export {
   compileExpression,
   type EvaluationContext,
   type EvaluationResult,
+  EvaluationScope,
   evaluateExpression,
   REDACTED_TEXT,
 } from './evaluate/evaluator.js';

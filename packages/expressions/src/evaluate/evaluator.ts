@@ -44,7 +44,8 @@ export type EvaluationResult =
 
 export interface CompiledExpression {
   readonly ast: ExpressionNode;
-  evaluate(ctx: EvaluationContext): EvaluationResult;
+  /** Evaluates against a source object, or a scope shared by several expressions (mapping sets). */
+  evaluate(source: EvaluationContext | EvaluationScope): EvaluationResult;
 }
 
 /** What provisioning logs show instead of a value produced through Redact (reference §4 Redact). */
@@ -145,64 +146,90 @@ function cryptoRandom(): number {
   return randomInt(2 ** 47) / 2 ** 47;
 }
 
-interface EvaluationEnv extends Env {
-  readonly redacted: boolean;
-}
+/**
+ * One source object prepared for evaluation: attribute values converted once and cached, the
+ * case-insensitive key index and the evaluation's "now". A mapping set evaluates all its
+ * expressions against one scope, so a user costs one attribute lookup per attribute, not one per
+ * expression. The attributes must not change while the scope is in use.
+ */
+export class EvaluationScope {
+  readonly ctx: EvaluationContext;
+  private readonly bag: Readonly<Record<string, unknown>>;
+  private cache: Map<string, Value> | undefined;
+  private lowerCaseKeys: Map<string, string> | undefined;
+  private instant: DateTimeValue | undefined;
 
-function createEnv(ctx: EvaluationContext): EvaluationEnv {
-  // Untyped callers may pass anything: a bag that is not an object reads as empty.
-  const bag: Readonly<Record<string, unknown>> =
-    typeof ctx.attributes === 'object' && ctx.attributes !== null ? ctx.attributes : {};
-  const cache = new Map<string, Value>();
-  let lowerCaseKeys: Map<string, string> | undefined;
-  let now: DateTimeValue | undefined;
-  let redacted = false;
-  return {
-    ctx,
-    get redacted() {
-      return redacted;
-    },
-    attribute(name) {
-      const cached = cache.get(name);
-      if (cached !== undefined || cache.has(name)) return cached ?? null;
-      let raw: unknown;
-      if (Object.hasOwn(bag, name)) {
-        raw = bag[name];
-      } else {
-        if (lowerCaseKeys === undefined) {
-          lowerCaseKeys = new Map();
-          for (const key of Object.keys(bag)) {
-            const lower = key.toLowerCase();
-            if (!lowerCaseKeys.has(lower)) lowerCaseKeys.set(lower, key);
-          }
+  constructor(ctx: EvaluationContext) {
+    this.ctx = ctx;
+    // Untyped callers may pass anything: a bag that is not an object reads as empty.
+    this.bag = typeof ctx.attributes === 'object' && ctx.attributes !== null ? ctx.attributes : {};
+  }
+
+  attribute(name: string): Value {
+    const cache = (this.cache ??= new Map());
+    const cached = cache.get(name);
+    if (cached !== undefined || cache.has(name)) return cached ?? null;
+    const bag = this.bag;
+    let raw: unknown;
+    if (Object.hasOwn(bag, name)) {
+      raw = bag[name];
+    } else {
+      if (this.lowerCaseKeys === undefined) {
+        this.lowerCaseKeys = new Map();
+        for (const key of Object.keys(bag)) {
+          const lower = key.toLowerCase();
+          if (!this.lowerCaseKeys.has(lower)) this.lowerCaseKeys.set(lower, key);
         }
-        const key = lowerCaseKeys.get(name.toLowerCase());
-        raw = key === undefined ? undefined : bag[key];
       }
-      const value = fromAttribute(raw);
-      cache.set(name, value);
-      return value;
-    },
-    now() {
-      if (now === undefined) {
-        const instant = ctx.now === undefined ? Date.now() : ctx.now.getTime();
-        if (!Number.isFinite(instant))
-          return fail('InvalidArgument', 'Now: the evaluation context has an invalid date');
-        now = fromEpochMilliseconds(instant, 'Utc');
-      }
-      return now;
-    },
-    random: ctx.random ?? cryptoRandom,
-    markRedacted() {
-      redacted = true;
-    },
-  };
+      const key = this.lowerCaseKeys.get(name.toLowerCase());
+      raw = key === undefined ? undefined : bag[key];
+    }
+    const value = fromAttribute(raw);
+    cache.set(name, value);
+    return value;
+  }
+
+  now(): DateTimeValue {
+    if (this.instant === undefined) {
+      const instant = this.ctx.now === undefined ? Date.now() : this.ctx.now.getTime();
+      if (!Number.isFinite(instant))
+        return fail('InvalidArgument', 'Now: the evaluation context has an invalid date');
+      this.instant = fromEpochMilliseconds(instant, 'Utc');
+    }
+    return this.instant;
+  }
 }
 
-function run(root: Thunk, ctx: EvaluationContext): EvaluationResult {
+/** The per-evaluation environment: the shared scope plus this evaluation's Redact flag. */
+class EvaluationEnv implements Env {
+  redacted = false;
+  constructor(private readonly scope: EvaluationScope) {}
+
+  get ctx(): EvaluationContext {
+    return this.scope.ctx;
+  }
+
+  attribute(name: string): Value {
+    return this.scope.attribute(name);
+  }
+
+  now(): DateTimeValue {
+    return this.scope.now();
+  }
+
+  random(): number {
+    return (this.scope.ctx.random ?? cryptoRandom)();
+  }
+
+  markRedacted(): void {
+    this.redacted = true;
+  }
+}
+
+function run(root: Thunk, source: EvaluationContext | EvaluationScope): EvaluationResult {
   let env: EvaluationEnv | undefined;
   try {
-    env = createEnv(ctx);
+    env = new EvaluationEnv(source instanceof EvaluationScope ? source : new EvaluationScope(source));
     const value = root(env);
     return { ok: true, flow: true, value: toOutput(value), redacted: env.redacted };
   } catch (error) {
@@ -245,8 +272,8 @@ export function compileExpression(ast: ExpressionNode): CompiledExpression {
   const [problem] = problems;
   return Object.freeze({
     ast,
-    evaluate(ctx: EvaluationContext): EvaluationResult {
-      return problem === undefined ? run(root, ctx) : { ok: false, error: problem };
+    evaluate(source: EvaluationContext | EvaluationScope): EvaluationResult {
+      return problem === undefined ? run(root, source) : { ok: false, error: problem };
     },
   });
 }

@@ -7,6 +7,7 @@ export {
   compileExpression,
   type EvaluationContext,
   type EvaluationResult,
+  EvaluationScope,
 } from '../evaluate/evaluator.js';
 export { fromGraphSource } from '../syntax/graph.js';
 export { parseExpression } from '../syntax/parser.js';

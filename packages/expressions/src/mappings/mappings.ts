@@ -20,6 +20,7 @@ import { printExpression } from '../syntax/printer.js';
 import {
   type CompiledExpression,
   compileExpression,
+  EvaluationScope,
   fromGraphSource,
   parseExpression,
 } from './engine-adapter.js';
@@ -500,6 +501,8 @@ function evaluateMappings(
     ...(input.exists === undefined ? {} : { exists: input.exists }),
     ...(input.random === undefined ? {} : { random: input.random }),
   };
+  // One scope for all the set's expressions: each attribute is read and converted once per object.
+  const scope = new EvaluationScope(context);
   const drop = (target: string, reason: DropReason) => {
     dropped.push(target);
     dropReasons.push([target, reason]);
@@ -522,7 +525,7 @@ function evaluateMappings(
       // Expression and Direct mappings. A None mapping has no source value: "the target attribute
       // is left unmodified. However, if the target attribute is ever empty, it populates with the
       // default value", and on create the target is empty, so its default flows below.
-      const result = expression.evaluate(context);
+      const result = expression.evaluate(scope);
       if (!result.ok) {
         errors.push({ target, error: result.error });
         continue;
