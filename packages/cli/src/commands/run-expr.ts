@@ -155,7 +155,8 @@ export function runExprEval(expression: string, options: ExprEvalCliOptions): Pr
       return;
     }
     // stdout keeps exactly the documented shape; the redaction note is for the person testing.
-    if (result.redacted) process.stderr.write('note: Redact() is used: logs will show this value as [Redact]\n');
+    if (result.redacted)
+      process.stderr.write('note: Redact() is used: logs will show this value as [Redact]\n');
     printJson({ value: result.value });
   });
 }

@@ -166,7 +166,8 @@ export class EvaluationScope {
   }
 
   attribute(name: string): Value {
-    const cache = (this.cache ??= new Map());
+    if (this.cache === undefined) this.cache = new Map();
+    const cache = this.cache;
     const cached = cache.get(name);
     if (cached !== undefined || cache.has(name)) return cached ?? null;
     const bag = this.bag;
