@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { FaultInjector } from '../common/faults.js';
+import { KeyedRateWindows, RateWindow } from '../common/rate-limit.js';
+import { RequestLog } from '../common/request-log.js';
 import { registerControlPlane } from './control-plane.js';
 import { buildZendeskApp } from './http/app.js';
 import type { EmulatorContext } from './http/context.js';
-import { KeyedRateWindows, RateWindow } from './http/rate-limit.js';
-import { RequestLog } from './http/request-log.js';
 import { JobRunner } from './model/jobs.js';
 import { ZendeskStore } from './model/store.js';
 import {

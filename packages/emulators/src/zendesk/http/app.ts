@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { normaliseRoute } from '../../common/request-log.js';
 import { invalidEndpoint, tooManyRequests, ZendeskApiError } from '../model/errors.js';
 import { Renderer } from '../model/render.js';
 import { requestsPerMinute } from '../options.js';
 import { authenticate } from './auth.js';
 import type { EmulatorContext } from './context.js';
 import type { Query } from './pagination.js';
-import { normaliseRoute } from './request-log.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: EmulatorContext) => void;
 

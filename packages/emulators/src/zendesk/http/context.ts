@@ -1,11 +1,11 @@
 import type { FaultInjector } from '../../common/faults.js';
+import type { KeyedRateWindows, RateWindow } from '../../common/rate-limit.js';
+import type { RequestLog } from '../../common/request-log.js';
 import type { JobRunner } from '../model/jobs.js';
 import type { Renderer } from '../model/render.js';
 import type { ZendeskStore } from '../model/store.js';
 import type { UserRecord } from '../model/types.js';
 import type { PageRequest } from './pagination.js';
-import type { KeyedRateWindows, RateWindow } from './rate-limit.js';
-import type { RequestLog } from './request-log.js';
 
 /** Everything route modules need, built once per emulator instance (no module-level state). */
 export interface EmulatorContext {
