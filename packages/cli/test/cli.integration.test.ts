@@ -323,3 +323,45 @@ describe('bad flags', () => {
     }
   });
 });
+
+describe('provisio emulator entra', () => {
+  it('prints its URL, tenant and client credentials and writes the certificate', async () => {
+    const { child, finished } = spawnCli([
+      'emulator',
+      'entra',
+      '--port',
+      '0',
+      '--cert-file',
+      join(dir, 'entra.pem'),
+    ]);
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no "control:" line within 10 s')), 10_000);
+      child.on('stdout', (all: string) => {
+        if (/control:/.test(all)) {
+          clearTimeout(timer);
+          resolve(all);
+        }
+      });
+      void finished.then((f) => reject(new Error(`exited early (code ${f.code}): ${f.stderr}`)));
+    });
+    const url = /listening on (https:\/\/[^\s]+)/.exec(stdout)?.[1] ?? '';
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(stdout).toMatch(/tenant id: +[0-9a-f-]{36}/);
+    expect(stdout).toMatch(/client secret: +\S+/);
+    const { readFile } = await import('node:fs/promises');
+    const pem = await readFile(join(dir, 'entra.pem'), 'utf8');
+    expect(pem).toContain('BEGIN CERTIFICATE');
+    const { request } = await import('node:https');
+    const status = await new Promise<number>((resolve, reject) => {
+      request(`${url}/__emulator/health`, { ca: pem }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(200);
+    child.kill('SIGTERM');
+    expect((await finished).code).toBe(0);
+  });
+});

@@ -1,2 +1,3 @@
 export { FaultSpecError, formatFaultSpec, noFaults, parseFaultSpec } from './common/faults.js';
+export * from './entra/index.js';
 export * from './zendesk/index.js';

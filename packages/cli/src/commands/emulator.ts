@@ -32,6 +32,20 @@ export interface ZendeskEmulatorCliOptions {
   logRequests?: boolean;
 }
 
+export interface EntraEmulatorCliOptions {
+  port: number;
+  host: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  seed?: string;
+  faults?: string;
+  certFile?: string;
+  data?: string;
+  rateLimits: boolean;
+  logRequests?: boolean;
+}
+
 export function registerEmulatorCommands(program: Command): void {
   const emulator = program
     .command('emulator')
@@ -80,5 +94,41 @@ export function registerEmulatorCommands(program: Command): void {
     .action(async (options: ZendeskEmulatorCliOptions) => {
       const { runZendeskEmulator } = await import('./run-zendesk-emulator.js');
       await runZendeskEmulator(options);
+    });
+
+  emulator
+    .command('entra')
+    .description(
+      'Emulate a Microsoft Entra ID tenant over HTTPS: the identity platform (discovery, JWKS, client ' +
+        'credentials, authorization code with PKCE and a sign-in page) and Microsoft Graph v1.0 (users, ' +
+        'deleted items, groups and members) with per-app throttling, faults and a control plane under ' +
+        '/__emulator/ (see docs/emulators.md). Prints the URL, tenant id and the client id/secret of the ' +
+        'provisioning app registration; it also holds a "Zendesk" enterprise application.',
+    )
+    .addOption(
+      new Option('--port <port>', 'TCP port to listen on (0 picks a free port)')
+        .default(4020)
+        .argParser(portNumber),
+    )
+    .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
+    .option('--tenant-id <id>', 'directory (tenant) id, a GUID')
+    .option('--client-id <id>', 'application (client) id of the provisioning app registration, a GUID')
+    .option('--client-secret <secret>', 'client secret of the provisioning app registration')
+    .option('--seed <file>', 'seed file (JSON, see docs/emulators.md)')
+    .option(
+      '--faults <spec>',
+      'inject faults into Graph requests, e.g. 500=0.05,503=0.05,429=0.05,reset=0.02,latency=20-200,seed=42\n' +
+        '(also burst=N 429s per burst, retry-after=S)',
+    )
+    .option(
+      '--cert-file <path>',
+      'write the generated HTTPS certificate (PEM) here, to trust it (e.g. NODE_EXTRA_CA_CERTS=<path>)',
+    )
+    .option('--data <file>', 'reserved: persistence is not implemented for this emulator yet')
+    .option('--no-rate-limits', 'turn the per-app Graph request budget off (benchmarks)')
+    .option('--log-requests', 'log every request to stderr')
+    .action(async (options: EntraEmulatorCliOptions) => {
+      const { runEntraEmulator } = await import('./run-entra-emulator.js');
+      await runEntraEmulator(options);
     });
 }

@@ -1,0 +1,163 @@
+import { badRequest, conflictingObject, invalidProperty, notFound } from './errors.js';
+import type { EntraStore } from './store.js';
+import type { UserRecord } from './types.js';
+
+type PropertyType = 'string' | 'nullableString' | 'boolean' | 'stringArray';
+
+/** The user properties clients may write, with their Graph types. */
+const writable: Record<string, PropertyType> = {
+  accountEnabled: 'boolean',
+  displayName: 'string',
+  givenName: 'nullableString',
+  surname: 'nullableString',
+  userPrincipalName: 'string',
+  mail: 'nullableString',
+  mailNickname: 'string',
+  jobTitle: 'nullableString',
+  department: 'nullableString',
+  officeLocation: 'nullableString',
+  mobilePhone: 'nullableString',
+  preferredLanguage: 'nullableString',
+  employeeId: 'nullableString',
+  companyName: 'nullableString',
+  usageLocation: 'nullableString',
+  businessPhones: 'stringArray',
+  otherMails: 'stringArray',
+  userType: 'string',
+};
+
+export function checkValue(resource: string, name: string, type: PropertyType, value: unknown): void {
+  const ok =
+    type === 'boolean'
+      ? typeof value === 'boolean'
+      : type === 'string'
+        ? typeof value === 'string' && value.trim() !== ''
+        : type === 'nullableString'
+          ? value === null || typeof value === 'string'
+          : Array.isArray(value) && value.every((v) => typeof v === 'string');
+  if (!ok) throw invalidProperty(name, resource);
+}
+
+function checkBody(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('Empty Payload. JSON content expected.');
+  return body as Record<string, unknown>;
+}
+
+const upnPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+function applyUserProperties(store: EntraStore, user: UserRecord, body: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(body)) {
+    if (name === 'passwordProfile') {
+      const password = (value as { password?: unknown } | null)?.password;
+      if (typeof password !== 'string' || password === '') throw invalidProperty('passwordProfile', 'User');
+      user.password = password;
+      continue;
+    }
+    if (name === 'id' || name.startsWith('@odata.')) continue;
+    const type = writable[name];
+    // Graph rejects properties that do not exist on the resource type.
+    if (type === undefined)
+      throw badRequest(`Property '${name}' does not exist as a declared property or extension property.`);
+    checkValue('User', name, type, value);
+    if (name === 'userPrincipalName') {
+      const upn = String(value);
+      if (!upnPattern.test(upn)) throw invalidProperty('userPrincipalName', 'User');
+      const holder = store.userIdByUpn.get(upn.toLowerCase());
+      if (holder !== undefined && holder !== user.id) throw conflictingObject('userPrincipalName');
+    }
+    (user as unknown as Record<string, unknown>)[name] = value;
+  }
+}
+
+/** POST /users: the required properties of Graph's create-user operation, then any others. */
+export function createUser(
+  store: EntraStore,
+  rawBody: unknown,
+  options: { id?: string; requirePassword?: boolean } = {},
+): UserRecord {
+  const body = checkBody(rawBody);
+  for (const required of ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName']) {
+    if (body[required] === undefined) throw invalidProperty(required, 'User');
+  }
+  const user: UserRecord = {
+    kind: 'user',
+    id: options.id ?? store.newId(),
+    seq: store.nextSeq(),
+    accountEnabled: true,
+    displayName: '',
+    givenName: null,
+    surname: null,
+    userPrincipalName: '',
+    mail: null,
+    mailNickname: '',
+    jobTitle: null,
+    department: null,
+    officeLocation: null,
+    mobilePhone: null,
+    preferredLanguage: null,
+    employeeId: null,
+    companyName: null,
+    usageLocation: null,
+    businessPhones: [],
+    otherMails: [],
+    userType: 'Member',
+    createdDateTime: store.clock.iso(),
+    deletedDateTime: null,
+    password: null,
+  };
+  applyUserProperties(store, user, body);
+  if ((options.requirePassword ?? true) && user.password === null)
+    throw invalidProperty('passwordProfile', 'User');
+  store.users.insert(user);
+  store.userIdByUpn.set(user.userPrincipalName.toLowerCase(), user.id);
+  return user;
+}
+
+export function updateUser(store: EntraStore, user: UserRecord, rawBody: unknown): void {
+  const body = checkBody(rawBody);
+  const before = user.userPrincipalName.toLowerCase();
+  applyUserProperties(store, user, body);
+  const after = user.userPrincipalName.toLowerCase();
+  if (after !== before) {
+    store.userIdByUpn.delete(before);
+    store.userIdByUpn.set(after, user.id);
+  }
+}
+
+/** DELETE /users/{id}: a soft delete; the user waits in directory/deletedItems for 30 days. */
+export function softDeleteUser(store: EntraStore, user: UserRecord): void {
+  user.deletedDateTime = store.clock.iso();
+  store.userIdByUpn.delete(user.userPrincipalName.toLowerCase());
+}
+
+export function restoreUser(store: EntraStore, user: UserRecord): void {
+  const holder = store.userIdByUpn.get(user.userPrincipalName.toLowerCase());
+  if (holder !== undefined && holder !== user.id) throw conflictingObject('userPrincipalName');
+  user.deletedDateTime = null;
+  store.userIdByUpn.set(user.userPrincipalName.toLowerCase(), user.id);
+}
+
+/** Removes the user for good, with its memberships and app role assignments. */
+export function purgeUser(store: EntraStore, user: UserRecord): void {
+  store.users.remove(user.id);
+  store.userIdByUpn.delete(user.userPrincipalName.toLowerCase());
+  forgetObject(store, user.id);
+}
+
+/** Drops every reference to an object that no longer exists. */
+export function forgetObject(store: EntraStore, id: string): void {
+  for (const groupId of store.groupsOf.get(id) ?? []) store.membersOf.get(groupId)?.delete(id);
+  store.groupsOf.delete(id);
+  for (const memberId of store.membersOf.get(id) ?? []) store.groupsOf.get(memberId)?.delete(id);
+  store.membersOf.delete(id);
+  for (const assignment of store.assignmentsOf(id)) store.removeAssignment(assignment.id);
+  for (const assignmentId of [...(store.assignmentsByResource.get(id) ?? [])])
+    store.removeAssignment(assignmentId);
+}
+
+export function requireUser(store: EntraStore, idOrUpn: string): UserRecord {
+  const user = store.liveUser(idOrUpn);
+  if (!user) throw notFound(idOrUpn);
+  return user;
+}

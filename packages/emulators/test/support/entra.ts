@@ -1,0 +1,112 @@
+import { request as httpsRequest } from 'node:https';
+import { type EntraEmulator, type EntraEmulatorOptions, startEntraEmulator } from '../../src/index.js';
+
+export interface HttpsAnswer {
+  status: number;
+  headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions navigate arbitrary JSON bodies
+  body: any;
+  text: string;
+}
+
+/**
+ * A request over real HTTPS that trusts only the emulator's certificate. node:https rather than fetch:
+ * Node's fetch takes a CA only through an undici dispatcher, and undici is not a dependency.
+ */
+export function httpsCall(
+  ca: string,
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; body?: string } = {},
+): Promise<HttpsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, ca, headers: options.headers ?? {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) headers[k] = [v].flat().join(', ');
+        let body: unknown = text;
+        if ((headers['content-type'] ?? '').includes('json') && text !== '') body = JSON.parse(text);
+        resolve({ status: res.statusCode ?? 0, headers, body, text });
+      });
+    });
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+export class GraphClient {
+  constructor(
+    readonly emulator: EntraEmulator,
+    private readonly token: string | null,
+  ) {}
+
+  request(method: string, path: string, body?: unknown): Promise<HttpsAnswer> {
+    const url = path.startsWith('https:') ? path : `${this.emulator.url}${path}`;
+    const headers: Record<string, string> = {};
+    if (this.token !== null) headers['authorization'] = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return httpsCall(this.emulator.certificatePem, method, url, {
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+  get(path: string): Promise<HttpsAnswer> {
+    return this.request('GET', path);
+  }
+  post(path: string, body?: unknown): Promise<HttpsAnswer> {
+    return this.request('POST', path, body);
+  }
+  patch(path: string, body: unknown): Promise<HttpsAnswer> {
+    return this.request('PATCH', path, body);
+  }
+  delete(path: string): Promise<HttpsAnswer> {
+    return this.request('DELETE', path);
+  }
+}
+
+/** Client credentials with a form body, as any OAuth client sends it. */
+export function tokenRequest(
+  emulator: EntraEmulator,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<HttpsAnswer> {
+  return httpsCall(
+    emulator.certificatePem,
+    'POST',
+    `${emulator.url}/${emulator.tenantId}/oauth2/v2.0/token`,
+    {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    },
+  );
+}
+
+export async function appToken(emulator: EntraEmulator): Promise<string> {
+  const answer = await tokenRequest(emulator, {
+    grant_type: 'client_credentials',
+    client_id: emulator.clientId,
+    client_secret: emulator.clientSecret,
+    scope: 'https://graph.microsoft.com/.default',
+  });
+  if (answer.status !== 200) throw new Error(`token request failed: ${answer.text}`);
+  return answer.body.access_token as string;
+}
+
+export interface EntraHarness {
+  emulator: EntraEmulator;
+  graph: GraphClient;
+  close(): Promise<void>;
+}
+
+export async function startEntraHarness(options: EntraEmulatorOptions = {}): Promise<EntraHarness> {
+  const emulator = await startEntraEmulator({ port: 0, rateLimits: false, ...options });
+  const graph = new GraphClient(emulator, await appToken(emulator));
+  return { emulator, graph, close: () => emulator.close() };
+}
