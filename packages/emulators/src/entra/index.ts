@@ -18,6 +18,8 @@ import {
   type EntraSettings,
   initialSettings,
 } from './options.js';
+import { applicationRoutes } from './routes/applications.js';
+import { deltaRoutes } from './routes/delta.js';
 import { groupRoutes } from './routes/groups.js';
 import { userRoutes } from './routes/users.js';
 import { applySeed } from './seed.js';
@@ -98,7 +100,7 @@ export async function startEntraEmulator(
   const app = buildEntraApp(
     ctx,
     certificate,
-    [identityRoutes, userRoutes, groupRoutes],
+    [identityRoutes, deltaRoutes, userRoutes, groupRoutes, applicationRoutes],
     options.logRequests ?? false,
   );
   registerControlPlane(app, ctx, {

@@ -59,10 +59,11 @@ export function createGroup(store: EntraStore, rawBody: unknown, id = store.newI
     group.visibility ??= 'Public';
   }
   store.groups.insert(group);
+  store.changes.record('group', group.id, 'upsert');
   return group;
 }
 
-export function updateGroup(group: GroupRecord, rawBody: unknown): void {
+export function updateGroup(store: EntraStore, group: GroupRecord, rawBody: unknown): void {
   if (rawBody === null || typeof rawBody !== 'object' || Array.isArray(rawBody))
     throw badRequest('Empty Payload. JSON content expected.');
   const body = rawBody as Record<string, unknown>;
@@ -71,6 +72,7 @@ export function updateGroup(group: GroupRecord, rawBody: unknown): void {
       throw invalidProperty(fixed, 'Group');
   }
   applyGroupProperties(group, body);
+  store.changes.record('group', group.id, 'upsert');
 }
 
 /**
@@ -80,6 +82,7 @@ export function updateGroup(group: GroupRecord, rawBody: unknown): void {
 export function deleteGroup(store: EntraStore, group: GroupRecord): void {
   if (isUnified(group)) {
     group.deletedDateTime = store.clock.iso();
+    store.changes.record('group', group.id, 'softDeleted');
     return;
   }
   purgeGroup(store, group);
@@ -87,7 +90,8 @@ export function deleteGroup(store: EntraStore, group: GroupRecord): void {
 
 export function purgeGroup(store: EntraStore, group: GroupRecord): void {
   store.groups.remove(group.id);
-  forgetObject(store, group.id);
+  forgetObject(store, group.id, 'group');
+  store.changes.record('group', group.id, 'hardDeleted');
 }
 
 export function requireGroup(store: EntraStore, id: string): GroupRecord {

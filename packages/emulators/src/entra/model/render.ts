@@ -92,6 +92,7 @@ export function applicationJson(app: ApplicationRecord): Record<string, unknown>
     id: app.id,
     appId: app.appId,
     displayName: app.displayName,
+    description: app.description,
     createdDateTime: app.createdDateTime,
     deletedDateTime: app.deletedDateTime,
     signInAudience: app.signInAudience,

@@ -1,6 +1,7 @@
 import { EmulatorClock } from '../../common/clock.js';
 import { type Random, seededRandom } from '../../common/prng.js';
 import type { EntraSettings } from '../options.js';
+import { ChangeLog, type MemberType } from './changes.js';
 import { DirectoryTable } from './table.js';
 import type {
   ApplicationRecord,
@@ -40,6 +41,8 @@ export class EntraStore {
   readonly groupsOf = new Map<string, Set<string>>();
   readonly assignmentsByResource = new Map<string, Set<string>>();
   readonly assignmentsByPrincipal = new Map<string, Set<string>>();
+  /** What changed when, for delta queries (users/delta, groups/delta). */
+  readonly changes = new ChangeLog();
 
   private seq = 0;
   private random: Random;
@@ -92,6 +95,7 @@ export class EntraStore {
     this.groupsOf.clear();
     this.assignmentsByResource.clear();
     this.assignmentsByPrincipal.clear();
+    this.changes.clear();
     this.seq = 0;
     this.random = seededRandom(this.idSeed);
   }
@@ -133,13 +137,20 @@ export class EntraStore {
     const groups = this.groupsOf.get(memberId) ?? new Set<string>();
     groups.add(groupId);
     this.groupsOf.set(memberId, groups);
+    this.changes.recordMember(groupId, memberId, this.memberType(memberId), true);
     return true;
   }
 
   removeMember(groupId: string, memberId: string): boolean {
     const removed = this.membersOf.get(groupId)?.delete(memberId) ?? false;
     this.groupsOf.get(memberId)?.delete(groupId);
+    if (removed) this.changes.recordMember(groupId, memberId, this.memberType(memberId), false);
     return removed;
+  }
+
+  /** The kind of a (possibly just removed) member, for `members@delta`. */
+  memberType(id: string): MemberType {
+    return this.groups.has(id) ? 'group' : this.servicePrincipals.has(id) ? 'servicePrincipal' : 'user';
   }
 
   addAssignment(assignment: AppRoleAssignmentRecord): void {

@@ -79,7 +79,9 @@ export function insertApplication(
   const app: ApplicationRecord = {
     kind: 'application',
     seq: store.nextSeq(),
+    description: null,
     appRoles: [],
+    ownerIds: [],
     redirectUris: [],
     identifierUris: [],
     signInAudience: 'AzureADMyOrg',
@@ -186,6 +188,8 @@ export function bootstrapTenant(store: EntraStore, setup: TenantBootstrap): void
     id: builtinIds.zendeskApplication,
     appId: builtinIds.zendeskAppId,
     displayName: 'Zendesk',
+    // The provisioning app owns the Zendesk app: Application.ReadWrite.OwnedBy lets it manage the roles.
+    ownerIds: [provisio.id],
     appRoles: zendeskAppRoles.map((role) => ({ ...role, allowedMemberTypes: [...role.allowedMemberTypes] })),
   });
   insertServicePrincipal(store, {

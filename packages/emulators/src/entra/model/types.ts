@@ -54,7 +54,10 @@ export interface ApplicationRecord extends Row {
   readonly kind: 'application';
   readonly appId: string;
   displayName: string;
+  description: string | null;
   appRoles: AppRole[];
+  /** Ids of the service principals (or users) that own the application (Application.ReadWrite.OwnedBy). */
+  ownerIds: string[];
   redirectUris: string[];
   identifierUris: string[];
   signInAudience: string;

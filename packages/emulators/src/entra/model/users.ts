@@ -1,3 +1,4 @@
+import type { MemberType } from './changes.js';
 import { badRequest, conflictingObject, invalidProperty, notFound } from './errors.js';
 import type { EntraStore } from './store.js';
 import type { UserRecord } from './types.js';
@@ -111,6 +112,7 @@ export function createUser(
     throw invalidProperty('passwordProfile', 'User');
   store.users.insert(user);
   store.userIdByUpn.set(user.userPrincipalName.toLowerCase(), user.id);
+  store.changes.record('user', user.id, 'upsert');
   return user;
 }
 
@@ -123,12 +125,14 @@ export function updateUser(store: EntraStore, user: UserRecord, rawBody: unknown
     store.userIdByUpn.delete(before);
     store.userIdByUpn.set(after, user.id);
   }
+  store.changes.record('user', user.id, 'upsert');
 }
 
 /** DELETE /users/{id}: a soft delete; the user waits in directory/deletedItems for 30 days. */
 export function softDeleteUser(store: EntraStore, user: UserRecord): void {
   user.deletedDateTime = store.clock.iso();
   store.userIdByUpn.delete(user.userPrincipalName.toLowerCase());
+  store.changes.record('user', user.id, 'softDeleted');
 }
 
 export function restoreUser(store: EntraStore, user: UserRecord): void {
@@ -136,18 +140,29 @@ export function restoreUser(store: EntraStore, user: UserRecord): void {
   if (holder !== undefined && holder !== user.id) throw conflictingObject('userPrincipalName');
   user.deletedDateTime = null;
   store.userIdByUpn.set(user.userPrincipalName.toLowerCase(), user.id);
+  store.changes.record('user', user.id, 'upsert');
 }
 
 /** Removes the user for good, with its memberships and app role assignments. */
 export function purgeUser(store: EntraStore, user: UserRecord): void {
   store.users.remove(user.id);
   store.userIdByUpn.delete(user.userPrincipalName.toLowerCase());
-  forgetObject(store, user.id);
+  forgetObject(store, user.id, 'user');
+  store.changes.record('user', user.id, 'hardDeleted');
 }
 
-/** Drops every reference to an object that no longer exists. */
-export function forgetObject(store: EntraStore, id: string): void {
-  for (const groupId of store.groupsOf.get(id) ?? []) store.membersOf.get(groupId)?.delete(id);
+/**
+ * Drops every reference to an object that no longer exists. Its removal from the groups it belonged to
+ * is recorded for groups/delta (`memberType`: what the object was, now that it left its table).
+ */
+export function forgetObject(
+  store: EntraStore,
+  id: string,
+  memberType: MemberType = store.memberType(id),
+): void {
+  for (const groupId of store.groupsOf.get(id) ?? []) {
+    if (store.membersOf.get(groupId)?.delete(id)) store.changes.recordMember(groupId, id, memberType, false);
+  }
   store.groupsOf.delete(id);
   for (const memberId of store.membersOf.get(id) ?? []) store.groupsOf.get(memberId)?.delete(id);
   store.membersOf.delete(id);

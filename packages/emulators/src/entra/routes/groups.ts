@@ -94,7 +94,7 @@ export function groupRoutes(app: FastifyInstance, ctx: EntraContext): void {
 
   app.patch<{ Params: { id: string } }>('/v1.0/groups/:id', async (request, reply) => {
     requirePermission(request, groupWrite);
-    updateGroup(group(request), request.body);
+    updateGroup(store, group(request), request.body);
     ctx.changed();
     return reply.code(204).send();
   });
