@@ -30,7 +30,7 @@ beforeAll(async () => {
         },
       ],
       groups: [{ displayName: 'Zendesk Agents', members: ['ada@provisio-demo.onmicrosoft.com'] }],
-      assignments: [{ principal: 'ZendeskAgents', appRole: 'Agent' }],
+      assignments: [{ principal: 'group:Zendesk Agents', appRole: 'Agent' }],
     },
   });
 });

@@ -114,7 +114,10 @@ export function registerEmulatorCommands(program: Command): void {
     .option('--tenant-id <id>', 'directory (tenant) id, a GUID')
     .option('--client-id <id>', 'application (client) id of the provisioning app registration, a GUID')
     .option('--client-secret <secret>', 'client secret of the provisioning app registration')
-    .option('--seed <file>', 'seed file (JSON, see docs/emulators.md)')
+    .option(
+      '--seed <file|demo:N>',
+      'seed file (JSON, see docs/emulators.md), or demo:<N> for a deterministic demo tenant of N users (demo:10k, demo:<N>:<seed>)',
+    )
     .option(
       '--faults <spec>',
       'inject faults into Graph requests, e.g. 500=0.05,503=0.05,429=0.05,reset=0.02,latency=20-200,seed=42\n' +

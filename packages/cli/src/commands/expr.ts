@@ -25,8 +25,8 @@ export function registerExprCommands(program: Command): void {
     .command('eval')
     .description(
       'Evaluate an expression against source attributes. Prints one JSON object: {"value": …}, or ' +
-        '{"flow": false} when IgnoreFlowIfNullOrEmpty drops the attribute ("redacted": true is added ' +
-        'when Redact hides the value in logs). Errors go to stderr with exit code 1 (2 for bad flags).',
+        '{"flow": false} when IgnoreFlowIfNullOrEmpty drops the attribute (a note on stderr says when ' +
+        'Redact hides the value in logs). Errors go to stderr with exit code 1 (2 for an invalid flag value).',
     )
     .argument('<expression>', 'the expression, e.g. \'Join(" ", [givenName], [surname])\'')
     .option('--attrs <json>', 'source attributes as a JSON object (or @file.json)', '{}')

@@ -17,7 +17,9 @@ export async function runEntraEmulator(cli: EntraEmulatorCliOptions): Promise<vo
   if (cli.clientSecret !== undefined) options.clientSecret = cli.clientSecret;
   if (cli.faults !== undefined) options.faults = parseFaultSpec(cli.faults);
   if (cli.certFile !== undefined) options.certFile = cli.certFile;
-  if (cli.seed !== undefined) {
+  if (cli.seed?.startsWith('demo:')) {
+    options.seed = cli.seed;
+  } else if (cli.seed !== undefined) {
     try {
       options.seed = JSON.parse(await readFile(cli.seed, 'utf8')) as unknown;
     } catch (error) {

@@ -66,7 +66,8 @@ function describeError(error: ExpressionError, expression: string): string[] {
   const lines = [`provisio: ${error.code}: ${error.message}`];
   if (error.line !== undefined && error.column !== undefined) {
     const sourceLine = expression.split(/\r\n|\r|\n/)[error.line - 1];
-    if (sourceLine !== undefined)
+    // A caret under a column of a very long line helps nobody: show it for readable lines only.
+    if (sourceLine !== undefined && sourceLine.length <= 200)
       lines.push(`  ${sourceLine}`, `  ${' '.repeat(Math.max(0, error.column - 1))}^`);
   }
   return lines;

@@ -25,6 +25,13 @@ const writable: Record<string, PropertyType> = {
   businessPhones: 'stringArray',
   otherMails: 'stringArray',
   userType: 'string',
+  city: 'nullableString',
+  country: 'nullableString',
+  state: 'nullableString',
+  streetAddress: 'nullableString',
+  postalCode: 'nullableString',
+  employeeType: 'nullableString',
+  onPremisesImmutableId: 'nullableString',
 };
 
 export function checkValue(resource: string, name: string, type: PropertyType, value: unknown): void {
