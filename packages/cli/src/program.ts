@@ -7,7 +7,8 @@ export function buildProgram(): Command {
   const program = new Command('provisio')
     .description(
       'Automatic user provisioning from Microsoft Entra ID to Zendesk Support. ' +
-        'Today it runs the emulators used for tests and demos; provisioning commands follow.',
+        'Today it runs the emulators used for tests and demos and tests mapping expressions and scoping ' +
+        'filters; provisioning commands follow.',
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
