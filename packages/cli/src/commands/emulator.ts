@@ -127,7 +127,7 @@ export function registerEmulatorCommands(program: Command): void {
       '--cert-file <path>',
       'write the generated HTTPS certificate (PEM) here, to trust it (e.g. NODE_EXTRA_CA_CERTS=<path>)',
     )
-    .option('--data <file>', 'reserved: persistence is not implemented for this emulator yet')
+    .option('--data <file>', 'persist state to this JSON file (loaded at start when it exists)')
     .option('--no-rate-limits', 'turn the per-app Graph request budget off (benchmarks)')
     .option('--log-requests', 'log every request to stderr')
     .action(async (options: EntraEmulatorCliOptions) => {

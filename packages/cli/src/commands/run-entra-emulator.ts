@@ -4,8 +4,6 @@ import type { EntraEmulatorCliOptions } from './emulator.js';
 
 /** Starts the Entra ID emulator from command-line options and keeps it running until a signal. */
 export async function runEntraEmulator(cli: EntraEmulatorCliOptions): Promise<void> {
-  if (cli.data !== undefined)
-    throw new Error('--data: persistence is not implemented for the Entra emulator yet');
   const options: EntraEmulatorOptions & { certFile?: string } = {
     port: cli.port,
     host: cli.host,
@@ -17,6 +15,7 @@ export async function runEntraEmulator(cli: EntraEmulatorCliOptions): Promise<vo
   if (cli.clientSecret !== undefined) options.clientSecret = cli.clientSecret;
   if (cli.faults !== undefined) options.faults = parseFaultSpec(cli.faults);
   if (cli.certFile !== undefined) options.certFile = cli.certFile;
+  if (cli.data !== undefined) options.dataFile = cli.data;
   if (cli.seed?.startsWith('demo:')) {
     options.seed = cli.seed;
   } else if (cli.seed !== undefined) {
@@ -38,6 +37,7 @@ export async function runEntraEmulator(cli: EntraEmulatorCliOptions): Promise<vo
     `  certificate:   ${cli.certFile ?? '(not written; use --cert-file <path> to trust it)'}`,
     `  users:         ${[...emulator.store.users.ascending((u) => u.deletedDateTime === null)].length}`,
     `  control:       ${emulator.url}/__emulator/state`,
+    ...(cli.data === undefined ? [] : [`  data file:     ${cli.data}`]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -18,6 +18,7 @@ import {
   type EntraSettings,
   initialSettings,
 } from './options.js';
+import { DataFileWriter, loadDataFile } from './persistence.js';
 import { applicationRoutes } from './routes/applications.js';
 import { deltaRoutes } from './routes/delta.js';
 import { groupRoutes } from './routes/groups.js';
@@ -80,7 +81,9 @@ export async function startEntraEmulator(
     });
     if (withSeed && options.seed !== undefined) applySeed(store, options.seed);
   };
-  initialise(true);
+  const writer = options.dataFile ? new DataFileWriter(store, options.dataFile) : null;
+  const loaded = options.dataFile ? await loadDataFile(store, options.dataFile) : false;
+  if (!loaded) initialise(true);
 
   const [certificate, signingKey] = await Promise.all([
     createServerCertificate(new Date()),
@@ -95,7 +98,7 @@ export async function startEntraEmulator(
     signingKey,
     throttles: new KeyedRateWindows(settings.requestsPerWindow, settings.windowSeconds * 1000),
     codes: new Map(),
-    changed: () => {},
+    changed: () => writer?.changed(),
   };
   const app = buildEntraApp(
     ctx,
@@ -115,8 +118,14 @@ export async function startEntraEmulator(
         store.settings.windowSeconds * 1000,
       );
       ctx.faults.configure(store.settings.faults);
+      ctx.changed();
     },
   });
+  if (writer && !loaded) {
+    // Save the initial state now: a data file that cannot be written fails the start, not later.
+    writer.changed();
+    await writer.flush();
+  }
 
   const host = options.host ?? defaults.host;
   await app.listen({ port: options.port ?? 0, host });
@@ -135,6 +144,9 @@ export async function startEntraEmulator(
     store,
     settings,
     app,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await writer?.flush();
+    },
   };
 }

@@ -44,6 +44,11 @@ export interface EntraEmulatorOptions {
   seed?: unknown;
   /** Log each request to stderr. */
   logRequests?: boolean;
+  /**
+   * `--data`: a JSON file holding the directory, loaded at start-up when it exists (the seed is then
+   * ignored) and written after changes and at close.
+   */
+  dataFile?: string;
 }
 
 /** What the provisioning app is granted unless told otherwise: everything provisio needs. */

@@ -65,6 +65,11 @@ function apply(store: EntraStore, seed: ResolvedEntraSeed): void {
         onPremisesExtensionAttributes;
     }
   }
+  // Managers after all users: a seed may name a manager listed later. Checked by resolveEntraSeed.
+  for (const user of seed.users) {
+    const record = store.users.get(user.id);
+    if (record && user.managerId !== null) record.managerId = user.managerId;
+  }
   for (const group of seed.groups) {
     const { id, members: _members, mail, ...properties } = group;
     const record = createGroup(store, properties, id);

@@ -78,7 +78,7 @@ export const groupFilterable: ReadonlySet<string> = new Set([
 ]);
 
 export function userJson(user: UserRecord): Record<string, unknown> {
-  const { kind: _kind, seq: _seq, password: _password, ...rest } = user;
+  const { kind: _kind, seq: _seq, password: _password, managerId: _managerId, ...rest } = user;
   return { ...rest, businessPhones: [...user.businessPhones], otherMails: [...user.otherMails] };
 }
 

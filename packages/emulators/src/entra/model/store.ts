@@ -46,6 +46,8 @@ export class EntraStore {
 
   private seq = 0;
   private random: Random;
+  /** How many numbers the seeded sequence has given, so that a restored store goes on where it was. */
+  private draws = 0;
 
   constructor(
     public settings: EntraSettings,
@@ -54,6 +56,23 @@ export class EntraStore {
   ) {
     this.clock.offsetMs = settings.clockOffsetMs;
     this.random = seededRandom(idSeed);
+  }
+
+  private draw(): number {
+    this.draws += 1;
+    return this.random.next();
+  }
+
+  /** The sequence counters, for `--data` persistence. */
+  counters(): { seq: number; draws: number } {
+    return { seq: this.seq, draws: this.draws };
+  }
+
+  restoreCounters(counters: { seq: number; draws: number }): void {
+    this.seq = counters.seq;
+    this.random = seededRandom(this.idSeed);
+    this.draws = 0;
+    while (this.draws < counters.draws) this.draw();
   }
 
   nextSeq(): number {
@@ -67,7 +86,7 @@ export class EntraStore {
    */
   newId(): string {
     const hex = Array.from({ length: 4 }, () =>
-      Math.floor(this.random.next() * 2 ** 32)
+      Math.floor(this.draw() * 2 ** 32)
         .toString(16)
         .padStart(8, '0'),
     ).join('');
@@ -78,7 +97,7 @@ export class EntraStore {
   /** A random token (authorization codes, assignment ids) from the same seeded sequence. */
   newToken(bytes = 32): string {
     const out = Buffer.alloc(bytes);
-    for (let i = 0; i < bytes; i += 1) out[i] = Math.floor(this.random.next() * 256);
+    for (let i = 0; i < bytes; i += 1) out[i] = Math.floor(this.draw() * 256);
     return out.toString('base64url');
   }
 
@@ -98,6 +117,7 @@ export class EntraStore {
     this.changes.clear();
     this.seq = 0;
     this.random = seededRandom(this.idSeed);
+    this.draws = 0;
   }
 
   /** Any directory object by id, deleted ones included. */

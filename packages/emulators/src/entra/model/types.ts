@@ -24,6 +24,8 @@ export interface UserRecord extends Row {
   deletedDateTime: string | null;
   /** The sign-in password (authorization-code flow); never rendered. */
   password: string | null;
+  /** The user's manager (a user id), or null; served as `/users/{id}/manager`, never rendered inline. */
+  managerId: string | null;
 }
 
 export interface GroupRecord extends Row {

@@ -113,6 +113,7 @@ export function createUser(
     createdDateTime: store.clock.iso(),
     deletedDateTime: null,
     password: null,
+    managerId: null,
   };
   applyUserProperties(store, user, body);
   if ((options.requirePassword ?? true) && user.password === null)
@@ -155,6 +156,9 @@ export function purgeUser(store: EntraStore, user: UserRecord): void {
   store.users.remove(user.id);
   store.userIdByUpn.delete(user.userPrincipalName.toLowerCase());
   forgetObject(store, user.id, 'user');
+  // Its reports lose their manager (the reference goes with the object, as in Entra ID).
+  for (const report of [...store.users.ascending((u) => u.managerId === user.id)])
+    setManager(store, report, null);
   store.changes.record('user', user.id, 'hardDeleted');
 }
 
@@ -182,4 +186,24 @@ export function requireUser(store: EntraStore, idOrUpn: string): UserRecord {
   const user = store.liveUser(idOrUpn);
   if (!user) throw notFound(idOrUpn);
   return user;
+}
+
+/** The user's manager when it is a live user; a soft-deleted manager is not served until restored. */
+export function managerOf(store: EntraStore, user: UserRecord): UserRecord | undefined {
+  if (user.managerId === null) return undefined;
+  const manager = store.users.get(user.managerId);
+  return manager && manager.deletedDateTime === null ? manager : undefined;
+}
+
+/** Sets (or with null removes) the user's manager; a change is recorded for users/delta. */
+export function setManager(store: EntraStore, user: UserRecord, managerId: string | null): void {
+  if (managerId === user.id) throw badRequest('A user cannot be their own manager.');
+  if (user.managerId === managerId) return;
+  user.managerId = managerId;
+  store.changes.record('user', user.id, 'upsert');
+}
+
+/** The live users whose manager is the given user, in creation order. */
+export function directReportsOf(store: EntraStore, managerId: string): UserRecord[] {
+  return [...store.users.ascending((u) => u.managerId === managerId && u.deletedDateTime === null)];
 }

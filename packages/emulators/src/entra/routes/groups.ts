@@ -51,7 +51,7 @@ function isLive(store: EntraStore, id: string): boolean {
 }
 
 /** `{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}` (any host; users/ and groups/ too). */
-function referencedId(body: unknown): string {
+export function referencedId(body: unknown): string {
   const ref = body && typeof body === 'object' ? (body as Record<string, unknown>)['@odata.id'] : undefined;
   const match =
     typeof ref === 'string'

@@ -7,13 +7,17 @@ import { userDefaults, userFilterable, userJson, userProperties } from '../model
 import type { UserRecord } from '../model/types.js';
 import {
   createUser,
+  directReportsOf,
+  managerOf,
   purgeUser,
   requireUser,
   restoreUser,
+  setManager,
   softDeleteUser,
   updateUser,
 } from '../model/users.js';
-import { contextUrl, listPage, type ResourceShape } from './list.js';
+import { referencedId } from './groups.js';
+import { contextUrl, listIds, listPage, type ResourceShape } from './list.js';
 
 export const userShape: ResourceShape<UserRecord> = {
   resource: 'User',
@@ -72,6 +76,57 @@ export function userRoutes(app: FastifyInstance, ctx: EntraContext): void {
     softDeleteUser(store, requireUser(store, request.params.id));
     ctx.changed();
     return reply.code(204).send();
+  });
+
+  // The manager relationship (a single-valued directoryObject reference) and its inverse, directReports.
+  app.get<{ Params: { id: string } }>('/v1.0/users/:id/manager', async (request) => {
+    requirePermission(request, userRead);
+    const manager = managerOf(store, requireUser(store, request.params.id));
+    // Graph's answer for a user without a manager.
+    if (!manager) throw notFound('manager');
+    const select = parseSelect(queryOf(request.query)['$select'], 'User', userProperties);
+    return {
+      '@odata.context': `${request.graph.origin}/v1.0/$metadata#directoryObjects/$entity`,
+      '@odata.type': '#microsoft.graph.user',
+      ...project(userJson(manager), select, userDefaults),
+    };
+  });
+
+  app.put<{ Params: { id: string } }>('/v1.0/users/:id/manager/$ref', async (request, reply) => {
+    requirePermission(request, userWrite);
+    const user = requireUser(store, request.params.id);
+    const managerId = referencedId(request.body);
+    if (!store.liveUser(managerId)) throw notFound(managerId);
+    setManager(store, user, managerId);
+    ctx.changed();
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1.0/users/:id/manager/$ref', async (request, reply) => {
+    requirePermission(request, userWrite);
+    const user = requireUser(store, request.params.id);
+    if (user.managerId === null) throw notFound('manager');
+    setManager(store, user, null);
+    ctx.changed();
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { id: string } }>('/v1.0/users/:id/directReports', async (request) => {
+    requirePermission(request, userRead);
+    const ids = directReportsOf(store, requireUser(store, request.params.id).id).map((u) => u.id);
+    return listIds(
+      store,
+      request,
+      ids,
+      (id, select) => {
+        const report = store.users.get(id);
+        return {
+          '@odata.type': '#microsoft.graph.user',
+          ...(report ? project(userJson(report), select, userDefaults) : { id }),
+        };
+      },
+      'directoryObjects',
+    );
   });
 
   // Deleted items: users wait here after DELETE until restored or deleted permanently.
