@@ -5,7 +5,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const benchmarks =
-  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['expressions', 'zendesk-emulator'];
+  process.argv.slice(2).length > 0
+    ? process.argv.slice(2)
+    : ['expressions', 'zendesk-emulator', 'entra-emulator'];
 const machine = {
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model ?? 'unknown',
