@@ -1,11 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { request as httpsRequest } from 'node:https';
-import {
-  ConfidentialClientApplication,
-  type INetworkModule,
-  type NetworkRequestOptions,
-  type NetworkResponse,
-} from '@azure/msal-node';
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import { decodeJwt, importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +7,7 @@ import {
   type EntraHarness,
   GraphClient,
   httpsCall,
+  msalNetworkClient as networkClient,
   startEntraHarness,
   tokenRequest,
 } from './support/entra.js';
@@ -35,36 +30,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => h.close());
-
-/** msal-node's network module over node:https, trusting the emulator's certificate (per client, not process-wide). */
-function networkClient(ca: string): INetworkModule {
-  const send = <T>(
-    method: string,
-    url: string,
-    options?: NetworkRequestOptions,
-  ): Promise<NetworkResponse<T>> =>
-    new Promise((resolve, reject) => {
-      const req = httpsRequest(url, { method, ca, headers: options?.headers ?? {} }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          text += c;
-        });
-        res.on('end', () => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v;
-          resolve({ status: res.statusCode ?? 0, headers, body: JSON.parse(text) as T });
-        });
-      });
-      req.on('error', reject);
-      if (options?.body !== undefined) req.write(options.body);
-      req.end();
-    });
-  return {
-    sendGetRequestAsync: (url, options) => send('GET', url, options),
-    sendPostRequestAsync: (url, options) => send('POST', url, options),
-  };
-}
 
 describe('identity platform', () => {
   it('serves the discovery document and the JWKS', async () => {

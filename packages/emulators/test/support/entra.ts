@@ -1,4 +1,10 @@
 import { request as httpsRequest } from 'node:https';
+import {
+  ConfidentialClientApplication,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+} from '@azure/msal-node';
 import { type EntraEmulator, type EntraEmulatorOptions, startEntraEmulator } from '../../src/index.js';
 
 export interface HttpsAnswer {
@@ -109,4 +115,65 @@ export async function startEntraHarness(options: EntraEmulatorOptions = {}): Pro
   const emulator = await startEntraEmulator({ port: 0, rateLimits: false, ...options });
   const graph = new GraphClient(emulator, await appToken(emulator));
   return { emulator, graph, close: () => emulator.close() };
+}
+
+/** msal-node's network module over node:https, trusting the emulator's certificate (per client, not process-wide). */
+export function msalNetworkClient(ca: string): INetworkModule {
+  const send = <T>(
+    method: string,
+    url: string,
+    options?: NetworkRequestOptions,
+  ): Promise<NetworkResponse<T>> =>
+    new Promise((resolve, reject) => {
+      const req = httpsRequest(url, { method, ca, headers: options?.headers ?? {} }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v;
+          resolve({ status: res.statusCode ?? 0, headers, body: JSON.parse(text) as T });
+        });
+      });
+      req.on('error', reject);
+      if (options?.body !== undefined) req.write(options.body);
+      req.end();
+    });
+  return {
+    sendGetRequestAsync: (url, options) => send('GET', url, options),
+    sendPostRequestAsync: (url, options) => send('POST', url, options),
+  };
+}
+
+/** A Graph token acquired the way provisio's source connector does: msal-node client credentials. */
+export async function msalAppToken(emulator: EntraEmulator): Promise<string> {
+  const authority = `${emulator.url}/${emulator.tenantId}`;
+  const metadata = await httpsCall(
+    emulator.certificatePem,
+    'GET',
+    `${authority}/v2.0/.well-known/openid-configuration`,
+  );
+  const host = new URL(emulator.url).host;
+  const cca = new ConfidentialClientApplication({
+    auth: {
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+      authority,
+      knownAuthorities: [host],
+      authorityMetadata: metadata.text,
+      cloudDiscoveryMetadata: JSON.stringify({
+        tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`,
+        'api-version': '1.1',
+        metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+      }),
+    },
+    system: { networkClient: msalNetworkClient(emulator.certificatePem) },
+  });
+  const result = await cca.acquireTokenByClientCredential({
+    scopes: ['https://graph.microsoft.com/.default'],
+  });
+  if (!result?.accessToken) throw new Error('msal-node returned no access token');
+  return result.accessToken;
 }
