@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ConfidentialClientApplication } from '@azure/msal-node';
 import { decodeJwt, importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +6,7 @@ import {
   type EntraHarness,
   GraphClient,
   httpsCall,
-  msalNetworkClient as networkClient,
+  msalAppToken,
   startEntraHarness,
   tokenRequest,
 } from './support/entra.js';
@@ -61,40 +60,17 @@ describe('identity platform', () => {
 
   it('issues Graph tokens to msal-node (client credentials)', async () => {
     const { emulator } = h;
-    const authority = `${emulator.url}/${emulator.tenantId}`;
-    const metadata = await httpsCall(
-      emulator.certificatePem,
-      'GET',
-      `${authority}/v2.0/.well-known/openid-configuration`,
-    );
-    const host = new URL(emulator.url).host;
-    const cca = new ConfidentialClientApplication({
-      auth: {
-        clientId: emulator.clientId,
-        clientSecret: emulator.clientSecret,
-        authority,
-        knownAuthorities: [host],
-        authorityMetadata: metadata.text,
-        cloudDiscoveryMetadata: JSON.stringify({
-          tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`,
-          'api-version': '1.1',
-          metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
-        }),
-      },
-      system: { networkClient: networkClient(emulator.certificatePem) },
-    });
-    const result = await cca.acquireTokenByClientCredential({
-      scopes: ['https://graph.microsoft.com/.default'],
-    });
-    expect(result?.accessToken).toBeTruthy();
-    const claims = decodeJwt(result?.accessToken ?? '');
+    // msalAppToken (test support) configures ConfidentialClientApplication with knownAuthorities,
+    // the authority metadata and cloud discovery metadata, and a network client trusting our CA.
+    const accessToken = await msalAppToken(emulator);
+    const claims = decodeJwt(accessToken);
     expect(claims).toMatchObject({
       aud: 'https://graph.microsoft.com',
       tid: emulator.tenantId,
       appid: emulator.clientId,
     });
     expect(claims['roles']).toContain('User.Read.All');
-    const users = await new GraphClient(emulator, result?.accessToken ?? '').get('/v1.0/users');
+    const users = await new GraphClient(emulator, accessToken).get('/v1.0/users');
     expect(users.status).toBe(200);
   });
 

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readDataFile, SnapshotWriter } from '../common/data-file.js';
 import type { EntraStore } from './model/store.js';
 import type {
   ApplicationRecord,
@@ -67,62 +66,13 @@ export function restore(store: EntraStore, data: Snapshot): void {
   store.changes.clear();
 }
 
-export async function loadDataFile(store: EntraStore, path: string): Promise<boolean> {
-  if (!existsSync(path)) return false;
-  try {
-    restore(store, JSON.parse(await readFile(path, 'utf8')) as Snapshot);
-  } catch (error) {
-    throw new Error(`data file ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return true;
+export function loadDataFile(store: EntraStore, path: string): Promise<boolean> {
+  return readDataFile(path, (data) => restore(store, data as Snapshot));
 }
 
-/** Saves at most once per `delayMs` after changes; `flush()` saves now if anything changed. */
-export class DataFileWriter {
-  private dirty = false;
-  private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly store: EntraStore,
-    private readonly path: string,
-    private readonly delayMs = 250,
-  ) {}
-
-  changed(): void {
-    this.dirty = true;
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      // A failed background save must not crash the emulator (an unhandled rejection would).
-      this.flush().catch((error: unknown) => {
-        process.stderr.write(
-          `emulator: could not save ${this.path}: ${error instanceof Error ? error.message : String(error)}\n`,
-        );
-      });
-    }, this.delayMs);
-  }
-
-  async flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (!this.dirty) return this.writing;
-    this.dirty = false;
-    const text = JSON.stringify(snapshot(this.store));
-    // One failed write must not stop every later one: chain on the previous write's settlement.
-    this.writing = this.writing
-      .catch(() => undefined)
-      .then(async () => {
-        const temporary = `${this.path}.tmp`;
-        try {
-          await writeFile(temporary, text);
-          await rename(temporary, this.path);
-        } catch (error) {
-          this.dirty = true; // tried again at the next change or at close
-          throw error;
-        }
-      });
-    return this.writing;
+/** Saves the emulator's snapshot at most once per `delayMs` after changes, and at `flush()`. */
+export class DataFileWriter extends SnapshotWriter {
+  constructor(store: EntraStore, path: string, delayMs?: number) {
+    super(() => snapshot(store), path, delayMs);
   }
 }
