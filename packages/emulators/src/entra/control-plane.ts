@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { registerCommonControlRoutes } from '../common/control-plane.js';
 import { FaultSpecError, formatFaultSpec, parseFaultSpec } from '../common/faults.js';
 import { KeyedRateWindows } from '../common/rate-limit.js';
 import type { EntraContext } from './http/context.js';
@@ -60,7 +61,17 @@ export function registerControlPlane(
     clockOffsetMs: store.clock.offsetMs,
   });
 
-  app.get('/__emulator/health', async () => ({ ok: true }));
+  registerCommonControlRoutes(app, {
+    requestLog: ctx.requestLog,
+    reset: (options) => lifecycle.reset(options),
+    seed: (body) => {
+      applySeed(store, body);
+      return { users: store.users.size, groups: store.groups.size };
+    },
+    isSeedError: (error): error is Error => error instanceof SeedError,
+    changed: () => ctx.changed(),
+  });
+
   app.get('/__emulator/config', async () => config());
 
   app.put('/__emulator/config', async (request, reply) => {
@@ -89,25 +100,6 @@ export function registerControlPlane(
     return config();
   });
 
-  app.post('/__emulator/reset', async (request) => {
-    const body = (request.body ?? {}) as { empty?: unknown };
-    lifecycle.reset({ empty: body.empty === true });
-    return { ok: true };
-  });
-
-  app.post('/__emulator/seed', async (request, reply) => {
-    try {
-      applySeed(store, request.body ?? {});
-    } catch (error) {
-      if (error instanceof SeedError)
-        return reply.code(400).send({ error: 'InvalidSeed', description: error.message });
-      throw error;
-    } finally {
-      ctx.changed();
-    }
-    return { ok: true, users: store.users.size, groups: store.groups.size };
-  });
-
   app.get('/__emulator/state', async () => ({
     config: config(),
     users: [...store.users.ascending()].map(userJson),
@@ -119,10 +111,4 @@ export function registerControlPlane(
     servicePrincipals: [...store.servicePrincipals.ascending()].map((sp) => servicePrincipalJson(store, sp)),
     appRoleAssignments: [...store.appRoleAssignments.ascending()].map((a) => assignmentJson(store, a)),
   }));
-
-  app.get('/__emulator/requests', async () => ctx.requestLog.snapshot());
-  app.delete('/__emulator/requests', async () => {
-    ctx.requestLog.clear();
-    return ctx.requestLog.snapshot();
-  });
 }
