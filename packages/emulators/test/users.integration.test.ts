@@ -87,6 +87,29 @@ describe('authentication', () => {
     expect(smith.status).toBe(201);
   });
 
+  it('answers malformed JSON with 400 InvalidJSON and accepts an empty JSON body', async () => {
+    const headers = {
+      authorization: TestClient.basic(h.emulator.adminEmail, h.emulator.apiToken),
+      'content-type': 'application/json',
+    };
+    const bad = await fetch(`${h.emulator.url}/api/v2/users.json`, {
+      method: 'POST',
+      headers,
+      body: '{"user":',
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'InvalidJSON' });
+    const created = await h.admin.post('/api/v2/users.json', {
+      user: { name: 'E', email: 'empty@example.com' },
+    });
+    const emptyBody = await fetch(`${h.emulator.url}/api/v2/users/${created.body.user.id}.json`, {
+      method: 'DELETE',
+      headers,
+      body: '',
+    });
+    expect(emptyBody.status).toBe(200);
+  });
+
   it('answers unknown API routes with InvalidEndpoint', async () => {
     const answer = await h.admin.get('/api/v2/nothing_here.json');
     expect(answer.status).toBe(404);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jwtVerify } from 'jose';
+import { acceptJsonBodies } from '../../common/json-body.js';
 import { normaliseRoute } from '../../common/request-log.js';
 import { IdentityError } from '../identity/errors.js';
 import { GraphError, insufficientPrivileges, invalidToken, tooManyRequests } from '../model/errors.js';
@@ -78,23 +79,15 @@ export function buildEntraApp(
 
   app.decorateRequest('graph', null as unknown as FastifyRequest['graph']);
 
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(
-        new GraphError(
-          400,
-          'BadRequest',
-          'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
-        ),
-        undefined,
-      );
-    }
-  });
+  acceptJsonBodies(
+    app,
+    () =>
+      new GraphError(
+        400,
+        'BadRequest',
+        'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+      ),
+  );
   // The token endpoint and the sign-in form post application/x-www-form-urlencoded bodies.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { acceptJsonBodies } from '../../common/json-body.js';
 import { normaliseRoute } from '../../common/request-log.js';
 import { invalidEndpoint, tooManyRequests, ZendeskApiError } from '../model/errors.js';
 import { Renderer } from '../model/render.js';
@@ -68,20 +69,11 @@ export function buildZendeskApp(
 
   app.decorateRequest('zd', null as unknown as FastifyRequest['zd']);
 
-  // Empty JSON bodies (common on DELETE) are accepted; malformed JSON answers 400.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(
-        new ZendeskApiError(400, { error: 'InvalidJSON', description: 'The request body is not valid JSON' }),
-        undefined,
-      );
-    }
-  });
+  acceptJsonBodies(
+    app,
+    () =>
+      new ZendeskApiError(400, { error: 'InvalidJSON', description: 'The request body is not valid JSON' }),
+  );
 
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request.url);
