@@ -263,8 +263,18 @@ describe('provisio emulator zendesk', () => {
 });
 
 describe('provisio demo', () => {
-  it('serves the demo tenant on the given port', async () => {
-    const demo = await start(['demo', '--port', '0']);
+  it('serves the demo tenant and provisions its users into Zendesk within seconds', async () => {
+    const demo = await start([
+      'demo',
+      '--port',
+      '0',
+      '--entra-port',
+      '0',
+      '--users',
+      '40',
+      '--dir',
+      join(dir, 'demo'),
+    ]);
     try {
       const search = await api(demo.url, '/api/v2/users/search.json?query=ada@example.com');
       expect(search.status).toBe(200);
@@ -273,6 +283,16 @@ describe('provisio demo', () => {
       ]);
       const config = (await (await fetch(`${demo.url}/__emulator/config`)).json()) as Record<string, unknown>;
       expect(config).toMatchObject({ plan: 'enterprise', bulkImport: true, rateLimits: true });
+      // Users assigned in the Entra demo tenant arrive in Zendesk, carrying their object id.
+      const summary = /cycle .* \(initial\) (succeeded|entryLevelErrors)/;
+      for (let i = 0; i < 150 && !summary.test(demo.stdout()); i++)
+        await new Promise((r) => setTimeout(r, 200));
+      expect(demo.stdout()).toMatch(summary);
+      const list = await api(demo.url, '/api/v2/users.json?page[size]=100');
+      const provisioned = ((await list.json()) as { users: { external_id: string | null }[] }).users.filter(
+        (u) => u.external_id !== null,
+      ).length;
+      expect(provisioned, demo.stdout()).toBeGreaterThanOrEqual(20);
     } finally {
       expect((await demo.stop()).code).toBe(0);
     }

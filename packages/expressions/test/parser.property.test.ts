@@ -27,7 +27,6 @@ const attributeName = fc.oneof(
 );
 
 const stringValue = fc.oneof(
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: Replace's ${group} syntax, as text
   fc.constantFrom('', ' ', '"', '\\', '\\"', '"\\', 'a\nb', '${x}', '\\d+'),
   fc.string({ unit: 'binary', maxLength: 16 }),
   fc.string({ unit: fc.constantFrom('"', '\\', 'a', ' ', '\n', ','), maxLength: 12 }),

@@ -75,7 +75,6 @@ describe('the AST of documented syntax', () => {
         missing,
         s(String.raw`\+(?<isdCode>\d* )(?<phoneNumber>\d{10})`),
         missing,
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: Replace's ${group} syntax, as text
         s('${phoneNumber}'),
         missing,
         missing,

@@ -4,18 +4,28 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'Run the demo tenant: the Zendesk emulator with demo data on port 4010 (what `npm start` runs)',
+      'Run the product on a demo tenant (what `npm start` runs): the Zendesk emulator on port 4010, the ' +
+        'Entra emulator on 4020 with demo users, a generated configuration and `sync`',
     )
     .option('--port <port>', 'TCP port of the Zendesk emulator', '4010')
-    .action(async (options: { port: string }) => {
-      const { runZendeskEmulator } = await import('./run-zendesk-emulator.js');
-      await runZendeskEmulator({
-        port: Number(options.port),
-        host: '127.0.0.1',
-        plan: 'enterprise',
-        seed: 'demo',
-        rateLimits: true,
-        bulkImport: true,
-      });
-    });
+    .option('--entra-port <port>', 'TCP port of the Entra emulator', '4020')
+    .option('--users <n>', 'demo users in the Entra tenant', '150')
+    .option('--interval <duration>', 'ISO-8601 duration between incremental cycles', 'PT20S')
+    .option(
+      '--dir <dir>',
+      'where the configuration, certificate and SQLite state go (emptied first)',
+      'data/demo',
+    )
+    .action(
+      async (options: { port: string; entraPort: string; users: string; interval: string; dir: string }) => {
+        const { runDemo } = await import('./run-demo.js');
+        await runDemo({
+          zendeskPort: Number(options.port),
+          entraPort: Number(options.entraPort),
+          users: Number(options.users),
+          interval: options.interval,
+          dir: options.dir,
+        });
+      },
+    );
 }

@@ -281,6 +281,8 @@ function* generatedUsers(generate: Seed['generate']): Generator<Record<string, u
 /** The demo tenant `npm start` serves: a few agents, end users, groups and custom fields. */
 export const demoSeed: Seed = {
   settings: { bulkImport: true },
+  // The Entra demo tenant assigns this role too (its app roles mirror the account's roles).
+  customRoles: [{ name: 'Billing Agent', description: 'Handles billing tickets' }],
   groups: [{ name: 'Tier 1', description: 'First-line support' }, { name: 'Billing' }],
   userFields: [
     { key: 'department', type: 'text', title: 'Department' },

@@ -71,7 +71,6 @@ export const referenceExpressions: readonly string[] = [
   'Replace([mobile], , "[()\\\\s-]+", , "", , )',
   'Replace([preferredLanguage], "-", , , "_", , )',
   'Replace([telephoneNumber], , "\\\\+(?<isdCode>\\\\d* )(?<phoneNumber>\\\\d{10})", "phoneNumber" , , [mobile], )',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: Replace's ${group} syntax, as text
   'Replace([telephoneNumber], , "\\\\+(?<isdCode>\\\\d* )(?<phoneNumber>\\\\d{10})", , "${phoneNumber}", , )',
   'Replace([userPrincipalName], , "(?<Suffix>@(.)*)", "Suffix", "", , )',
   'SelectUniqueValue(Join("@", NormalizeDiacritics(StripSpaces(Join(".",  [PreferredFirstName], [PreferredLastName]))), "contoso.com"), Join("@", NormalizeDiacritics(StripSpaces(Join(".",  Mid([PreferredFirstName], 1, 1), [PreferredLastName]))), "contoso.com"), Join("@", NormalizeDiacritics(StripSpaces(Join(".",  Mid([PreferredFirstName], 1, 2), [PreferredLastName]))), "contoso.com"))',

@@ -20,7 +20,20 @@ export const localeIds: Readonly<Record<string, number>> = {
   fi: 1002,
   pl: 30,
   'zh-cn': 10,
+  'zh-tw': 9_001,
   ko: 69,
+  ru: 27,
+  tr: 35,
+  cs: 1_001,
+  pt: 1_003,
+  hu: 1_004,
+  ro: 1_005,
+  uk: 1_006,
+  sr: 1_007,
+  ar: 66,
+  he: 1_008,
+  el: 1_009,
+  vi: 1_010,
 };
 
 export const localeById: ReadonlyMap<number, string> = new Map(

@@ -1,0 +1,144 @@
+/** `provisio logs`: the provisioning log as a table, Graph JSON, or Entra's three-file CSV download. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ProvisioningObjectSummary, parseDuration } from '@provisio/engine';
+import { stringify } from 'csv-stringify/sync';
+import type { LogsOptions } from './commands/provisioning.js';
+import { loadConfig, openStore } from './compose.js';
+import { reportError } from './run-provisioning.js';
+
+function sinceFrom(text: string | undefined, now: Date): string | undefined {
+  if (text === undefined) return undefined;
+  const duration = parseDuration(text);
+  if (duration !== null) return new Date(now.getTime() - duration).toISOString();
+  const time = Date.parse(text);
+  if (Number.isNaN(time))
+    throw new Error(
+      `--since: "${text}" is neither an ISO-8601 time (2026-11-24T10:00:00Z) nor a duration (PT1H, P7D)`,
+    );
+  return new Date(time).toISOString();
+}
+
+function tableRow(entry: ProvisioningObjectSummary): string {
+  const error = entry.provisioningStatusInfo.errorInformation;
+  return [
+    entry.activityDateTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    entry.provisioningAction.padEnd(7),
+    entry.provisioningStatusInfo.status.padEnd(8),
+    `${entry.sourceIdentity.displayName} (${entry.sourceIdentity.id})`,
+    entry.targetIdentity.id === '' ? '-' : `zendesk ${entry.targetIdentity.id}`,
+    error ? `${error.errorCode}: ${error.reason}` : '',
+  ].join('  ');
+}
+
+/** Entra's CSV download: three files joined by change id. */
+export function toCsvFiles(entries: readonly ProvisioningObjectSummary[]): Record<string, string> {
+  const logs = entries.map((e) => ({
+    'Date (UTC)': e.activityDateTime,
+    'Change ID': e.changeId,
+    'Cycle ID': e.cycleId,
+    'Job ID': e.jobId,
+    Action: e.provisioningAction,
+    Status: e.provisioningStatusInfo.status,
+    'Source Identity ID': e.sourceIdentity.id,
+    'Source Identity Name': e.sourceIdentity.displayName,
+    'Source Identity Type': e.sourceIdentity.identityType,
+    'Target Identity ID': e.targetIdentity.id,
+    'Target Identity Name': e.targetIdentity.displayName,
+    'Source System': e.sourceSystem.displayName,
+    'Target System': e.targetSystem.displayName,
+    'Error Code': e.provisioningStatusInfo.errorInformation?.errorCode ?? '',
+    'Status Reason': e.provisioningStatusInfo.errorInformation?.reason ?? '',
+    'Recommended Action': e.provisioningStatusInfo.errorInformation?.recommendedAction ?? '',
+    'Duration (ms)': e.durationInMilliseconds,
+    'Tenant ID': e.tenantId,
+    'Service Principal ID': e.servicePrincipal.id,
+    'Service Principal Name': e.servicePrincipal.displayName,
+  }));
+  const steps = entries.flatMap((e) =>
+    e.provisioningSteps.map((s, i) => ({
+      'Change ID': e.changeId,
+      'Step Number': i + 1,
+      Name: s.name,
+      'Step Type': s.provisioningStepType,
+      Status: s.status,
+      Description: s.description,
+      Details: JSON.stringify(s.details),
+    })),
+  );
+  const properties = entries.flatMap((e) =>
+    e.modifiedProperties.map((p) => ({
+      'Change ID': e.changeId,
+      Name: p.displayName,
+      'Old Value': p.oldValue ?? '',
+      'New Value': p.newValue ?? '',
+    })),
+  );
+  const csv = (rows: Record<string, unknown>[], columns: string[]) =>
+    stringify(rows, { header: true, columns, bom: true });
+  return {
+    'ProvisioningLogs.csv': csv(
+      logs,
+      Object.keys(logs[0] ?? { 'Date (UTC)': '', 'Change ID': '', Action: '', Status: '' }),
+    ),
+    'ProvisioningLogs_ProvisioningSteps.csv': csv(steps, [
+      'Change ID',
+      'Step Number',
+      'Name',
+      'Step Type',
+      'Status',
+      'Description',
+      'Details',
+    ]),
+    'ProvisioningLogs_ModifiedProperties.csv': csv(properties, [
+      'Change ID',
+      'Name',
+      'Old Value',
+      'New Value',
+    ]),
+  };
+}
+
+export async function runLogs(options: LogsOptions): Promise<number> {
+  try {
+    const limit = Number(options.limit);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new Error(`--limit: "${options.limit}" must be a positive whole number`);
+    const since = sinceFrom(options.since, new Date());
+    const config = await loadConfig(options.config);
+    const store = await openStore();
+    try {
+      const entries = await store.queryLogs({
+        jobId: config.settings.jobId,
+        limit,
+        ...(options.status ? { status: options.status } : {}),
+        ...(options.action ? { action: options.action } : {}),
+        ...(options.identity ? { identity: options.identity } : {}),
+        ...(options.cycle ? { cycleId: options.cycle } : {}),
+        ...(since ? { since } : {}),
+      });
+      switch (options.format) {
+        case 'json':
+          process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+          break;
+        case 'csv': {
+          await mkdir(options.output, { recursive: true });
+          for (const [name, content] of Object.entries(toCsvFiles(entries))) {
+            const path = join(options.output, name);
+            await writeFile(path, content);
+            process.stdout.write(`${path}\n`);
+          }
+          break;
+        }
+        default:
+          if (entries.length === 0) process.stdout.write('no log entries match\n');
+          for (const entry of entries) process.stdout.write(`${tableRow(entry)}\n`);
+      }
+      return 0;
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    return reportError(error);
+  }
+}

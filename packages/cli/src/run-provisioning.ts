@@ -1,0 +1,296 @@
+/** The provisioning commands: init, test-connection, plan, sync, status. */
+import { access, writeFile } from 'node:fs/promises';
+import {
+  ConfigError,
+  type ConnectionCheck,
+  ConnectorFailure,
+  type CycleProgress,
+  type CycleReport,
+  formatDuration,
+  type PlannedUser,
+  runCycle,
+  runSyncLoop,
+} from '@provisio/engine';
+import { compose, loadConfig, openStore } from './compose.js';
+import { ProgressView } from './progress.js';
+import { starterConfig } from './starter-config.js';
+
+/** Reports a failure the user can act on, and gives the exit code. */
+export function reportError(error: unknown): number {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof ConnectorFailure) {
+    const d = error.detail;
+    process.stderr.write(
+      `error ${d.code}: ${d.message}\n${d.recommendedAction ? `fix: ${d.recommendedAction}\n` : ''}`,
+    );
+    return 1;
+  }
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}
+
+export async function runInit(path: string, force: boolean): Promise<number> {
+  const exists = await access(path).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !force) {
+    process.stderr.write(`${path} already exists: pass --force to overwrite it\n`);
+    return 1;
+  }
+  await writeFile(path, starterConfig, { mode: 0o600 });
+  process.stdout.write(
+    `wrote ${path}\nnext: fill in the ids, export ENTRA_CLIENT_SECRET and ZENDESK_TOKEN, then run: npx provisio test-connection --config ${path}\n`,
+  );
+  return 0;
+}
+
+function printCheck(title: string, check: ConnectionCheck): void {
+  process.stdout.write(`${title}: ${check.ok ? 'ok' : 'FAILED'}\n`);
+  for (const step of check.steps) {
+    process.stdout.write(`  ${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}\n`);
+    if (!step.ok && step.code) process.stdout.write(`      code: ${step.code}\n`);
+    if (!step.ok && step.fix) process.stdout.write(`      fix: ${step.fix}\n`);
+  }
+}
+
+export async function runTestConnection(configPath: string): Promise<number> {
+  try {
+    const config = await loadConfig(configPath);
+    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const deps = await compose(config);
+    try {
+      const [source, target] = await Promise.all([
+        deps.source.testConnection(),
+        deps.target.testConnection(),
+      ]);
+      printCheck(`Entra ID (tenant ${config.source.tenantId})`, source);
+      printCheck(`Zendesk (${config.target.domain})`, target);
+      return source.ok && target.ok ? 0 : 1;
+    } finally {
+      await deps.close();
+    }
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+const symbols: Record<string, string> = {
+  create: '+',
+  update: '~',
+  reactivate: '~',
+  disable: '-',
+  delete: 'x',
+};
+
+function planLine(user: PlannedUser): string {
+  const label = user.action
+    ? user.action.kind
+    : user.status === 'failure'
+      ? 'fail'
+      : user.error?.code === 'RedundantExport'
+        ? 'same'
+        : 'skip';
+  const symbol = user.action ? (symbols[user.action.kind] ?? '?') : user.status === 'failure' ? '!' : ' ';
+  const lines = [`${symbol} ${label.padEnd(10)} ${user.displayName} (${user.sourceId})  ${user.description}`];
+  for (const property of user.modifiedProperties)
+    lines.push(
+      `      ${property.displayName}: ${property.oldValue === null ? '' : `${JSON.stringify(property.oldValue)} → `}${JSON.stringify(property.newValue)}`,
+    );
+  if (user.status === 'failure' && user.error) lines.push(`      ${user.error.code}: ${user.error.reason}`);
+  return lines.join('\n');
+}
+
+export function planSummary(report: Pick<CycleReport, 'counts' | 'kind'>): string {
+  const c = report.counts;
+  return `${c.created} to create, ${c.updated} to update, ${c.disabled} to disable, ${c.deleted} to delete, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failing`;
+}
+
+export async function runPlan(configPath: string, all: boolean, format: 'text' | 'json'): Promise<number> {
+  try {
+    const config = await loadConfig(configPath);
+    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const deps = await compose(config);
+    try {
+      const report = await runCycle(deps, config, { dryRun: true });
+      const shown = report.planned.filter((user) => all || user.action !== null || user.status === 'failure');
+      if (format === 'json') {
+        process.stdout.write(
+          `${JSON.stringify(
+            {
+              jobId: config.settings.jobId,
+              kind: report.kind,
+              counts: report.counts,
+              users: shown.map((user) => ({
+                sourceId: user.sourceId,
+                displayName: user.displayName,
+                action: user.action?.kind ?? null,
+                provisioningAction: user.provisioningAction,
+                status: user.status,
+                targetId: user.target?.id ?? null,
+                description: user.description,
+                modifiedProperties: user.modifiedProperties,
+                error: user.error ?? null,
+              })),
+            },
+            null,
+            2,
+          )}\n`,
+        );
+        return 0;
+      }
+      process.stdout.write(
+        `Plan for job ${config.settings.jobId} (${report.kind} cycle): ${planSummary(report)}\n`,
+      );
+      for (const user of shown) process.stdout.write(`${planLine(user)}\n`);
+      if (shown.length === 0) process.stdout.write('Nothing to do.\n');
+      return 0;
+    } finally {
+      await deps.close();
+    }
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+export function cycleSummary(report: CycleReport): string {
+  const c = report.counts;
+  return (
+    `cycle ${report.cycleId} (${report.kind}) ${report.state} in ${formatDuration(report.durationMs)}: ` +
+    `${c.imported} imported, ${c.inScope} in scope, ${c.created} created, ${c.updated} updated, ${c.disabled} disabled, ` +
+    `${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed; ${c.targetRequests} Zendesk requests`
+  );
+}
+
+export async function runSync(configPath: string, once: boolean): Promise<number> {
+  let close: (() => Promise<void>) | undefined;
+  try {
+    const config = await loadConfig(configPath);
+    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (config.settings.provisioningStatus === 'off') {
+      process.stdout.write('settings.provisioningStatus is off: no cycle runs. Set it to on to provision.\n');
+      return 0;
+    }
+    const deps = await compose(config);
+    close = deps.close;
+    const controller = new AbortController();
+    const stop = () => {
+      process.stderr.write('stopping after the current cycle…\n');
+      controller.abort();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const view = new ProgressView(process.stderr);
+    let failed = false;
+    await runSyncLoop(deps, config, {
+      once,
+      signal: controller.signal,
+      onCycleStart: (cycle) => view.start(cycle === 1 ? 'initial cycle' : 'incremental cycle'),
+      onProgress: (progress: CycleProgress) => view.update(progress),
+      onCycle: (report) => {
+        view.stop();
+        process.stdout.write(`${cycleSummary(report)}\n`);
+        for (const user of report.planned) {
+          const result = report.results.get(user.sourceId);
+          if (result && !result.ok)
+            process.stdout.write(
+              `  failed: ${user.displayName}: ${result.error.code}: ${result.error.message}\n`,
+            );
+          else if (user.status === 'failure' && user.error)
+            process.stdout.write(`  failed: ${user.displayName}: ${user.error.code}: ${user.error.reason}\n`);
+        }
+        if (report.state !== 'succeeded') failed = true;
+        if (!once) process.stdout.write(`next cycle in ${formatDuration(config.settings.intervalMs)}\n`);
+      },
+      onError: (error) => {
+        view.stop();
+        reportError(error);
+        process.stdout.write(`cycle failed; retrying in ${formatDuration(config.settings.intervalMs)}\n`);
+      },
+    });
+    view.stop();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    return once && failed ? 1 : 0;
+  } catch (error) {
+    return reportError(error);
+  } finally {
+    await close?.();
+  }
+}
+
+export async function runStatus(
+  configPath: string,
+  cycles: number,
+  format: 'text' | 'json',
+): Promise<number> {
+  try {
+    const config = await loadConfig(configPath);
+    const store = await openStore();
+    try {
+      const jobId = config.settings.jobId;
+      const job = await store.getJob(jobId);
+      const recent = await store.listCycles(jobId, Number.isFinite(cycles) && cycles > 0 ? cycles : 10);
+      const links = await store.listLinks(jobId);
+      const linkStates = { active: 0, disabled: 0, deleted: 0 };
+      for (const link of links) linkStates[link.state]++;
+      const now = Date.now();
+      const watermarkAgeMs = job?.watermarkAt ? now - Date.parse(job.watermarkAt) : null;
+      if (format === 'json') {
+        process.stdout.write(
+          `${JSON.stringify(
+            {
+              jobId,
+              status: job?.status ?? 'NotRun',
+              provisioningStatus: config.settings.provisioningStatus,
+              configurationChanged: job !== null && job.configHash !== null && job.configHash !== config.hash,
+              watermarkAt: job?.watermarkAt ?? null,
+              watermarkAgeMs,
+              users: linkStates,
+              cycles: recent,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+        return 0;
+      }
+      process.stdout.write(
+        `job ${jobId}: ${job?.status ?? 'NotRun'} (provisioning status ${config.settings.provisioningStatus})\n`,
+      );
+      if (job && job.configHash !== null && job.configHash !== config.hash)
+        process.stdout.write(
+          'configuration changed since the last cycle: the next cycle is an initial cycle\n',
+        );
+      process.stdout.write(
+        `watermark: ${watermarkAgeMs === null ? 'none (the next cycle is an initial cycle)' : `${formatDuration(watermarkAgeMs)} old (${job?.watermarkAt})`}\n`,
+      );
+      process.stdout.write(
+        `users managed: ${linkStates.active} active, ${linkStates.disabled} deprovisioned, ${linkStates.deleted} deleted\n`,
+      );
+      if (recent.length === 0) process.stdout.write('no cycle has run yet: npx provisio sync\n');
+      else {
+        process.stdout.write('last cycles:\n');
+        for (const cycle of recent) {
+          const c = cycle.counts;
+          const duration = cycle.endedAt
+            ? formatDuration(Date.parse(cycle.endedAt) - Date.parse(cycle.startedAt))
+            : 'running';
+          process.stdout.write(
+            `  ${cycle.startedAt}  ${cycle.kind.padEnd(11)} ${cycle.state.padEnd(16)} ${duration.padEnd(10)} ` +
+              `created ${c.created}, updated ${c.updated}, disabled ${c.disabled}, deleted ${c.deleted}, failed ${c.failed}, skipped ${c.skipped}, requests ${c.targetRequests}` +
+              `${cycle.error ? `\n      error: ${cycle.error}` : ''}\n`,
+          );
+        }
+      }
+      return 0;
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    return reportError(error);
+  }
+}

@@ -1,0 +1,50 @@
+/** The file `provisio init` writes: every key, commented, secrets as environment references. */
+export const starterConfig = `# provisio configuration. Reference: docs/configuration.md. Check it with: npx provisio test-connection
+# Secrets are never written here: \${NAME} is replaced by the environment variable NAME at start-up.
+
+source:
+  type: entra
+  # Entra admin center > Overview: "Tenant ID".
+  tenantId: 00000000-0000-0000-0000-000000000000
+  # App registrations > (your provisio app) > "Application (client) ID". It needs the Graph application
+  # permissions User.Read.All, Application.Read.All and GroupMember.Read.All, with admin consent.
+  clientId: 00000000-0000-0000-0000-000000000000
+  clientSecret: \${ENTRA_CLIENT_SECRET}
+  # Enterprise applications > Zendesk > "Object ID" (of the enterprise application, not the app id).
+  servicePrincipalId: 00000000-0000-0000-0000-000000000000
+  # authorityHost: https://login.microsoftonline.com   # other clouds or an emulator
+  # graphBaseUrl: https://graph.microsoft.com
+  # caCertificateFile: ./ca.pem                         # extra CA to trust (TLS-inspecting proxy)
+
+target:
+  type: zendesk
+  # "Admin Username": the e-mail address of a Zendesk admin.
+  adminUsername: admin@example.com
+  # "Secret Token": Admin Center > Apps and integrations > Zendesk API > Settings: enable Token access,
+  # then Add API token.
+  secretToken: \${ZENDESK_TOKEN}
+  # "Domain": the subdomain only, e.g. example for https://example.zendesk.com.
+  domain: example
+  # baseUrl: http://127.0.0.1:4010                   # only to point at an emulator
+
+settings:
+  scope: assigned            # assigned (users assigned to the Zendesk app) or all
+  provisioningStatus: on     # off: sync runs no cycles
+  interval: PT40M            # ISO-8601 duration between incremental cycles (PT1M, PT30S, …)
+  deprovision: suspend       # suspend, downgrade-and-suspend, delete or none
+  skipOutOfScopeDeletions: false
+  defaultAccess: skip        # skip users assigned only "Default Access" (Zendesk tutorial), or provision
+
+mappings:
+  users:
+    actions: [create, update, delete]
+    # scopingFilters:          # Graph's shape: OR across groups, AND within a group
+    #   - name: Support staff
+    #     clauses:
+    #       - { sourceOperandName: department, operatorName: EQUALS, targetOperand: { values: [Support] } }
+    # attributes:              # omit to use provisio's defaults (docs/mappings.md)
+    #   - { target: external_id, type: Direct, source: objectId, matching: 1 }
+    #   - { target: email, type: Direct, source: userPrincipalName, matching: 2 }
+    #   - { target: name, type: Expression, source: 'Coalesce([displayName], [userPrincipalName])' }
+    #   - { target: role, type: Expression, source: 'SingleAppRoleAssignment([appRoleAssignments])' }
+`;

@@ -1,0 +1,271 @@
+/**
+ * A provisioning job wired exactly as the composition root wires it (Graph source, Zendesk target,
+ * SQLite state store), against both emulators on loopback, plus helpers that change the Entra tenant
+ * through Graph and read Zendesk over its API.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EntraEmulatorOptions, type ZendeskEmulatorOptions, zendeskAppId } from '@provisio/emulators';
+import {
+  type Config,
+  type CycleReport,
+  type EngineDeps,
+  type JobCache,
+  openStateStore,
+  parseConfig,
+  runCycle,
+  type StateStore,
+  systemClock,
+} from '@provisio/engine';
+import { createEntraSource } from '@provisio/entra';
+import { createZendeskTarget } from '@provisio/zendesk';
+import {
+  type EntraHarness,
+  GraphClient,
+  msalAppToken,
+  startEntraHarness,
+} from '../../../emulators/test/support/entra.js';
+import { type Harness, startHarness } from '../../../emulators/test/support/zendesk.js';
+
+export const tenantDomain = 'provisio-demo.onmicrosoft.com';
+
+export interface JobHarness {
+  entra: EntraHarness;
+  zendesk: Harness;
+  graph: GraphClient;
+  servicePrincipalId: string;
+  /** The configuration document (before validation), for tests that write it to a file. */
+  document: Record<string, unknown>;
+  env: Record<string, string>;
+  config: Config;
+  store: StateStore;
+  databaseUrl: string;
+  deps: EngineDeps;
+  cache: JobCache;
+  dir: string;
+  /** Runs one cycle the way `sync` does (the same cache across calls). */
+  cycle(options?: { forceInitial?: boolean; dryRun?: boolean }): Promise<CycleReport>;
+  /** Replaces the configuration (settings/mappings merged over the current document). */
+  reconfigure(patch: { settings?: Record<string, unknown>; mappings?: Record<string, unknown> }): void;
+  close(): Promise<void>;
+}
+
+export interface JobHarnessOptions {
+  zendesk?: ZendeskEmulatorOptions;
+  entra?: EntraEmulatorOptions;
+  settings?: Record<string, unknown>;
+  mappings?: Record<string, unknown>;
+}
+
+export async function startJobHarness(options: JobHarnessOptions = {}): Promise<JobHarness> {
+  const [entra, zendesk] = await Promise.all([
+    startEntraHarness({
+      permissions: [
+        'User.ReadWrite.All',
+        'Group.ReadWrite.All',
+        'GroupMember.ReadWrite.All',
+        'Application.ReadWrite.All',
+        'AppRoleAssignment.ReadWrite.All',
+      ],
+      ...options.entra,
+    }),
+    startHarness({ plan: 'enterprise', bulkImport: true, ...options.zendesk }),
+  ]);
+  const graph = new GraphClient(entra.emulator, await msalAppToken(entra.emulator));
+  const servicePrincipal = entra.emulator.store.servicePrincipalByAppId(zendeskAppId);
+  if (!servicePrincipal) throw new Error('no Zendesk service principal in the Entra emulator');
+  const dir = await mkdtemp(join(tmpdir(), 'provisio-job-'));
+  const databaseUrl = `sqlite:${join(dir, 'provisio.db')}`;
+  const store = await openStateStore(databaseUrl);
+  await store.migrate();
+  const env = { ENTRA_CLIENT_SECRET: entra.emulator.clientSecret, ZENDESK_TOKEN: zendesk.emulator.apiToken };
+  const document: Record<string, unknown> = {
+    source: {
+      type: 'entra',
+      tenantId: entra.emulator.tenantId,
+      clientId: entra.emulator.clientId,
+      clientSecret: '${ENTRA_CLIENT_SECRET}',
+      servicePrincipalId: servicePrincipal.id,
+      authorityHost: entra.emulator.url,
+      graphBaseUrl: entra.emulator.url,
+    },
+    target: {
+      type: 'zendesk',
+      adminUsername: zendesk.emulator.adminEmail,
+      secretToken: '${ZENDESK_TOKEN}',
+      domain: zendesk.emulator.settings.subdomain,
+      baseUrl: zendesk.emulator.url,
+    },
+    settings: { interval: 'PT1S', ...options.settings },
+    mappings: options.mappings ?? {},
+  };
+  const source = createEntraSource({
+    tenantId: entra.emulator.tenantId,
+    clientId: entra.emulator.clientId,
+    clientSecret: entra.emulator.clientSecret,
+    servicePrincipalId: servicePrincipal.id,
+    authorityHost: entra.emulator.url,
+    graphBaseUrl: entra.emulator.url,
+    ca: entra.emulator.certificatePem,
+  });
+  const target = createZendeskTarget({
+    domain: zendesk.emulator.settings.subdomain,
+    adminUsername: zendesk.emulator.adminEmail,
+    secretToken: zendesk.emulator.apiToken,
+    baseUrl: zendesk.emulator.url,
+  });
+  const deps: EngineDeps = { source, target, store, clock: systemClock };
+  const harness: JobHarness = {
+    entra,
+    zendesk,
+    graph,
+    servicePrincipalId: servicePrincipal.id,
+    document,
+    env,
+    config: parseConfig(document, env),
+    store,
+    databaseUrl,
+    deps,
+    cache: { index: null },
+    dir,
+    cycle(cycleOptions = {}) {
+      return runCycle(deps, harness.config, { cache: harness.cache, ...cycleOptions });
+    },
+    reconfigure(patch) {
+      if (patch.settings) document['settings'] = { ...(document['settings'] as object), ...patch.settings };
+      if (patch.mappings) document['mappings'] = { ...(document['mappings'] as object), ...patch.mappings };
+      harness.config = parseConfig(document, env);
+    },
+    async close() {
+      await store.close();
+      await Promise.all([entra.close(), zendesk.close()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+// ---- Entra changes through Graph ---------------------------------------------------------------
+
+export const roleIds = {
+  'End-user': 'b5c9e6f1-0a3d-4e7b-9c2f-1d8e4a6b3c01',
+  Agent: 'b5c9e6f1-0a3d-4e7b-9c2f-1d8e4a6b3c02',
+  Admin: 'b5c9e6f1-0a3d-4e7b-9c2f-1d8e4a6b3c03',
+  'Default Access': '00000000-0000-0000-0000-000000000000',
+} as const;
+
+async function ok<T extends { status: number; text: string }>(answer: Promise<T>, what: string): Promise<T> {
+  const done = await answer;
+  if (done.status >= 300) throw new Error(`${what} failed: ${done.status} ${done.text}`);
+  return done;
+}
+
+export async function createEntraUser(
+  h: JobHarness,
+  nick: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const answer = await ok(
+    h.graph.post('/v1.0/users', {
+      accountEnabled: true,
+      displayName: extra['displayName'] ?? `User ${nick}`,
+      mailNickname: nick,
+      userPrincipalName: `${nick}@${tenantDomain}`,
+      passwordProfile: { password: 'P@ssw0rd-123456' },
+      ...extra,
+    }),
+    `create user ${nick}`,
+  );
+  return answer.body.id as string;
+}
+
+export async function assign(h: JobHarness, principalId: string, appRoleId: string): Promise<string> {
+  const answer = await ok(
+    h.graph.post(`/v1.0/servicePrincipals/${h.servicePrincipalId}/appRoleAssignedTo`, {
+      principalId,
+      resourceId: h.servicePrincipalId,
+      appRoleId,
+    }),
+    'assign',
+  );
+  return answer.body.id as string;
+}
+
+export async function unassign(h: JobHarness, assignmentId: string): Promise<void> {
+  await ok(
+    h.graph.delete(`/v1.0/servicePrincipals/${h.servicePrincipalId}/appRoleAssignedTo/${assignmentId}`),
+    'unassign',
+  );
+}
+
+export async function patchUser(h: JobHarness, id: string, body: Record<string, unknown>): Promise<void> {
+  await ok(h.graph.patch(`/v1.0/users/${id}`, body), 'patch user');
+}
+
+export async function softDelete(h: JobHarness, id: string): Promise<void> {
+  await ok(h.graph.delete(`/v1.0/users/${id}`), 'delete user');
+}
+
+export async function restore(h: JobHarness, id: string): Promise<void> {
+  await ok(h.graph.post(`/v1.0/directory/deletedItems/${id}/restore`), 'restore user');
+}
+
+export async function purge(h: JobHarness, id: string): Promise<void> {
+  await ok(h.graph.delete(`/v1.0/directory/deletedItems/${id}`), 'purge user');
+}
+
+// ---- Zendesk reads over its API -----------------------------------------------------------------
+
+// biome-ignore lint/suspicious/noExplicitAny: Zendesk JSON
+export async function zendeskUserByExternalId(h: JobHarness, externalId: string): Promise<any | null> {
+  const answer = await h.zendesk.admin.get(
+    `/api/v2/users/show_many.json?external_ids=${encodeURIComponent(externalId)}`,
+  );
+  if (answer.status !== 200) throw new Error(`show_many failed: ${answer.text}`);
+  return answer.body.users[0] ?? null;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Zendesk JSON
+export async function zendeskUsers(h: JobHarness): Promise<any[]> {
+  // biome-ignore lint/suspicious/noExplicitAny: Zendesk JSON
+  const users: any[] = [];
+  let url: string | null = '/api/v2/users.json?page[size]=100';
+  while (url) {
+    const answer = await h.zendesk.admin.get(url);
+    if (answer.status !== 200) throw new Error(`list users failed: ${answer.text}`);
+    users.push(...answer.body.users);
+    url = answer.body.meta.has_more ? answer.body.links.next : null;
+  }
+  return users;
+}
+
+/** The id of the Zendesk application's app role with this display name. */
+export async function appRoleId(h: JobHarness, displayName: string): Promise<string> {
+  if (displayName === 'Default Access') return roleIds['Default Access'];
+  const answer = await ok(
+    h.graph.get(`/v1.0/servicePrincipals/${h.servicePrincipalId}`),
+    'read service principal',
+  );
+  const role = (answer.body.appRoles as { id: string; displayName: string }[]).find(
+    (r) => r.displayName === displayName,
+  );
+  if (!role) throw new Error(`no app role "${displayName}"`);
+  return role.id;
+}
+
+/** App roles beyond End-user, Agent and Admin, as the demo tenant has them. */
+export const extraAppRoles = [
+  {
+    displayName: 'Light Agent',
+    value: 'light-agent',
+    description: 'Zendesk light agent',
+    allowedMemberTypes: ['User'],
+  },
+  {
+    displayName: 'Billing Agent',
+    value: 'billing-agent',
+    description: 'Zendesk custom role',
+    allowedMemberTypes: ['User'],
+  },
+];

@@ -1,0 +1,468 @@
+/**
+ * One provisioning cycle: import → scope → map → match → plan → export, with a provisioning log
+ * entry per object. A cycle is a function of (configuration, state store, connectors) and a per-job
+ * target index cache; it keeps no process-global state, so it can run in any worker.
+ *
+ * Crash safety: links and log entries are saved after each export batch; the source mirror and the
+ * watermark only once every batch is done. A cycle killed half-way therefore re-reads the same
+ * changes next time (nothing lost), and the target index is re-read in full in a new process, so a
+ * user created just before the crash is matched by its external_id or e-mail, never duplicated.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/load.js';
+import { buildLogEntry, type LogContext } from '../log/entry.js';
+import type { ProvisioningObjectSummary } from '../log/types.js';
+import { type PlanInput, type PlannedUser, type PlanSettings, planUser } from '../pipeline/plan.js';
+import { TargetIndex } from '../pipeline/target-index.js';
+import type { Clock } from '../ports/clock.js';
+import { ConnectorFailure } from '../ports/common.js';
+import type { SourceAssignment, SourceConnector, SourceUserChange } from '../ports/source.js';
+import type {
+  CycleCounts,
+  CycleKind,
+  CycleRecord,
+  JobRecord,
+  LinkRecord,
+  SourceUserRecord,
+  StateStore,
+} from '../ports/state.js';
+import type { TargetActionResult, TargetConnector } from '../ports/target.js';
+
+/** Reserved key in a mirrored user's attributes: the signature of its assignments at the last cycle. */
+export const ASSIGNMENTS_KEY = '@provisio.assignments';
+const EXPORT_BATCH = 500;
+
+export interface EngineDeps {
+  readonly source: SourceConnector;
+  readonly target: TargetConnector;
+  readonly store: StateStore;
+  readonly clock: Clock;
+}
+
+/** What a long-running process keeps between cycles of one job (the target index). */
+export interface JobCache {
+  index: TargetIndex | null;
+}
+
+export type CyclePhase = 'source' | 'target' | 'plan' | 'export' | 'save';
+
+export interface CycleProgress {
+  readonly phase: CyclePhase;
+  readonly done: number;
+  readonly total: number | null;
+}
+
+export interface CycleOptions {
+  /** Compute the plan without writing anything (neither to the target nor to the store). */
+  readonly dryRun?: boolean;
+  /** Read everything and reconcile everything, whatever the watermark says. */
+  readonly forceInitial?: boolean;
+  readonly cache?: JobCache;
+  readonly onProgress?: (progress: CycleProgress) => void;
+  /** Names of the service principal and tenant for the log. */
+  readonly servicePrincipalName?: string;
+}
+
+export interface CycleReport {
+  readonly cycleId: string;
+  readonly kind: CycleKind;
+  readonly state: CycleRecord['state'];
+  readonly startedAt: Date;
+  readonly durationMs: number;
+  readonly counts: CycleCounts;
+  /** Every evaluated user's decision, in evaluation order. */
+  readonly planned: readonly PlannedUser[];
+  readonly results: ReadonlyMap<string, TargetActionResult>;
+  readonly error: string | null;
+}
+
+const zeroCounts: CycleCounts = {
+  imported: 0,
+  inScope: 0,
+  created: 0,
+  updated: 0,
+  disabled: 0,
+  deleted: 0,
+  skipped: 0,
+  unchanged: 0,
+  failed: 0,
+  targetRequests: 0,
+};
+
+function assignmentSignature(assignments: readonly SourceAssignment[] | undefined): string {
+  if (!assignments || assignments.length === 0) return '';
+  return assignments
+    .map((a) => `${a.appRoleId}|${a.viaGroupId ?? ''}`)
+    .sort()
+    .join(',');
+}
+
+function stripReserved(attributes: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { [ASSIGNMENTS_KEY]: _ignored, ...rest } = attributes;
+  return rest;
+}
+
+export function newJobRecord(jobId: string, now: Date): JobRecord {
+  return {
+    jobId,
+    status: 'NotRun',
+    configHash: null,
+    watermark: null,
+    watermarkAt: null,
+    data: {},
+    updatedAt: now.toISOString(),
+  };
+}
+
+export async function runCycle(
+  deps: EngineDeps,
+  config: Config,
+  options: CycleOptions = {},
+): Promise<CycleReport> {
+  const { store, source, target, clock } = deps;
+  const jobId = config.settings.jobId;
+  const startedAt = clock.now();
+  const cycleId = randomUUID();
+  const dryRun = options.dryRun ?? false;
+  const progress = options.onProgress ?? (() => {});
+  const job = (await store.getJob(jobId)) ?? newJobRecord(jobId, startedAt);
+  const kind: CycleKind =
+    options.forceInitial || job.watermark === null || job.configHash !== config.hash
+      ? 'initial'
+      : 'incremental';
+  const counts: { -readonly [K in keyof CycleCounts]: CycleCounts[K] } = { ...zeroCounts };
+  const cycleRecord = (
+    state: CycleRecord['state'],
+    endedAt: Date | null,
+    error: string | null,
+  ): CycleRecord => ({
+    jobId,
+    cycleId,
+    kind,
+    state,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt?.toISOString() ?? null,
+    counts: { ...counts },
+    error,
+  });
+  if (!dryRun) await store.saveCycle(cycleRecord('running', null, null));
+  const requestsBefore = targetRequests(target);
+
+  try {
+    // Import.
+    progress({ phase: 'source', done: 0, total: null });
+    const read = await source.readUsers({
+      watermark: kind === 'initial' ? null : job.watermark,
+      select: config.users.select,
+      onProgress: (done) => progress({ phase: 'source', done, total: null }),
+    });
+    const { assignments } = await source.readAssignments();
+    const byUser = new Map<string, SourceAssignment[]>();
+    for (const assignment of assignments) {
+      const list = byUser.get(assignment.userId);
+      if (list) list.push(assignment);
+      else byUser.set(assignment.userId, [assignment]);
+    }
+    const full = kind === 'initial' || read.fullRead;
+    const mirror = new Map((await store.listSourceUsers(jobId)).map((record) => [record.sourceId, record]));
+    const links = new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
+    const now = clock.now().toISOString();
+    const changed = new Map<string, SourceUserRecord>();
+    const evaluate = new Map<string, PlanInput['change']>();
+    const seen = new Set<string>();
+    for (const change of read.changes) applyChange(change);
+    counts.imported = read.changes.length;
+
+    function applyChange(change: SourceUserChange): void {
+      const id = change.kind === 'upsert' ? change.user.id : change.id;
+      seen.add(id);
+      const previous = changed.get(id) ?? mirror.get(id);
+      if (change.kind === 'removed') {
+        changed.set(id, {
+          jobId,
+          sourceId: id,
+          attributes: previous?.attributes ?? {},
+          removed: change.removed,
+          updatedAt: now,
+        });
+        evaluate.set(id, 'Delete');
+        return;
+      }
+      const attributes = full
+        ? { ...change.user.attributes }
+        : { ...(previous?.attributes ?? {}), ...change.user.attributes };
+      changed.set(id, { jobId, sourceId: id, attributes, removed: null, updatedAt: now });
+      evaluate.set(id, previous === undefined || previous.removed !== null ? 'Add' : 'Update');
+    }
+    if (full) {
+      // A full read lists only live users: a linked user missing from it is gone (in deleted items or
+      // purged; Graph cannot tell which without another request): deprovision as for a soft delete.
+      for (const [id, record] of mirror)
+        if (!seen.has(id) && record.removed === null) {
+          changed.set(id, { ...record, removed: 'soft', updatedAt: now });
+          evaluate.set(id, 'Delete');
+        }
+      for (const [id, link] of links)
+        if (!seen.has(id) && !changed.has(id) && link.state !== 'deleted') {
+          changed.set(id, {
+            jobId,
+            sourceId: id,
+            attributes: mirror.get(id)?.attributes ?? {},
+            removed: 'soft',
+            updatedAt: now,
+          });
+          evaluate.set(id, 'Delete');
+        }
+    }
+    // Assignment changes do not show in the users delta: compare with what the mirror remembers.
+    for (const id of new Set([...mirror.keys(), ...byUser.keys()])) {
+      const record = changed.get(id) ?? mirror.get(id);
+      if (!record) continue;
+      const signature = assignmentSignature(byUser.get(id));
+      if ((record.attributes[ASSIGNMENTS_KEY] ?? '') !== signature) {
+        changed.set(id, {
+          ...record,
+          attributes: { ...record.attributes, [ASSIGNMENTS_KEY]: signature },
+          updatedAt: now,
+        });
+        if (!evaluate.has(id)) evaluate.set(id, 'Update');
+      }
+    }
+
+    // The target index: in full on an initial cycle or in a new process, otherwise only what changed.
+    progress({ phase: 'target', done: 0, total: null });
+    const cache = options.cache ?? { index: null };
+    let index = cache.index;
+    if (index === null || kind === 'initial') {
+      index = new TargetIndex(
+        config.users.mappings.matching.map((m) => m.target),
+        (attribute, value) => target.matchKey(attribute, value),
+      );
+      index.put(await target.loadUsers((done) => progress({ phase: 'target', done, total: null })));
+    } else {
+      const drifted = await target.loadChangedUsers();
+      index.put(drifted);
+      const byTarget = new Map([...links.values()].map((link) => [link.targetId, link.sourceId]));
+      for (const user of drifted) {
+        const sourceId = byTarget.get(user.id);
+        if (sourceId !== undefined && !evaluate.has(sourceId)) evaluate.set(sourceId, 'None');
+      }
+    }
+    if (!dryRun) cache.index = index;
+
+    // Scope, map, match, plan.
+    const settings: PlanSettings = {
+      scope: config.settings.scope,
+      defaultAccess: config.settings.defaultAccess,
+      filters: config.users.scopingFilters,
+      mappings: config.users.mappings,
+      actions: config.users.actions,
+      deprovision: config.settings.deprovision,
+      skipOutOfScopeDeletions: config.settings.skipOutOfScopeDeletions,
+    };
+    const ids = full ? [...new Set([...changed.keys(), ...mirror.keys()])] : [...evaluate.keys()];
+    const planned: PlannedUser[] = [];
+    const planTime = clock.now();
+    for (const id of ids) {
+      const record = changed.get(id) ?? mirror.get(id);
+      const link = links.get(id) ?? null;
+      if (!record && !link) continue;
+      planned.push(
+        planUser(
+          settings,
+          target,
+          index,
+          {
+            sourceId: id,
+            attributes: stripReserved(record?.attributes ?? {}),
+            assignments: byUser.get(id) ?? [],
+            removed: record ? record.removed : 'soft',
+            link,
+            change: evaluate.get(id) ?? 'None',
+          },
+          planTime,
+        ),
+      );
+      if (planned.length % 1000 === 0) progress({ phase: 'plan', done: planned.length, total: ids.length });
+    }
+    progress({ phase: 'plan', done: planned.length, total: ids.length });
+    for (const user of planned) if (user.scope.inScope) counts.inScope++;
+
+    if (dryRun) {
+      tally(counts, planned, new Map());
+      return {
+        cycleId,
+        kind,
+        state: 'succeeded',
+        startedAt,
+        durationMs: clock.now().getTime() - startedAt.getTime(),
+        counts: { ...counts, targetRequests: targetRequests(target) - requestsBefore },
+        planned,
+        results: new Map(),
+        error: null,
+      };
+    }
+
+    // Export in batches; links and log entries saved after each batch.
+    const context: LogContext = {
+      tenantId: config.source.tenantId,
+      jobId,
+      cycleId,
+      servicePrincipalId: config.source.servicePrincipalId,
+      servicePrincipalName: options.servicePrincipalName ?? 'Zendesk',
+      targetName: `${config.target.domain}.zendesk.com`,
+    };
+    const results = new Map<string, TargetActionResult>();
+    const withAction = planned.filter((user) => user.action !== null);
+    const withoutAction = planned.filter((user) => user.action === null);
+    let exported = 0;
+    progress({ phase: 'export', done: 0, total: withAction.length });
+    for (let start = 0; start < withAction.length; start += EXPORT_BATCH) {
+      const batch = withAction.slice(start, start + EXPORT_BATCH);
+      const began = clock.now();
+      const batchResults = await target.apply(
+        batch.map((user) => user.action as NonNullable<PlannedUser['action']>),
+        (p) => progress({ phase: 'export', done: exported + p.done, total: withAction.length }),
+      );
+      for (const result of batchResults) results.set(result.key, result);
+      const ended = clock.now();
+      const perObject = Math.round((ended.getTime() - began.getTime()) / Math.max(1, batch.length));
+      const newLinks: LinkRecord[] = [];
+      const entries: ProvisioningObjectSummary[] = [];
+      for (const user of batch) {
+        const result = results.get(user.sourceId) ?? missingResult(user.sourceId);
+        if (!results.has(user.sourceId)) results.set(user.sourceId, result);
+        entries.push(buildLogEntry(context, user, result, ended, perObject));
+        if (!result.ok) continue;
+        index.put([result.user]);
+        const kindDone = (user.action as NonNullable<PlannedUser['action']>).kind;
+        newLinks.push({
+          jobId,
+          sourceId: user.sourceId,
+          targetId: result.user.id,
+          state: kindDone === 'delete' ? 'deleted' : kindDone === 'disable' ? 'disabled' : 'active',
+          created: kindDone === 'create' ? true : (user.link?.created ?? false),
+          displayName: user.displayName,
+          updatedAt: ended.toISOString(),
+        });
+        if (kindDone === 'delete') index.remove(result.user.id);
+      }
+      await store.saveLinks(newLinks);
+      await store.appendLogs(entries);
+      exported += batch.length;
+      progress({ phase: 'export', done: exported, total: withAction.length });
+    }
+    progress({ phase: 'save', done: 0, total: null });
+    const finished = clock.now();
+    const quietLinks: LinkRecord[] = [];
+    for (const user of withoutAction) {
+      const link = user.link;
+      if (user.newLink || (user.linkState && link))
+        quietLinks.push({
+          jobId,
+          sourceId: user.sourceId,
+          targetId: user.newLink?.targetId ?? (link as LinkRecord).targetId,
+          state: user.linkState ?? link?.state ?? 'active',
+          created: link?.created ?? false,
+          displayName: user.displayName,
+          updatedAt: finished.toISOString(),
+        });
+    }
+    await store.saveLinks(quietLinks);
+    for (let start = 0; start < withoutAction.length; start += 1000)
+      await store.appendLogs(
+        withoutAction
+          .slice(start, start + 1000)
+          .map((user) => buildLogEntry(context, user, undefined, finished, 0)),
+      );
+
+    // The mirror, then the watermark: a crash between the two re-reads changes already merged, which is harmless.
+    await store.saveSourceUsers([...changed.values()]);
+    tally(counts, planned, results);
+    counts.targetRequests = targetRequests(target) - requestsBefore;
+    const ended = clock.now();
+    await store.saveJob({
+      ...job,
+      status: 'Active',
+      configHash: config.hash,
+      watermark: read.watermark,
+      watermarkAt: ended.toISOString(),
+      updatedAt: ended.toISOString(),
+    });
+    const state: CycleRecord['state'] = counts.failed > 0 ? 'entryLevelErrors' : 'succeeded';
+    await store.saveCycle(cycleRecord(state, ended, null));
+    return {
+      cycleId,
+      kind,
+      state,
+      startedAt,
+      durationMs: ended.getTime() - startedAt.getTime(),
+      counts: { ...counts },
+      planned,
+      results,
+      error: null,
+    };
+  } catch (error) {
+    const message =
+      error instanceof ConnectorFailure
+        ? `${error.detail.code}: ${error.detail.message}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    counts.targetRequests = targetRequests(target) - requestsBefore;
+    const ended = clock.now();
+    if (!dryRun) await store.saveCycle(cycleRecord('failed', ended, message));
+    throw error;
+  }
+}
+
+function missingResult(key: string): TargetActionResult {
+  return {
+    key,
+    ok: false,
+    error: {
+      code: 'InternalError',
+      message: 'The target connector returned no result for this action.',
+      retryable: true,
+    },
+  };
+}
+
+function targetRequests(target: TargetConnector): number {
+  const count = (target as { requestCount?: unknown }).requestCount;
+  return typeof count === 'number' ? count : 0;
+}
+
+function tally(
+  counts: { -readonly [K in keyof CycleCounts]: CycleCounts[K] },
+  planned: readonly PlannedUser[],
+  results: ReadonlyMap<string, TargetActionResult>,
+): void {
+  for (const user of planned) {
+    const result = results.get(user.sourceId);
+    if (user.status === 'failure' || (result && !result.ok)) {
+      counts.failed++;
+      continue;
+    }
+    if (user.action === null) {
+      if (user.error?.code === 'RedundantExport') counts.unchanged++;
+      else counts.skipped++;
+      continue;
+    }
+    switch (user.action.kind) {
+      case 'create':
+        counts.created++;
+        break;
+      case 'update':
+      case 'reactivate':
+        counts.updated++;
+        break;
+      case 'disable':
+        counts.disabled++;
+        break;
+      case 'delete':
+        counts.deleted++;
+        break;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The local index of the target, filled in bulk by the target connector, so that matching never costs
+ * one search request per user. Lookups by id and by each matching attribute of the configuration
+ * (values normalised by the connector: e-mails and external ids ignore case). A dotted name such as
+ * `user_fields.employee_number` reads a nested value.
+ */
+import type { TargetUser } from '../ports/target.js';
+
+/** The value of a possibly dotted attribute name. */
+export function attributeValue(attributes: Readonly<Record<string, unknown>>, name: string): unknown {
+  if (Object.hasOwn(attributes, name)) return attributes[name];
+  let value: unknown = attributes;
+  for (const part of name.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+export class TargetIndex {
+  readonly #byId = new Map<string, TargetUser>();
+  readonly #byKey = new Map<string, Map<string, Set<string>>>();
+  readonly #attributes: readonly string[];
+  readonly #key: (attribute: string, value: unknown) => string | null;
+
+  constructor(attributes: readonly string[], key: (attribute: string, value: unknown) => string | null) {
+    this.#attributes = attributes;
+    this.#key = key;
+    for (const attribute of attributes) this.#byKey.set(attribute, new Map());
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  get(id: string): TargetUser | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Adds or replaces users (a deleted user, `active: false`, is removed). */
+  put(users: Iterable<TargetUser>): void {
+    for (const user of users) {
+      this.remove(user.id);
+      if (!user.active) continue;
+      this.#byId.set(user.id, user);
+      for (const attribute of this.#attributes) {
+        const key = this.#key(attribute, attributeValue(user.attributes, attribute));
+        if (key === null) continue;
+        const keys = this.#byKey.get(attribute) as Map<string, Set<string>>;
+        const ids = keys.get(key);
+        if (ids) ids.add(user.id);
+        else keys.set(key, new Set([user.id]));
+      }
+    }
+  }
+
+  remove(id: string): void {
+    const existing = this.#byId.get(id);
+    if (!existing) return;
+    this.#byId.delete(id);
+    for (const attribute of this.#attributes) {
+      const key = this.#key(attribute, attributeValue(existing.attributes, attribute));
+      if (key === null) continue;
+      const ids = this.#byKey.get(attribute)?.get(key);
+      ids?.delete(id);
+      if (ids?.size === 0) this.#byKey.get(attribute)?.delete(key);
+    }
+  }
+
+  /** Users whose `attribute` equals `value` (as the target compares it). */
+  find(attribute: string, value: unknown): TargetUser[] {
+    const key = this.#key(attribute, value);
+    if (key === null) return [];
+    const ids = this.#byKey.get(attribute)?.get(key);
+    return ids ? [...ids].map((id) => this.#byId.get(id) as TargetUser) : [];
+  }
+
+  canMatchOn(attribute: string): boolean {
+    return this.#byKey.has(attribute);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './clock.js';
+export * from './common.js';
+export * from './source.js';
+export * from './state.js';
+export * from './target.js';

@@ -1,0 +1,124 @@
+/**
+ * The state store port (Entra's "connector data store"): everything a job remembers between cycles.
+ * Every record is keyed by a job id so that one installation can run many jobs. Implemented with
+ * Kysely over SQLite and PostgreSQL in `../state/`.
+ */
+import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../log/types.js';
+
+export type JobStatus = 'NotRun' | 'Active' | 'Paused' | 'Quarantine';
+
+export interface JobRecord {
+  readonly jobId: string;
+  readonly status: JobStatus;
+  /** Hash of what decides who is provisioned and how (mappings, scope, filters); a change forces an initial cycle. */
+  readonly configHash: string | null;
+  /** The source's change-feed position (Graph delta link) after the last finished cycle. Secret-free. */
+  readonly watermark: string | null;
+  /** When the watermark was stored (ISO-8601). */
+  readonly watermarkAt: string | null;
+  /** Free-form JSON the engine keeps per job (e.g. the target's incremental export cursor). */
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly updatedAt: string;
+}
+
+/** What the engine last knew about a source user (the source mirror). */
+export interface SourceUserRecord {
+  readonly jobId: string;
+  readonly sourceId: string;
+  /** The merged Graph attributes. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** null while the user exists; 'soft' in deleted items; 'hard' once permanently deleted. */
+  readonly removed: 'soft' | 'hard' | null;
+  readonly updatedAt: string;
+}
+
+/**
+ * A link between a source user and the target user provisio created or matched. Objects without a
+ * link are never touched.
+ */
+export interface LinkRecord {
+  readonly jobId: string;
+  readonly sourceId: string;
+  readonly targetId: string;
+  /** What provisio last did to the target object. */
+  readonly state: 'active' | 'disabled' | 'deleted';
+  /** Whether provisio created the target object (true) or matched an existing one (false). */
+  readonly created: boolean;
+  readonly displayName: string;
+  readonly updatedAt: string;
+}
+
+export type CycleKind = 'initial' | 'incremental';
+export type CycleState = 'running' | 'succeeded' | 'entryLevelErrors' | 'failed';
+
+/** Counters of one cycle, named after Graph's `synchronizationTaskExecution` where one exists. */
+export interface CycleCounts {
+  readonly imported: number;
+  readonly inScope: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly disabled: number;
+  readonly deleted: number;
+  readonly skipped: number;
+  readonly unchanged: number;
+  readonly failed: number;
+  /** Requests made to the target. */
+  readonly targetRequests: number;
+}
+
+export interface CycleRecord {
+  readonly jobId: string;
+  readonly cycleId: string;
+  readonly kind: CycleKind;
+  readonly state: CycleState;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly counts: CycleCounts;
+  /** Why the cycle failed as a whole, when it did. */
+  readonly error: string | null;
+}
+
+export interface LogQuery {
+  readonly jobId: string;
+  readonly status?: ProvisioningStatus;
+  readonly action?: ProvisioningAction;
+  /** Matches source or target id exactly, or display name containing the text (any case). */
+  readonly identity?: string;
+  readonly cycleId?: string;
+  /** ISO-8601; entries at or after. */
+  readonly since?: string;
+  /** Newest first; default 1000. */
+  readonly limit?: number;
+}
+
+export interface StateStore {
+  /** Creates or upgrades the schema (idempotent). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  getJob(jobId: string): Promise<JobRecord | null>;
+  /** Inserts or replaces the job record. */
+  saveJob(job: JobRecord): Promise<void>;
+
+  listSourceUsers(jobId: string): Promise<SourceUserRecord[]>;
+  /** Inserts or replaces, in one transaction. */
+  saveSourceUsers(records: readonly SourceUserRecord[]): Promise<void>;
+  /** Forgets the whole mirror of a job (restart). */
+  clearSourceUsers(jobId: string): Promise<void>;
+
+  listLinks(jobId: string): Promise<LinkRecord[]>;
+  /** Inserts or replaces, in one transaction. */
+  saveLinks(records: readonly LinkRecord[]): Promise<void>;
+  deleteLinks(jobId: string, sourceIds: readonly string[]): Promise<void>;
+  clearLinks(jobId: string): Promise<void>;
+
+  /** Inserts or replaces a cycle record. */
+  saveCycle(cycle: CycleRecord): Promise<void>;
+  /** Newest first. */
+  listCycles(jobId: string, limit: number): Promise<CycleRecord[]>;
+
+  /** Appends log entries, in one transaction. */
+  appendLogs(entries: readonly ProvisioningObjectSummary[]): Promise<void>;
+  /** Newest first (activityDateTime, then insertion order). */
+  queryLogs(query: LogQuery): Promise<ProvisioningObjectSummary[]>;
+}

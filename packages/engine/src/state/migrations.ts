@@ -1,0 +1,140 @@
+/**
+ * Schema migrations, kept in code (no migration folder to ship or locate at run time) and run by
+ * Kysely's `Migrator`. The same migrations run on SQLite and PostgreSQL: they use portable column
+ * types only (see `schema.ts`); the one dialect difference is how an auto-incrementing key is
+ * declared. Migrations are append-only: never edit one that has shipped, add `0002_…` instead.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/** Our own names, so the tables cannot collide with another Kysely application's in a shared database. */
+export const MIGRATION_TABLE = 'provisio_migration';
+export const MIGRATION_LOCK_TABLE = 'provisio_migration_lock';
+
+export function migrations(dialect: SqlDialect): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db) {
+        await db.schema
+          .createTable('jobs')
+          .addColumn('job_id', 'text', (c) => c.primaryKey())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('config_hash', 'text')
+          .addColumn('watermark', 'text')
+          .addColumn('watermark_at', 'text')
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('source_users')
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('source_id', 'text', (c) => c.notNull())
+          .addColumn('attributes', 'text', (c) => c.notNull())
+          .addColumn('removed', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('source_users_pk', ['job_id', 'source_id'])
+          .execute();
+
+        await db.schema
+          .createTable('links')
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('source_id', 'text', (c) => c.notNull())
+          .addColumn('target_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created', 'integer', (c) => c.notNull())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('links_pk', ['job_id', 'source_id'])
+          .execute();
+        // Matching and the console look links up by target id too.
+        await db.schema
+          .createIndex('links_job_target')
+          .on('links')
+          .columns(['job_id', 'target_id'])
+          .execute();
+
+        await db.schema
+          .createTable('cycles')
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('cycle_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('ended_at', 'text')
+          .addColumn('counts', 'text', (c) => c.notNull())
+          .addColumn('error', 'text')
+          .addPrimaryKeyConstraint('cycles_pk', ['job_id', 'cycle_id'])
+          .execute();
+        await db.schema
+          .createIndex('cycles_job_started')
+          .on('cycles')
+          .columns(['job_id', 'started_at'])
+          .execute();
+
+        await addLogTable(db, dialect);
+      },
+    },
+  };
+}
+
+async function addLogTable<DB>(db: Kysely<DB>, dialect: SqlDialect): Promise<void> {
+  // `seq` gives "insertion order" a durable meaning. SQLite's AUTOINCREMENT never reuses a value
+  // (a plain rowid may after the newest rows are deleted); PostgreSQL's identity column is 64-bit.
+  await db.schema
+    .createTable('provisioning_log')
+    .addColumn('seq', dialect === 'postgres' ? 'bigint' : 'integer', (c) =>
+      dialect === 'postgres' ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement(),
+    )
+    .addColumn('id', 'text', (c) => c.notNull())
+    .addColumn('job_id', 'text', (c) => c.notNull())
+    .addColumn('cycle_id', 'text', (c) => c.notNull())
+    .addColumn('change_id', 'text', (c) => c.notNull())
+    .addColumn('activity_at', 'text', (c) => c.notNull())
+    .addColumn('source_id', 'text', (c) => c.notNull())
+    .addColumn('target_id', 'text', (c) => c.notNull())
+    .addColumn('display_name', 'text', (c) => c.notNull())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('error_code', 'text')
+    .addColumn('entry', 'text', (c) => c.notNull())
+    .execute();
+
+  const log = (name: string, columns: string[], unique = false) => {
+    const builder = db.schema.createIndex(name).on('provisioning_log').columns(columns);
+    return (unique ? builder.unique() : builder).execute();
+  };
+  // An entry id is unique within its job; appending the same id again replaces the entry.
+  await log('provisioning_log_job_id', ['job_id', 'id'], true);
+  // The default listing (newest first) and `since`; the others serve one LogQuery filter each,
+  // ending in activity_at so that the filtered listing is read in order. No index on source_id or
+  // target_id: the identity filter ORs them with a substring match on the display name, which
+  // scans the job's entries whatever the indexes, and each index slows every append.
+  await log('provisioning_log_job_activity', ['job_id', 'activity_at', 'seq']);
+  await log('provisioning_log_job_status', ['job_id', 'status', 'activity_at']);
+  await log('provisioning_log_job_action', ['job_id', 'action', 'activity_at']);
+  await log('provisioning_log_job_cycle', ['job_id', 'cycle_id', 'activity_at']);
+}
+
+export function migrationProvider(dialect: SqlDialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}
+
+/** Brings the schema up to date; throws the first migration's error, naming it. */
+export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: SqlDialect): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(dialect),
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new Error(`State store migration ${failed === undefined ? '' : `${failed} `}failed: ${detail}`, {
+      cause: error,
+    });
+  }
+}

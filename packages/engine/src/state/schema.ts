@@ -1,0 +1,82 @@
+/**
+ * The state store's tables as Kysely sees them. One schema serves SQLite and PostgreSQL, so the
+ * column types are the portable subset: JSON is stored as text, timestamps as ISO-8601 text (UTC,
+ * `Date#toISOString` form where the store compares them), booleans as integers 0/1 (SQLite has no
+ * boolean type). Every table is keyed by `job_id` first so one installation can run many jobs.
+ */
+import type { Generated } from 'kysely';
+
+export interface Database {
+  jobs: JobsTable;
+  source_users: SourceUsersTable;
+  links: LinksTable;
+  cycles: CyclesTable;
+  provisioning_log: ProvisioningLogTable;
+}
+
+export interface JobsTable {
+  job_id: string;
+  status: string;
+  config_hash: string | null;
+  watermark: string | null;
+  watermark_at: string | null;
+  /** JSON object. */
+  data: string;
+  updated_at: string;
+}
+
+export interface SourceUsersTable {
+  job_id: string;
+  source_id: string;
+  /** JSON object: the merged Graph attributes. */
+  attributes: string;
+  /** 'soft' | 'hard' | null. */
+  removed: string | null;
+  updated_at: string;
+}
+
+export interface LinksTable {
+  job_id: string;
+  source_id: string;
+  target_id: string;
+  /** 'active' | 'disabled' | 'deleted'. */
+  state: string;
+  /** 0/1. */
+  created: number;
+  display_name: string;
+  updated_at: string;
+}
+
+export interface CyclesTable {
+  job_id: string;
+  cycle_id: string;
+  /** 'initial' | 'incremental'. */
+  kind: string;
+  state: string;
+  started_at: string;
+  ended_at: string | null;
+  /** JSON object (`CycleCounts`): new counters need no migration. */
+  counts: string;
+  error: string | null;
+}
+
+export interface ProvisioningLogTable {
+  /** Insertion order, the tie-breaker after `activity_at`. Never read back (PostgreSQL's bigint would come back as a string). */
+  seq: Generated<number>;
+  /** The entry's id, unique per job. */
+  id: string;
+  job_id: string;
+  cycle_id: string;
+  change_id: string;
+  /** `activityDateTime` normalised to `Date#toISOString` form so that text order is time order. */
+  activity_at: string;
+  source_id: string;
+  target_id: string;
+  /** The source identity's display name, as given. */
+  display_name: string;
+  action: string;
+  status: string;
+  error_code: string | null;
+  /** The whole `ProvisioningObjectSummary` as JSON. */
+  entry: string;
+}

@@ -1,0 +1,744 @@
+/**
+ * The state store against real databases: one suite, run on SQLite (a temporary file) and on
+ * PostgreSQL (a database created for this run and dropped after it). PostgreSQL comes from
+ * PROVISIO_TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test; when it cannot be reached
+ * its half is skipped with a warning, except under CI, where it fails.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../src/log/types.js';
+import type { CycleRecord, JobRecord, LinkRecord, SourceUserRecord, StateStore } from '../src/ports/state.js';
+import { openStateStore, resolveDatabaseUrl } from '../src/state/index.js';
+
+const PG_URL = process.env['PROVISIO_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const IN_CI = (process.env['CI'] ?? '') !== '';
+
+/** Why PostgreSQL cannot be used, or null when it can. */
+async function pgUnreachable(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return null;
+  } catch (error) {
+    const detail = error instanceof AggregateError ? error.errors.map(String).join('; ') : String(error);
+    return detail === '' ? 'connection failed' : detail;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const pgProblem = await pgUnreachable(PG_URL);
+const pgSkipped = pgProblem !== null && !IN_CI;
+if (pgSkipped) {
+  console.warn(
+    `PostgreSQL not reachable at ${PG_URL} (${pgProblem}): skipping the PostgreSQL half of the state-store suite. ` +
+      'Set PROVISIO_TEST_DATABASE_URL to point at a server; under CI this is a failure.',
+  );
+}
+
+interface TestDatabase {
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+interface Backend {
+  readonly name: string;
+  readonly skip: boolean;
+  create(): Promise<TestDatabase>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'SQLite',
+    skip: false,
+    async create() {
+      const dir = await mkdtemp(join(tmpdir(), 'provisio-state-'));
+      // A directory that does not exist yet: openStateStore creates it.
+      return {
+        url: `sqlite:${join(dir, 'nested', 'state.db')}`,
+        drop: () => rm(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: pgSkipped,
+    async create() {
+      if (pgProblem !== null) {
+        throw new Error(
+          `PostgreSQL not reachable at ${PG_URL} (${pgProblem}), and CI is set: this half must run.`,
+        );
+      }
+      const name = `provisio_test_${randomBytes(6).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      try {
+        await admin.query(`create database ${name}`);
+      } finally {
+        await admin.end();
+      }
+      const url = new URL(PG_URL);
+      url.pathname = `/${name}`;
+      return {
+        url: url.toString(),
+        async drop() {
+          const client = new pg.Client({ connectionString: PG_URL });
+          await client.connect();
+          try {
+            await client.query(`drop database if exists ${name} with (force)`);
+          } finally {
+            await client.end();
+          }
+        },
+      };
+    },
+  },
+];
+
+// ── fixtures ─────────────────────────────────────────────────────────────────────────────────────
+
+const T0 = '2025-03-01T10:00:00.000Z';
+
+function job(jobId: string, overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    jobId,
+    status: 'NotRun',
+    configHash: null,
+    watermark: null,
+    watermarkAt: null,
+    data: {},
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+function sourceUser(
+  jobId: string,
+  sourceId: string,
+  overrides: Partial<SourceUserRecord> = {},
+): SourceUserRecord {
+  return {
+    jobId,
+    sourceId,
+    attributes: { id: sourceId, displayName: `User ${sourceId}`, accountEnabled: true },
+    removed: null,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+function link(jobId: string, sourceId: string, overrides: Partial<LinkRecord> = {}): LinkRecord {
+  return {
+    jobId,
+    sourceId,
+    targetId: `z-${sourceId}`,
+    state: 'active',
+    created: true,
+    displayName: `User ${sourceId}`,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+const ZERO_COUNTS = {
+  imported: 0,
+  inScope: 0,
+  created: 0,
+  updated: 0,
+  disabled: 0,
+  deleted: 0,
+  skipped: 0,
+  unchanged: 0,
+  failed: 0,
+  targetRequests: 0,
+};
+
+function cycle(
+  jobId: string,
+  cycleId: string,
+  startedAt: string,
+  overrides: Partial<CycleRecord> = {},
+): CycleRecord {
+  return {
+    jobId,
+    cycleId,
+    kind: 'incremental',
+    state: 'succeeded',
+    startedAt,
+    endedAt: startedAt,
+    counts: ZERO_COUNTS,
+    error: null,
+    ...overrides,
+  };
+}
+
+interface EntrySpec {
+  readonly jobId: string;
+  readonly id: string;
+  readonly at: string;
+  readonly cycleId?: string;
+  readonly action?: ProvisioningAction;
+  readonly status?: ProvisioningStatus;
+  readonly sourceId?: string;
+  readonly targetId?: string;
+  readonly name?: string;
+  readonly errorCode?: string;
+}
+
+function entry(spec: EntrySpec): ProvisioningObjectSummary {
+  const status = spec.status ?? 'success';
+  const sourceId = spec.sourceId ?? `src-${spec.id}`;
+  const name = spec.name ?? `Person ${spec.id}`;
+  return {
+    id: spec.id,
+    activityDateTime: spec.at,
+    tenantId: 'tenant-1',
+    jobId: spec.jobId,
+    cycleId: spec.cycleId ?? 'cycle-1',
+    changeId: `change-${spec.id}`,
+    provisioningAction: spec.action ?? 'create',
+    durationInMilliseconds: 12,
+    initiatedBy: { id: '', displayName: 'provisio', initiatorType: 'system' },
+    modifiedProperties: [{ displayName: 'email', oldValue: null, newValue: `${spec.id}@example.com` }],
+    provisioningSteps: [
+      {
+        name: 'EntryImport',
+        provisioningStepType: 'import',
+        status: 'success',
+        description: `Received User '${name}'`,
+        details: { objectId: sourceId },
+      },
+    ],
+    servicePrincipal: { id: 'sp-1', displayName: 'Zendesk' },
+    sourceIdentity: { id: sourceId, displayName: name, identityType: 'User', details: null },
+    targetIdentity: {
+      id: spec.targetId ?? '',
+      displayName: name,
+      identityType: 'User',
+      details: { role: 'agent' },
+    },
+    sourceSystem: { id: 'entra', displayName: 'Microsoft Entra ID', details: {} },
+    targetSystem: { id: 'zendesk', displayName: 'Zendesk', details: {} },
+    provisioningStatusInfo: {
+      status,
+      errorInformation:
+        spec.errorCode === undefined
+          ? null
+          : {
+              errorCode: spec.errorCode,
+              reason: 'It failed',
+              additionalDetails: null,
+              errorCategory: 'nonServiceFailure',
+              recommendedAction: null,
+            },
+    },
+  };
+}
+
+const ids = (entries: readonly ProvisioningObjectSummary[]) => entries.map((e) => e.id);
+const bySourceId = <T extends { sourceId: string }>(records: T[]) =>
+  [...records].sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
+
+// ── the suite, once per database ─────────────────────────────────────────────────────────────────
+
+describe.each(backends)('state store on $name', (backend) => {
+  describe.skipIf(backend.skip)(
+    backend.skip ? `skipped: PostgreSQL not reachable at ${PG_URL}` : 'StateStore',
+    () => {
+      let database: TestDatabase | undefined;
+      let store: StateStore;
+
+      beforeAll(async () => {
+        database = await backend.create();
+        store = await openStateStore(database.url);
+        await store.migrate();
+      });
+
+      afterAll(async () => {
+        await store?.close();
+        await database?.drop();
+      });
+
+      it('migrates idempotently: running the migrations again changes nothing and keeps data', async () => {
+        await store.saveJob(job('migrate'));
+        await store.migrate();
+        await store.migrate();
+        expect(await store.getJob('migrate')).toEqual(job('migrate'));
+      });
+
+      it('saves, reads and replaces a job', async () => {
+        expect(await store.getJob('job-unknown')).toBeNull();
+        const first = job('job-1', { data: { cursor: 'abc', nested: { n: 1, list: [1, 'two', null] } } });
+        await store.saveJob(first);
+        expect(await store.getJob('job-1')).toEqual(first);
+
+        const second = job('job-1', {
+          status: 'Active',
+          configHash: 'sha256:1234',
+          watermark: 'https://graph.microsoft.com/v1.0/users/delta?$deltatoken=xyz',
+          watermarkAt: '2025-03-01T11:00:00.000Z',
+          data: {},
+          updatedAt: '2025-03-01T11:00:01.000Z',
+        });
+        await store.saveJob(second);
+        expect(await store.getJob('job-1')).toEqual(second);
+
+        await store.saveJob(job('job-1', { status: 'Quarantine' }));
+        expect(await store.getJob('job-1')).toEqual(job('job-1', { status: 'Quarantine' }));
+      });
+
+      it('upserts, lists and clears source users', async () => {
+        const jobId = 'users';
+        expect(await store.listSourceUsers(jobId)).toEqual([]);
+        await store.saveSourceUsers([sourceUser(jobId, 'a'), sourceUser(jobId, 'b'), sourceUser(jobId, 'c')]);
+        expect(bySourceId(await store.listSourceUsers(jobId))).toEqual([
+          sourceUser(jobId, 'a'),
+          sourceUser(jobId, 'b'),
+          sourceUser(jobId, 'c'),
+        ]);
+
+        // Replace one, soft-delete another, add one; a key repeated within a batch: the last wins.
+        const changedB = sourceUser(jobId, 'b', {
+          attributes: { id: 'b', displayName: 'Bee', manager: { id: 'a' }, proxyAddresses: ['SMTP:b@x.com'] },
+          updatedAt: '2025-03-02T00:00:00.000Z',
+        });
+        await store.saveSourceUsers([
+          sourceUser(jobId, 'b', { attributes: { stale: true } }),
+          changedB,
+          sourceUser(jobId, 'c', { removed: 'soft' }),
+          sourceUser(jobId, 'd', { removed: 'hard' }),
+        ]);
+        expect(bySourceId(await store.listSourceUsers(jobId))).toEqual([
+          sourceUser(jobId, 'a'),
+          changedB,
+          sourceUser(jobId, 'c', { removed: 'soft' }),
+          sourceUser(jobId, 'd', { removed: 'hard' }),
+        ]);
+
+        await store.saveSourceUsers([]);
+        expect(await store.listSourceUsers(jobId)).toHaveLength(4);
+
+        await store.clearSourceUsers(jobId);
+        expect(await store.listSourceUsers(jobId)).toEqual([]);
+      });
+
+      it('upserts 20,000 source users in one call, and writes none when any row fails', async () => {
+        const jobId = 'users-20k';
+        const key = (i: number) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`;
+        const batch = Array.from({ length: 20_000 }, (_, i) =>
+          sourceUser(jobId, key(i), { attributes: { id: key(i), index: i, mail: `user${i}@example.com` } }),
+        );
+        await store.saveSourceUsers(batch);
+        const listed = await store.listSourceUsers(jobId);
+        expect(listed).toHaveLength(20_000);
+        expect(bySourceId(listed)).toEqual(batch);
+
+        // Again, every other user changed: still 20,000 rows, the changes applied.
+        const changed = batch.map((u, i) =>
+          i % 2 === 0 ? { ...u, attributes: { ...u.attributes, changed: true } } : u,
+        );
+        await store.saveSourceUsers(changed);
+        const relisted = bySourceId(await store.listSourceUsers(jobId));
+        expect(relisted).toHaveLength(20_000);
+        expect(relisted[0]?.attributes).toEqual({
+          id: key(0),
+          index: 0,
+          mail: 'user0@example.com',
+          changed: true,
+        });
+        expect(relisted[1]?.attributes).toEqual({ id: key(1), index: 1, mail: 'user1@example.com' });
+        expect(relisted).toEqual(changed);
+
+        // One transaction: a row violating NOT NULL far into the batch (a later chunk) undoes the
+        // earlier chunks too.
+        const fresh = Array.from({ length: 20_000 }, (_, i) => sourceUser('users-20k-atomic', key(i)));
+        fresh[15_000] = {
+          ...sourceUser('users-20k-atomic', key(15_000)),
+          updatedAt: null as unknown as string,
+        };
+        await expect(store.saveSourceUsers(fresh)).rejects.toThrow();
+        expect(await store.listSourceUsers('users-20k-atomic')).toEqual([]);
+      });
+
+      it('saves, lists, deletes and clears links', async () => {
+        const jobId = 'links';
+        await store.saveLinks([
+          link(jobId, 'a'),
+          link(jobId, 'b', { created: false }),
+          link(jobId, 'c'),
+          link(jobId, 'd'),
+        ]);
+        expect(bySourceId(await store.listLinks(jobId))).toEqual([
+          link(jobId, 'a'),
+          link(jobId, 'b', { created: false }),
+          link(jobId, 'c'),
+          link(jobId, 'd'),
+        ]);
+
+        const disabled = link(jobId, 'a', {
+          targetId: 'z-other',
+          state: 'disabled',
+          created: false,
+          displayName: 'Renamed',
+          updatedAt: '2025-03-02T00:00:00.000Z',
+        });
+        await store.saveLinks([disabled, link(jobId, 'b', { state: 'deleted', created: true })]);
+        expect(bySourceId(await store.listLinks(jobId))).toEqual([
+          disabled,
+          link(jobId, 'b', { state: 'deleted', created: true }),
+          link(jobId, 'c'),
+          link(jobId, 'd'),
+        ]);
+
+        await store.deleteLinks(jobId, ['b', 'unknown', 'b']);
+        await store.deleteLinks(jobId, []);
+        expect(bySourceId(await store.listLinks(jobId)).map((l) => l.sourceId)).toEqual(['a', 'c', 'd']);
+
+        // More ids than one statement may bind on either database.
+        const many = Array.from({ length: 70_000 }, (_, i) => `missing-${i}`);
+        many[40_000] = 'c';
+        await store.deleteLinks(jobId, many);
+        expect(bySourceId(await store.listLinks(jobId)).map((l) => l.sourceId)).toEqual(['a', 'd']);
+
+        await store.clearLinks(jobId);
+        expect(await store.listLinks(jobId)).toEqual([]);
+      });
+
+      it('saves cycles and lists them newest first, up to the limit', async () => {
+        const jobId = 'cycles';
+        await store.saveCycle(cycle(jobId, 'c2', '2025-03-01T11:00:00.000Z'));
+        await store.saveCycle(cycle(jobId, 'c1', '2025-03-01T10:00:00.000Z', { kind: 'initial' }));
+        await store.saveCycle(
+          cycle(jobId, 'c3', '2025-03-01T12:00:00.000Z', {
+            state: 'running',
+            endedAt: null,
+            counts: ZERO_COUNTS,
+          }),
+        );
+        expect((await store.listCycles(jobId, 10)).map((c) => c.cycleId)).toEqual(['c3', 'c2', 'c1']);
+        expect((await store.listCycles(jobId, 2)).map((c) => c.cycleId)).toEqual(['c3', 'c2']);
+
+        // The running cycle finishes: the same record is replaced.
+        const finished = cycle(jobId, 'c3', '2025-03-01T12:00:00.000Z', {
+          state: 'entryLevelErrors',
+          endedAt: '2025-03-01T12:05:00.000Z',
+          counts: { ...ZERO_COUNTS, imported: 10, inScope: 8, created: 5, failed: 1, targetRequests: 4 },
+          error: null,
+        });
+        await store.saveCycle(finished);
+        const failed = cycle(jobId, 'c4', '2025-03-01T13:00:00.000Z', {
+          state: 'failed',
+          error: 'Target unreachable',
+        });
+        await store.saveCycle(failed);
+        const listed = await store.listCycles(jobId, 10);
+        expect(listed).toEqual([
+          failed,
+          finished,
+          cycle(jobId, 'c2', '2025-03-01T11:00:00.000Z'),
+          cycle(jobId, 'c1', '2025-03-01T10:00:00.000Z', { kind: 'initial' }),
+        ]);
+        await expect(store.listCycles(jobId, 0)).rejects.toThrow(/positive integer/);
+      });
+
+      describe('provisioning log', () => {
+        const jobId = 'logs';
+        const all = [
+          entry({ jobId, id: 'e1', at: '2025-03-01T10:00:00.000Z', sourceId: 'u1', name: 'Ada Lovelace' }),
+          entry({
+            jobId,
+            id: 'e2',
+            at: '2025-03-01T10:05:00.000Z',
+            action: 'update',
+            sourceId: 'u2',
+            targetId: '9001',
+            name: 'Grace Hopper',
+          }),
+          entry({
+            jobId,
+            id: 'e3',
+            at: '2025-03-01T10:05:00.000Z',
+            action: 'create',
+            status: 'failure',
+            errorCode: 'DuplicateTargetEntries',
+            sourceId: 'u3',
+            name: 'ÖZIL Mesut',
+          }),
+          entry({
+            jobId,
+            id: 'e4',
+            at: '2025-03-01T11:00:00Z',
+            cycleId: 'cycle-2',
+            action: 'disable',
+            name: '100%_sure',
+          }),
+          entry({
+            jobId,
+            id: 'e5',
+            at: '2025-03-01T11:30:00.000Z',
+            cycleId: 'cycle-2',
+            status: 'skipped',
+            action: 'other',
+          }),
+          // 12:00 UTC written with an offset: ordered by the instant, not by the text.
+          entry({
+            jobId,
+            id: 'e6',
+            at: '2025-03-01T13:00:00+01:00',
+            cycleId: 'cycle-2',
+            status: 'warning',
+            name: '1000 sure',
+          }),
+        ];
+
+        beforeAll(async () => {
+          await store.appendLogs(all.slice(0, 2));
+          await store.appendLogs(all.slice(2));
+        });
+
+        it('returns entries newest first, ties in insertion order (newest inserted first), unchanged', async () => {
+          const listed = await store.queryLogs({ jobId });
+          expect(ids(listed)).toEqual(['e6', 'e5', 'e4', 'e3', 'e2', 'e1']);
+          expect(listed.find((e) => e.id === 'e3')).toEqual(all[2]);
+          expect(listed.find((e) => e.id === 'e6')?.activityDateTime).toBe('2025-03-01T13:00:00+01:00');
+        });
+
+        it('filters by status, action and cycle', async () => {
+          expect(ids(await store.queryLogs({ jobId, status: 'failure' }))).toEqual(['e3']);
+          expect(ids(await store.queryLogs({ jobId, status: 'success' }))).toEqual(['e4', 'e2', 'e1']);
+          expect(ids(await store.queryLogs({ jobId, action: 'create' }))).toEqual(['e6', 'e3', 'e1']);
+          expect(ids(await store.queryLogs({ jobId, action: 'delete' }))).toEqual([]);
+          expect(ids(await store.queryLogs({ jobId, cycleId: 'cycle-2' }))).toEqual(['e6', 'e5', 'e4']);
+          expect(
+            ids(await store.queryLogs({ jobId, cycleId: 'cycle-2', action: 'create', status: 'warning' })),
+          ).toEqual(['e6']);
+        });
+
+        it('filters by time: entries at or after `since`, whatever its ISO-8601 spelling', async () => {
+          expect(ids(await store.queryLogs({ jobId, since: '2025-03-01T10:05:00.000Z' }))).toEqual([
+            'e6',
+            'e5',
+            'e4',
+            'e3',
+            'e2',
+          ]);
+          expect(ids(await store.queryLogs({ jobId, since: '2025-03-01T11:00:00Z' }))).toEqual([
+            'e6',
+            'e5',
+            'e4',
+          ]);
+          expect(ids(await store.queryLogs({ jobId, since: '2025-03-01T12:30:00+01:00' }))).toEqual([
+            'e6',
+            'e5',
+          ]);
+          expect(ids(await store.queryLogs({ jobId, since: '2025-03-02T00:00:00Z' }))).toEqual([]);
+          await expect(store.queryLogs({ jobId, since: 'yesterday' })).rejects.toThrow(/since/);
+        });
+
+        it('filters by identity: source id, target id, or display name containing the text in any case', async () => {
+          expect(ids(await store.queryLogs({ jobId, identity: 'u2' }))).toEqual(['e2']);
+          expect(ids(await store.queryLogs({ jobId, identity: '9001' }))).toEqual(['e2']);
+          expect(ids(await store.queryLogs({ jobId, identity: 'hopper' }))).toEqual(['e2']);
+          expect(ids(await store.queryLogs({ jobId, identity: 'ADA LOVE' }))).toEqual(['e1']);
+          expect(ids(await store.queryLogs({ jobId, identity: 'özil' }))).toEqual(['e3']);
+          expect(ids(await store.queryLogs({ jobId, identity: '  Grace  ' }))).toEqual(['e2']);
+          // Ids match exactly, not as substrings ("src-e" is in no display name).
+          expect(ids(await store.queryLogs({ jobId, identity: 'src-e5' }))).toEqual(['e5']);
+          expect(ids(await store.queryLogs({ jobId, identity: 'src-e' }))).toEqual([]);
+          expect(ids(await store.queryLogs({ jobId, identity: 'nobody' }))).toEqual([]);
+          expect(ids(await store.queryLogs({ jobId, identity: 'person', cycleId: 'cycle-2' }))).toEqual([
+            'e5',
+          ]);
+        });
+
+        it("treats LIKE's wildcards in the identity as plain text", async () => {
+          expect(ids(await store.queryLogs({ jobId, identity: '%' }))).toEqual(['e4']);
+          expect(ids(await store.queryLogs({ jobId, identity: '0%_' }))).toEqual(['e4']);
+          expect(ids(await store.queryLogs({ jobId, identity: '100_' }))).toEqual([]);
+          expect(ids(await store.queryLogs({ jobId, identity: '_' }))).toEqual(['e4']);
+          expect(ids(await store.queryLogs({ jobId, identity: '\\' }))).toEqual([]);
+        });
+
+        it('limits the result, to 1000 by default', async () => {
+          expect(ids(await store.queryLogs({ jobId, limit: 2 }))).toEqual(['e6', 'e5']);
+          expect(ids(await store.queryLogs({ jobId, status: 'success', limit: 1 }))).toEqual(['e4']);
+          await expect(store.queryLogs({ jobId, limit: -1 })).rejects.toThrow(/positive integer/);
+
+          const busy = 'logs-many';
+          const start = Date.parse('2025-01-01T00:00:00.000Z');
+          await store.appendLogs(
+            Array.from({ length: 1005 }, (_, i) =>
+              entry({ jobId: busy, id: `m${i}`, at: new Date(start + i * 1000).toISOString() }),
+            ),
+          );
+          const page = await store.queryLogs({ jobId: busy });
+          expect(page).toHaveLength(1000);
+          expect(page[0]?.id).toBe('m1004');
+          expect(page[999]?.id).toBe('m5');
+          expect(await store.queryLogs({ jobId: busy, limit: 5000 })).toHaveLength(1005);
+        });
+
+        it('replaces an entry appended again with the same id, keeping one', async () => {
+          const again = 'logs-again';
+          await store.appendLogs([
+            entry({
+              jobId: again,
+              id: 'x',
+              at: '2025-03-01T10:00:00.000Z',
+              status: 'failure',
+              errorCode: 'TooManyRequests',
+            }),
+            entry({ jobId: again, id: 'y', at: '2025-03-01T10:01:00.000Z' }),
+          ]);
+          const retried = entry({ jobId: again, id: 'x', at: '2025-03-01T10:02:00.000Z', status: 'success' });
+          await store.appendLogs([retried]);
+          expect(await store.queryLogs({ jobId: again })).toEqual([
+            retried,
+            entry({ jobId: again, id: 'y', at: '2025-03-01T10:01:00.000Z' }),
+          ]);
+          expect(await store.queryLogs({ jobId: again, status: 'failure' })).toEqual([]);
+        });
+      });
+
+      it("keeps jobs apart: one job's records are invisible to another", async () => {
+        const [a, b] = ['tenant-a', 'tenant-b'];
+        await store.saveJob(job(a, { status: 'Active' }));
+        await store.saveJob(job(b, { status: 'Paused' }));
+        // The same source ids in both jobs.
+        await store.saveSourceUsers([
+          sourceUser(a, 'u1'),
+          sourceUser(a, 'u2'),
+          sourceUser(b, 'u1', { removed: 'soft' }),
+        ]);
+        await store.saveLinks([link(a, 'u1'), link(b, 'u1', { targetId: 'z-b' })]);
+        await store.saveCycle(cycle(a, 'shared-cycle-id', T0));
+        await store.saveCycle(cycle(b, 'shared-cycle-id', T0, { state: 'failed', error: 'boom' }));
+        await store.appendLogs([
+          entry({ jobId: a, id: 'same-id', at: T0, sourceId: 'u1', name: 'Shared Name' }),
+          entry({ jobId: b, id: 'same-id', at: T0, sourceId: 'u1', name: 'Shared Name', status: 'failure' }),
+        ]);
+
+        expect((await store.getJob(a))?.status).toBe('Active');
+        expect((await store.getJob(b))?.status).toBe('Paused');
+        expect(bySourceId(await store.listSourceUsers(a))).toEqual([
+          sourceUser(a, 'u1'),
+          sourceUser(a, 'u2'),
+        ]);
+        expect(await store.listSourceUsers(b)).toEqual([sourceUser(b, 'u1', { removed: 'soft' })]);
+        expect(await store.listLinks(b)).toEqual([link(b, 'u1', { targetId: 'z-b' })]);
+        expect(await store.listCycles(a, 10)).toEqual([cycle(a, 'shared-cycle-id', T0)]);
+        expect((await store.queryLogs({ jobId: a })).map((e) => e.provisioningStatusInfo.status)).toEqual([
+          'success',
+        ]);
+        expect((await store.queryLogs({ jobId: b, identity: 'shared' })).map((e) => e.jobId)).toEqual([b]);
+
+        // Clearing and deleting act on one job only.
+        await store.clearSourceUsers(a);
+        await store.deleteLinks(a, ['u1']);
+        expect(await store.listSourceUsers(a)).toEqual([]);
+        expect(await store.listLinks(a)).toEqual([]);
+        expect(await store.listSourceUsers(b)).toHaveLength(1);
+        expect(await store.listLinks(b)).toHaveLength(1);
+        await store.clearLinks(b);
+        expect(await store.listLinks(b)).toEqual([]);
+        expect(await store.listSourceUsers(b)).toHaveLength(1);
+      });
+
+      it('keeps its data when closed and opened again', async () => {
+        if (database === undefined) throw new Error('no database');
+        const writer = await openStateStore(database.url);
+        await writer.migrate();
+        await writer.saveJob(job('durable', { watermark: 'w1' }));
+        await writer.saveSourceUsers([sourceUser('durable', 's1')]);
+        await writer.saveLinks([link('durable', 's1', { created: false })]);
+        await writer.appendLogs([entry({ jobId: 'durable', id: 'd1', at: T0 })]);
+        await writer.close();
+        await writer.close(); // idempotent
+
+        const reader = await openStateStore(database.url);
+        try {
+          await reader.migrate();
+          expect(await reader.getJob('durable')).toEqual(job('durable', { watermark: 'w1' }));
+          expect(await reader.listSourceUsers('durable')).toEqual([sourceUser('durable', 's1')]);
+          expect(await reader.listLinks('durable')).toEqual([link('durable', 's1', { created: false })]);
+          expect(ids(await reader.queryLogs({ jobId: 'durable' }))).toEqual(['d1']);
+        } finally {
+          await reader.close();
+        }
+      });
+    },
+  );
+});
+
+// ── opening ──────────────────────────────────────────────────────────────────────────────────────
+
+describe('openStateStore', () => {
+  it('refuses an unsupported URL, naming DATABASE_URL and the accepted forms, without echoing a password', async () => {
+    const error = await openStateStore('mysql://admin:s3cret@db.example.com/provisio').catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(message).toContain('DATABASE_URL');
+    expect(message).toContain('sqlite:<path>');
+    expect(message).toContain('sqlite::memory:');
+    expect(message).toContain('postgres://');
+    expect(message).toContain('mysql://admin:***@db.example.com/provisio');
+    expect(message).not.toContain('s3cret');
+    await expect(openStateStore('')).rejects.toThrow(/DATABASE_URL/);
+    await expect(openStateStore('./data/provisio.db')).rejects.toThrow(/DATABASE_URL/);
+    await expect(openStateStore('sqlite:')).rejects.toThrow(/DATABASE_URL "sqlite:" names no file/);
+  });
+
+  it('reports an unreachable PostgreSQL server clearly, without the password', async () => {
+    const error = await openStateStore('postgresql://postgres:hunter2@127.0.0.1:1/nowhere').catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(
+      /Cannot connect to the PostgreSQL state store at postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/nowhere \(DATABASE_URL\)/,
+    );
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it('opens an in-memory SQLite store', async () => {
+    const store = await openStateStore('sqlite::memory:');
+    try {
+      await store.migrate();
+      await store.saveJob(job('memory'));
+      expect(await store.getJob('memory')).toEqual(job('memory'));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('creates the parent directories of a SQLite file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'provisio-open-'));
+    try {
+      const file = join(dir, 'a', 'b', 'provisio.db');
+      const store = await openStateStore(`sqlite:${file}`);
+      await store.migrate();
+      await store.close();
+      expect(existsSync(file)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('resolveDatabaseUrl', () => {
+  it('uses DATABASE_URL when set, else a SQLite file under ./data', () => {
+    expect(resolveDatabaseUrl({ DATABASE_URL: 'postgres://db/provisio' }, '/srv/provisio')).toBe(
+      'postgres://db/provisio',
+    );
+    expect(resolveDatabaseUrl({}, '/srv/provisio')).toBe('sqlite:/srv/provisio/data/provisio.db');
+    expect(resolveDatabaseUrl({ DATABASE_URL: '  ' }, '/srv/provisio')).toBe(
+      'sqlite:/srv/provisio/data/provisio.db',
+    );
+  });
+});

@@ -1,0 +1,71 @@
+import type {
+  ConnectionCheck,
+  ReadAssignmentsResult,
+  ReadUsersRequest,
+  ReadUsersResult,
+  SourceConnector,
+  SourceUser,
+} from '@provisio/engine';
+import { MsalTokenProvider } from '../auth/token-provider.js';
+import { GraphClient } from '../graph/client.js';
+import { createTransport } from '../graph/http.js';
+import { type EntraSourceOptions, resolveOptions } from '../options.js';
+import { AssignmentReader } from './assignments.js';
+import { testConnection } from './test-connection.js';
+import { UserReader } from './users.js';
+
+/** The Entra ID source connector, plus `close()` to release its connections. */
+export interface EntraSource extends SourceConnector {
+  /** Closes the HTTP connections; the connector cannot be used afterwards. */
+  close(): Promise<void>;
+}
+
+/**
+ * The `SourceConnector` for Microsoft Entra ID through Microsoft Graph: client-credentials tokens
+ * from msal-node, users through delta queries, and the Zendesk application's app role assignments.
+ * Everything it holds belongs to this instance (no module state), so many jobs can run side by side.
+ */
+export function createEntraSource(options: EntraSourceOptions): EntraSource {
+  const o = resolveOptions(options);
+  const secrets = [o.clientSecret];
+  const transport = createTransport(o.ca === undefined ? {} : { ca: o.ca });
+  const tokens = new MsalTokenProvider({
+    authorityHost: o.authorityHost,
+    tenantId: o.tenantId,
+    clientId: o.clientId,
+    clientSecret: o.clientSecret,
+    scope: o.scope,
+    transport,
+  });
+  const graph = new GraphClient({
+    baseUrl: o.graphBaseUrl,
+    transport,
+    tokens,
+    clientId: o.clientId,
+    secrets,
+    sleep: o.sleep,
+  });
+  const users = new UserReader({ graph, pageSize: o.pageSize });
+  const assignments = new AssignmentReader({
+    graph,
+    servicePrincipalId: o.servicePrincipalId,
+    pageSize: o.pageSize,
+  });
+
+  return {
+    testConnection: (): Promise<ConnectionCheck> =>
+      testConnection({
+        tokens,
+        graph,
+        assignments,
+        tenantId: o.tenantId,
+        clientId: o.clientId,
+        servicePrincipalId: o.servicePrincipalId,
+      }),
+    readUsers: (request: ReadUsersRequest): Promise<ReadUsersResult> => users.read(request),
+    readAssignments: (): Promise<ReadAssignmentsResult> => assignments.read(),
+    getUser: (idOrUserPrincipalName: string, select: readonly string[]): Promise<SourceUser | null> =>
+      users.get(idOrUserPrincipalName, select),
+    close: () => transport.close(),
+  };
+}

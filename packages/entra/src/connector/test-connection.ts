@@ -1,0 +1,152 @@
+import type { ConnectionCheck, ConnectionStep } from '@provisio/engine';
+import { ConnectorFailure } from '@provisio/engine';
+import type { TokenSource } from '../auth/token-provider.js';
+import { EntraErrorCode } from '../errors.js';
+import type { GraphClient } from '../graph/client.js';
+import { grantPermissionFix, grants, graphOperations } from '../graph/permissions.js';
+import { appRoleAssignment, directoryObject, pageOf, servicePrincipal, user } from '../graph/schemas.js';
+import { type AssignmentReader, appRolesOf } from './assignments.js';
+
+export interface ConnectionTestDeps {
+  readonly tokens: TokenSource;
+  readonly graph: GraphClient;
+  readonly assignments: AssignmentReader;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly servicePrincipalId: string;
+}
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A failed step from whatever a check threw: a connector failure's code and fix, or a bug. */
+function failedStep(name: string, error: unknown): ConnectionStep {
+  if (error instanceof ConnectorFailure)
+    return {
+      name,
+      ok: false,
+      detail: error.message,
+      code: error.detail.code,
+      ...(error.detail.recommendedAction === undefined ? {} : { fix: error.detail.recommendedAction }),
+    };
+  return {
+    name,
+    ok: false,
+    detail: `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+    code: EntraErrorCode.UnexpectedSourceResponse,
+    fix: 'This is likely a provisio bug; please report it with this message.',
+  };
+}
+
+/**
+ * Test Connection: a token, then one read per permission a job needs, each explained. Steps that
+ * depend on a failed one are left out; independent ones still run, so one test shows every problem.
+ * Never throws.
+ */
+export async function testConnection(deps: ConnectionTestDeps): Promise<ConnectionCheck> {
+  const steps: ConnectionStep[] = [];
+  const run = async (name: string, check: () => Promise<string>): Promise<boolean> => {
+    try {
+      steps.push({ name, ok: true, detail: await check() });
+      return true;
+    } catch (error) {
+      steps.push(failedStep(name, error));
+      return false;
+    }
+  };
+
+  let roles: readonly string[] = [];
+  const tokenOk = await run('token', async () => {
+    const token = await deps.tokens.get();
+    roles = token.roles;
+    return (
+      `Access token issued to app ${deps.clientId} in tenant ${deps.tenantId}; Graph application permissions: ` +
+      `${roles.length > 0 ? roles.join(', ') : 'none'}.`
+    );
+  });
+  if (!tokenOk) return { ok: false, steps };
+
+  const { graph } = deps;
+  const spOk = await run('read service principal', async () => {
+    try {
+      const sp = await deps.assignments.servicePrincipal();
+      const names = appRolesOf(sp).map((r) => r.displayName);
+      return `Service principal "${sp.displayName ?? sp.id}" (app id ${sp.appId ?? 'unknown'}) with app roles ${names.join(', ')}.`;
+    } catch (error) {
+      if (error instanceof ConnectorFailure && error.detail.code === EntraErrorCode.ServicePrincipalNotFound)
+        throw await explainMissingServicePrincipal(deps, error);
+      throw error;
+    }
+  });
+
+  await run('read users', async () => {
+    const page = await graph.get(graph.url('/v1.0/users?$top=1&$select=id,userPrincipalName'), pageOf(user), {
+      operation: 'readUsers',
+    });
+    const first = page.value[0];
+    return first === undefined
+      ? 'Users can be read; the tenant has none.'
+      : `Users can be read (first: ${String(first['userPrincipalName'] ?? first.id)}).`;
+  });
+
+  if (!spOk) return { ok: false, steps };
+  let groupId: string | null = null;
+  await run('read app role assignments', async () => {
+    const page = await graph.get(deps.assignments.assignmentsUrl(999), pageOf(appRoleAssignment), {
+      operation: 'readAssignments',
+    });
+    const count = (type: string) => page.value.filter((a) => a.principalType === type).length;
+    groupId = page.value.find((a) => a.principalType === 'Group')?.principalId ?? null;
+    const more = page['@odata.nextLink'] !== undefined ? ' (first page)' : '';
+    return `${page.value.length} app role assignments${more}: ${count('User')} users, ${count('Group')} groups.`;
+  });
+
+  const assignedGroup: string | null = groupId;
+  if (assignedGroup !== null)
+    await run('read group members', async () => {
+      await graph.get(deps.assignments.membersUrl(assignedGroup, 1), pageOf(directoryObject), {
+        operation: 'readGroupMembers',
+      });
+      return 'Members of assigned groups can be read.';
+    });
+  else if (steps.every((s) => s.ok) && !grants(roles, 'readGroupMembers'))
+    steps.push({
+      name: 'read group members',
+      ok: true,
+      detail:
+        `No group is assigned to the application yet. Assigning one will need the permission ` +
+        `${graphOperations.readGroupMembers.permission}, which the app does not have: ` +
+        grantPermissionFix(graphOperations.readGroupMembers.permission, deps.clientId),
+    });
+
+  return { ok: steps.every((s) => s.ok), steps };
+}
+
+/**
+ * The usual mistake is the application (client) id of the Zendesk app instead of its service
+ * principal's object id: when the configured id is an app id, say so and give the right one.
+ */
+async function explainMissingServicePrincipal(
+  deps: ConnectionTestDeps,
+  failure: ConnectorFailure,
+): Promise<ConnectorFailure> {
+  if (!guid.test(deps.servicePrincipalId)) return failure;
+  try {
+    const byAppId = await deps.graph.find(
+      deps.graph.url(
+        `/v1.0/servicePrincipals(appId='${deps.servicePrincipalId}')?$select=id,appId,displayName`,
+      ),
+      servicePrincipal,
+      { operation: 'readServicePrincipal' },
+    );
+    if (byAppId === null) return failure;
+    return new ConnectorFailure({
+      ...failure.detail,
+      message:
+        `${deps.servicePrincipalId} is the Application ID of "${byAppId.displayName ?? byAppId.id}", not the ` +
+        `Object ID of its service principal, which is ${byAppId.id}.`,
+      recommendedAction: `Set servicePrincipalId to ${byAppId.id} (Enterprise applications → ${byAppId.displayName ?? 'the app'} → Overview → Object ID).`,
+    });
+  } catch {
+    return failure;
+  }
+}

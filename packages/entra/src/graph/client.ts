@@ -1,0 +1,297 @@
+import type { z } from 'zod';
+import type { TokenSource } from '../auth/token-provider.js';
+import { connectorFailure, EntraErrorCode } from '../errors.js';
+import { graphFailure, isExpiredDeltaToken } from './errors.js';
+import { type HttpTransport, NetworkError } from './http.js';
+import { type GraphOperation, graphOperations } from './permissions.js';
+import {
+  defaultRetryPolicy,
+  parseRetryAfter,
+  type RetryPolicy,
+  retryableStatuses,
+  retryDelay,
+} from './retry.js';
+import { collectionPage, describeIssues } from './schemas.js';
+
+export interface GraphClientOptions {
+  /** e.g. `https://graph.microsoft.com`; paths start with `/v1.0/`. */
+  readonly baseUrl: string;
+  readonly transport: HttpTransport;
+  readonly tokens: TokenSource;
+  readonly clientId: string;
+  /** Values never to show in errors (the client secret). */
+  readonly secrets: readonly string[];
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly retry?: RetryPolicy;
+  /** Per request; Graph itself gives up on a request after about 100 s. */
+  readonly timeoutMs?: number;
+  readonly now?: () => number;
+}
+
+export interface RequestOptions {
+  /** What the request is for: names the permission in a 403 and the task in messages. */
+  readonly operation: GraphOperation;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface PaginateOptions extends RequestOptions {
+  /**
+   * The request carries a delta token: an answer saying the token's state is gone (410,
+   * `syncStateNotFound`) throws {@link DeltaTokenExpired} instead of failing.
+   */
+  readonly deltaToken?: boolean;
+}
+
+/** Graph no longer has the state of a delta token: start a new round without one. */
+export class DeltaTokenExpired extends Error {
+  override readonly name = 'DeltaTokenExpired';
+}
+
+type Answer =
+  | { readonly ok: true; readonly status: number; readonly json: unknown; readonly request: string }
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly body: string;
+      readonly request: string;
+      readonly attempts: number;
+      readonly roles: readonly string[];
+    };
+
+/** Longest request line kept in an error (delta links are long). */
+const maxRequestChars = 400;
+
+/**
+ * Reads from Microsoft Graph: bearer token from the token source (renewed once on 401), bounded
+ * retries of 429/503/504 and network failures honouring `Retry-After`, zod-checked answers, and
+ * failures as `ConnectorFailure` with stable codes. Only GETs: the source connector never writes.
+ */
+export class GraphClient {
+  private readonly origin: string;
+  private readonly base: string;
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: GraphClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.origin = new URL(this.base).origin;
+    this.retry = options.retry ?? defaultRetryPolicy;
+    this.timeoutMs = options.timeoutMs ?? 100_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** An absolute URL for a path such as `/v1.0/users`. */
+  url(path: string): string {
+    return `${this.base}${path}`;
+  }
+
+  /** Whether a URL (a stored deltaLink) points at this Graph, so the token may be sent there. */
+  isGraphUrl(url: string): boolean {
+    try {
+      return new URL(url).origin === this.origin;
+    } catch {
+      return false;
+    }
+  }
+
+  /** GET one object; any failure throws. */
+  async get<S extends z.ZodType>(url: string, schema: S, options: RequestOptions): Promise<z.infer<S>> {
+    const answer = await this.send(url, options);
+    if (!answer.ok) throw this.failure(answer, options.operation);
+    return this.parse(answer, schema, options.operation);
+  }
+
+  /** GET one object; 404 gives null, any other failure throws. */
+  async find<S extends z.ZodType>(
+    url: string,
+    schema: S,
+    options: RequestOptions,
+  ): Promise<z.infer<S> | null> {
+    const answer = await this.send(url, options);
+    if (!answer.ok && answer.status === 404) return null;
+    if (!answer.ok) throw this.failure(answer, options.operation);
+    return this.parse(answer, schema, options.operation);
+  }
+
+  /**
+   * Reads a collection page by page, following `@odata.nextLink` until a page has none, and hands
+   * each page's items (checked with `item`) to `onPage`. Returns the last page's `@odata.deltaLink`
+   * (delta rounds) or null (plain lists).
+   */
+  async paginate<S extends z.ZodType>(
+    firstUrl: string,
+    item: S,
+    options: PaginateOptions,
+    onPage: (items: z.infer<S>[]) => void | Promise<void>,
+  ): Promise<{ deltaLink: string | null; pages: number }> {
+    let url: string | undefined = firstUrl;
+    const seen = new Set<string>();
+    let pages = 0;
+    while (url !== undefined) {
+      if (seen.has(url))
+        throw this.unexpected(
+          `Microsoft Graph sent the same next link twice (${url}).`,
+          url,
+          options.operation,
+        );
+      seen.add(url);
+      const answer = await this.send(url, options);
+      if (!answer.ok) {
+        if (options.deltaToken && isExpiredDeltaToken(answer.status, answer.body))
+          throw new DeltaTokenExpired(`delta token expired (${answer.status})`);
+        throw this.failure(answer, options.operation);
+      }
+      const page = this.parse(answer, collectionPage, options.operation);
+      const items: z.infer<S>[] = [];
+      for (const [index, raw] of page.value.entries()) {
+        const parsed = item.safeParse(raw);
+        if (!parsed.success)
+          throw this.unexpected(
+            `Microsoft Graph sent an unexpected item at value.${index} (${describeIssues(parsed.error)}).`,
+            answer.request,
+            options.operation,
+          );
+        items.push(parsed.data);
+      }
+      pages += 1;
+      await onPage(items);
+      const next = page['@odata.nextLink'];
+      if (next !== undefined && !this.isGraphUrl(next))
+        // The token goes with every request: never follow a link off Graph's origin.
+        throw this.unexpected(
+          `Microsoft Graph sent a next link to another host (${next}).`,
+          url,
+          options.operation,
+        );
+      if (next === undefined) return { deltaLink: page['@odata.deltaLink'] ?? null, pages };
+      url = next;
+    }
+    return { deltaLink: null, pages };
+  }
+
+  private async send(url: string, options: RequestOptions): Promise<Answer> {
+    const request = describeRequest(url, this.origin);
+    let refreshed = false;
+    for (let attempt = 1; ; attempt += 1) {
+      const token = await this.options.tokens.get();
+      let status: number;
+      let body: string;
+      let retryAfter: string | null;
+      try {
+        const response = await this.options.transport.request(url, {
+          method: 'GET',
+          headers: {
+            accept: 'application/json',
+            authorization: `Bearer ${token.value}`,
+            'user-agent': 'provisio',
+            ...options.headers,
+          },
+          timeoutMs: this.timeoutMs,
+        });
+        status = response.status;
+        retryAfter = response.headers.get('retry-after');
+        body = await response.text();
+      } catch (error) {
+        const failure = new NetworkError(url, error);
+        if (attempt < this.retry.maxAttempts) {
+          await this.options.sleep(retryDelay(this.retry, attempt, null));
+          continue;
+        }
+        throw connectorFailure(
+          {
+            code: EntraErrorCode.SourceUnavailable,
+            message: `Microsoft Graph could not be reached to ${graphOperations[options.operation].what}: ${failure.message} (after ${attempt} attempts).`,
+            retryable: true,
+            request,
+            recommendedAction: `Check that ${this.origin} is reachable from this host (proxy, firewall, DNS, trusted CA); provisio tries again at the next cycle.`,
+          },
+          this.options.secrets,
+        );
+      }
+      if (status >= 200 && status < 300) {
+        let json: unknown;
+        try {
+          json = body === '' ? null : JSON.parse(body);
+        } catch {
+          throw this.unexpected(
+            'Microsoft Graph answered with a body that is not JSON.',
+            request,
+            options.operation,
+            body,
+          );
+        }
+        return { ok: true, status, json, request };
+      }
+      if (status === 401 && !refreshed) {
+        // The token may have been revoked or have expired early: one new token, then give up.
+        refreshed = true;
+        attempt -= 1;
+        this.options.tokens.invalidate();
+        continue;
+      }
+      if (retryableStatuses.has(status) && attempt < this.retry.maxAttempts) {
+        await this.options.sleep(retryDelay(this.retry, attempt, parseRetryAfter(retryAfter, this.now())));
+        continue;
+      }
+      // A consent granted since the token was issued shows only in a new token: ask for one next time.
+      if (status === 403) this.options.tokens.invalidate();
+      return { ok: false, status, body, request, attempts: attempt, roles: token.roles };
+    }
+  }
+
+  private failure(answer: Extract<Answer, { ok: false }>, operation: GraphOperation) {
+    return graphFailure(answer, {
+      operation,
+      clientId: this.options.clientId,
+      roles: answer.roles,
+      secrets: this.options.secrets,
+    });
+  }
+
+  private parse<S extends z.ZodType>(
+    answer: Extract<Answer, { ok: true }>,
+    schema: S,
+    operation: GraphOperation,
+  ): z.infer<S> {
+    const parsed = schema.safeParse(answer.json);
+    if (parsed.success) return parsed.data;
+    throw this.unexpected(
+      `Microsoft Graph answered in an unexpected shape (${describeIssues(parsed.error)}).`,
+      answer.request,
+      operation,
+      JSON.stringify(answer.json),
+    );
+  }
+
+  /** An `UnexpectedSourceResponse` failure for an answer that does not make sense. */
+  unexpected(message: string, request: string, operation: GraphOperation, response?: string) {
+    return connectorFailure(
+      {
+        code: EntraErrorCode.UnexpectedSourceResponse,
+        message: `Could not ${graphOperations[operation].what}: ${message}`,
+        retryable: false,
+        request: request.startsWith('GET ') ? request : describeRequest(request, this.origin),
+        ...(response === undefined ? {} : { response }),
+        recommendedAction:
+          'Check the request and response in the log; this may be a provisio bug worth reporting.',
+      },
+      this.options.secrets,
+    );
+  }
+}
+
+/** `GET /v1.0/users?$top=1` (the origin left out when it is Graph's), truncated. */
+export function describeRequest(url: string, origin: string): string {
+  const shown = url.startsWith(origin) ? url.slice(origin.length) : url;
+  const line = `GET ${decodeURIComponentSafe(shown)}`;
+  return line.length <= maxRequestChars ? line : `${line.slice(0, maxRequestChars - 1)}…`;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

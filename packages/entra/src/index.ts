@@ -1,0 +1,11 @@
+export { type AadstsAdvice, explainAadsts } from './auth/errors.js';
+export { defaultAccessRoleId, defaultAccessRoleName } from './connector/assignments.js';
+export { createEntraSource, type EntraSource } from './connector/source.js';
+export { EntraErrorCode } from './errors.js';
+export { type GraphOperation, graphOperations } from './graph/permissions.js';
+export {
+  defaultGraphBaseUrl,
+  EntraOptionsError,
+  type EntraSourceOptions,
+  graphScope,
+} from './options.js';

@@ -1,0 +1,354 @@
+import type { z } from 'zod';
+import { errorForStatus, truncate, ZendeskHttpError, zendeskErrorCodes } from './errors.js';
+
+/**
+ * The one function every Zendesk call goes through: base URL, API-token authentication, JSON,
+ * pacing by the rate-limit headers, bounded retries of 429/503 (honouring `Retry-After`), of other
+ * 5xx answers and of connection failures for idempotent requests, and a request counter.
+ */
+
+export type Sleep = (ms: number) => Promise<void>;
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
+export type Query = Readonly<Record<string, QueryValue>>;
+
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export interface ZendeskHttpOptions {
+  /** The account's subdomain (`acme` for `https://acme.zendesk.com`). Validated by the caller. */
+  readonly domain: string;
+  readonly adminUsername: string;
+  readonly secretToken: string;
+  /** Replaces `https://{domain}.zendesk.com` (emulators, proxies). */
+  readonly baseUrl?: string;
+  /** Waits (retries, pacing, job polling); real timers by default, fast ones in tests. */
+  readonly sleep?: Sleep;
+  /** Retries after the first attempt before giving up (default 6). */
+  readonly maxRetries?: number;
+  /** Abort a request that has not answered after this many milliseconds (default 60 s). */
+  readonly requestTimeoutMs?: number;
+  /** The fetch implementation (default: the global one). */
+  readonly fetch?: typeof globalThis.fetch;
+}
+
+export interface RequestOptions<T> {
+  readonly query?: Query;
+  readonly body?: unknown;
+  /** Validates a 2xx body; unknown fields pass through (see schemas.ts). */
+  readonly schema: z.ZodType<T>;
+  /**
+   * Whether repeating the request cannot do harm: then 5xx answers and connection failures are
+   * retried too. Defaults to true for GET, PUT and DELETE, false for POST.
+   */
+  readonly idempotent?: boolean;
+  /** What a 404 means: `user` turns it into `InvalidAnchor`. */
+  readonly subject?: 'user' | 'other';
+}
+
+/** The account-wide budget as the last answer reported it. */
+export interface RateLimitInfo {
+  readonly limit: number | null;
+  readonly remaining: number | null;
+  /** Seconds until the budget is renewed. */
+  readonly resetSeconds: number | null;
+}
+
+interface HeaderReader {
+  get(name: string): string | null;
+}
+
+function numberHeader(headers: HeaderReader, names: readonly string[]): number | null {
+  for (const name of names) {
+    const raw = headers.get(name);
+    if (raw === null || raw.trim() === '') continue;
+    const value = Number(raw.trim());
+    if (Number.isFinite(value) && value >= 0) return value;
+  }
+  return null;
+}
+
+/**
+ * Reads the account-wide rate-limit headers in any of the spellings Zendesk has used: the
+ * documented `x-rate-limit` / `x-rate-limit-remaining` and `ratelimit-limit` / `ratelimit-remaining`
+ * / `ratelimit-reset`, and the hyphenated `rate-limit-*` seen in 2023 traffic (digest §0, §5).
+ */
+export function parseRateLimitHeaders(headers: HeaderReader): RateLimitInfo {
+  return {
+    limit: numberHeader(headers, ['ratelimit-limit', 'x-rate-limit', 'rate-limit']),
+    remaining: numberHeader(headers, [
+      'ratelimit-remaining',
+      'x-rate-limit-remaining',
+      'rate-limit-remaining',
+    ]),
+    resetSeconds: numberHeader(headers, ['ratelimit-reset', 'rate-limit-reset', 'x-rate-limit-reset']),
+  };
+}
+
+/** Longest wait a Retry-After may impose before we give up waiting politely (10 minutes). */
+export const maxRetryAfterMs = 10 * 60_000;
+
+/**
+ * `Retry-After` in milliseconds: delta-seconds (Zendesk sends these, e.g. `93`) or an HTTP date.
+ * null when absent or unreadable; capped at ten minutes.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {
+  if (value === null || value === undefined) return null;
+  const text = value.trim();
+  if (text === '') return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.min(maxRetryAfterMs, Math.round(Number(text) * 1000));
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return null;
+  return Math.min(maxRetryAfterMs, Math.max(0, date - now));
+}
+
+/**
+ * How few remaining requests count as "low": pause until the window resets rather than run into
+ * 429. A few requests may be in flight at once (job polls, up to ten bulk jobs), hence up to 10.
+ */
+export function lowWaterMark(limit: number | null): number {
+  if (limit === null) return 2;
+  return Math.max(1, Math.min(10, Math.ceil(limit * 0.05)));
+}
+
+/** Exponential backoff without Retry-After: 1 s, 2 s, 4 s … up to 30 s. */
+export function backoffMs(attempt: number): number {
+  return Math.min(30_000, 1000 * 2 ** attempt);
+}
+
+const networkCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+/**
+ * The system error code of a fetch failure (`ECONNRESET`, `ENOTFOUND`…), `ETIMEDOUT` for our
+ * timeout, `ENETWORK` when fetch does not say.
+ */
+export function networkErrorCode(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && networkCodes.has(code)) return code;
+    const name = (current as { name?: unknown }).name;
+    if (name === 'TimeoutError' || name === 'AbortError') return 'ETIMEDOUT';
+    current = (current as { cause?: unknown }).cause;
+  }
+  return 'ENETWORK';
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+export class ZendeskHttp {
+  /** The Authorization header; a private field so it never shows in logs or `util.inspect`. */
+  readonly #authorization: string;
+  readonly #base: URL;
+  readonly #sleep: Sleep;
+  readonly #fetch: typeof globalThis.fetch;
+  readonly #maxRetries: number;
+  readonly #timeoutMs: number;
+  #requests = 0;
+  #pacingPauses = 0;
+  /** While set, every request waits for it first (the account budget is exhausted). */
+  #pause: Promise<void> | null = null;
+  /** Bumped after each pause, so answers sent before it cannot start another one. */
+  #generation = 0;
+
+  constructor(options: ZendeskHttpOptions) {
+    this.#authorization = `Basic ${Buffer.from(`${options.adminUsername}/token:${options.secretToken}`).toString('base64')}`;
+    this.#base = new URL(options.baseUrl ?? `https://${options.domain}.zendesk.com`);
+    this.#sleep = options.sleep ?? realSleep;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#maxRetries = options.maxRetries ?? 6;
+    this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
+  }
+
+  /** Requests sent so far, retries included (benchmarks report it). */
+  get requests(): number {
+    return this.#requests;
+  }
+
+  /** How many times the client paused because the rate-limit headers said the budget was low. */
+  get pacingPauses(): number {
+    return this.#pacingPauses;
+  }
+
+  /** The account's base URL (no credentials in it). */
+  get baseUrl(): string {
+    return this.#base.origin + this.#base.pathname.replace(/\/$/, '');
+  }
+
+  get sleep(): Sleep {
+    return this.#sleep;
+  }
+
+  /**
+   * The URL of `path` (`/api/v2/...`) or of a link Zendesk sent (`links.next`, `after_url`). A link
+   * is rebased onto our own base URL: the credentials only ever go to the configured host.
+   */
+  url(path: string, query?: Query): URL {
+    let url: URL;
+    if (/^https?:\/\//i.test(path)) {
+      const link = new URL(path);
+      url = new URL(this.baseUrl);
+      url.pathname = link.pathname;
+      url.search = link.search;
+    } else {
+      url = new URL(this.baseUrl + (path.startsWith('/') ? path : `/${path}`));
+    }
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value === undefined) continue;
+      url.searchParams.set(key, Array.isArray(value) ? value.join(',') : String(value));
+    }
+    return url;
+  }
+
+  async request<T>(method: HttpMethod, path: string, options: RequestOptions<T>): Promise<T> {
+    const url = this.url(path, options.query);
+    const label = `${method} ${url.pathname}`;
+    const idempotent = options.idempotent ?? method !== 'POST';
+    const headers: Record<string, string> = {
+      authorization: this.#authorization,
+      accept: 'application/json',
+      'user-agent': 'provisio-zendesk',
+    };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+
+    for (let attempt = 0; ; attempt += 1) {
+      while (this.#pause) await this.#pause;
+      const generation = this.#generation;
+      this.#requests += 1;
+      let response: Response;
+      let text: string;
+      try {
+        response = await this.#fetch(url, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body }),
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        });
+        text = await response.text();
+      } catch (error) {
+        if (idempotent && attempt < this.#maxRetries) {
+          await this.#sleep(backoffMs(attempt));
+          continue;
+        }
+        const code = networkErrorCode(error);
+        throw new ZendeskHttpError({
+          code: zendeskErrorCodes.network,
+          retryable: true,
+          request: label,
+          networkCode: code,
+          message: `Could not reach Zendesk at ${url.host} for ${label} (${code}): ${describeNetworkError(error)}${attempt > 0 ? ` (after ${attempt} retries)` : ''}`,
+          recommendedAction:
+            code === 'ENOTFOUND'
+              ? 'Check the Domain (the subdomain of https://<subdomain>.zendesk.com) and the network/DNS.'
+              : 'Check the network path to Zendesk; the next cycle retries.',
+        });
+      }
+
+      const rate = parseRateLimitHeaders(response.headers);
+      if (response.ok) {
+        this.#observe(rate, generation);
+        return this.#parse(text, options.schema, label, response.status);
+      }
+
+      const status = response.status;
+      const retryable = status === 429 || status === 503 || (status >= 500 && idempotent);
+      if (retryable && attempt < this.#maxRetries) {
+        const wait = parseRetryAfter(response.headers.get('retry-after')) ?? backoffMs(attempt);
+        if (status === 429 && rate.remaining === 0) {
+          // The account-wide budget is spent: hold every request, not only this one. A 429 with
+          // budget left is endpoint-specific (incremental export, Update User per user).
+          this.#startPause(wait);
+        } else {
+          await this.#sleep(wait);
+        }
+        continue;
+      }
+      this.#observe(rate, generation);
+      const error = errorForStatus(status, label, text, options.subject);
+      if (retryable) {
+        throw new ZendeskHttpError({
+          code: error.code,
+          retryable: true,
+          request: label,
+          status,
+          response: truncate(text),
+          message: `${error.message} (gave up after ${attempt} retries)`,
+          ...(error.recommendedAction === undefined ? {} : { recommendedAction: error.recommendedAction }),
+        });
+      }
+      throw error;
+    }
+  }
+
+  #parse<T>(text: string, schema: z.ZodType<T>, label: string, status: number): T {
+    let json: unknown = null;
+    if (text.trim() !== '') {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new ZendeskHttpError({
+          code: zendeskErrorCodes.unexpectedResponse,
+          retryable: true,
+          request: label,
+          status,
+          response: truncate(text),
+          message: `Zendesk answered ${label} with a body that is not JSON`,
+        });
+      }
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+      .join('; ');
+    throw new ZendeskHttpError({
+      code: zendeskErrorCodes.unexpectedResponse,
+      retryable: false,
+      request: label,
+      status,
+      response: truncate(text),
+      message: `Zendesk's answer to ${label} does not have the documented shape: ${issues}`,
+    });
+  }
+
+  /** Pauses every request until the window resets when the budget is nearly spent. */
+  #observe(rate: RateLimitInfo, generation: number): void {
+    if (generation !== this.#generation || this.#pause) return;
+    if (rate.remaining === null || rate.resetSeconds === null) return;
+    if (rate.remaining > lowWaterMark(rate.limit)) return;
+    this.#pacingPauses += 1;
+    this.#startPause(rate.resetSeconds * 1000);
+  }
+
+  #startPause(ms: number): void {
+    if (this.#pause) return;
+    this.#pause = this.#sleep(ms)
+      .catch(() => undefined)
+      .then(() => {
+        this.#pause = null;
+        this.#generation += 1;
+      });
+  }
+}

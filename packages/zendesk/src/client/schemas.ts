@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * Schemas of the Zendesk responses this package reads (shared/reference/zendesk-api.md). They check
+ * what the code relies on and let every other field through (`looseObject`), so a field Zendesk
+ * adds tomorrow is kept, not stripped.
+ */
+
+const id = z.number().int();
+const nullableString = z.string().nullable().optional();
+
+/** A user (`UserForAdmin`): the fields the connector reads are checked, the rest pass through. */
+export const userSchema = z.looseObject({
+  id,
+  name: z.string().nullable(),
+  email: nullableString,
+  role: z.string().nullable().optional(),
+  custom_role_id: id.nullable().optional(),
+  external_id: z.union([z.string(), z.number()]).nullable().optional(),
+  active: z.boolean().optional(),
+  suspended: z.boolean().optional(),
+  tags: z.array(z.string()).optional(),
+  user_fields: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+export type ZendeskUser = z.infer<typeof userSchema>;
+
+/** `GET /users/me`: bad credentials answer 200 with the anonymous user, whose id is null (digest §1). */
+export const meSchema = z.object({
+  user: z.looseObject({
+    id: id.nullable(),
+    name: z.string().nullable().optional(),
+    email: nullableString,
+    role: z.string().nullable().optional(),
+    active: z.boolean().optional(),
+    suspended: z.boolean().optional(),
+  }),
+});
+
+export const userEnvelopeSchema = z.object({ user: userSchema });
+export const usersEnvelopeSchema = z.object({ users: z.array(userSchema) });
+
+export const customRoleSchema = z.looseObject({
+  id,
+  name: z.string(),
+  role_type: z.number().int().nullable().optional(),
+});
+export type ZendeskCustomRole = z.infer<typeof customRoleSchema>;
+export const customRolesSchema = z.object({ custom_roles: z.array(customRoleSchema) });
+
+export const identitySchema = z.looseObject({
+  id,
+  type: z.string(),
+  value: z.string(),
+  primary: z.boolean().optional(),
+  verified: z.boolean().optional(),
+});
+export type ZendeskIdentity = z.infer<typeof identitySchema>;
+export const identityEnvelopeSchema = z.object({ identity: identitySchema });
+export const identitiesEnvelopeSchema = z.object({ identities: z.array(identitySchema) });
+
+/**
+ * One item of a bulk job's `results` (digest §2.5). Shapes vary: `{id, index}` (documented create),
+ * `{id, status:"Created", email}` (observed), `{id, action, success, status}` (update, delete),
+ * `{id|index, success:false, error, details, status:"Failed"}` (failure).
+ */
+export const jobResultSchema = z.looseObject({
+  id: z.union([id, z.string()]).nullable().optional(),
+  index: z.number().int().nullable().optional(),
+  status: z.string().nullable().optional(),
+  action: z.string().nullable().optional(),
+  success: z.boolean().nullable().optional(),
+  error: z.string().nullable().optional(),
+  details: z.unknown().optional(),
+  email: z.string().nullable().optional(),
+  external_id: z.union([z.string(), z.number()]).nullable().optional(),
+});
+export type ZendeskJobResult = z.infer<typeof jobResultSchema>;
+
+export const jobStatusSchema = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  total: z.number().int().nullable().optional(),
+  progress: z.number().int().nullable().optional(),
+  message: z.string().nullable().optional(),
+  // An array for user jobs; `{success}` for ticket deletion jobs (not used here) is let through.
+  results: z
+    .union([z.array(jobResultSchema), z.looseObject({})])
+    .nullable()
+    .optional(),
+});
+export type ZendeskJobStatus = z.infer<typeof jobStatusSchema>;
+export const jobStatusEnvelopeSchema = z.object({ job_status: jobStatusSchema });
+export const jobStatusesEnvelopeSchema = z.object({ job_statuses: z.array(jobStatusSchema) });
+
+/** Cursor pagination (digest §4): `meta.has_more`, `links.next`; the list is under its own key. */
+export const cursorPageSchema = z.looseObject({
+  meta: z.looseObject({
+    has_more: z.boolean(),
+    after_cursor: z.string().nullable().optional(),
+  }),
+  links: z.looseObject({ next: z.string().nullable().optional() }),
+});
+
+/** Cursor-based incremental export (digest §6). */
+export const incrementalPageSchema = z.looseObject({
+  after_cursor: z.string().nullable().optional(),
+  after_url: z.string().nullable().optional(),
+  end_of_stream: z.boolean(),
+});
+
+/** Zendesk's error bodies: `{error, description, details}` (older style) or `{error:{title,message}}`. */
+export const errorBodySchema = z.looseObject({
+  error: z
+    .union([z.string(), z.looseObject({ title: z.string().optional(), message: z.string().optional() })])
+    .optional(),
+  description: z.string().optional(),
+  details: z
+    .record(
+      z.string(),
+      z.array(z.looseObject({ description: z.string().optional(), error: z.string().optional() })),
+    )
+    .optional(),
+});

@@ -1,0 +1,181 @@
+import type { ConnectorError } from '@provisio/engine';
+import { isDuplicateProblem, zendeskErrorCodes } from '../client/errors.js';
+import type { ZendeskJobResult } from '../client/schemas.js';
+
+/**
+ * Maps a bulk job's `results` back to the items of the request (digest §2.5). Zendesk does not
+ * document that results come in request order, and their shapes differ by endpoint, so each result
+ * is placed defensively: by `index`; by user id (update, delete); by email or external_id
+ * (create_or_update_many reports them); by a failed create's `id`, which is the request index;
+ * and last by position when there are exactly as many results as items.
+ */
+
+export interface JobItem {
+  /** The user id the item writes (update, delete), when known. */
+  readonly userId?: number;
+  readonly email?: string | null;
+  readonly externalId?: string | null;
+}
+
+export type ItemOutcome =
+  | { readonly kind: 'ok'; readonly userId: number; readonly status: string | null }
+  | { readonly kind: 'failed'; readonly error: ConnectorError }
+  /** No result names the item (should not happen; reported as a retryable failure). */
+  | { readonly kind: 'missing' };
+
+function lower(value: unknown): string | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  const text = String(value).trim().toLowerCase();
+  return text === '' ? null : text;
+}
+
+function isFailure(result: ZendeskJobResult): boolean {
+  return result.success === false || (result.status ?? '').toLowerCase() === 'failed' || !!result.error;
+}
+
+/** Details as text: a string as sent, or the descriptions of a RecordInvalid-style object. */
+export function detailsText(details: unknown): string {
+  if (details === null || details === undefined) return '';
+  if (typeof details === 'string') return details;
+  if (typeof details === 'object' && !Array.isArray(details)) {
+    const parts: string[] = [];
+    for (const [field, problems] of Object.entries(details as Record<string, unknown>)) {
+      for (const problem of Array.isArray(problems) ? problems : [problems]) {
+        const description =
+          problem && typeof problem === 'object'
+            ? (problem as { description?: unknown }).description
+            : problem;
+        parts.push(typeof description === 'string' ? description : `${field}: ${JSON.stringify(problem)}`);
+      }
+    }
+    return parts.join(' ');
+  }
+  return JSON.stringify(details);
+}
+
+const fieldLabels: Readonly<Record<string, string>> = {
+  external: 'external_id',
+  custom_role: 'custom_role_id',
+  organization: 'organization_id',
+  locale: 'locale',
+};
+
+/** The user field a Zendesk problem text names ("Email: x is not properly formatted" → email). */
+export function fieldOfProblem(text: string): string | null {
+  const match = /^\s*([A-Za-z][A-Za-z _]{0,40}?):\s/.exec(text);
+  if (!match?.[1]) return null;
+  const label = match[1].trim().toLowerCase().replace(/\s+/g, '_');
+  return fieldLabels[label] ?? label;
+}
+
+/** The ConnectorError for one failed job result item. */
+export function failedResultError(result: ZendeskJobResult, request: string): ConnectorError {
+  const details = detailsText(result.details);
+  const error = result.error ?? 'Failed';
+  const response = JSON.stringify(result).slice(0, 2000);
+  if (error === 'RecordNotFound') {
+    return {
+      code: zendeskErrorCodes.invalidAnchor,
+      message: `The Zendesk user does not exist any more (${error}${details ? `: ${details}` : ''})`,
+      retryable: false,
+      request,
+      response,
+      recommendedAction: 'The user was deleted in Zendesk; it will be matched or created again.',
+    };
+  }
+  if (isDuplicateProblem(details) || isDuplicateProblem(error)) {
+    const field = fieldOfProblem(details);
+    return {
+      code: zendeskErrorCodes.entryConflict,
+      message: `${field ?? 'A value'} already belongs to another Zendesk user: ${details || error}`,
+      retryable: false,
+      request,
+      response,
+      recommendedAction:
+        'Another Zendesk user holds this email or external_id: merge or remove the duplicate in Zendesk, or fix the source value.',
+    };
+  }
+  if (/rate.?limit|too.?many/i.test(`${error} ${details}`)) {
+    return {
+      code: zendeskErrorCodes.tooManyRequests,
+      message: `Zendesk rate-limited this user (${error}): ${details}`,
+      retryable: true,
+      request,
+      response,
+    };
+  }
+  if (/internal/i.test(error)) {
+    return {
+      code: zendeskErrorCodes.internalServerError,
+      message: `Zendesk failed on this user (${error})${details ? `: ${details}` : ''}`,
+      retryable: true,
+      request,
+      response,
+    };
+  }
+  const field = fieldOfProblem(details);
+  return {
+    code: zendeskErrorCodes.unprocessableEntity,
+    message: `Zendesk refused ${field ? `the value of ${field}` : 'the user'} (${error})${details ? `: ${details}` : ''}`,
+    retryable: false,
+    request,
+    response,
+    recommendedAction: 'Fix the attribute mapping or the source value named in the message.',
+  };
+}
+
+/** One outcome per item, in the items' order. */
+export function mapJobResults(
+  items: readonly JobItem[],
+  results: readonly ZendeskJobResult[],
+  request: string,
+): ItemOutcome[] {
+  const placed: (ZendeskJobResult | undefined)[] = new Array(items.length).fill(undefined);
+  const byUserId = new Map<number, number>();
+  const byEmail = new Map<string, number>();
+  const byExternalId = new Map<string, number>();
+  items.forEach((item, index) => {
+    if (item.userId !== undefined) byUserId.set(item.userId, index);
+    const email = lower(item.email);
+    if (email !== null) byEmail.set(email, index);
+    const externalId = lower(item.externalId);
+    if (externalId !== null) byExternalId.set(externalId, index);
+  });
+  const free = (index: number | undefined): index is number =>
+    index !== undefined && index >= 0 && index < items.length && placed[index] === undefined;
+  const unplaced: { result: ZendeskJobResult }[] = [];
+
+  results.forEach((result) => {
+    const numericId = typeof result.id === 'number' ? result.id : Number.NaN;
+    const candidates = [
+      typeof result.index === 'number' ? result.index : undefined,
+      Number.isNaN(numericId) ? undefined : byUserId.get(numericId),
+      byExternalId.get(lower(result.external_id) ?? ''),
+      byEmail.get(lower(result.email) ?? ''),
+      // A failed create_or_update_many item reports the request index as `id` (observed).
+      isFailure(result) && byUserId.size === 0 && Number.isInteger(numericId) ? numericId : undefined,
+    ];
+    const index = candidates.find(free);
+    if (index === undefined) unplaced.push({ result });
+    else placed[index] = result;
+  });
+  if (results.length === items.length) {
+    // As many results as items: the ones not placed otherwise fill the free places in order
+    // (which is their own position when Zendesk keeps the request order).
+    const open = placed.map((r, i) => (r === undefined ? i : -1)).filter((i) => i >= 0);
+    unplaced.forEach(({ result }, n) => {
+      const index = open[n];
+      if (index !== undefined) placed[index] = result;
+    });
+  }
+
+  return placed.map((result, index): ItemOutcome => {
+    if (!result) return { kind: 'missing' };
+    if (isFailure(result)) return { kind: 'failed', error: failedResultError(result, request) };
+    const item = items[index];
+    const id = typeof result.id === 'number' ? result.id : Number(result.id);
+    const userId = Number.isSafeInteger(id) && id > 0 ? id : item?.userId;
+    if (userId === undefined) return { kind: 'missing' };
+    return { kind: 'ok', userId, status: result.status ?? null };
+  });
+}

@@ -1,0 +1,192 @@
+import {
+  type ConnectionCheck,
+  ConnectorFailure,
+  type PreparedAttributes,
+  type TargetAction,
+  type TargetActionResult,
+  type TargetConnector,
+  type TargetProgress,
+  type TargetUser,
+} from '@provisio/engine';
+import { toConnectorError, ZendeskHttpError } from '../client/errors.js';
+import { ZendeskHttp } from '../client/http.js';
+import { BulkJobs } from '../client/jobs.js';
+import { paginate } from '../client/paginate.js';
+import { customRolesSchema, userSchema } from '../client/schemas.js';
+import { applyActions, type WriteContext } from './apply.js';
+import { matchKeyOf, prepareAttributes, sameValue, toTargetUser } from './attributes.js';
+import { Semaphore } from './concurrency.js';
+import { validateOptions, type ZendeskTargetOptions } from './options.js';
+import type { CustomRole } from './roles.js';
+import { checkConnection } from './test-connection.js';
+
+/** The incremental export does not serve the last minute (digest §6). */
+const incrementalLagSeconds = 60;
+
+/** The Zendesk Support target: the engine's `TargetConnector` over our own Zendesk client. */
+export class ZendeskTarget implements TargetConnector {
+  readonly matchableAttributes: readonly string[] = ['external_id', 'email'];
+
+  readonly #http: ZendeskHttp;
+  readonly #host: string;
+  readonly #now: () => Date;
+  readonly #write: WriteContext;
+  /** Custom roles of the account: null until loaded, [] when the plan has none (403). */
+  #customRoles: CustomRole[] | null = null;
+  /** When `loadUsers` started: the first incremental export starts from there. */
+  #loadedAt: Date | null = null;
+  /** The incremental export's `after_cursor`, kept between calls. */
+  #cursor: string | null = null;
+
+  constructor(options: ZendeskTargetOptions) {
+    validateOptions(options);
+    this.#http = new ZendeskHttp({
+      domain: options.domain.toLowerCase(),
+      adminUsername: options.adminUsername.trim(),
+      secretToken: options.secretToken.trim(),
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
+    this.#host = options.baseUrl
+      ? new URL(options.baseUrl).host
+      : `${options.domain.toLowerCase()}.zendesk.com`;
+    this.#now = options.now ?? (() => new Date());
+    const jobs = new BulkJobs(this.#http, options.jobs);
+    this.#write = {
+      http: this.#http,
+      jobs,
+      singles: { create: false, update: false, delete: false },
+      singleRequests: new Semaphore(options.singleRequestConcurrency ?? 8),
+      chunkConcurrency: options.jobs?.maxInFlight ?? 10,
+    };
+  }
+
+  /** Requests sent to Zendesk so far, retries included (benchmarks report it). */
+  get requestCount(): number {
+    return this.#http.requests;
+  }
+
+  /** Which bulk endpoints answered 403 and are replaced by single requests (bulk import off). */
+  get fallbacks(): Readonly<{ create: boolean; update: boolean; delete: boolean }> {
+    return { ...this.#write.singles };
+  }
+
+  /** The custom roles `prepare` knows (after `loadUsers`). */
+  get customRoles(): readonly CustomRole[] | null {
+    return this.#customRoles;
+  }
+
+  testConnection(): Promise<ConnectionCheck> {
+    return checkConnection(this.#http, this.#host);
+  }
+
+  async loadUsers(onProgress?: (read: number) => void): Promise<readonly TargetUser[]> {
+    const startedAt = this.#now();
+    try {
+      const [roles, users] = await Promise.all([this.#loadCustomRoles(), this.#readUsers(onProgress)]);
+      this.#customRoles = roles;
+      this.#loadedAt = startedAt;
+      this.#cursor = null;
+      return users;
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/users'));
+    }
+  }
+
+  async #readUsers(onProgress?: (read: number) => void): Promise<TargetUser[]> {
+    const users: TargetUser[] = [];
+    for await (const page of paginate(this.#http, {
+      path: '/api/v2/users',
+      key: 'users',
+      item: userSchema,
+      style: { kind: 'cursor' },
+    })) {
+      for (const user of page.items) if (user.active !== false) users.push(toTargetUser(user));
+      onProgress?.(users.length);
+    }
+    return users;
+  }
+
+  async #loadCustomRoles(): Promise<CustomRole[]> {
+    try {
+      const answer = await this.#http.request('GET', '/api/v2/custom_roles', { schema: customRolesSchema });
+      return answer.custom_roles.map((r) => ({ id: r.id, name: r.name }));
+    } catch (error) {
+      // Below Enterprise, custom roles answer 403: the account simply has none.
+      if (error instanceof ZendeskHttpError && error.status === 403) return [];
+      throw error;
+    }
+  }
+
+  async loadChangedUsers(): Promise<readonly TargetUser[]> {
+    const changed = new Map<string, TargetUser>();
+    try {
+      let cursor = this.#cursor;
+      if (cursor === null) {
+        const from = this.#loadedAt ?? this.#now();
+        let startTime = Math.floor(from.getTime() / 1000) - incrementalLagSeconds;
+        try {
+          cursor = await this.#export({ kind: 'incremental', startTime }, changed);
+        } catch (error) {
+          // "Too recent start_time": our clock is ahead of Zendesk's; start a minute earlier.
+          if (!(error instanceof ZendeskHttpError && error.status === 422)) throw error;
+          startTime -= incrementalLagSeconds;
+          cursor = await this.#export({ kind: 'incremental', startTime }, changed);
+        }
+      } else {
+        cursor = await this.#export({ kind: 'incremental', cursor }, changed);
+      }
+      if (cursor !== null) this.#cursor = cursor;
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/incremental/users/cursor'));
+    }
+    return [...changed.values()];
+  }
+
+  async #export(
+    style: { kind: 'incremental'; startTime: number } | { kind: 'incremental'; cursor: string },
+    into: Map<string, TargetUser>,
+  ): Promise<string | null> {
+    let cursor: string | null = null;
+    for await (const page of paginate(this.#http, {
+      path: '/api/v2/incremental/users/cursor',
+      key: 'users',
+      item: userSchema,
+      style,
+    })) {
+      for (const user of page.items) {
+        const target = toTargetUser(user);
+        into.delete(target.id); // a user changed twice comes once, last state
+        into.set(target.id, target);
+      }
+      cursor = page.afterCursor ?? cursor;
+    }
+    return cursor;
+  }
+
+  prepare(mapped: Readonly<Record<string, unknown>>): PreparedAttributes {
+    return prepareAttributes(mapped, this.#customRoles);
+  }
+
+  same(attribute: string, desired: unknown, current: unknown): boolean {
+    return sameValue(attribute, desired, current);
+  }
+
+  matchKey(attribute: string, value: unknown): string | null {
+    return matchKeyOf(attribute, value);
+  }
+
+  apply(
+    actions: readonly TargetAction[],
+    onProgress?: (progress: TargetProgress) => void,
+  ): Promise<readonly TargetActionResult[]> {
+    return applyActions(this.#write, actions, onProgress);
+  }
+}
+
+/** Creates the Zendesk target; throws `ZendeskConfigurationError` for settings that cannot work. */
+export function createZendeskTarget(options: ZendeskTargetOptions): ZendeskTarget {
+  return new ZendeskTarget(options);
+}
