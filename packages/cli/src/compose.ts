@@ -20,8 +20,8 @@ export interface Composed extends EngineDeps {
   close(): Promise<void>;
 }
 
-export async function loadConfig(path: string): Promise<Config> {
-  return loadConfigFile(path, process.env);
+export async function loadConfig(path: string, options: { secretsOptional?: boolean } = {}): Promise<Config> {
+  return loadConfigFile(path, process.env, options);
 }
 
 export async function openStore(): Promise<StateStore> {

@@ -105,7 +105,7 @@ export async function runLogs(options: LogsOptions): Promise<number> {
     if (!Number.isInteger(limit) || limit < 1)
       throw new Error(`--limit: "${options.limit}" must be a positive whole number`);
     const since = sinceFrom(options.since, new Date());
-    const config = await loadConfig(options.config);
+    const config = await loadConfig(options.config, { secretsOptional: true });
     const store = await openStore();
     try {
       const entries = await store.queryLogs({

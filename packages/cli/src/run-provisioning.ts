@@ -228,7 +228,7 @@ export async function runStatus(
   format: 'text' | 'json',
 ): Promise<number> {
   try {
-    const config = await loadConfig(configPath);
+    const config = await loadConfig(configPath, { secretsOptional: true });
     const store = await openStore();
     try {
       const jobId = config.settings.jobId;

@@ -137,6 +137,42 @@ describe('configuration', () => {
   });
 });
 
+describe('configuration for commands that never call out', () => {
+  it('does not need the secrets with secretsOptional, and still needs them otherwise', () => {
+    expect(() => parseConfig(valid, {})).toThrow(/ENTRA_CLIENT_SECRET is not set/);
+    const config = parseConfig(valid, {}, 'status', { secretsOptional: true });
+    expect(config.settings.jobId).toBe('zendesk.example');
+    expect(config.target.secretToken).toBe('(not set)');
+  });
+
+  it('knows which source attributes are read inside Redact, to hide them in logs', () => {
+    const config = parseConfig(
+      {
+        ...valid,
+        mappings: {
+          users: {
+            attributes: [
+              { target: 'external_id', type: 'Direct', source: 'objectId', matching: 1 },
+              { target: 'notes', type: 'Expression', source: 'Join(" ", [jobTitle], Redact([employeeId]))' },
+            ],
+          },
+        },
+      },
+      env,
+    );
+    expect([...config.users.redactedSources]).toEqual(['employeeId']);
+    expect(config.users.select).toEqual(expect.arrayContaining(['jobTitle', 'employeeId']));
+  });
+
+  it('accepts only https:// for the Entra endpoints', () => {
+    const problems = problemsOf({
+      ...valid,
+      source: { ...valid.source, graphBaseUrl: 'http://127.0.0.1:4020' },
+    });
+    expect(problems).toEqual([{ path: 'source.graphBaseUrl', message: 'must start with https://' }]);
+  });
+});
+
 describe('ISO-8601 durations', () => {
   it.each([
     ['PT40M', 2_400_000],

@@ -272,6 +272,20 @@ describe('plan', () => {
     expect(planned.action).toEqual({ kind: 'reactivate', key: 'u1', targetId: '100', changes: {} });
   });
 
+  it('does not take over a suspension made by someone else when the user leaves scope', () => {
+    const suspended = targetUser('100', { ...inSync.attributes, suspended: true }, { disabled: true });
+    const planned = planUser(
+      settingsFrom(),
+      fakeTarget,
+      index([suspended]),
+      input({ link: link('active'), assignments: [] }),
+      now,
+    );
+    expect(planned.action).toBeNull();
+    expect(planned.linkState).toBeUndefined();
+    expect(planned.description).toMatch(/already suspended/);
+  });
+
   it('does not lift a suspension made by someone else', () => {
     const suspended = targetUser('100', { ...inSync.attributes, suspended: true }, { disabled: true });
     const planned = planUser(

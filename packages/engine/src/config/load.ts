@@ -51,6 +51,8 @@ export interface Config {
     readonly scopingFilters: CompiledScopingFilters;
     /** Graph properties the cycle must read. */
     readonly select: readonly string[];
+    /** Source attributes read inside Redact(…): logs show "[Redact]" instead of their values. */
+    readonly redactedSources: ReadonlySet<string>;
   };
   /**
    * A hash of everything that decides who is provisioned and how (scope, Default Access rule,
@@ -70,10 +72,12 @@ function substitute(
   env: Readonly<Record<string, string | undefined>>,
   path: string,
   problems: ConfigProblem[],
+  lenientSecrets = false,
 ): unknown {
   if (typeof value === 'string') {
     return value.replace(envReference, (_whole, name: string) => {
       const found = env[name];
+      if (found === undefined && lenientSecrets && secretPaths.has(path)) return '(not set)';
       if (found === undefined) {
         problems.push({
           path,
@@ -89,7 +93,7 @@ function substitute(
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value))
-      out[key] = substitute(item, env, path === '' ? key : `${path}.${key}`, problems);
+      out[key] = substitute(item, env, path === '' ? key : `${path}.${key}`, problems, lenientSecrets);
     return out;
   }
   return value;
@@ -128,14 +132,23 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
 }
 
 /** Validates an already-parsed configuration document (YAML or JSON value). */
+export interface ParseConfigOptions {
+  /**
+   * Commands that never contact Entra or Zendesk (status, logs) do not need the secrets: an unset
+   * secret variable is then not a problem.
+   */
+  readonly secretsOptional?: boolean;
+}
+
 export function parseConfig(
   document: unknown,
   env: Readonly<Record<string, string | undefined>> = process.env,
   where = 'The configuration',
+  options: ParseConfigOptions = {},
 ): Config {
   const problems: ConfigProblem[] = [];
   const warnings = literalSecrets(document);
-  const substituted = substitute(document ?? {}, env, '', problems);
+  const substituted = substitute(document ?? {}, env, '', problems, options.secretsOptional ?? false);
   const parsed = configSchema.safeParse(substituted);
   if (!parsed.success) problems.push(...zodProblems(parsed.error));
   if (!parsed.success || problems.length > 0) throw new ConfigError(where, problems);
@@ -185,8 +198,11 @@ export function parseConfig(
     warnings.push(`mappings.users.attributes${warning.path}: ${warning.message}`);
 
   const select = new Set<string>(alwaysSelected);
-  for (const mapping of compiled.mappings.mappings)
+  const redactedSources = new Set<string>();
+  for (const mapping of compiled.mappings.mappings) {
     for (const name of mappingSources(mapping)) select.add(name);
+    for (const name of mappingSources(mapping, true)) redactedSources.add(name);
+  }
   for (const group of filters.filters.definition.groups)
     for (const clause of group.clauses) select.add(clause.sourceOperandName);
   for (const computed of computedAttributes) select.delete(computed);
@@ -211,6 +227,7 @@ export function parseConfig(
       mappings: compiled.mappings,
       scopingFilters: filters.filters,
       select: [...select].sort(),
+      redactedSources,
     },
     hash: createHash('sha256').update(hashInput).digest('hex').slice(0, 16),
     warnings,
@@ -225,31 +242,34 @@ export const computedAttributes: ReadonlySet<string> = new Set([
   'id',
 ]);
 
-/** Source attribute names a mapping reads: the Direct source, or every `[name]` in an expression. */
-function mappingSources(mapping: { type: string; source?: string }): string[] {
+/**
+ * Source attribute names a mapping reads: the Direct source, or every `[name]` in an expression
+ * (with `onlyRedacted`, only those read inside a Redact call).
+ */
+function mappingSources(mapping: { type: string; source?: string }, onlyRedacted = false): string[] {
   if (mapping.source === undefined) return [];
-  if (mapping.type === 'Direct') return [mapping.source];
+  if (mapping.type === 'Direct') return onlyRedacted ? [] : [mapping.source];
   if (mapping.type !== 'Expression') return [];
   const parsed = parseExpression(mapping.source);
   if (!parsed.ok) return [];
   const names: string[] = [];
-  const visit = (node: ExpressionNode): void => {
+  const visit = (node: ExpressionNode, redacted: boolean): void => {
     switch (node.kind) {
       case 'Attribute':
-        names.push(node.name);
+        if (redacted || !onlyRedacted) names.push(node.name);
         return;
       case 'Comparison':
-        visit(node.left);
-        visit(node.right);
+        visit(node.left, redacted);
+        visit(node.right, redacted);
         return;
       case 'Call':
-        for (const arg of node.args) visit(arg);
+        for (const arg of node.args) visit(arg, redacted || node.name === 'Redact');
         return;
       default:
         return;
     }
   };
-  visit(parsed.ast);
+  visit(parsed.ast, false);
   return names;
 }
 
@@ -257,6 +277,7 @@ function mappingSources(mapping: { type: string; source?: string }): string[] {
 export async function loadConfigFile(
   path: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  options: ParseConfigOptions = {},
 ): Promise<Config> {
   let text: string;
   try {
@@ -282,5 +303,5 @@ export async function loadConfigFile(
         message: `YAML: ${error.message.split('\n')[0] ?? error.message}`,
       })),
     );
-  return parseConfig(document.toJS(), env, path);
+  return parseConfig(document.toJS(), env, path, options);
 }

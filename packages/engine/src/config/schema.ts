@@ -17,6 +17,13 @@ const httpsUrl = z
     'must start with https:// (or http:// for a local emulator)',
   );
 
+// Entra's token and Graph endpoints are HTTPS only (the emulator serves HTTPS too).
+const strictHttpsUrl = z
+  .string()
+  .trim()
+  .url('must be a URL such as https://login.microsoftonline.com')
+  .refine((value) => /^https:\/\//i.test(value), 'must start with https://');
+
 export const sourceSchema = z.strictObject({
   type: z.literal('entra', { error: 'must be "entra" (the only source so far)' }),
   tenantId: guidText('directory (tenant) ID of your Entra tenant'),
@@ -25,8 +32,8 @@ export const sourceSchema = z.strictObject({
     .string()
     .min(1, 'must be the client secret of the app registration (use ${ENTRA_CLIENT_SECRET})'),
   servicePrincipalId: guidText('object ID of the Zendesk enterprise application'),
-  authorityHost: httpsUrl.optional(),
-  graphBaseUrl: httpsUrl.optional(),
+  authorityHost: strictHttpsUrl.optional(),
+  graphBaseUrl: strictHttpsUrl.optional(),
   /** A PEM file of extra certificate authorities to trust (a TLS-inspecting proxy, or the emulator). */
   caCertificateFile: z.string().min(1).optional(),
 });

@@ -30,6 +30,8 @@ import type { TargetActionResult, TargetConnector } from '../ports/target.js';
 
 /** Reserved key in a mirrored user's attributes: the signature of its assignments at the last cycle. */
 export const ASSIGNMENTS_KEY = '@provisio.assignments';
+/** Reserved key in a mirrored user's attributes: the last cycle failed for this user (retried next cycle). */
+export const FAILED_KEY = '@provisio.failed';
 const EXPORT_BATCH = 500;
 
 export interface EngineDeps {
@@ -98,7 +100,7 @@ function assignmentSignature(assignments: readonly SourceAssignment[] | undefine
 }
 
 function stripReserved(attributes: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const { [ASSIGNMENTS_KEY]: _ignored, ...rest } = attributes;
+  const { [ASSIGNMENTS_KEY]: _assignments, [FAILED_KEY]: _failed, ...rest } = attributes;
   return rest;
 }
 
@@ -145,7 +147,18 @@ export async function runCycle(
     counts: { ...counts },
     error,
   });
-  if (!dryRun) await store.saveCycle(cycleRecord('running', null, null));
+  if (!dryRun) {
+    // A cycle still "running" in the store was cut short (the process was killed): say so.
+    for (const stale of await store.listCycles(jobId, 20))
+      if (stale.state === 'running')
+        await store.saveCycle({
+          ...stale,
+          state: 'failed',
+          endedAt: startedAt.toISOString(),
+          error: 'Interrupted: the process stopped during this cycle; the next cycle picked up its changes.',
+        });
+    await store.saveCycle(cycleRecord('running', null, null));
+  }
   const requestsBefore = targetRequests(target);
 
   try {
@@ -227,6 +240,8 @@ export async function runCycle(
         });
         if (!evaluate.has(id)) evaluate.set(id, 'Update');
       }
+      // A user whose last attempt failed is tried again in every cycle until it succeeds.
+      if (record.attributes[FAILED_KEY] === true && !evaluate.has(id)) evaluate.set(id, 'None');
     }
 
     // The target index: in full on an initial cycle or in a new process, otherwise only what changed.
@@ -240,7 +255,17 @@ export async function runCycle(
       );
       index.put(await target.loadUsers((done) => progress({ phase: 'target', done, total: null })));
     } else {
-      const drifted = await target.loadChangedUsers();
+      // Only users whose Zendesk record differs from what the index holds (the export also returns
+      // provisio's own recent writes, which the index already has).
+      const drifted = (await target.loadChangedUsers()).filter((user) => {
+        const known = index?.get(user.id);
+        return (
+          known === undefined ||
+          !user.active ||
+          JSON.stringify(known.attributes) !== JSON.stringify(user.attributes) ||
+          known.disabled !== user.disabled
+        );
+      });
       index.put(drifted);
       const byTarget = new Map([...links.values()].map((link) => [link.targetId, link.sourceId]));
       for (const user of drifted) {
@@ -311,6 +336,7 @@ export async function runCycle(
       servicePrincipalId: config.source.servicePrincipalId,
       servicePrincipalName: options.servicePrincipalName ?? 'Zendesk',
       targetName: `${config.target.domain}.zendesk.com`,
+      redactedSources: config.users.redactedSources,
     };
     const results = new Map<string, TargetActionResult>();
     const withAction = planned.filter((user) => user.action !== null);
@@ -376,6 +402,19 @@ export async function runCycle(
           .map((user) => buildLogEntry(context, user, undefined, finished, 0)),
       );
 
+    // Remember who failed (retried next cycle) and forget who recovered.
+    for (const user of planned) {
+      const result = results.get(user.sourceId);
+      const failed = user.status === 'failure' || (result !== undefined && !result.ok);
+      const record = changed.get(user.sourceId) ?? mirror.get(user.sourceId);
+      if (!record || (record.attributes[FAILED_KEY] === true) === failed) continue;
+      const { [FAILED_KEY]: _previous, ...attributes } = record.attributes;
+      changed.set(user.sourceId, {
+        ...record,
+        attributes: failed ? { ...attributes, [FAILED_KEY]: true } : attributes,
+        updatedAt: now,
+      });
+    }
     // The mirror, then the watermark: a crash between the two re-reads changes already merged, which is harmless.
     await store.saveSourceUsers([...changed.values()]);
     tally(counts, planned, results);

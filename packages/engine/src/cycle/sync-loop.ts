@@ -30,16 +30,19 @@ export async function runSyncLoop(
 ): Promise<CycleReport[]> {
   const cache: JobCache = { index: null };
   const reports: CycleReport[] = [];
+  // Initial until one cycle has completed in this process (a failed first cycle reconciled nothing).
+  let reconciled = false;
   for (let cycle = 1; !options.signal?.aborted; cycle++) {
     options.onCycleStart?.(cycle);
     try {
       const report = await runCycle(deps, config, {
         cache,
-        forceInitial: cycle === 1,
+        forceInitial: !reconciled,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),
       });
       reports.push(report);
+      reconciled = true;
       options.onCycle?.(report);
     } catch (error) {
       // The cycle is recorded as failed in the store; the index may be stale: rebuild it next time.

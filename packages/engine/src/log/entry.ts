@@ -26,6 +26,8 @@ export interface LogContext {
     readonly displayName: string;
     readonly initiatorType: 'system' | 'user';
   };
+  /** Source attributes whose values the log must not show (read inside Redact). */
+  readonly redactedSources?: ReadonlySet<string>;
 }
 
 const MAX_DETAIL = 1000;
@@ -36,9 +38,13 @@ function text(value: unknown): string {
   return out.length > MAX_DETAIL ? `${out.slice(0, MAX_DETAIL)}…` : out;
 }
 
-function importStep(user: PlannedUser): ProvisioningStep {
+function importStep(user: PlannedUser, redacted: ReadonlySet<string>): ProvisioningStep {
   const details: Record<string, string> = {};
   for (const [name, value] of Object.entries(user.view)) {
+    if (redacted.has(name)) {
+      details[name] = '[Redact]';
+      continue;
+    }
     if (name === 'appRoleAssignments') {
       const roles = (value as readonly { displayName: string }[]).map((r) => r.displayName);
       details[name] = roles.join(', ');
@@ -196,9 +202,12 @@ export function buildLogEntry(
   activity: Date,
   durationInMilliseconds: number,
 ): ProvisioningObjectSummary {
-  const steps = [importStep(user), scopingStep(user), matchingStep(user), exportStep(user, result)].filter(
-    (step): step is ProvisioningStep => step !== null,
-  );
+  const steps = [
+    importStep(user, context.redactedSources ?? new Set()),
+    scopingStep(user),
+    matchingStep(user),
+    exportStep(user, result),
+  ].filter((step): step is ProvisioningStep => step !== null);
   const { status, error } = outcome(user, result);
   const targetUser = result?.ok ? result.user : user.target;
   return {

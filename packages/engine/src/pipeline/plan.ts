@@ -184,6 +184,12 @@ export function planUser(
       return skip(
         `${displayName} is ${outOfScopeWords[reason]}, but settings.skipOutOfScopeDeletions is on: the Zendesk user is left as it is.`,
       );
+    if (linkedTarget.disabled && settings.deprovision !== 'delete')
+      return {
+        ...skip(
+          `${displayName} is ${outOfScopeWords[reason]}; the Zendesk user is already suspended (by someone other than provisio), so nothing is sent, and provisio will not lift that suspension later.`,
+        ),
+      };
     switch (settings.deprovision) {
       case 'none':
         return skip(
