@@ -14,6 +14,7 @@ import {
 } from '@provisio/engine';
 import { createEntraSource } from '@provisio/entra';
 import { createZendeskTarget } from '@provisio/zendesk';
+import { createSmtpNotifier } from './notify/smtp.js';
 
 export interface Composed extends EngineDeps {
   readonly config: Config;
@@ -50,12 +51,17 @@ export async function compose(config: Config, store?: StateStore): Promise<Compo
     ...(config.target.baseUrl ? { baseUrl: config.target.baseUrl } : {}),
   });
   const opened = store ?? (await openStore());
+  const notifier =
+    config.smtp && config.settings.notificationEmail
+      ? createSmtpNotifier(config.smtp, config.settings.notificationEmail)
+      : undefined;
   return {
     config,
     source,
     target,
     store: opened,
     clock: systemClock,
+    ...(notifier ? { notifier } : {}),
     close: () => opened.close(),
   };
 }

@@ -11,6 +11,7 @@ const phaseNames: Record<CycleProgress['phase'], string> = {
   target: 'reading Zendesk',
   plan: 'planning',
   export: 'writing to Zendesk',
+  groups: 'groups and members',
   save: 'saving state',
 };
 

@@ -6,8 +6,11 @@ import {
   ConnectorFailure,
   type CycleProgress,
   type CycleReport,
+  explainQuarantine,
   formatDuration,
+  importRoles,
   type PlannedUser,
+  quarantineOf,
   runCycle,
   runSyncLoop,
 } from '@provisio/engine';
@@ -124,6 +127,14 @@ export async function runPlan(configPath: string, all: boolean, format: 'text' |
               jobId: config.settings.jobId,
               kind: report.kind,
               counts: report.counts,
+              staged: report.staged,
+              groups: report.groups
+                ? {
+                    inScope: report.groups.groups.filter((g) => g.inScope).length,
+                    plans: report.groups.groups,
+                    memberships: report.groups.memberships,
+                  }
+                : null,
               users: shown.map((user) => ({
                 sourceId: user.sourceId,
                 displayName: user.displayName,
@@ -210,6 +221,20 @@ export async function runSync(configPath: string, once: boolean): Promise<number
         reportError(error);
         process.stdout.write(`cycle failed; retrying in ${formatDuration(config.settings.intervalMs)}\n`);
       },
+      onWait: (reason, until) => {
+        process.stdout.write(
+          reason === 'paused'
+            ? 'job paused (npx provisio resume): no cycle runs\n'
+            : `job in quarantine: next attempt at ${until.toISOString()} (npx provisio status says why)\n`,
+        );
+      },
+      importRoles: async () => {
+        const report = await importRoles(deps, config, 'provisio');
+        process.stdout.write(
+          `roles imported into the Entra application: ${report.definitions.map((d) => d.displayName).join(', ')}` +
+            `${report.collisions.length > 0 ? `; left out: ${report.collisions.map((c) => `"${c.name}" (collides with ${c.collidesWith})`).join(', ')}` : ''}\n`,
+        );
+      },
     });
     view.stop();
     process.off('SIGINT', stop);
@@ -239,6 +264,9 @@ export async function runStatus(
       for (const link of links) linkStates[link.state]++;
       const now = Date.now();
       const watermarkAgeMs = job?.watermarkAt ? now - Date.parse(job.watermarkAt) : null;
+      const quarantine = job ? quarantineOf(job) : null;
+      const escrows = await store.listEscrows(jobId);
+      const groupLinks = await store.listGroupLinks(jobId);
       if (format === 'json') {
         process.stdout.write(
           `${JSON.stringify(
@@ -249,7 +277,15 @@ export async function runStatus(
               configurationChanged: job !== null && job.configHash !== null && job.configHash !== config.hash,
               watermarkAt: job?.watermarkAt ?? null,
               watermarkAgeMs,
+              quarantine,
+              escrows,
+              rolesImportedAt: job?.data['rolesImportedAt'] ?? null,
+              allowDeletesPending: job?.data['allowDeletes'] === true,
               users: linkStates,
+              groups: {
+                active: groupLinks.filter((l) => l.state === 'active').length,
+                deleted: groupLinks.filter((l) => l.state === 'deleted').length,
+              },
               cycles: recent,
             },
             null,

@@ -53,17 +53,36 @@ describe('failures', () => {
       /^POST \/api\/v2\/users\/create_or_update/,
     );
 
-    // Nothing changed in Entra: the next cycle still tries it again (and fails again).
+    // In escrow: retried on a back-off schedule (1 min after the first failure), not in every cycle.
+    const jobId = h.config.settings.jobId;
+    let [escrow] = (await h.store.listEscrows(jobId)).filter((e) => e.objectId === bad);
+    expect(escrow).toMatchObject({
+      objectType: 'user',
+      attempts: 1,
+      errorCode: 'ZendeskUnprocessableEntity',
+    });
+    expect(Date.parse(escrow?.nextAttemptAt ?? '') - Date.parse(escrow?.lastFailedAt ?? '')).toBe(60_000);
     const second = await h.cycle();
     expect(second.kind).toBe('incremental');
-    expect(planned(second, bad).result?.ok).toBe(false);
-    expect(second.planned.map((p) => p.sourceId)).not.toContain(good[0]);
+    expect(second.planned.map((p) => p.sourceId)).not.toContain(bad);
+    // Once due, it is tried again (and fails again): the next wait is longer.
+    await h.store.saveEscrows([
+      { ...(escrow as NonNullable<typeof escrow>), nextAttemptAt: new Date(Date.now() - 1000).toISOString() },
+    ]);
+    const retried = await h.cycle();
+    expect(planned(retried, bad).result?.ok).toBe(false);
+    expect(retried.planned.map((p) => p.sourceId)).not.toContain(good[0]);
+    [escrow] = (await h.store.listEscrows(jobId)).filter((e) => e.objectId === bad);
+    expect(escrow?.attempts).toBe(2);
+    expect(Date.parse(escrow?.nextAttemptAt ?? '') - Date.parse(escrow?.lastFailedAt ?? '')).toBe(5 * 60_000);
 
     // Fixed in Entra: created, and no longer retried after that.
     await patchUser(h, bad, { preferredLanguage: 'de-DE' });
     const third = await h.cycle();
     expect(planned(third, bad).result?.ok).toBe(true);
     expect((await zendeskUserByExternalId(h, bad)).locale).toBe('de');
+    // Success clears the escrow.
+    expect((await h.store.listEscrows(jobId)).filter((e) => e.objectId === bad)).toEqual([]);
     const fourth = await h.cycle();
     expect(fourth.planned.map((p) => p.sourceId)).not.toContain(bad);
   });

@@ -6,14 +6,33 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../src/log/types.js';
-import type { CycleRecord, JobRecord, LinkRecord, SourceUserRecord, StateStore } from '../src/ports/state.js';
-import { openStateStore, resolveDatabaseUrl } from '../src/state/index.js';
+import type { MemberRef } from '../src/ports/source.js';
+import type {
+  AuditRecord,
+  CycleRecord,
+  EscrowRecord,
+  GroupLinkRecord,
+  JobRecord,
+  LinkRecord,
+  SourceGroupRecord,
+  SourceUserRecord,
+  StateStore,
+} from '../src/ports/state.js';
+import {
+  openStateStore,
+  resolveDatabaseUrl,
+  type SqlDialect,
+  type StateDatabase,
+} from '../src/state/index.js';
+import { createMigrator } from '../src/state/migrations.js';
 
 const PG_URL = process.env['PROVISIO_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const IN_CI = (process.env['CI'] ?? '') !== '';
@@ -49,13 +68,17 @@ interface TestDatabase {
 
 interface Backend {
   readonly name: string;
+  readonly dialect: SqlDialect;
   readonly skip: boolean;
   create(): Promise<TestDatabase>;
+  /** A bare Kysely over the database at `url` (no store, no migrations), for building old schemas. */
+  openKysely(url: string): Promise<Kysely<StateDatabase>>;
 }
 
 const backends: Backend[] = [
   {
     name: 'SQLite',
+    dialect: 'sqlite',
     skip: false,
     async create() {
       const dir = await mkdtemp(join(tmpdir(), 'provisio-state-'));
@@ -65,9 +88,15 @@ const backends: Backend[] = [
         drop: () => rm(dir, { recursive: true, force: true }),
       };
     },
+    async openKysely(url) {
+      const file = url.slice('sqlite:'.length);
+      await mkdir(dirname(file), { recursive: true });
+      return new Kysely<StateDatabase>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
+    },
   },
   {
     name: 'PostgreSQL',
+    dialect: 'postgres',
     skip: pgSkipped,
     async create() {
       if (pgProblem !== null) {
@@ -97,6 +126,11 @@ const backends: Backend[] = [
           }
         },
       };
+    },
+    async openKysely(url) {
+      return new Kysely<StateDatabase>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+      });
     },
   },
 ];
@@ -241,9 +275,89 @@ function entry(spec: EntrySpec): ProvisioningObjectSummary {
   };
 }
 
-const ids = (entries: readonly ProvisioningObjectSummary[]) => entries.map((e) => e.id);
+function sourceGroup(
+  jobId: string,
+  sourceId: string,
+  overrides: Partial<SourceGroupRecord> = {},
+): SourceGroupRecord {
+  return {
+    jobId,
+    sourceId,
+    attributes: { id: sourceId, displayName: `Group ${sourceId}`, mailEnabled: false },
+    members: [
+      { id: `${sourceId}-u1`, type: 'user' },
+      { id: `${sourceId}-g1`, type: 'group' },
+    ],
+    removed: null,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+function groupLink(
+  jobId: string,
+  sourceId: string,
+  overrides: Partial<GroupLinkRecord> = {},
+): GroupLinkRecord {
+  return {
+    jobId,
+    sourceId,
+    targetId: `zg-${sourceId}`,
+    state: 'active',
+    created: true,
+    displayName: `Group ${sourceId}`,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+function escrow(
+  jobId: string,
+  objectType: EscrowRecord['objectType'],
+  objectId: string,
+  overrides: Partial<EscrowRecord> = {},
+): EscrowRecord {
+  return {
+    jobId,
+    objectType,
+    objectId,
+    displayName: `Object ${objectId}`,
+    attempts: 1,
+    firstFailedAt: T0,
+    lastFailedAt: T0,
+    nextAttemptAt: '2025-03-01T10:05:00.000Z',
+    errorCode: 'TooManyRequests',
+    errorMessage: 'Zendesk answered 429',
+    ...overrides,
+  };
+}
+
+function audit(jobId: string, id: string, at: string, overrides: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    jobId,
+    id,
+    activityDateTime: at,
+    activity: 'Import roles',
+    initiatedBy: 'alice',
+    result: 'success',
+    summary: `Audit ${id}.`,
+    details: { roles: ['agent', 'admin'], count: 2, nested: { ok: true, none: null } },
+    ...overrides,
+  };
+}
+
+const ids = (entries: readonly { readonly id: string }[]) => entries.map((e) => e.id);
 const bySourceId = <T extends { sourceId: string }>(records: T[]) =>
   [...records].sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
+/** Escrows in key order, independent of the database's collation. */
+const byEscrowKey = (records: readonly EscrowRecord[]) =>
+  [...records].sort((a, b) => {
+    const x = `${a.objectType} ${a.objectId}`;
+    const y = `${b.objectType} ${b.objectId}`;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+const escrowKeys = (records: readonly EscrowRecord[]) =>
+  byEscrowKey(records).map((e) => `${e.objectType}:${e.objectId}`);
 
 // ── the suite, once per database ─────────────────────────────────────────────────────────────────
 
@@ -606,6 +720,387 @@ describe.each(backends)('state store on $name', (backend) => {
         });
       });
 
+      it('upserts, lists and clears source groups, members included', async () => {
+        const jobId = 'groups';
+        expect(await store.listSourceGroups(jobId)).toEqual([]);
+        const empty = sourceGroup(jobId, 'c', { members: [] });
+        await store.saveSourceGroups([sourceGroup(jobId, 'a'), sourceGroup(jobId, 'b'), empty]);
+        expect(bySourceId(await store.listSourceGroups(jobId))).toEqual([
+          sourceGroup(jobId, 'a'),
+          sourceGroup(jobId, 'b'),
+          empty,
+        ]);
+
+        // Replace one (members and attributes), soft-delete another, add one hard-deleted; a key
+        // repeated within a batch: the last wins.
+        const changedB = sourceGroup(jobId, 'b', {
+          attributes: { id: 'b', displayName: 'Bees', description: 'Ünïcode ✓', tags: ['x', null, 1] },
+          members: [
+            { id: 'u9', type: 'user' },
+            { id: 'u1', type: 'user' },
+            { id: 'g7', type: 'group' },
+          ],
+          updatedAt: '2025-03-02T00:00:00.000Z',
+        });
+        await store.saveSourceGroups([
+          sourceGroup(jobId, 'b', { members: [{ id: 'stale', type: 'user' }] }),
+          changedB,
+          sourceGroup(jobId, 'c', { removed: 'soft' }),
+          sourceGroup(jobId, 'd', { removed: 'hard', members: [] }),
+        ]);
+        expect(bySourceId(await store.listSourceGroups(jobId))).toEqual([
+          sourceGroup(jobId, 'a'),
+          changedB,
+          sourceGroup(jobId, 'c', { removed: 'soft' }),
+          sourceGroup(jobId, 'd', { removed: 'hard', members: [] }),
+        ]);
+
+        // Members are kept as references: id and type, in the order given.
+        const extra = { id: 'u5', type: 'user', displayName: 'not stored' } as MemberRef;
+        await store.saveSourceGroups([sourceGroup(jobId, 'e', { members: [extra] })]);
+        expect((await store.listSourceGroups(jobId)).find((g) => g.sourceId === 'e')?.members).toEqual([
+          { id: 'u5', type: 'user' },
+        ]);
+
+        await store.saveSourceGroups([]);
+        expect(await store.listSourceGroups(jobId)).toHaveLength(5);
+
+        await store.clearSourceGroups(jobId);
+        expect(await store.listSourceGroups(jobId)).toEqual([]);
+      });
+
+      it('upserts 5,000 source groups with their members in one call, and writes none when any row fails', async () => {
+        const jobId = 'groups-5k';
+        const key = (i: number) => `00000000-0000-0000-0001-${String(i).padStart(12, '0')}`;
+        const membersOf = (i: number): MemberRef[] =>
+          // One very large group (20,000 members); the others 0–24 members, some of them groups.
+          Array.from({ length: i === 0 ? 20_000 : i % 25 }, (_, j) => ({
+            id: key(i + j + 1),
+            type: j % 7 === 3 ? 'group' : 'user',
+          }));
+        const batch = Array.from({ length: 5000 }, (_, i) =>
+          sourceGroup(jobId, key(i), {
+            attributes: { id: key(i), index: i, displayName: `Group ${i}` },
+            members: membersOf(i),
+          }),
+        );
+        await store.saveSourceGroups(batch);
+        const listed = bySourceId(await store.listSourceGroups(jobId));
+        expect(listed).toHaveLength(5000);
+        expect(listed[0]?.members).toHaveLength(20_000);
+        expect(listed).toEqual(batch);
+
+        // Again, every other group with one member fewer and one more: still 5,000 rows.
+        const changed = batch.map((g, i) =>
+          i % 2 === 0
+            ? { ...g, members: [...g.members.slice(1), { id: `new-${i}`, type: 'user' as const }] }
+            : g,
+        );
+        await store.saveSourceGroups(changed);
+        const relisted = bySourceId(await store.listSourceGroups(jobId));
+        expect(relisted).toHaveLength(5000);
+        expect(relisted[2]?.members.at(-1)).toEqual({ id: 'new-2', type: 'user' });
+        expect(relisted).toEqual(changed);
+
+        // One transaction: a row violating NOT NULL in a later chunk undoes the earlier chunks too.
+        const fresh = Array.from({ length: 5000 }, (_, i) => sourceGroup('groups-5k-atomic', key(i)));
+        fresh[4500] = { ...sourceGroup('groups-5k-atomic', key(4500)), updatedAt: null as unknown as string };
+        await expect(store.saveSourceGroups(fresh)).rejects.toThrow();
+        expect(await store.listSourceGroups('groups-5k-atomic')).toEqual([]);
+      });
+
+      it('upserts, lists and clears group links', async () => {
+        const jobId = 'group-links';
+        expect(await store.listGroupLinks(jobId)).toEqual([]);
+        await store.saveGroupLinks([
+          groupLink(jobId, 'a'),
+          groupLink(jobId, 'b', { created: false }),
+          groupLink(jobId, 'c'),
+        ]);
+        expect(bySourceId(await store.listGroupLinks(jobId))).toEqual([
+          groupLink(jobId, 'a'),
+          groupLink(jobId, 'b', { created: false }),
+          groupLink(jobId, 'c'),
+        ]);
+
+        const deleted = groupLink(jobId, 'a', {
+          targetId: 'zg-other',
+          state: 'deleted',
+          created: false,
+          displayName: 'Renamed',
+          updatedAt: '2025-03-02T00:00:00.000Z',
+        });
+        await store.saveGroupLinks([
+          groupLink(jobId, 'a', { targetId: 'stale' }),
+          deleted,
+          groupLink(jobId, 'd'),
+        ]);
+        expect(bySourceId(await store.listGroupLinks(jobId))).toEqual([
+          deleted,
+          groupLink(jobId, 'b', { created: false }),
+          groupLink(jobId, 'c'),
+          groupLink(jobId, 'd'),
+        ]);
+
+        // Many at once, across chunks.
+        const many = Array.from({ length: 4500 }, (_, i) => groupLink(jobId, `many-${i}`));
+        await store.saveGroupLinks(many);
+        expect(await store.listGroupLinks(jobId)).toHaveLength(4504);
+
+        await store.saveGroupLinks([]);
+        await store.clearGroupLinks(jobId);
+        expect(await store.listGroupLinks(jobId)).toEqual([]);
+      });
+
+      it('upserts, lists, deletes and clears escrows, keyed by object type and id', async () => {
+        const jobId = 'escrows';
+        expect(await store.listEscrows(jobId)).toEqual([]);
+        // The same id under two types is two escrows.
+        const initial = [
+          escrow(jobId, 'user', 'u1'),
+          escrow(jobId, 'user', 'g1'),
+          escrow(jobId, 'group', 'g1', { errorCode: 'InvalidName', errorMessage: 'Name taken' }),
+          escrow(jobId, 'membership', 'g1/u1'),
+        ];
+        await store.saveEscrows(initial);
+        expect(byEscrowKey(await store.listEscrows(jobId))).toEqual(byEscrowKey(initial));
+
+        // A retry failed again: the record is replaced; repeated in one batch, the last wins.
+        const retried = escrow(jobId, 'user', 'u1', {
+          displayName: 'User One',
+          attempts: 2,
+          lastFailedAt: '2025-03-01T10:05:00.000Z',
+          nextAttemptAt: '2025-03-01T10:15:00.000Z',
+          errorCode: 'ServiceUnavailable',
+          errorMessage: 'Zendesk answered 503',
+        });
+        await store.saveEscrows([escrow(jobId, 'user', 'u1', { attempts: 99 }), retried]);
+        const listed = await store.listEscrows(jobId);
+        expect(listed).toHaveLength(4);
+        expect(listed.find((e) => e.objectType === 'user' && e.objectId === 'u1')).toEqual(retried);
+        expect(listed.find((e) => e.objectType === 'group')?.errorCode).toBe('InvalidName');
+
+        // Timestamps are stored, and read back, in Date#toISOString form.
+        await store.saveEscrows([
+          escrow(jobId, 'user', 'u2', {
+            firstFailedAt: '2025-03-01T11:00:00Z',
+            lastFailedAt: '2025-03-01T12:30:00+01:00',
+            nextAttemptAt: '2025-03-01T13:00:00.5+01:00',
+          }),
+        ]);
+        expect((await store.listEscrows(jobId)).find((e) => e.objectId === 'u2')).toEqual(
+          escrow(jobId, 'user', 'u2', {
+            firstFailedAt: '2025-03-01T11:00:00.000Z',
+            lastFailedAt: '2025-03-01T11:30:00.000Z',
+            nextAttemptAt: '2025-03-01T12:00:00.500Z',
+          }),
+        );
+
+        // Deleting by key: the type matters; unknown and repeated keys are fine.
+        await store.deleteEscrows(jobId, [
+          { objectType: 'user', objectId: 'g1' },
+          { objectType: 'group', objectId: 'u1' },
+          { objectType: 'membership', objectId: 'g1/u1' },
+          { objectType: 'user', objectId: 'g1' },
+          { objectType: 'user', objectId: 'unknown' },
+        ]);
+        await store.deleteEscrows(jobId, []);
+        expect(escrowKeys(await store.listEscrows(jobId))).toEqual(['group:g1', 'user:u1', 'user:u2']);
+
+        // More keys than one statement may bind on either database, of every type.
+        const types = ['user', 'group', 'membership'] as const;
+        const many = Array.from({ length: 70_000 }, (_, i) => ({
+          objectType: types[i % 3] ?? 'user',
+          objectId: `missing-${i}`,
+        }));
+        many[40_000] = { objectType: 'group', objectId: 'g1' };
+        many[60_001] = { objectType: 'user', objectId: 'u2' };
+        await store.deleteEscrows(jobId, many);
+        expect(escrowKeys(await store.listEscrows(jobId))).toEqual(['user:u1']);
+
+        await store.saveEscrows([]);
+        await store.clearEscrows(jobId);
+        expect(await store.listEscrows(jobId)).toEqual([]);
+      });
+
+      it('saves many escrows in one transaction, and none when any row fails', async () => {
+        const jobId = 'escrows-many';
+        const batch = Array.from({ length: 7000 }, (_, i) =>
+          escrow(jobId, i % 2 === 0 ? 'user' : 'membership', `o-${i}`, { attempts: i }),
+        );
+        await store.saveEscrows(batch);
+        expect(byEscrowKey(await store.listEscrows(jobId))).toEqual(byEscrowKey(batch));
+
+        const broken = batch.map((e) => ({ ...e, jobId: 'escrows-atomic' }));
+        broken[6500] = { ...escrow('escrows-atomic', 'user', 'bad'), errorCode: null as unknown as string };
+        await expect(store.saveEscrows(broken)).rejects.toThrow();
+        expect(await store.listEscrows('escrows-atomic')).toEqual([]);
+      });
+
+      it('appends audit records and lists them newest first, ties in insertion order, up to the limit', async () => {
+        const jobId = 'audit';
+        expect(await store.listAudit(jobId, 10)).toEqual([]);
+        const a1 = audit(jobId, 'a1', '2025-03-01T10:00:00.000Z');
+        const a2 = audit(jobId, 'a2', '2025-03-01T10:05:00.000Z', {
+          activity: 'Disable/pause provisioning configuration',
+          initiatedBy: 'provisio',
+          details: {},
+        });
+        const a3 = audit(jobId, 'a3', '2025-03-01T10:05:00.000Z', {
+          activity: 'Quarantine',
+          result: 'failure',
+        });
+        // 11:30 UTC written with an offset, and 12:00 UTC without milliseconds: ordered by the
+        // instant (as text "12:30…" would come first), read back as given.
+        const a4 = audit(jobId, 'a4', '2025-03-01T12:30:00+01:00');
+        const a5 = audit(jobId, 'a5', '2025-03-01T12:00:00Z');
+        for (const record of [a1, a2, a3, a4, a5]) await store.appendAudit(record);
+
+        expect(await store.listAudit(jobId, 10)).toEqual([a5, a4, a3, a2, a1]);
+        expect(ids(await store.listAudit(jobId, 2))).toEqual(['a5', 'a4']);
+        expect(ids(await store.listAudit(jobId, 1))).toEqual(['a5']);
+
+        // Appending an id again replaces the record (still one), keeping its insertion place.
+        const a2again = { ...a2, result: 'failure' as const, summary: 'Retried.' };
+        await store.appendAudit(a2again);
+        expect(await store.listAudit(jobId, 10)).toEqual([a5, a4, a3, a2again, a1]);
+
+        for (const limit of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await expect(store.listAudit(jobId, limit)).rejects.toThrow(RangeError);
+        }
+        await expect(store.listAudit(jobId, 0)).rejects.toThrow(/listAudit must be a positive integer/);
+      });
+
+      it('keeps jobs apart in groups, group links, escrows and the audit log', async () => {
+        const [a, b] = ['groups-tenant-a', 'groups-tenant-b'];
+        // The same keys in both jobs.
+        await store.saveSourceGroups([
+          sourceGroup(a, 'g1'),
+          sourceGroup(a, 'g2'),
+          sourceGroup(b, 'g1', { members: [] }),
+        ]);
+        await store.saveGroupLinks([groupLink(a, 'g1'), groupLink(b, 'g1', { targetId: 'zg-b' })]);
+        await store.saveEscrows([
+          escrow(a, 'group', 'g1'),
+          escrow(a, 'user', 'u1'),
+          escrow(b, 'group', 'g1', { attempts: 3 }),
+        ]);
+        await store.appendAudit(audit(a, 'same-id', T0));
+        await store.appendAudit(audit(b, 'same-id', T0, { result: 'failure' }));
+
+        expect(bySourceId(await store.listSourceGroups(a))).toEqual([
+          sourceGroup(a, 'g1'),
+          sourceGroup(a, 'g2'),
+        ]);
+        expect(await store.listSourceGroups(b)).toEqual([sourceGroup(b, 'g1', { members: [] })]);
+        expect(await store.listGroupLinks(b)).toEqual([groupLink(b, 'g1', { targetId: 'zg-b' })]);
+        expect(await store.listEscrows(b)).toEqual([escrow(b, 'group', 'g1', { attempts: 3 })]);
+        expect(await store.listAudit(a, 10)).toEqual([audit(a, 'same-id', T0)]);
+        expect(await store.listAudit(b, 10)).toEqual([audit(b, 'same-id', T0, { result: 'failure' })]);
+
+        // Clearing and deleting act on one job only.
+        await store.clearSourceGroups(a);
+        await store.clearGroupLinks(a);
+        await store.deleteEscrows(a, [{ objectType: 'group', objectId: 'g1' }]);
+        expect(await store.listSourceGroups(a)).toEqual([]);
+        expect(await store.listGroupLinks(a)).toEqual([]);
+        expect(escrowKeys(await store.listEscrows(a))).toEqual(['user:u1']);
+        expect(await store.listSourceGroups(b)).toHaveLength(1);
+        expect(await store.listGroupLinks(b)).toHaveLength(1);
+        expect(await store.listEscrows(b)).toHaveLength(1);
+
+        await store.clearEscrows(b);
+        expect(await store.listEscrows(b)).toEqual([]);
+        expect(await store.listEscrows(a)).toHaveLength(1);
+        // Nor did the users' tables see any of it.
+        expect(await store.listSourceUsers(a)).toEqual([]);
+        expect(await store.listLinks(b)).toEqual([]);
+      });
+
+      it('upgrades a database migrated to 0001 only, keeping its data', async () => {
+        const old = await backend.create();
+        try {
+          const db = await backend.openKysely(old.url);
+          try {
+            const { error, results } = await createMigrator(db, backend.dialect).migrateTo('0001_initial');
+            expect(error).toBeUndefined();
+            expect(results?.map((r) => [r.migrationName, r.status])).toEqual([['0001_initial', 'Success']]);
+            await db
+              .insertInto('jobs')
+              .values({
+                job_id: 'old',
+                status: 'Active',
+                config_hash: 'h',
+                watermark: 'w',
+                watermark_at: T0,
+                data: '{"cursor":1}',
+                updated_at: T0,
+              })
+              .execute();
+            await db
+              .insertInto('source_users')
+              .values({
+                job_id: 'old',
+                source_id: 'u1',
+                attributes: '{"id":"u1"}',
+                removed: null,
+                updated_at: T0,
+              })
+              .execute();
+          } finally {
+            await db.destroy();
+          }
+
+          const upgraded = await openStateStore(old.url);
+          try {
+            // At 0001 the new tables do not exist.
+            await expect(upgraded.listSourceGroups('old')).rejects.toThrow();
+            await upgraded.migrate();
+
+            expect(await upgraded.getJob('old')).toEqual(
+              job('old', {
+                status: 'Active',
+                configHash: 'h',
+                watermark: 'w',
+                watermarkAt: T0,
+                data: { cursor: 1 },
+              }),
+            );
+            expect(await upgraded.listSourceUsers('old')).toEqual([
+              sourceUser('old', 'u1', { attributes: { id: 'u1' } }),
+            ]);
+
+            await upgraded.saveSourceGroups([sourceGroup('old', 'g1')]);
+            await upgraded.saveGroupLinks([groupLink('old', 'g1')]);
+            await upgraded.saveEscrows([escrow('old', 'membership', 'g1/u1')]);
+            await upgraded.appendAudit(audit('old', 'x', T0));
+            expect(await upgraded.listSourceGroups('old')).toEqual([sourceGroup('old', 'g1')]);
+            expect(await upgraded.listGroupLinks('old')).toEqual([groupLink('old', 'g1')]);
+            expect(await upgraded.listEscrows('old')).toEqual([escrow('old', 'membership', 'g1/u1')]);
+            expect(await upgraded.listAudit('old', 5)).toEqual([audit('old', 'x', T0)]);
+
+            // And again: nothing left to run.
+            await upgraded.migrate();
+            expect(await upgraded.listSourceGroups('old')).toHaveLength(1);
+          } finally {
+            await upgraded.close();
+          }
+
+          const check = await backend.openKysely(old.url);
+          try {
+            const known = await createMigrator(check, backend.dialect).getMigrations();
+            expect(known.map((m) => [m.name, m.executedAt !== undefined])).toEqual([
+              ['0001_initial', true],
+              ['0002_groups_escrows_audit', true],
+            ]);
+          } finally {
+            await check.destroy();
+          }
+        } finally {
+          await old.drop();
+        }
+      });
+
       it("keeps jobs apart: one job's records are invisible to another", async () => {
         const [a, b] = ['tenant-a', 'tenant-b'];
         await store.saveJob(job(a, { status: 'Active' }));
@@ -658,6 +1153,10 @@ describe.each(backends)('state store on $name', (backend) => {
         await writer.saveSourceUsers([sourceUser('durable', 's1')]);
         await writer.saveLinks([link('durable', 's1', { created: false })]);
         await writer.appendLogs([entry({ jobId: 'durable', id: 'd1', at: T0 })]);
+        await writer.saveSourceGroups([sourceGroup('durable', 'g1')]);
+        await writer.saveGroupLinks([groupLink('durable', 'g1')]);
+        await writer.saveEscrows([escrow('durable', 'group', 'g1')]);
+        await writer.appendAudit(audit('durable', 'x1', T0));
         await writer.close();
         await writer.close(); // idempotent
 
@@ -668,6 +1167,10 @@ describe.each(backends)('state store on $name', (backend) => {
           expect(await reader.listSourceUsers('durable')).toEqual([sourceUser('durable', 's1')]);
           expect(await reader.listLinks('durable')).toEqual([link('durable', 's1', { created: false })]);
           expect(ids(await reader.queryLogs({ jobId: 'durable' }))).toEqual(['d1']);
+          expect(await reader.listSourceGroups('durable')).toEqual([sourceGroup('durable', 'g1')]);
+          expect(await reader.listGroupLinks('durable')).toEqual([groupLink('durable', 'g1')]);
+          expect(await reader.listEscrows('durable')).toEqual([escrow('durable', 'group', 'g1')]);
+          expect(await reader.listAudit('durable', 10)).toEqual([audit('durable', 'x1', T0)]);
         } finally {
           await reader.close();
         }

@@ -17,6 +17,12 @@ export const EntraErrorCode = {
   ServicePrincipalNotFound: 'ServicePrincipalNotFound',
   /** Graph refused a `$select`ed attribute (not a property of microsoft.graph.user). */
   InvalidSourceAttribute: 'InvalidSourceAttribute',
+  /** The Zendesk service principal's application is not registered in this tenant (its roles cannot be edited). */
+  ApplicationNotFound: 'ApplicationNotFound',
+  /** More than one source object answers to a name that must be unique (a group's display name). */
+  DuplicateSourceEntries: 'DuplicateSourceEntries',
+  /** The app roles asked to be published cannot be: duplicate values or names, or an invalid value. */
+  InvalidAppRoles: 'InvalidAppRoles',
   /** Graph answered something this connector does not understand (4xx or an unexpected body). */
   UnexpectedSourceResponse: 'UnexpectedSourceResponse',
 } as const;

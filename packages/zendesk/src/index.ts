@@ -5,6 +5,9 @@
 
 export {
   describeErrorBody,
+  type ErrorSubject,
+  type GroupRuleViolation,
+  groupRuleViolation,
   maxResponseChars,
   toConnectorError,
   type ZendeskErrorCode,
@@ -29,11 +32,15 @@ export { BulkJobs, type BulkJobsOptions, isTerminal, terminalJobStatuses } from 
 export { collect, type Page, type PageStyle, type PaginateRequest, paginate } from './client/paginate.js';
 export {
   customRoleSchema,
+  groupMembershipSchema,
+  groupSchema,
   identitySchema,
   jobResultSchema,
   jobStatusSchema,
   userSchema,
   type ZendeskCustomRole,
+  type ZendeskGroup,
+  type ZendeskGroupMembership,
   type ZendeskIdentity,
   type ZendeskJobResult,
   type ZendeskJobStatus,
@@ -42,13 +49,40 @@ export {
 export {
   matchKeyOf,
   normaliseTags,
+  parseZendeskId,
   prepareAttributes,
   sameValue,
   toTargetUser,
   toUserBody,
 } from './connector/attributes.js';
+export {
+  canJoinGroups,
+  groupFields,
+  prepareGroupAttributes,
+  toGroupBody,
+  toTargetGroup,
+} from './connector/groups.js';
+export {
+  type MembershipItem,
+  type MembershipOutcome,
+  mapMembershipResults,
+  maxMembershipsPerRequest,
+  membershipProblem,
+} from './connector/memberships.js';
 export { ZendeskConfigurationError, type ZendeskTargetOptions } from './connector/options.js';
-export { type ItemOutcome, type JobItem, mapJobResults } from './connector/results.js';
-export { type CustomRole, normaliseRoleName, resolveRole } from './connector/roles.js';
+export {
+  type ItemOutcome,
+  type JobItem,
+  mapJobResults,
+  type PlacementKey,
+  placeJobResults,
+} from './connector/results.js';
+export {
+  builtInRoles,
+  type CustomRole,
+  normaliseRoleName,
+  resolveRole,
+  toTargetRoles,
+} from './connector/roles.js';
 export { connectionCheckCodes } from './connector/test-connection.js';
 export { createZendeskTarget, ZendeskTarget } from './connector/zendesk-target.js';

@@ -63,6 +63,90 @@ export function registerProvisioningCommands(program: Command): void {
       process.exitCode = await runStatus(options.config, Number(options.cycles), options.format);
     });
 
+  for (const [name, description, fn] of [
+    [
+      'pause',
+      'Pause provisioning (Provisioning Status Off): a running sync runs no cycle until resumed',
+      'runPause',
+    ],
+    ['resume', 'Resume provisioning (Provisioning Status On); also clears a quarantine', 'runResume'],
+  ] as const)
+    program
+      .command(name)
+      .description(description)
+      .addOption(configOption())
+      .addHelpText('after', databaseNote)
+      .action(async (options: { config: string }) => {
+        const operations = await import('../run-operations.js');
+        process.exitCode = await operations[fn](options.config);
+      });
+
+  program
+    .command('restart')
+    .description('Clear watermarks, retries (escrows) and quarantine: the next cycle re-evaluates everything')
+    .addOption(configOption())
+    .option(
+      '--full',
+      'also forget the links to Zendesk users and groups, so that everything is matched again',
+    )
+    .addHelpText('after', databaseNote)
+    .action(async (options: { config: string; full?: boolean }) => {
+      const { runRestart } = await import('../run-operations.js');
+      process.exitCode = await runRestart(options.config, options.full ?? false);
+    });
+
+  program
+    .command('allow-deletes')
+    .description(
+      'Carry out the deprovisioning staged by the accidental-deletion threshold: runs one cycle that may exceed it',
+    )
+    .addOption(configOption())
+    .addHelpText('after', databaseNote)
+    .action(async (options: { config: string }) => {
+      const { runAllowDeletes } = await import('../run-operations.js');
+      process.exitCode = await runAllowDeletes(options.config);
+    });
+
+  program
+    .command('audit')
+    .description('Show the audit log: pause, resume, restart, allow-deletes, role imports, quarantine')
+    .addOption(configOption())
+    .option('--limit <n>', 'at most this many entries', '100')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addHelpText('after', databaseNote)
+    .action(async (options: { config: string; limit: string; format: 'table' | 'json' }) => {
+      const { runAudit } = await import('../run-operations.js');
+      process.exitCode = await runAudit(options.config, Number(options.limit), options.format);
+    });
+
+  const roles = program.command('roles').description("Zendesk's roles as app roles of the Entra application");
+  roles
+    .command('import')
+    .description(
+      "Read Zendesk's roles (end-user, agent, admin, custom roles) and publish them as app roles of the Entra application",
+    )
+    .addOption(configOption())
+    .addHelpText('after', databaseNote)
+    .action(async (options: { config: string }) => {
+      const { runRolesImport } = await import('../run-operations.js');
+      process.exitCode = await runRolesImport(options.config);
+    });
+
+  program
+    .command('provision')
+    .description(
+      'Provision one user (userPrincipalName or object id) or one group (display name or id) with its members now, showing each step',
+    )
+    .argument('<who>', 'a userPrincipalName, an object id, or a group display name')
+    .addOption(configOption())
+    .option('--dry-run', 'show the same steps without writing anything')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', databaseNote)
+    .action(async (who: string, options: { config: string; dryRun?: boolean; format: 'text' | 'json' }) => {
+      const { runProvision } = await import('../run-ondemand.js');
+      process.exitCode = await runProvision(options.config, who, options.dryRun ?? false, options.format);
+    });
+
   program
     .command('logs')
     .description("Show provisioning log entries (Graph's provisioningObjectSummary), newest first")

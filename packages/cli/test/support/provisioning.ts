@@ -45,7 +45,7 @@ export interface JobHarness {
   cache: JobCache;
   dir: string;
   /** Runs one cycle the way `sync` does (the same cache across calls). */
-  cycle(options?: { forceInitial?: boolean; dryRun?: boolean }): Promise<CycleReport>;
+  cycle(options?: { forceInitial?: boolean; dryRun?: boolean; allowDeletes?: boolean }): Promise<CycleReport>;
   /** Replaces the configuration (settings/mappings merged over the current document). */
   reconfigure(patch: { settings?: Record<string, unknown>; mappings?: Record<string, unknown> }): void;
   close(): Promise<void>;
@@ -130,7 +130,7 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
     cache: { index: null },
     dir,
     cycle(cycleOptions = {}) {
-      return runCycle(deps, harness.config, { cache: harness.cache, ...cycleOptions });
+      return runCycle(harness.deps, harness.config, { cache: harness.cache, ...cycleOptions });
     },
     reconfigure(patch) {
       if (patch.settings) document['settings'] = { ...(document['settings'] as object), ...patch.settings };
@@ -269,3 +269,52 @@ export const extraAppRoles = [
     allowedMemberTypes: ['User'],
   },
 ];
+
+// ---- Groups through Graph ----------------------------------------------------------------------
+
+export async function createEntraGroup(
+  h: JobHarness,
+  displayName: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const answer = await ok(
+    h.graph.post('/v1.0/groups', {
+      displayName,
+      mailEnabled: false,
+      mailNickname: displayName.replace(/[^A-Za-z0-9]/g, '').toLowerCase() || 'group',
+      securityEnabled: true,
+      ...extra,
+    }),
+    `create group ${displayName}`,
+  );
+  return answer.body.id as string;
+}
+
+export async function addMember(h: JobHarness, groupId: string, memberId: string): Promise<void> {
+  await ok(
+    h.graph.post(`/v1.0/groups/${groupId}/members/$ref`, {
+      '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${memberId}`,
+    }),
+    'add member',
+  );
+}
+
+export async function removeMember(h: JobHarness, groupId: string, memberId: string): Promise<void> {
+  await ok(h.graph.delete(`/v1.0/groups/${groupId}/members/${memberId}/$ref`), 'remove member');
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Zendesk JSON
+export async function zendeskGroups(h: JobHarness): Promise<any[]> {
+  const answer = await h.zendesk.admin.get('/api/v2/groups.json?page[size]=100&exclude_deleted=true');
+  if (answer.status !== 200) throw new Error(`list groups failed: ${answer.text}`);
+  return answer.body.groups;
+}
+
+/** Zendesk user ids that are members of the group named `name`. */
+export async function zendeskMemberIds(h: JobHarness, name: string): Promise<number[]> {
+  const group = (await zendeskGroups(h)).find((g) => g.name === name);
+  if (!group) return [];
+  const answer = await h.zendesk.admin.get(`/api/v2/groups/${group.id}/memberships.json?page[size]=100`);
+  if (answer.status !== 200) throw new Error(`list memberships failed: ${answer.text}`);
+  return (answer.body.group_memberships as { user_id: number }[]).map((m) => m.user_id).sort();
+}

@@ -40,3 +40,9 @@ export const defaultUserMappings: readonly FriendlyMapping[] = [
 
 /** Attributes every cycle reads from Graph beside those the mappings name. */
 export const alwaysSelected: readonly string[] = ['userPrincipalName', 'accountEnabled', 'displayName'];
+
+/** provisio's default Zendesk group mappings: the name matches, the description follows. */
+export const defaultGroupMappings: readonly FriendlyMapping[] = [
+  { target: 'name', type: 'Direct', source: 'displayName', matching: 1 },
+  { target: 'description', type: 'Direct', source: 'description' },
+];

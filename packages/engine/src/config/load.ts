@@ -15,7 +15,7 @@ import {
 } from '@provisio/expressions';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { alwaysSelected, defaultUserMappings } from './defaults.js';
+import { alwaysSelected, defaultGroupMappings, defaultUserMappings } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { configSchema, type RawConfig } from './schema.js';
 
@@ -54,6 +54,16 @@ export interface Config {
     /** Source attributes read inside Redact(…): logs show "[Redact]" instead of their values. */
     readonly redactedSources: ReadonlySet<string>;
   };
+  readonly groups: {
+    readonly enabled: boolean;
+    readonly actions: ReadonlySet<'create' | 'update' | 'delete'>;
+    readonly mappings: CompiledMappingSet;
+    readonly scopingFilters: CompiledScopingFilters;
+    /** Graph group properties the cycle must read. */
+    readonly select: readonly string[];
+  };
+  /** The SMTP server for notification e-mails, when configured. */
+  readonly smtp: RawConfig['smtp'] | null;
   /**
    * A hash of everything that decides who is provisioned and how (scope, Default Access rule,
    * filters, mappings, actions): a change forces an initial cycle, as in Entra.
@@ -64,7 +74,7 @@ export interface Config {
 }
 
 const envReference = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-const secretPaths = new Set(['source.clientSecret', 'target.secretToken']);
+const secretPaths = new Set(['source.clientSecret', 'target.secretToken', 'smtp.password']);
 
 /** Replaces `${NAME}` in every string value (never in keys), collecting unknown variables. */
 function substitute(
@@ -192,7 +202,41 @@ export function parseConfig(
         'no attribute is marked as matching: give one mapping "matching: 1" (e.g. objectId → external_id)',
     });
 
-  if (problems.length > 0 || !compiled.ok || !filters.ok || intervalMs === null)
+  const groupCompiled = compileMappings(raw.mappings.groups.attributes ?? defaultGroupMappings);
+  if (!groupCompiled.ok)
+    for (const error of groupCompiled.errors)
+      problems.push({ path: `mappings.groups.attributes${error.path}`, message: error.message });
+  const groupFilters = compileScopingFilters(raw.mappings.groups.scopingFilters ?? null);
+  if (!groupFilters.ok)
+    for (const error of groupFilters.errors)
+      problems.push({
+        path: `mappings.groups.scopingFilters${error.path === '' ? '' : `.${error.path}`}`,
+        message: error.message,
+      });
+  if (groupCompiled.ok && groupCompiled.mappings.matching.length === 0)
+    problems.push({
+      path: 'mappings.groups.attributes',
+      message: 'no attribute is marked as matching: give one mapping "matching: 1" (e.g. displayName → name)',
+    });
+  if (raw.settings.notificationEmail !== undefined && raw.smtp === undefined)
+    problems.push({
+      path: 'smtp',
+      message: 'settings.notificationEmail needs an smtp section (host, port, from) to send through',
+    });
+  if (raw.settings.sendEmailOnFailure && raw.settings.notificationEmail === undefined)
+    problems.push({
+      path: 'settings.sendEmailOnFailure',
+      message: 'is true but settings.notificationEmail is not set: name the address to write to',
+    });
+
+  if (
+    problems.length > 0 ||
+    !compiled.ok ||
+    !filters.ok ||
+    !groupCompiled.ok ||
+    !groupFilters.ok ||
+    intervalMs === null
+  )
     throw new ConfigError(where, problems);
   for (const warning of compiled.mappings.warnings)
     warnings.push(`mappings.users.attributes${warning.path}: ${warning.message}`);
@@ -207,6 +251,14 @@ export function parseConfig(
     for (const clause of group.clauses) select.add(clause.sourceOperandName);
   for (const computed of computedAttributes) select.delete(computed);
 
+  const groupSelect = new Set<string>(['displayName']);
+  for (const mapping of groupCompiled.mappings.mappings)
+    for (const name of mappingSources(mapping)) groupSelect.add(name);
+  for (const group of groupFilters.filters.definition.groups)
+    for (const clause of group.clauses) groupSelect.add(clause.sourceOperandName);
+  for (const computed of computedAttributes) groupSelect.delete(computed);
+  const groupActions = new Set(raw.mappings.groups.actions);
+
   const jobId = raw.settings.jobId ?? `zendesk.${raw.target.domain.toLowerCase()}`;
   const hashInput = JSON.stringify({
     scope: raw.settings.scope,
@@ -214,6 +266,14 @@ export function parseConfig(
     actions: [...actions].sort(),
     mappings: compiled.mappings.mappings,
     filters: filters.filters.definition,
+    groups: raw.mappings.groups.enabled
+      ? {
+          actions: [...groupActions].sort(),
+          mappings: groupCompiled.mappings.mappings,
+          filters: groupFilters.filters.definition,
+          expandNestedGroups: raw.settings.expandNestedGroups,
+        }
+      : null,
     source: [raw.source.tenantId, raw.source.servicePrincipalId],
     target: raw.target.domain.toLowerCase(),
   });
@@ -229,6 +289,14 @@ export function parseConfig(
       select: [...select].sort(),
       redactedSources,
     },
+    groups: {
+      enabled: raw.mappings.groups.enabled,
+      actions: groupActions,
+      mappings: groupCompiled.mappings,
+      scopingFilters: groupFilters.filters,
+      select: [...groupSelect].sort(),
+    },
+    smtp: raw.smtp ?? null,
     hash: createHash('sha256').update(hashInput).digest('hex').slice(0, 16),
     warnings,
   };

@@ -72,6 +72,27 @@ export const settingsSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,100}$/, 'may hold letters, digits, ".", "_" and "-" (at most 100)')
     .optional(),
+  /**
+   * Disables plus deletes (users and groups) allowed in one cycle; beyond it nothing is
+   * deprovisioned, the actions are staged and the job is quarantined (TooManyDeletes). 0 turns it off.
+   */
+  accidentalDeletionThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(500),
+  /** Where quarantine and failure e-mails go (needs the smtp section). */
+  notificationEmail: z.string().trim().email('must be an e-mail address').optional(),
+  /** Also send an e-mail when a cycle has new failures (Entra's "send an email notification when a failure occurs"). */
+  sendEmailOnFailure: z.boolean().default(false),
+  /** Flatten nested groups: members of member groups become members of the Zendesk group. */
+  expandNestedGroups: z.boolean().default(false),
+});
+
+export const smtpSchema = z.strictObject({
+  host: z.string().trim().min(1, 'must name the SMTP server, e.g. smtp.example.com'),
+  port: z.number().int().min(1).max(65_535).default(587),
+  /** true: TLS from the start (port 465); false: STARTTLS when the server offers it. */
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  from: z.string().trim().min(3, 'must be the sender, e.g. "provisio <provisio@example.com>"'),
 });
 
 export const userMappingSchema = z.strictObject({
@@ -83,13 +104,25 @@ export const userMappingSchema = z.strictObject({
   attributes: z.array(z.unknown()).optional(),
 });
 
+export const groupMappingSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  actions: z.array(actionSchema).default(['create', 'update', 'delete']),
+  scopingFilters: z.unknown().optional(),
+  /** Group attribute mappings; omitted → displayName → name (matching) and description. */
+  attributes: z.array(z.unknown()).optional(),
+});
+
 export const configSchema = z.strictObject({
   source: sourceSchema,
   target: targetSchema,
   settings: settingsSchema.default(settingsSchema.parse({})),
+  smtp: smtpSchema.optional(),
   mappings: z
-    .strictObject({ users: userMappingSchema.default(userMappingSchema.parse({})) })
-    .default({ users: userMappingSchema.parse({}) }),
+    .strictObject({
+      users: userMappingSchema.default(userMappingSchema.parse({})),
+      groups: groupMappingSchema.default(groupMappingSchema.parse({})),
+    })
+    .default({ users: userMappingSchema.parse({}), groups: groupMappingSchema.parse({}) }),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -16,37 +16,57 @@ import { type PlanInput, type PlannedUser, type PlanSettings, planUser } from '.
 import { TargetIndex } from '../pipeline/target-index.js';
 import type { Clock } from '../ports/clock.js';
 import { ConnectorFailure } from '../ports/common.js';
-import type { SourceAssignment, SourceConnector, SourceUserChange } from '../ports/source.js';
+import type { Notification, Notifier } from '../ports/notifier.js';
+import type {
+  GroupSourceConnector,
+  SourceAssignment,
+  SourceConnector,
+  SourceUserChange,
+} from '../ports/source.js';
 import type {
   CycleCounts,
   CycleKind,
   CycleRecord,
+  EscrowRecord,
   JobRecord,
   LinkRecord,
   SourceUserRecord,
   StateStore,
 } from '../ports/state.js';
-import type { TargetActionResult, TargetConnector } from '../ports/target.js';
+import type { GroupTargetConnector, TargetActionResult, TargetConnector } from '../ports/target.js';
+import { escrowAfterFailure, escrowIsDue } from '../safety/escrow.js';
+import { failureNotification, quarantineNotification } from '../safety/notifications.js';
+import {
+  imposeQuarantine,
+  isCredentialError,
+  type QuarantineState,
+  tooManyFailures,
+} from '../safety/quarantine.js';
+import { type GroupCache, type GroupCycleInput, type GroupCycleResult, runGroupCycle } from './groups.js';
 
 /** Reserved key in a mirrored user's attributes: the signature of its assignments at the last cycle. */
 export const ASSIGNMENTS_KEY = '@provisio.assignments';
-/** Reserved key in a mirrored user's attributes: the last cycle failed for this user (retried next cycle). */
-export const FAILED_KEY = '@provisio.failed';
+/** Reserved key in a mirrored user's attributes: its deprovisioning was staged (evaluated again next cycle). */
+export const STAGED_KEY = '@provisio.staged';
+const FAILED_KEY = '@provisio.failed';
 const EXPORT_BATCH = 500;
 
 export interface EngineDeps {
-  readonly source: SourceConnector;
-  readonly target: TargetConnector;
+  readonly source: SourceConnector & GroupSourceConnector;
+  readonly target: TargetConnector & GroupTargetConnector;
   readonly store: StateStore;
   readonly clock: Clock;
+  /** Sends quarantine and failure e-mails (settings.notificationEmail); absent: none are sent. */
+  readonly notifier?: Notifier;
 }
 
-/** What a long-running process keeps between cycles of one job (the target index). */
+/** What a long-running process keeps between cycles of one job (the target indexes). */
 export interface JobCache {
   index: TargetIndex | null;
+  groups?: GroupCache;
 }
 
-export type CyclePhase = 'source' | 'target' | 'plan' | 'export' | 'save';
+export type CyclePhase = 'source' | 'target' | 'plan' | 'export' | 'groups' | 'save';
 
 export interface CycleProgress {
   readonly phase: CyclePhase;
@@ -63,6 +83,8 @@ export interface CycleOptions {
   readonly onProgress?: (progress: CycleProgress) => void;
   /** Names of the service principal and tenant for the log. */
   readonly servicePrincipalName?: string;
+  /** Carry out deprovisioning beyond the accidental-deletion threshold (`provisio allow-deletes`). */
+  readonly allowDeletes?: boolean;
 }
 
 export interface CycleReport {
@@ -76,6 +98,12 @@ export interface CycleReport {
   readonly planned: readonly PlannedUser[];
   readonly results: ReadonlyMap<string, TargetActionResult>;
   readonly error: string | null;
+  /** Deprovisioning actions held back by the accidental-deletion threshold. */
+  readonly staged: number;
+  /** The job's quarantine after this cycle, if any. */
+  readonly quarantine: QuarantineState | null;
+  /** The group half (absent when group provisioning is off). */
+  readonly groups?: GroupCycleResult;
 }
 
 const zeroCounts: CycleCounts = {
@@ -100,7 +128,12 @@ function assignmentSignature(assignments: readonly SourceAssignment[] | undefine
 }
 
 function stripReserved(attributes: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const { [ASSIGNMENTS_KEY]: _assignments, [FAILED_KEY]: _failed, ...rest } = attributes;
+  const {
+    [ASSIGNMENTS_KEY]: _assignments,
+    [FAILED_KEY]: _failed,
+    [STAGED_KEY]: _staged,
+    ...rest
+  } = attributes;
   return rest;
 }
 
@@ -169,7 +202,8 @@ export async function runCycle(
       select: config.users.select,
       onProgress: (done) => progress({ phase: 'source', done, total: null }),
     });
-    const { assignments } = await source.readAssignments();
+    const assignmentsResult = await source.readAssignments();
+    const { assignments } = assignmentsResult;
     const byUser = new Map<string, SourceAssignment[]>();
     for (const assignment of assignments) {
       const list = byUser.get(assignment.userId);
@@ -179,6 +213,11 @@ export async function runCycle(
     const full = kind === 'initial' || read.fullRead;
     const mirror = new Map((await store.listSourceUsers(jobId)).map((record) => [record.sourceId, record]));
     const links = new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
+    const escrows = new Map(
+      (await store.listEscrows(jobId))
+        .filter((escrow) => escrow.objectType === 'user')
+        .map((escrow) => [escrow.objectId, escrow]),
+    );
     const now = clock.now().toISOString();
     const changed = new Map<string, SourceUserRecord>();
     const evaluate = new Map<string, PlanInput['change']>();
@@ -240,9 +279,13 @@ export async function runCycle(
         });
         if (!evaluate.has(id)) evaluate.set(id, 'Update');
       }
-      // A user whose last attempt failed is tried again in every cycle until it succeeds.
-      if (record.attributes[FAILED_KEY] === true && !evaluate.has(id)) evaluate.set(id, 'None');
+      // Staged deprovisioning is evaluated again in every cycle until it is allowed or undone.
+      if (record.attributes[STAGED_KEY] === true && !evaluate.has(id)) evaluate.set(id, 'None');
     }
+    // Failed users come back when their escrow is due (a change in Entra brings them back sooner).
+    const due = clock.now();
+    for (const [id, escrow] of escrows)
+      if (escrowIsDue(escrow, due) && !evaluate.has(id)) evaluate.set(id, 'None');
 
     // The target index: in full on an initial cycle or in a new process, otherwise only what changed.
     progress({ phase: 'target', done: 0, total: null });
@@ -313,8 +356,37 @@ export async function runCycle(
     progress({ phase: 'plan', done: planned.length, total: ids.length });
     for (const user of planned) if (user.scope.inScope) counts.inScope++;
 
+    // Guard: too many deprovisionings in one cycle are staged, not done.
+    const allowDeletes = options.allowDeletes === true || job.data['allowDeletes'] === true;
+    const threshold = config.settings.accidentalDeletionThreshold;
+    const userDeprovisions = planned.filter(
+      (u) => u.action?.kind === 'disable' || u.action?.kind === 'delete',
+    ).length;
+    let staged = guardDeletions(planned, threshold, allowDeletes);
+    const groupCache: GroupCache = cache.groups ?? { groups: null, memberships: null };
+    if (!dryRun) cache.groups = groupCache;
+    const groupInput = (links: ReadonlyMap<string, LinkRecord>, forDryRun: boolean): GroupCycleInput => ({
+      deps,
+      config,
+      job,
+      kind,
+      dryRun: forDryRun,
+      cache: groupCache,
+      assignments: assignmentsResult,
+      userLinks: links,
+      userIndex: index,
+      userNames: new Map(planned.map((u) => [u.sourceId, u.displayName])),
+      cycleId,
+      stageDeletes: (groupDeletions) => {
+        const stage = threshold > 0 && !allowDeletes && userDeprovisions + groupDeletions > threshold;
+        if (stage) staged += groupDeletions;
+        return stage;
+      },
+    });
+
     if (dryRun) {
       tally(counts, planned, new Map());
+      const groupsPlan = config.groups.enabled ? await runGroupCycle(groupInput(links, true)) : undefined;
       return {
         cycleId,
         kind,
@@ -325,6 +397,9 @@ export async function runCycle(
         planned,
         results: new Map(),
         error: null,
+        staged,
+        quarantine: quarantineOf(job),
+        ...(groupsPlan ? { groups: groupsPlan } : {}),
       };
     }
 
@@ -402,32 +477,131 @@ export async function runCycle(
           .map((user) => buildLogEntry(context, user, undefined, finished, 0)),
       );
 
-    // Remember who failed (retried next cycle) and forget who recovered.
-    for (const user of planned) {
-      const result = results.get(user.sourceId);
-      const failed = user.status === 'failure' || (result !== undefined && !result.ok);
-      const record = changed.get(user.sourceId) ?? mirror.get(user.sourceId);
-      if (!record || (record.attributes[FAILED_KEY] === true) === failed) continue;
-      const { [FAILED_KEY]: _previous, ...attributes } = record.attributes;
-      changed.set(user.sourceId, {
-        ...record,
-        attributes: failed ? { ...attributes, [FAILED_KEY]: true } : attributes,
-        updatedAt: now,
+    // Groups and memberships, once the users are in place.
+    let groupsResult: GroupCycleResult | undefined;
+    if (config.groups.enabled) {
+      progress({ phase: 'groups', done: 0, total: null });
+      const currentLinks = new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
+      groupsResult = await runGroupCycle(groupInput(currentLinks, false));
+      Object.assign(counts, {
+        groupsCreated: groupsResult.counts.groupsCreated,
+        groupsUpdated: groupsResult.counts.groupsUpdated,
+        groupsDeleted: groupsResult.counts.groupsDeleted,
+        membershipsAdded: groupsResult.counts.membershipsAdded,
+        membershipsRemoved: groupsResult.counts.membershipsRemoved,
+        membershipsSkipped: groupsResult.counts.membershipsSkipped,
       });
     }
+
+    // Escrows: failures wait for their next attempt; successes clear them. Staged users are flagged.
+    const newEscrows: EscrowRecord[] = [];
+    const clearedEscrows: { objectType: 'user'; objectId: string }[] = [];
+    const failures: { displayName: string; code: string; message: string; request?: string }[] = [];
+    for (const user of planned) {
+      const result = results.get(user.sourceId);
+      const error =
+        result && !result.ok
+          ? { code: result.error.code, message: result.error.message, request: result.error.request }
+          : user.status === 'failure' && user.error
+            ? { code: user.error.code, message: user.error.reason, request: undefined }
+            : null;
+      const previous = escrows.get(user.sourceId);
+      if (error) {
+        const escrow = escrowAfterFailure(
+          previous,
+          { jobId, objectType: 'user', objectId: user.sourceId, displayName: user.displayName },
+          error,
+          finished,
+        );
+        newEscrows.push(escrow);
+        failures.push({
+          displayName: user.displayName,
+          code: error.code,
+          message: error.message,
+          ...(error.request ? { request: error.request } : {}),
+        });
+      } else if (previous) clearedEscrows.push({ objectType: 'user', objectId: user.sourceId });
+      const record = changed.get(user.sourceId) ?? mirror.get(user.sourceId);
+      const isStaged = user.provisioningAction === 'stagedDelete';
+      if (record && (record.attributes[STAGED_KEY] === true) !== isStaged) {
+        const { [STAGED_KEY]: _was, [FAILED_KEY]: _old, ...attributes } = record.attributes;
+        changed.set(user.sourceId, {
+          ...record,
+          attributes: isStaged ? { ...attributes, [STAGED_KEY]: true } : attributes,
+          updatedAt: now,
+        });
+      }
+    }
+    await store.saveEscrows(newEscrows);
+    await store.deleteEscrows(jobId, clearedEscrows);
     // The mirror, then the watermark: a crash between the two re-reads changes already merged, which is harmless.
     await store.saveSourceUsers([...changed.values()]);
     tally(counts, planned, results);
+    if (groupsResult) counts.failed += groupsResult.counts.failed;
     counts.targetRequests = targetRequests(target) - requestsBefore;
     const ended = clock.now();
+    const attempted =
+      withAction.length + planned.filter((user) => user.action === null && user.status === 'failure').length;
+    const previousQuarantine = quarantineOf(job);
+    let quarantine: QuarantineState | null = null;
+    if (staged > 0)
+      quarantine = imposeQuarantine(
+        previousQuarantine,
+        'TooManyDeletes',
+        {
+          code: 'TooManyDeletes',
+          message: `${staged} users and groups would be disabled or deleted in one cycle; settings.accidentalDeletionThreshold is ${config.settings.accidentalDeletionThreshold}.`,
+          failingRequests: [],
+          objects: staged,
+        },
+        ended,
+        config.settings.intervalMs,
+      );
+    else if (tooManyFailures(counts.failed, attempted)) {
+      const first = failures[0];
+      quarantine = imposeQuarantine(
+        previousQuarantine,
+        'EncounteredEscrowProportionThreshold',
+        {
+          code: first?.code ?? 'Unknown',
+          message: `${counts.failed} of ${attempted} objects failed in cycle ${cycleId}${first ? `; first: ${first.displayName}: ${first.message}` : ''}.`,
+          failingRequests: failures
+            .filter((f) => f.request)
+            .slice(0, 5)
+            .map((f) => `${f.request} → ${f.code}`),
+          objects: counts.failed,
+        },
+        ended,
+        config.settings.intervalMs,
+      );
+    }
+    const data: Record<string, unknown> = { ...job.data, quarantine };
+    if (groupsResult) data['groupWatermark'] = groupsResult.watermark;
+    if (allowDeletes) delete data['allowDeletes'];
     await store.saveJob({
       ...job,
-      status: 'Active',
+      status: quarantine ? 'Quarantine' : job.status === 'Paused' ? 'Paused' : 'Active',
       configHash: config.hash,
       watermark: read.watermark,
       watermarkAt: ended.toISOString(),
+      data,
       updatedAt: ended.toISOString(),
     });
+    await recordQuarantineChange(deps, config, previousQuarantine, quarantine, ended);
+    if (config.settings.sendEmailOnFailure && deps.notifier) {
+      const fresh = newEscrows.filter((escrow) => escrow.attempts === 1);
+      if (fresh.length > 0)
+        await notify(
+          deps,
+          config,
+          failureNotification(
+            jobId,
+            cycleId,
+            fresh.map((e) => ({ displayName: e.displayName, code: e.errorCode, message: e.errorMessage })),
+          ),
+          ended,
+        );
+    }
     const state: CycleRecord['state'] = counts.failed > 0 ? 'entryLevelErrors' : 'succeeded';
     await store.saveCycle(cycleRecord(state, ended, null));
     return {
@@ -440,6 +614,9 @@ export async function runCycle(
       planned,
       results,
       error: null,
+      staged,
+      quarantine,
+      ...(groupsResult ? { groups: groupsResult } : {}),
     };
   } catch (error) {
     const message =
@@ -450,7 +627,35 @@ export async function runCycle(
           : String(error);
     counts.targetRequests = targetRequests(target) - requestsBefore;
     const ended = clock.now();
-    if (!dryRun) await store.saveCycle(cycleRecord('failed', ended, message));
+    if (!dryRun) {
+      await store.saveCycle(cycleRecord('failed', ended, message));
+      // Refused credentials quarantine the job whatever the counts.
+      if (error instanceof ConnectorFailure && isCredentialError(error.detail)) {
+        const current = (await store.getJob(jobId)) ?? job;
+        const previousQuarantine = quarantineOf(current);
+        const quarantine = imposeQuarantine(
+          previousQuarantine,
+          'EncounteredQuarantineException',
+          {
+            code: error.detail.code,
+            message: error.detail.message,
+            failingRequests: error.detail.request
+              ? [`${error.detail.request} → ${error.detail.httpStatus ?? error.detail.code}`]
+              : [],
+            objects: 0,
+          },
+          ended,
+          config.settings.intervalMs,
+        );
+        await store.saveJob({
+          ...current,
+          status: 'Quarantine',
+          data: { ...current.data, quarantine },
+          updatedAt: ended.toISOString(),
+        });
+        await recordQuarantineChange(deps, config, previousQuarantine, quarantine, ended);
+      }
+    }
     throw error;
   }
 }
@@ -504,4 +709,103 @@ function tally(
         break;
     }
   }
+}
+
+/** The job's quarantine, if it is in one. */
+export function quarantineOf(job: JobRecord): QuarantineState | null {
+  const value = job.data['quarantine'];
+  return value !== null && typeof value === 'object' ? (value as QuarantineState) : null;
+}
+
+/**
+ * Holds back deprovisioning beyond the threshold: each disable or delete becomes a staged action,
+ * logged as `stagedDelete`, and nothing is sent. Returns how many were staged.
+ */
+function guardDeletions(planned: PlannedUser[], threshold: number, allow: boolean): number {
+  const deprovisions = planned.filter(
+    (user) => user.action?.kind === 'disable' || user.action?.kind === 'delete',
+  );
+  if (threshold === 0 || allow || deprovisions.length <= threshold) return 0;
+  for (let i = 0; i < planned.length; i++) {
+    const user = planned[i] as PlannedUser;
+    if (user.action?.kind !== 'disable' && user.action?.kind !== 'delete') continue;
+    const verb = user.action.kind === 'delete' ? 'deletion' : 'disable';
+    planned[i] = {
+      ...user,
+      action: null,
+      provisioningAction: 'stagedDelete',
+      status: 'skipped',
+      modifiedProperties: [],
+      description: `Staged ${verb}: ${user.description} Not done: ${deprovisions.length} deprovisioning actions in this cycle exceed settings.accidentalDeletionThreshold (${threshold}).`,
+      error: {
+        code: 'TooManyDeletes',
+        reason: `${deprovisions.length} users would be deprovisioned in one cycle; the threshold is ${threshold}.`,
+        recommendedAction:
+          'Run "npx provisio allow-deletes" if this is intended, or fix the cause and run "npx provisio restart".',
+      },
+    };
+  }
+  return deprovisions.length;
+}
+
+async function notify(deps: EngineDeps, config: Config, notification: Notification, at: Date): Promise<void> {
+  if (!deps.notifier || config.settings.notificationEmail === undefined) return;
+  try {
+    await deps.notifier.send(notification);
+  } catch (error) {
+    await deps.store.appendAudit({
+      jobId: config.settings.jobId,
+      id: randomUUID(),
+      activityDateTime: at.toISOString(),
+      activity: 'Send notification',
+      initiatedBy: 'provisio',
+      result: 'failure',
+      summary: `The e-mail "${notification.subject}" to ${config.settings.notificationEmail} could not be sent: ${error instanceof Error ? error.message : String(error)}`,
+      details: { subject: notification.subject },
+    });
+  }
+}
+
+/** Audit and e-mail when a quarantine begins, changes reason, or ends. */
+async function recordQuarantineChange(
+  deps: EngineDeps,
+  config: Config,
+  previous: QuarantineState | null,
+  current: QuarantineState | null,
+  at: Date,
+): Promise<void> {
+  const jobId = config.settings.jobId;
+  if (previous === null && current === null) return;
+  if (previous !== null && current === null) {
+    await deps.store.appendAudit({
+      jobId,
+      id: randomUUID(),
+      activityDateTime: at.toISOString(),
+      activity: 'Quarantine',
+      initiatedBy: 'provisio',
+      result: 'success',
+      summary: `Quarantine lifted: a cycle succeeded (it began ${previous.seriesBegan} for ${previous.reason}).`,
+      details: { reason: previous.reason, lifted: true },
+    });
+    return;
+  }
+  const now = current as QuarantineState;
+  const reasonChanged = previous !== null && previous.reason !== now.reason;
+  await deps.store.appendAudit({
+    jobId,
+    id: randomUUID(),
+    activityDateTime: at.toISOString(),
+    activity: 'Quarantine',
+    initiatedBy: 'provisio',
+    result: 'failure',
+    summary: `Quarantine (${now.reason}): ${now.error.message} Next attempt ${now.nextAttempt}.`,
+    details: { ...now },
+  });
+  if (previous === null || reasonChanged)
+    await notify(
+      deps,
+      config,
+      quarantineNotification(jobId, now, reasonChanged ? previous.reason : null),
+      at,
+    );
 }

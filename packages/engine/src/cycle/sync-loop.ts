@@ -1,26 +1,33 @@
 /**
  * `provisio sync`: cycles one after another, the first one initial (it rebuilds the target index and
  * re-reads the source), then incremental every `settings.interval`. A failed cycle does not stop the
- * loop: the next one retries from the same watermark.
+ * loop: the next one retries from the same watermark. A paused job runs no cycle until it is resumed
+ * (checked every interval); a quarantined job waits for its quarantine's next attempt.
  */
 import type { Config } from '../config/load.js';
+import { rolesImportDue } from '../roles/import-roles.js';
 import {
   type CycleOptions,
   type CycleReport,
   type EngineDeps,
   type JobCache,
+  quarantineOf,
   runCycle,
 } from './run-cycle.js';
 
 export interface SyncLoopOptions {
-  /** Run one cycle and return. */
+  /** Run one cycle and return (whatever the pause or quarantine state: it was asked for). */
   readonly once?: boolean;
   readonly signal?: AbortSignal;
   readonly onCycleStart?: (cycle: number) => void;
   readonly onCycle?: (report: CycleReport) => void;
   readonly onError?: (error: unknown) => void;
+  /** Called when a cycle is not run now, with why and until when. */
+  readonly onWait?: (reason: 'paused' | 'quarantine', until: Date) => void;
   readonly onProgress?: CycleOptions['onProgress'];
   readonly servicePrincipalName?: string;
+  /** Runs before the first cycle when roles were never imported (see roles/import-roles.ts). */
+  readonly importRoles?: () => Promise<void>;
 }
 
 export async function runSyncLoop(
@@ -32,7 +39,34 @@ export async function runSyncLoop(
   const reports: CycleReport[] = [];
   // Initial until one cycle has completed in this process (a failed first cycle reconciled nothing).
   let reconciled = false;
-  for (let cycle = 1; !options.signal?.aborted; cycle++) {
+  let cycle = 0;
+  while (!options.signal?.aborted) {
+    const job = await deps.store.getJob(config.settings.jobId);
+    const now = deps.clock.now();
+    if (!options.once && job?.status === 'Paused') {
+      const until = new Date(now.getTime() + config.settings.intervalMs);
+      options.onWait?.('paused', until);
+      await deps.clock.sleep(config.settings.intervalMs, options.signal);
+      continue;
+    }
+    const quarantine = job ? quarantineOf(job) : null;
+    if (!options.once && quarantine && Date.parse(quarantine.nextAttempt) > now.getTime()) {
+      const until = new Date(
+        Math.min(Date.parse(quarantine.nextAttempt), now.getTime() + config.settings.intervalMs),
+      );
+      options.onWait?.('quarantine', new Date(quarantine.nextAttempt));
+      // Wake at least every interval, so that resume/restart from another process are seen.
+      await deps.clock.sleep(until.getTime() - now.getTime(), options.signal);
+      continue;
+    }
+    cycle++;
+    if (cycle === 1 && options.importRoles && (job === null || rolesImportDue(job))) {
+      try {
+        await options.importRoles();
+      } catch (error) {
+        options.onError?.(error);
+      }
+    }
     options.onCycleStart?.(cycle);
     try {
       const report = await runCycle(deps, config, {

@@ -1,5 +1,6 @@
 export * from './clock.js';
 export * from './common.js';
+export * from './notifier.js';
 export * from './source.js';
 export * from './state.js';
 export * from './target.js';

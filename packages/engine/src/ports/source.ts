@@ -68,9 +68,20 @@ export interface SourceAssignment {
   readonly viaGroupName?: string;
 }
 
+/** A group assigned to the application (its direct member users get `SourceAssignment`s). */
+export interface SourceGroupAssignment {
+  readonly id: string;
+  readonly groupId: string;
+  readonly groupName: string;
+  readonly appRoleId: string;
+  readonly roleDisplayName: string;
+}
+
 export interface ReadAssignmentsResult {
   readonly roles: readonly SourceAppRole[];
   readonly assignments: readonly SourceAssignment[];
+  /** The groups assigned to the application (scope "assigned" provisions these groups). */
+  readonly groups?: readonly SourceGroupAssignment[];
 }
 
 export interface SourceConnector {
@@ -85,4 +96,88 @@ export interface SourceConnector {
    * Deleted users are not found.
    */
   getUser(idOrUserPrincipalName: string, select: readonly string[]): Promise<SourceUser | null>;
+}
+
+// ---- Groups (issue "part 2") ---------------------------------------------------------------------
+
+/** A member reference as Graph reports it: a user or a (nested) group. */
+export interface MemberRef {
+  readonly id: string;
+  readonly type: 'user' | 'group';
+}
+
+/** One group as the source reports it; attribute names are Graph's (displayName, description, …). */
+export interface SourceGroup {
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A change from the groups change feed (Graph groups/delta with `members@delta`). On a full read each
+ * upsert carries every direct member (`members.full` true); on an incremental read only what was
+ * added or removed since the watermark (`full` false), and a group whose members did not change may
+ * come without `members` at all.
+ */
+export type SourceGroupChange =
+  | {
+      readonly kind: 'upsert';
+      readonly group: SourceGroup;
+      readonly members?: {
+        readonly full: boolean;
+        readonly added: readonly MemberRef[];
+        readonly removed: readonly MemberRef[];
+      };
+    }
+  | { readonly kind: 'removed'; readonly id: string; readonly removed: 'soft' | 'hard' };
+
+export interface ReadGroupsRequest {
+  readonly watermark: string | null;
+  /** Group attributes the group mappings and filters need (`id` and `displayName` are always read). */
+  readonly select: readonly string[];
+  readonly onProgress?: (read: number) => void;
+}
+
+export interface ReadGroupsResult {
+  readonly changes: readonly SourceGroupChange[];
+  readonly watermark: string;
+  readonly fullRead: boolean;
+}
+
+/** An app role to publish on the application (role import). */
+export interface AppRoleDefinition {
+  readonly displayName: string;
+  /** The `value` claim; letters, digits and . _ - only (Graph's rule). */
+  readonly value: string;
+  readonly description: string;
+}
+
+export interface PublishAppRolesResult {
+  /** Roles added (new ids). */
+  readonly added: readonly string[];
+  /** Roles whose description changed (ids kept). */
+  readonly updated: readonly string[];
+  /** Roles that were already there and unchanged. */
+  readonly unchanged: readonly string[];
+  /** Roles no longer wanted and not assigned: disabled, then removed (Graph's rule). */
+  readonly removed: readonly string[];
+  /** Roles no longer wanted but still assigned to someone: left in place (named, with the count). */
+  readonly keptAssigned: readonly { readonly displayName: string; readonly assignments: number }[];
+  /** The application's app roles after the import. */
+  readonly roles: readonly SourceAppRole[];
+}
+
+/** What the group pipeline and role import need from the source, beside `SourceConnector`. */
+export interface GroupSourceConnector {
+  /** Reads groups with their direct members: everything (watermark null) or the changes since. */
+  readGroups(request: ReadGroupsRequest): Promise<ReadGroupsResult>;
+  /** One group by object id or exact display name (provision on demand); null when not found. */
+  getGroup(idOrDisplayName: string, select: readonly string[]): Promise<SourceGroup | null>;
+  /** Direct members of one group (provision on demand, nested expansion). */
+  readGroupMembers(groupId: string): Promise<readonly MemberRef[]>;
+  /**
+   * Makes the application's app roles match `roles` (besides roles it should never touch: Default
+   * Access and roles whose value is not managed by provisio are left alone), keeping ids stable and
+   * never removing a role still assigned.
+   */
+  publishAppRoles(roles: readonly AppRoleDefinition[]): Promise<PublishAppRolesResult>;
 }

@@ -4,6 +4,7 @@
  * Kysely over SQLite and PostgreSQL in `../state/`.
  */
 import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../log/types.js';
+import type { MemberRef } from './source.js';
 
 export type JobStatus = 'NotRun' | 'Active' | 'Paused' | 'Quarantine';
 
@@ -64,6 +65,13 @@ export interface CycleCounts {
   readonly failed: number;
   /** Requests made to the target. */
   readonly targetRequests: number;
+  readonly groupsCreated?: number;
+  readonly groupsUpdated?: number;
+  readonly groupsDeleted?: number;
+  readonly membershipsAdded?: number;
+  readonly membershipsRemoved?: number;
+  /** Members Zendesk cannot hold (end-users): skipped with that reason, added once they are agents. */
+  readonly membershipsSkipped?: number;
 }
 
 export interface CycleRecord {
@@ -91,6 +99,60 @@ export interface LogQuery {
   readonly limit?: number;
 }
 
+/** What the engine last knew about a source group (the group mirror), with its direct members. */
+export interface SourceGroupRecord {
+  readonly jobId: string;
+  readonly sourceId: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly members: readonly MemberRef[];
+  readonly removed: 'soft' | 'hard' | null;
+  readonly updatedAt: string;
+}
+
+/** A link between a source group and the target group provisio created or matched. */
+export interface GroupLinkRecord {
+  readonly jobId: string;
+  readonly sourceId: string;
+  readonly targetId: string;
+  readonly state: 'active' | 'deleted';
+  readonly created: boolean;
+  readonly displayName: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * A failed object waiting for its next attempt (Entra's "escrow"): retried with back-off until it
+ * succeeds; `restart` clears them.
+ */
+export interface EscrowRecord {
+  readonly jobId: string;
+  readonly objectType: 'user' | 'group' | 'membership';
+  /** Source id of the user or group; `<groupSourceId>/<userSourceId>` for a membership. */
+  readonly objectId: string;
+  readonly displayName: string;
+  readonly attempts: number;
+  readonly firstFailedAt: string;
+  readonly lastFailedAt: string;
+  readonly nextAttemptAt: string;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+}
+
+/** An audit log entry: configuration and job operations, role imports, quarantine changes. */
+export interface AuditRecord {
+  readonly jobId: string;
+  readonly id: string;
+  readonly activityDateTime: string;
+  /** e.g. "Import roles", "Disable/pause provisioning configuration", "Quarantine". */
+  readonly activity: string;
+  /** Who: the operating-system user running the CLI, or "provisio" for the service itself. */
+  readonly initiatedBy: string;
+  readonly result: 'success' | 'failure';
+  /** One sentence. */
+  readonly summary: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
 export interface StateStore {
   /** Creates or upgrades the schema (idempotent). */
   migrate(): Promise<void>;
@@ -116,6 +178,29 @@ export interface StateStore {
   saveCycle(cycle: CycleRecord): Promise<void>;
   /** Newest first. */
   listCycles(jobId: string, limit: number): Promise<CycleRecord[]>;
+
+  listSourceGroups(jobId: string): Promise<SourceGroupRecord[]>;
+  /** Inserts or replaces, in one transaction. */
+  saveSourceGroups(records: readonly SourceGroupRecord[]): Promise<void>;
+  clearSourceGroups(jobId: string): Promise<void>;
+
+  listGroupLinks(jobId: string): Promise<GroupLinkRecord[]>;
+  /** Inserts or replaces, in one transaction. */
+  saveGroupLinks(records: readonly GroupLinkRecord[]): Promise<void>;
+  clearGroupLinks(jobId: string): Promise<void>;
+
+  listEscrows(jobId: string): Promise<EscrowRecord[]>;
+  /** Inserts or replaces (key: job, objectType, objectId), in one transaction. */
+  saveEscrows(records: readonly EscrowRecord[]): Promise<void>;
+  deleteEscrows(
+    jobId: string,
+    keys: readonly { readonly objectType: EscrowRecord['objectType']; readonly objectId: string }[],
+  ): Promise<void>;
+  clearEscrows(jobId: string): Promise<void>;
+
+  appendAudit(record: AuditRecord): Promise<void>;
+  /** Newest first. */
+  listAudit(jobId: string, limit: number): Promise<AuditRecord[]>;
 
   /** Appends log entries, in one transaction. */
   appendLogs(entries: readonly ProvisioningObjectSummary[]): Promise<void>;

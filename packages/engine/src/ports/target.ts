@@ -117,3 +117,76 @@ export interface TargetConnector {
     onProgress?: (progress: TargetProgress) => void,
   ): Promise<readonly TargetActionResult[]>;
 }
+
+// ---- Groups, memberships, roles (issue "part 2") -------------------------------------------------
+
+export interface TargetGroup {
+  readonly id: string;
+  /** name, description, is_public, … */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly displayName: string;
+}
+
+export interface TargetMembership {
+  readonly id: string;
+  readonly userId: string;
+  readonly groupId: string;
+}
+
+export type TargetGroupAction =
+  | { readonly kind: 'create'; readonly key: string; readonly attributes: Readonly<Record<string, unknown>> }
+  | {
+      readonly kind: 'update';
+      readonly key: string;
+      readonly targetId: string;
+      readonly changes: Readonly<Record<string, unknown>>;
+    }
+  /** Zendesk's group delete is a soft delete. */
+  | { readonly kind: 'delete'; readonly key: string; readonly targetId: string };
+
+export type TargetGroupActionResult =
+  | { readonly key: string; readonly ok: true; readonly group: TargetGroup; readonly request: string }
+  | { readonly key: string; readonly ok: false; readonly error: ConnectorError };
+
+export type TargetMembershipAction =
+  | { readonly kind: 'add'; readonly key: string; readonly userId: string; readonly groupId: string }
+  | { readonly kind: 'remove'; readonly key: string; readonly membershipId: string };
+
+export type TargetMembershipActionResult =
+  | {
+      readonly key: string;
+      readonly ok: true;
+      /** The membership after an add (absent after a remove). */
+      readonly membership?: TargetMembership;
+      readonly request: string;
+    }
+  | { readonly key: string; readonly ok: false; readonly error: ConnectorError };
+
+/** A role the target account offers (for role import into the source application). */
+export interface TargetRole {
+  /** As shown to people, e.g. "Agent", "Light Agent", "Billing Agent". */
+  readonly name: string;
+  readonly kind: 'end-user' | 'agent' | 'admin' | 'custom';
+  readonly description: string;
+  /** The custom role id, for custom roles. */
+  readonly id?: string;
+}
+
+/** What the group pipeline and role import need from the target, beside `TargetConnector`. */
+export interface GroupTargetConnector {
+  /** Every (non-deleted) group, in bulk. */
+  loadGroups(): Promise<readonly TargetGroup[]>;
+  /** Every group membership, in bulk (cursor pages of 100). */
+  loadMemberships(): Promise<readonly TargetMembership[]>;
+  /** Mapped group values → what the target stores (compare with `TargetGroup.attributes`). */
+  prepareGroup(mapped: Readonly<Record<string, unknown>>): PreparedAttributes;
+  /** Whether the target allows this user in groups (Zendesk: agents and admins only). */
+  canJoinGroups(user: TargetUser): boolean;
+  applyGroups(actions: readonly TargetGroupAction[]): Promise<readonly TargetGroupActionResult[]>;
+  /** In bulk (create_many / destroy_many of 100 with job polling), one result per action. */
+  applyMemberships(
+    actions: readonly TargetMembershipAction[],
+  ): Promise<readonly TargetMembershipActionResult[]>;
+  /** Built-in roles and the account's custom roles (Light Agent included where the plan has them). */
+  listRoles(): Promise<readonly TargetRole[]>;
+}

@@ -6,15 +6,20 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { ProvisioningObjectSummary } from '../log/types.js';
+import type { MemberRef } from '../ports/source.js';
 import type {
+  AuditRecord,
   CycleCounts,
   CycleKind,
   CycleRecord,
   CycleState,
+  EscrowRecord,
+  GroupLinkRecord,
   JobRecord,
   JobStatus,
   LinkRecord,
   LogQuery,
+  SourceGroupRecord,
   SourceUserRecord,
   StateStore,
 } from '../ports/state.js';
@@ -29,6 +34,8 @@ const MAX_PARAMETERS: Record<SqlDialect, number> = { sqlite: 32_766, postgres: 6
  * in 2,000-row statements), and SQLite gains nothing from larger statements.
  */
 const MAX_ROWS_PER_STATEMENT = 2000;
+/** Parameters a chunked statement may bind besides its items' (the job id, an escrow's object type). */
+const SHARED_PARAMETERS = 2;
 
 export const DEFAULT_LOG_LIMIT = 1000;
 
@@ -321,12 +328,253 @@ export class KyselyStateStore implements StateStore {
     return rows.map((row) => parseJson(row.entry, 'provisioning_log.entry') as ProvisioningObjectSummary);
   }
 
+  // ── group mirror ─────────────────────────────────────────────────────────────────────────────
+
+  async listSourceGroups(jobId: string): Promise<SourceGroupRecord[]> {
+    const rows = await this.#db
+      .selectFrom('source_groups')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .orderBy('source_id')
+      .execute();
+    return rows.map((row) => ({
+      jobId: row.job_id,
+      sourceId: row.source_id,
+      attributes: parseJson(row.attributes, 'source_groups.attributes') as Record<string, unknown>,
+      members: parseJson(row.members, 'source_groups.members') as MemberRef[],
+      removed: row.removed as SourceGroupRecord['removed'],
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  async saveSourceGroups(records: readonly SourceGroupRecord[]): Promise<void> {
+    const rows = lastPerKey(
+      records,
+      (r) => r.jobId,
+      (r) => r.sourceId,
+    ).map((r) => ({
+      job_id: r.jobId,
+      source_id: r.sourceId,
+      attributes: JSON.stringify(r.attributes),
+      // Only id and type: a caller's MemberRef may carry more (a Graph object, say).
+      members: JSON.stringify(r.members.map((m) => ({ id: m.id, type: m.type }))),
+      removed: r.removed,
+      updated_at: r.updatedAt,
+    }));
+    await this.#inChunks(rows, 6, (trx, chunk) =>
+      trx
+        .insertInto('source_groups')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc.columns(['job_id', 'source_id']).doUpdateSet((eb) => ({
+            attributes: eb.ref('excluded.attributes'),
+            members: eb.ref('excluded.members'),
+            removed: eb.ref('excluded.removed'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute(),
+    );
+  }
+
+  async clearSourceGroups(jobId: string): Promise<void> {
+    await this.#db.deleteFrom('source_groups').where('job_id', '=', jobId).execute();
+  }
+
+  // ── group links ──────────────────────────────────────────────────────────────────────────────
+
+  async listGroupLinks(jobId: string): Promise<GroupLinkRecord[]> {
+    const rows = await this.#db
+      .selectFrom('group_links')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .orderBy('source_id')
+      .execute();
+    return rows.map((row) => ({
+      jobId: row.job_id,
+      sourceId: row.source_id,
+      targetId: row.target_id,
+      state: row.state as GroupLinkRecord['state'],
+      created: row.created !== 0,
+      displayName: row.display_name,
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  async saveGroupLinks(records: readonly GroupLinkRecord[]): Promise<void> {
+    const rows = lastPerKey(
+      records,
+      (r) => r.jobId,
+      (r) => r.sourceId,
+    ).map((r) => ({
+      job_id: r.jobId,
+      source_id: r.sourceId,
+      target_id: r.targetId,
+      state: r.state,
+      created: r.created ? 1 : 0,
+      display_name: r.displayName,
+      updated_at: r.updatedAt,
+    }));
+    await this.#inChunks(rows, 7, (trx, chunk) =>
+      trx
+        .insertInto('group_links')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc.columns(['job_id', 'source_id']).doUpdateSet((eb) => ({
+            target_id: eb.ref('excluded.target_id'),
+            state: eb.ref('excluded.state'),
+            created: eb.ref('excluded.created'),
+            display_name: eb.ref('excluded.display_name'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute(),
+    );
+  }
+
+  async clearGroupLinks(jobId: string): Promise<void> {
+    await this.#db.deleteFrom('group_links').where('job_id', '=', jobId).execute();
+  }
+
+  // ── escrows ──────────────────────────────────────────────────────────────────────────────────
+
+  async listEscrows(jobId: string): Promise<EscrowRecord[]> {
+    const rows = await this.#db
+      .selectFrom('escrows')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .orderBy('object_type')
+      .orderBy('object_id')
+      .execute();
+    return rows.map((row) => ({
+      jobId: row.job_id,
+      objectType: row.object_type as EscrowRecord['objectType'],
+      objectId: row.object_id,
+      displayName: row.display_name,
+      attempts: row.attempts,
+      firstFailedAt: row.first_failed_at,
+      lastFailedAt: row.last_failed_at,
+      nextAttemptAt: row.next_attempt_at,
+      errorCode: row.error_code,
+      errorMessage: row.error_message,
+    }));
+  }
+
+  async saveEscrows(records: readonly EscrowRecord[]): Promise<void> {
+    const rows = lastPerKey(
+      records,
+      (r) => r.jobId,
+      (r) => escrowKey(r.objectType, r.objectId),
+    ).map((r) => ({
+      job_id: r.jobId,
+      object_type: r.objectType,
+      object_id: r.objectId,
+      display_name: r.displayName,
+      attempts: r.attempts,
+      first_failed_at: normaliseTimestamp(r.firstFailedAt),
+      last_failed_at: normaliseTimestamp(r.lastFailedAt),
+      next_attempt_at: normaliseTimestamp(r.nextAttemptAt),
+      error_code: r.errorCode,
+      error_message: r.errorMessage,
+    }));
+    await this.#inChunks(rows, 10, (trx, chunk) =>
+      trx
+        .insertInto('escrows')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc.columns(['job_id', 'object_type', 'object_id']).doUpdateSet((eb) => ({
+            display_name: eb.ref('excluded.display_name'),
+            attempts: eb.ref('excluded.attempts'),
+            first_failed_at: eb.ref('excluded.first_failed_at'),
+            last_failed_at: eb.ref('excluded.last_failed_at'),
+            next_attempt_at: eb.ref('excluded.next_attempt_at'),
+            error_code: eb.ref('excluded.error_code'),
+            error_message: eb.ref('excluded.error_message'),
+          })),
+        )
+        .execute(),
+    );
+  }
+
+  async deleteEscrows(
+    jobId: string,
+    keys: readonly { readonly objectType: EscrowRecord['objectType']; readonly objectId: string }[],
+  ): Promise<void> {
+    // Deduplicated and sorted by type, so that each chunk needs at most one statement per type;
+    // each statement binds the job id and the type besides one parameter per id.
+    const unique = new Map<string, { readonly objectType: string; readonly objectId: string }>();
+    for (const { objectType, objectId } of keys) {
+      unique.set(escrowKey(objectType, objectId), { objectType, objectId });
+    }
+    const sorted = [...unique.values()].sort((a, b) => compareText(a.objectType, b.objectType));
+    await this.#inChunks(sorted, 1, async (trx, chunk) => {
+      const byType = new Map<string, string[]>();
+      for (const { objectType, objectId } of chunk) {
+        const ids = byType.get(objectType);
+        if (ids === undefined) byType.set(objectType, [objectId]);
+        else ids.push(objectId);
+      }
+      for (const [objectType, ids] of byType) {
+        await trx
+          .deleteFrom('escrows')
+          .where('job_id', '=', jobId)
+          .where('object_type', '=', objectType)
+          .where('object_id', 'in', ids)
+          .execute();
+      }
+    });
+  }
+
+  async clearEscrows(jobId: string): Promise<void> {
+    await this.#db.deleteFrom('escrows').where('job_id', '=', jobId).execute();
+  }
+
+  // ── audit log ────────────────────────────────────────────────────────────────────────────────
+
+  async appendAudit(record: AuditRecord): Promise<void> {
+    const row = {
+      id: record.id,
+      job_id: record.jobId,
+      activity_at: normaliseTimestamp(record.activityDateTime),
+      activity: record.activity,
+      initiated_by: record.initiatedBy,
+      result: record.result,
+      entry: JSON.stringify(record),
+    };
+    await this.#db
+      .insertInto('audit_log')
+      .values(row)
+      .onConflict((oc) =>
+        // Appending an id again replaces the record in place (keeping its place in insertion order).
+        oc.columns(['job_id', 'id']).doUpdateSet((eb) => ({
+          activity_at: eb.ref('excluded.activity_at'),
+          activity: eb.ref('excluded.activity'),
+          initiated_by: eb.ref('excluded.initiated_by'),
+          result: eb.ref('excluded.result'),
+          entry: eb.ref('excluded.entry'),
+        })),
+      )
+      .execute();
+  }
+
+  async listAudit(jobId: string, limit: number): Promise<AuditRecord[]> {
+    const rows = await this.#db
+      .selectFrom('audit_log')
+      .select('entry')
+      .where('job_id', '=', jobId)
+      .orderBy('activity_at', 'desc')
+      .orderBy('seq', 'desc')
+      .limit(checkLimit(limit, 'listAudit'))
+      .execute();
+    return rows.map((row) => parseJson(row.entry, 'audit_log.entry') as AuditRecord);
+  }
+
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
   /**
    * Runs `write` over `items` in chunks of at most MAX_ROWS_PER_STATEMENT items that fit the
-   * dialect's parameter limit (`parametersPerItem` each, one spare for a shared parameter), all in
-   * one transaction.
+   * dialect's parameter limit (`parametersPerItem` each, SHARED_PARAMETERS spare for parameters a
+   * statement binds once, such as the job id), all in one transaction.
    */
   async #inChunks<T>(
     items: readonly T[],
@@ -336,7 +584,7 @@ export class KyselyStateStore implements StateStore {
     if (items.length === 0) return;
     const size = Math.min(
       MAX_ROWS_PER_STATEMENT,
-      Math.floor((MAX_PARAMETERS[this.dialect] - 1) / parametersPerItem),
+      Math.floor((MAX_PARAMETERS[this.dialect] - SHARED_PARAMETERS) / parametersPerItem),
     );
     await this.#db.transaction().execute(async (trx) => {
       for (let start = 0; start < items.length; start += size) {
@@ -371,6 +619,16 @@ function lastPerKey<T>(
   }
   if (!duplicates) return [...records];
   return [...byJob.values()].flatMap((byKey) => [...byKey.values()]);
+}
+
+/** One string per escrow key within a job; the type never contains the separator. */
+function escrowKey(objectType: string, objectId: string): string {
+  return `${objectType}\u0000${objectId}`;
+}
+
+/** Code-unit order, as `Array#sort` without a comparator (and unlike `localeCompare`). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** `Date#toISOString` form when parseable, so that text comparison is time comparison; else as given. */

@@ -76,6 +76,86 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         await addLogTable(db, dialect);
       },
     },
+
+    // Groups (their mirror, with direct members, and their links), escrows (failed objects awaiting
+    // their retry) and the audit log. New tables only: a database at 0001 upgrades in place.
+    '0002_groups_escrows_audit': {
+      async up(db) {
+        await db.schema
+          .createTable('source_groups')
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('source_id', 'text', (c) => c.notNull())
+          .addColumn('attributes', 'text', (c) => c.notNull())
+          .addColumn('members', 'text', (c) => c.notNull())
+          .addColumn('removed', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('source_groups_pk', ['job_id', 'source_id'])
+          .execute();
+
+        await db.schema
+          .createTable('group_links')
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('source_id', 'text', (c) => c.notNull())
+          .addColumn('target_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created', 'integer', (c) => c.notNull())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('group_links_pk', ['job_id', 'source_id'])
+          .execute();
+        // As for user links: matching and the console look group links up by target id too.
+        await db.schema
+          .createIndex('group_links_job_target')
+          .on('group_links')
+          .columns(['job_id', 'target_id'])
+          .execute();
+
+        // No index on next_attempt_at: the engine reads a job's escrows whole, and they are few.
+        await db.schema
+          .createTable('escrows')
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('object_type', 'text', (c) => c.notNull())
+          .addColumn('object_id', 'text', (c) => c.notNull())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('first_failed_at', 'text', (c) => c.notNull())
+          .addColumn('last_failed_at', 'text', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('error_code', 'text', (c) => c.notNull())
+          .addColumn('error_message', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('escrows_pk', ['job_id', 'object_type', 'object_id'])
+          .execute();
+
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('seq', dialect === 'postgres' ? 'bigint' : 'integer', (c) =>
+            dialect === 'postgres'
+              ? c.primaryKey().generatedAlwaysAsIdentity()
+              : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('activity_at', 'text', (c) => c.notNull())
+          .addColumn('activity', 'text', (c) => c.notNull())
+          .addColumn('initiated_by', 'text', (c) => c.notNull())
+          .addColumn('result', 'text', (c) => c.notNull())
+          .addColumn('entry', 'text', (c) => c.notNull())
+          .execute();
+        // An id is unique within its job (appending it again replaces the record); the listing is
+        // newest first.
+        await db.schema
+          .createIndex('audit_log_job_id')
+          .on('audit_log')
+          .columns(['job_id', 'id'])
+          .unique()
+          .execute();
+        await db.schema
+          .createIndex('audit_log_job_activity')
+          .on('audit_log')
+          .columns(['job_id', 'activity_at', 'seq'])
+          .execute();
+      },
+    },
   };
 }
 
@@ -121,15 +201,22 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return { getMigrations: async () => migrations(dialect) };
 }
 
-/** Brings the schema up to date; throws the first migration's error, naming it. */
-export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: SqlDialect): Promise<void> {
-  const migrator = new Migrator({
+/**
+ * A Migrator over our migrations and migration tables. `migrateToLatest` is what the store runs;
+ * tests use it to build a database at an older version (`migrateTo('0001_initial')`).
+ */
+export function createMigrator<DB>(db: Kysely<DB>, dialect: SqlDialect): Migrator {
+  return new Migrator({
     db,
     provider: migrationProvider(dialect),
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+/** Brings the schema up to date; throws the first migration's error, naming it. */
+export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: SqlDialect): Promise<void> {
+  const { error, results } = await createMigrator(db, dialect).migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     const detail = error instanceof Error ? error.message : String(error);

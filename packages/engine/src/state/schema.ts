@@ -12,6 +12,10 @@ export interface Database {
   links: LinksTable;
   cycles: CyclesTable;
   provisioning_log: ProvisioningLogTable;
+  source_groups: SourceGroupsTable;
+  group_links: GroupLinksTable;
+  escrows: EscrowsTable;
+  audit_log: AuditLogTable;
 }
 
 export interface JobsTable {
@@ -78,5 +82,63 @@ export interface ProvisioningLogTable {
   status: string;
   error_code: string | null;
   /** The whole `ProvisioningObjectSummary` as JSON. */
+  entry: string;
+}
+
+// ── 0002_groups_escrows_audit ───────────────────────────────────────────────────────────────────
+
+export interface SourceGroupsTable {
+  job_id: string;
+  source_id: string;
+  /** JSON object: the Graph attributes. */
+  attributes: string;
+  /** JSON array of `MemberRef` (`{ id, type }`): the direct members, read and written whole. */
+  members: string;
+  /** 'soft' | 'hard' | null. */
+  removed: string | null;
+  updated_at: string;
+}
+
+export interface GroupLinksTable {
+  job_id: string;
+  source_id: string;
+  target_id: string;
+  /** 'active' | 'deleted'. */
+  state: string;
+  /** 0/1. */
+  created: number;
+  display_name: string;
+  updated_at: string;
+}
+
+export interface EscrowsTable {
+  job_id: string;
+  /** 'user' | 'group' | 'membership'. */
+  object_type: string;
+  /** Source id; `<groupSourceId>/<userSourceId>` for a membership. */
+  object_id: string;
+  display_name: string;
+  attempts: number;
+  /** The three timestamps in `Date#toISOString` form (when parseable): the back-off compares them. */
+  first_failed_at: string;
+  last_failed_at: string;
+  next_attempt_at: string;
+  error_code: string;
+  error_message: string;
+}
+
+export interface AuditLogTable {
+  /** Insertion order, the tie-breaker after `activity_at`. Never read back (see `ProvisioningLogTable`). */
+  seq: Generated<number>;
+  /** The record's id, unique per job. */
+  id: string;
+  job_id: string;
+  /** `activityDateTime` normalised to `Date#toISOString` form so that text order is time order. */
+  activity_at: string;
+  activity: string;
+  initiated_by: string;
+  /** 'success' | 'failure'. */
+  result: string;
+  /** The whole `AuditRecord` as JSON, `activityDateTime` as given. */
   entry: string;
 }

@@ -16,8 +16,16 @@ export const defaultAccessRoleName = 'Default Access';
 /** Group member lists read at the same time. */
 const groupConcurrency = 4;
 
+/** A role as read from a service principal or application, or as written back. */
+interface RoleLike {
+  readonly id: string;
+  readonly displayName?: string | null | undefined;
+  readonly value?: string | null | undefined;
+  readonly isEnabled?: boolean | undefined;
+}
+
 /** The application's roles as the port wants them, Default Access included. */
-export function appRolesOf(sp: ServicePrincipal): SourceAppRole[] {
+export function appRolesOf(sp: { readonly appRoles: readonly RoleLike[] }): SourceAppRole[] {
   const roles: SourceAppRole[] = sp.appRoles.map((role) => ({
     id: role.id,
     displayName: role.displayName ?? role.value ?? role.id,
@@ -120,7 +128,18 @@ export class AssignmentReader {
     await forEachLimited(groupIds, groupConcurrency, async (groupId) => {
       membersOf.set(groupId, await this.directUserMembers(groupId));
     });
-    return { roles, assignments: effectiveAssignments(assignments, roles, membersOf) };
+    const roleById = new Map(roles.map((role) => [role.id.toLowerCase(), role]));
+    const groups = assignments
+      .filter((a) => a.principalType === 'Group')
+      .map((a) => ({
+        id: a.id,
+        groupId: a.principalId,
+        groupName: a.principalDisplayName ?? a.principalId,
+        appRoleId: a.appRoleId,
+        roleDisplayName:
+          roleById.get(a.appRoleId.toLowerCase())?.displayName ?? `Unknown role ${a.appRoleId}`,
+      }));
+    return { roles, assignments: effectiveAssignments(assignments, roles, membersOf), groups };
   }
 
   /** The direct members of a group that are users; a group deleted meanwhile has none. */

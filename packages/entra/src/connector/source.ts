@@ -1,28 +1,41 @@
 import type {
+  AppRoleDefinition,
   ConnectionCheck,
+  GroupSourceConnector,
+  MemberRef,
+  PublishAppRolesResult,
   ReadAssignmentsResult,
+  ReadGroupsRequest,
+  ReadGroupsResult,
   ReadUsersRequest,
   ReadUsersResult,
   SourceConnector,
+  SourceGroup,
   SourceUser,
 } from '@provisio/engine';
 import { MsalTokenProvider } from '../auth/token-provider.js';
 import { GraphClient } from '../graph/client.js';
 import { createTransport } from '../graph/http.js';
 import { type EntraSourceOptions, resolveOptions } from '../options.js';
+import { AppRolePublisher } from './app-roles.js';
 import { AssignmentReader } from './assignments.js';
+import { GroupReader } from './groups.js';
 import { testConnection } from './test-connection.js';
 import { UserReader } from './users.js';
 
-/** The Entra ID source connector, plus `close()` to release its connections. */
-export interface EntraSource extends SourceConnector {
+/**
+ * The Entra ID source connector: users and assignments (`SourceConnector`), groups and role import
+ * (`GroupSourceConnector`), plus `close()` to release its connections.
+ */
+export interface EntraSource extends SourceConnector, GroupSourceConnector {
   /** Closes the HTTP connections; the connector cannot be used afterwards. */
   close(): Promise<void>;
 }
 
 /**
- * The `SourceConnector` for Microsoft Entra ID through Microsoft Graph: client-credentials tokens
- * from msal-node, users through delta queries, and the Zendesk application's app role assignments.
+ * The `SourceConnector` and `GroupSourceConnector` for Microsoft Entra ID through Microsoft Graph:
+ * client-credentials tokens from msal-node, users and groups through delta queries, the Zendesk
+ * application's app role assignments, and the import of Zendesk roles into its app roles.
  * Everything it holds belongs to this instance (no module state), so many jobs can run side by side.
  */
 export function createEntraSource(options: EntraSourceOptions): EntraSource {
@@ -51,6 +64,16 @@ export function createEntraSource(options: EntraSourceOptions): EntraSource {
     servicePrincipalId: o.servicePrincipalId,
     pageSize: o.pageSize,
   });
+  const groups = new GroupReader({ graph, pageSize: o.pageSize, secrets });
+  const appRoles = new AppRolePublisher({
+    graph,
+    assignments,
+    servicePrincipalId: o.servicePrincipalId,
+    clientId: o.clientId,
+    pageSize: o.pageSize,
+    secrets,
+    sleep: o.sleep,
+  });
 
   return {
     testConnection: (): Promise<ConnectionCheck> =>
@@ -66,6 +89,12 @@ export function createEntraSource(options: EntraSourceOptions): EntraSource {
     readAssignments: (): Promise<ReadAssignmentsResult> => assignments.read(),
     getUser: (idOrUserPrincipalName: string, select: readonly string[]): Promise<SourceUser | null> =>
       users.get(idOrUserPrincipalName, select),
+    readGroups: (request: ReadGroupsRequest): Promise<ReadGroupsResult> => groups.read(request),
+    getGroup: (idOrDisplayName: string, select: readonly string[]): Promise<SourceGroup | null> =>
+      groups.get(idOrDisplayName, select),
+    readGroupMembers: (groupId: string): Promise<readonly MemberRef[]> => groups.members(groupId),
+    publishAppRoles: (roles: readonly AppRoleDefinition[]): Promise<PublishAppRolesResult> =>
+      appRoles.publish(roles),
     close: () => transport.close(),
   };
 }

@@ -62,9 +62,10 @@ type Answer =
 const maxRequestChars = 400;
 
 /**
- * Reads from Microsoft Graph: bearer token from the token source (renewed once on 401), bounded
+ * Talks to Microsoft Graph: bearer token from the token source (renewed once on 401), bounded
  * retries of 429/503/504 and network failures honouring `Retry-After`, zod-checked answers, and
- * failures as `ConnectorFailure` with stable codes. Only GETs: the source connector never writes.
+ * failures as `ConnectorFailure` with stable codes. GETs, plus PATCH for the one write the connector
+ * makes (the application's app roles, a whole-list replacement that is safe to repeat).
  */
 export class GraphClient {
   private readonly origin: string;
@@ -97,7 +98,7 @@ export class GraphClient {
 
   /** GET one object; any failure throws. */
   async get<S extends z.ZodType>(url: string, schema: S, options: RequestOptions): Promise<z.infer<S>> {
-    const answer = await this.send(url, options);
+    const answer = await this.send('GET', url, options);
     if (!answer.ok) throw this.failure(answer, options.operation);
     return this.parse(answer, schema, options.operation);
   }
@@ -108,7 +109,7 @@ export class GraphClient {
     schema: S,
     options: RequestOptions,
   ): Promise<z.infer<S> | null> {
-    const answer = await this.send(url, options);
+    const answer = await this.send('GET', url, options);
     if (!answer.ok && answer.status === 404) return null;
     if (!answer.ok) throw this.failure(answer, options.operation);
     return this.parse(answer, schema, options.operation);
@@ -136,7 +137,7 @@ export class GraphClient {
           options.operation,
         );
       seen.add(url);
-      const answer = await this.send(url, options);
+      const answer = await this.send('GET', url, options);
       if (!answer.ok) {
         if (options.deltaToken && isExpiredDeltaToken(answer.status, answer.body))
           throw new DeltaTokenExpired(`delta token expired (${answer.status})`);
@@ -170,28 +171,44 @@ export class GraphClient {
     return { deltaLink: null, pages };
   }
 
-  private async send(url: string, options: RequestOptions): Promise<Answer> {
-    const request = describeRequest(url, this.origin);
+  /**
+   * PATCH one object with a JSON body (Graph answers 204). Only for updates that are safe to send
+   * twice, since a failed attempt (network, 429, 503) is retried like a read.
+   */
+  async patch(url: string, body: unknown, options: RequestOptions): Promise<void> {
+    const answer = await this.send('PATCH', url, options, JSON.stringify(body));
+    if (!answer.ok) throw this.failure(answer, options.operation);
+  }
+
+  private async send(
+    method: 'GET' | 'PATCH',
+    url: string,
+    options: RequestOptions,
+    body?: string,
+  ): Promise<Answer> {
+    const request = describeRequest(url, this.origin, method);
     let refreshed = false;
     for (let attempt = 1; ; attempt += 1) {
       const token = await this.options.tokens.get();
       let status: number;
-      let body: string;
+      let text: string;
       let retryAfter: string | null;
       try {
         const response = await this.options.transport.request(url, {
-          method: 'GET',
+          method,
           headers: {
             accept: 'application/json',
             authorization: `Bearer ${token.value}`,
             'user-agent': 'provisio',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
             ...options.headers,
           },
+          ...(body === undefined ? {} : { body }),
           timeoutMs: this.timeoutMs,
         });
         status = response.status;
         retryAfter = response.headers.get('retry-after');
-        body = await response.text();
+        text = await response.text();
       } catch (error) {
         const failure = new NetworkError(url, error);
         if (attempt < this.retry.maxAttempts) {
@@ -212,13 +229,13 @@ export class GraphClient {
       if (status >= 200 && status < 300) {
         let json: unknown;
         try {
-          json = body === '' ? null : JSON.parse(body);
+          json = text === '' ? null : JSON.parse(text);
         } catch {
           throw this.unexpected(
             'Microsoft Graph answered with a body that is not JSON.',
             request,
             options.operation,
-            body,
+            text,
           );
         }
         return { ok: true, status, json, request };
@@ -236,7 +253,7 @@ export class GraphClient {
       }
       // A consent granted since the token was issued shows only in a new token: ask for one next time.
       if (status === 403) this.options.tokens.invalidate();
-      return { ok: false, status, body, request, attempts: attempt, roles: token.roles };
+      return { ok: false, status, body: text, request, attempts: attempt, roles: token.roles };
     }
   }
 
@@ -271,7 +288,7 @@ export class GraphClient {
         code: EntraErrorCode.UnexpectedSourceResponse,
         message: `Could not ${graphOperations[operation].what}: ${message}`,
         retryable: false,
-        request: request.startsWith('GET ') ? request : describeRequest(request, this.origin),
+        request: /^(?:GET|PATCH) /.test(request) ? request : describeRequest(request, this.origin),
         ...(response === undefined ? {} : { response }),
         recommendedAction:
           'Check the request and response in the log; this may be a provisio bug worth reporting.',
@@ -282,9 +299,9 @@ export class GraphClient {
 }
 
 /** `GET /v1.0/users?$top=1` (the origin left out when it is Graph's), truncated. */
-export function describeRequest(url: string, origin: string): string {
+export function describeRequest(url: string, origin: string, method: 'GET' | 'PATCH' = 'GET'): string {
   const shown = url.startsWith(origin) ? url.slice(origin.length) : url;
-  const line = `GET ${decodeURIComponentSafe(shown)}`;
+  const line = `${method} ${decodeURIComponentSafe(shown)}`;
   return line.length <= maxRequestChars ? line : `${line.slice(0, maxRequestChars - 1)}…`;
 }
 

@@ -52,6 +52,11 @@ export function unknownPropertyOf(message: string | null): string | null {
   return message ? (/Could not find a property named '([^']+)'/.exec(message)?.[1] ?? null) : null;
 }
 
+/** `… on type 'microsoft.graph.group'.` → `group`. */
+export function unknownPropertyTypeOf(message: string | null): string | null {
+  return message ? (/on type 'microsoft\.graph\.([A-Za-z]+)'/.exec(message)?.[1] ?? null) : null;
+}
+
 /** The `ConnectorFailure` for a failed Graph answer, with a stable code and what to do about it. */
 export function graphFailure(answer: FailedAnswer, ctx: FailureContext): ConnectorFailure {
   const { code, message } = graphErrorOf(answer.body);
@@ -60,6 +65,15 @@ export function graphFailure(answer: FailedAnswer, ctx: FailureContext): Connect
   const common = { httpStatus: answer.status, request: answer.request, response: answer.body };
   const fail = (detail: Parameters<typeof connectorFailure>[0]) => connectorFailure(detail, ctx.secrets);
 
+  const refusal = answer.status === 403 ? (info.explainRefusal?.(ctx.roles, ctx.clientId) ?? null) : null;
+  if (refusal !== null)
+    return fail({
+      ...common,
+      code: EntraErrorCode.InsufficientRights,
+      message: `Microsoft Graph refused to ${info.what} (${said}): ${refusal.message}.`,
+      retryable: false,
+      recommendedAction: refusal.fix,
+    });
   if (answer.status === 403)
     return fail({
       ...common,
@@ -108,14 +122,18 @@ export function graphFailure(answer: FailedAnswer, ctx: FailureContext): Connect
       recommendedAction: servicePrincipalFix,
     });
   const property = answer.status === 400 ? unknownPropertyOf(message) : null;
-  if (property !== null)
+  if (property !== null) {
+    const type = unknownPropertyTypeOf(message) ?? 'user';
+    const examples =
+      type === 'group' ? 'displayName, description, mailNickname' : 'userPrincipalName, employeeId';
     return fail({
       ...common,
       code: EntraErrorCode.InvalidSourceAttribute,
-      message: `Microsoft Graph has no user property named '${property}' (${said}).`,
+      message: `Microsoft Graph has no ${type} property named '${property}' (${said}).`,
       retryable: false,
-      recommendedAction: `Correct or remove the source attribute '${property}' in the attribute mappings and scoping filters: source attributes are Microsoft Graph user property names, case as Graph spells them (e.g. userPrincipalName, employeeId).`,
+      recommendedAction: `Correct or remove the source attribute '${property}' in the ${type === 'group' ? 'group ' : ''}attribute mappings and scoping filters: source attributes are Microsoft Graph ${type} property names, case as Graph spells them (e.g. ${examples}).`,
     });
+  }
   return fail({
     ...common,
     code: EntraErrorCode.UnexpectedSourceResponse,

@@ -10,7 +10,12 @@ import { Agent, fetch, type Response } from 'undici';
 export interface HttpTransport {
   request(
     url: string,
-    init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; timeoutMs: number },
+    init: {
+      method: 'GET' | 'POST' | 'PATCH';
+      headers: Record<string, string>;
+      body?: string;
+      timeoutMs: number;
+    },
   ): Promise<Response>;
   close(): Promise<void>;
 }

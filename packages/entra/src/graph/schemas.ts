@@ -60,6 +60,42 @@ export const directoryObject = z.looseObject({
   '@odata.type': z.string().optional(),
 });
 
+/** A member in a group's `members@delta`: `{"@odata.type", id}`, with `@removed` when it left. */
+export const deltaMember = z.looseObject({
+  id: z.string().min(1),
+  '@odata.type': z.string().optional(),
+  '@removed': z.looseObject({ reason: z.string().optional() }).optional(),
+});
+
+/** A group in a groups/delta round: a group (maybe only some of its members), or `{id, "@removed"}`. */
+export const deltaGroup = z.looseObject({
+  id: z.string().min(1),
+  '@removed': z.looseObject({ reason: z.string() }).optional(),
+  'members@delta': z.array(deltaMember).optional(),
+});
+export type DeltaGroup = z.infer<typeof deltaGroup>;
+
+export const group = z.looseObject({ id: z.string().min(1) });
+
+/** An app role as the application registration holds it: every property, to write it back. */
+export const applicationAppRole = z.looseObject({
+  id: z.string().min(1),
+  allowedMemberTypes: z.array(z.string()).default([]),
+  description: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  isEnabled: z.boolean().default(true),
+  value: z.string().nullable().optional(),
+});
+export type ApplicationAppRole = z.infer<typeof applicationAppRole>;
+
+/** The application registration (not the service principal): where app roles are edited. */
+export const application = z.looseObject({
+  id: z.string().min(1),
+  appId: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  appRoles: z.array(applicationAppRole).default([]),
+});
+
 /** Graph's error body: `{"error": {"code", "message", "innerError": {...}}}`. */
 export const graphErrorBody = z.looseObject({
   error: z.looseObject({

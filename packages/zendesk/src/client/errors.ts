@@ -35,9 +35,28 @@ export const zendeskErrorCodes = {
   jobNotFound: 'ZendeskJobNotFound',
   /** A bulk job ended `failed` or `killed`. */
   jobFailed: 'ZendeskJobFailed',
+  /** 422 on a group membership: the user is an end user, and only agents and admins join groups. */
+  notAnAgent: 'ZendeskNotAnAgent',
+  /** 422 on removing a membership: it is the agent's last one (every agent is in a group). */
+  lastMembership: 'ZendeskLastMembership',
+  /** 422 on deleting a group: it is the account's default group, or the default group of agents. */
+  defaultGroup: 'ZendeskDefaultGroup',
 } as const;
 
 export type ZendeskErrorCode = (typeof zendeskErrorCodes)[keyof typeof zendeskErrorCodes];
+
+/**
+ * What a request is about, so that answers are worded for it: a 404 on a user, a group or a
+ * membership means the record is gone (`InvalidAnchor`), and a 422 names the record's rules.
+ */
+export type ErrorSubject = 'user' | 'group' | 'membership' | 'other';
+
+const nouns: Readonly<Record<ErrorSubject, string>> = {
+  user: 'user',
+  group: 'group',
+  membership: 'group membership',
+  other: 'record',
+};
 
 /** Response bodies in errors are cut to this many characters (the port's limit). */
 export const maxResponseChars = 2_000;
@@ -144,15 +163,53 @@ export function isDuplicateProblem(text: string | null | undefined): boolean {
   return text != null && duplicatePattern.test(text);
 }
 
+/** A refusal by one of Zendesk's group rules: its code and what the administrator can do. */
+export interface GroupRuleViolation {
+  readonly code: ZendeskErrorCode;
+  readonly recommendedAction: string;
+}
+
+/**
+ * Which group rule a 422 text names, if any (digest §3.1, §3.2; the emulator's texts, as Zendesk's
+ * API texts are unverified): a membership for an end user ("… is not an agent"), the removal of an
+ * agent's last membership ("… at least one group"), the deletion of a default group.
+ */
+export function groupRuleViolation(subject: ErrorSubject, text: string): GroupRuleViolation | null {
+  if (subject === 'membership') {
+    if (/not an agent|only agents|agents? only|end.?users? cannot/i.test(text)) {
+      return {
+        code: zendeskErrorCodes.notAnAgent,
+        recommendedAction:
+          'Zendesk only puts agents and admins in groups: give the user an agent, admin or custom role (role mapping), or do not assign the group to end users.',
+      };
+    }
+    if (/at least one group|last (group|membership)/i.test(text)) {
+      return {
+        code: zendeskErrorCodes.lastMembership,
+        recommendedAction:
+          'Every Zendesk agent must stay in a group: assign the agent another group first (provisio adds memberships before it removes them), or downgrade the agent.',
+      };
+    }
+  }
+  if (subject === 'group' && /default group/i.test(text)) {
+    return {
+      code: zendeskErrorCodes.defaultGroup,
+      recommendedAction:
+        "Zendesk does not delete a default group: make another group the account's default (and the agents' default group) in Zendesk first, or keep this group.",
+    };
+  }
+  return null;
+}
+
 /**
  * The ZendeskHttpError for a non-2xx answer (after retries). `subject` says what the request was
- * about, so a 404 on a user becomes `InvalidAnchor`.
+ * about, so a 404 on a user, group or membership becomes `InvalidAnchor`.
  */
 export function errorForStatus(
   status: number,
   request: string,
   bodyText: string,
-  subject: 'user' | 'other' = 'other',
+  subject: ErrorSubject = 'other',
 ): ZendeskHttpError {
   const response = truncate(bodyText);
   const base = { request, status, response };
@@ -178,13 +235,13 @@ export function errorForStatus(
     });
   }
   if (status === 404) {
-    if (subject === 'user') {
+    if (subject !== 'other') {
       return new ZendeskHttpError({
         ...base,
         code: zendeskErrorCodes.invalidAnchor,
         retryable: false,
-        message: `The Zendesk user does not exist any more (404 on ${request})`,
-        recommendedAction: 'The user was deleted in Zendesk; it will be matched or created again.',
+        message: `The Zendesk ${nouns[subject]} does not exist any more (404 on ${request})`,
+        recommendedAction: goneAction[subject],
       });
     }
     return new ZendeskHttpError({
@@ -192,6 +249,17 @@ export function errorForStatus(
       code: zendeskErrorCodes.notFound,
       retryable: false,
       message: `Zendesk answered 404 Not Found to ${request}${bodyText.trim() === '' ? ' with an empty body (is the subdomain right?)' : `: ${summary}`}`,
+    });
+  }
+  const problems = body.fields.map((f) => f.description).join(' ');
+  const rule = status === 422 ? groupRuleViolation(subject, `${problems} ${summary}`) : null;
+  if (rule) {
+    return new ZendeskHttpError({
+      ...base,
+      code: rule.code,
+      retryable: false,
+      message: `Zendesk refused ${request}: ${problems || summary}`,
+      recommendedAction: rule.recommendedAction,
     });
   }
   if (
@@ -204,21 +272,24 @@ export function errorForStatus(
       ...base,
       code: zendeskErrorCodes.entryConflict,
       retryable: false,
-      message: `${fields.length > 0 ? `${unique(fields).join(', ')} already belongs to another Zendesk user` : 'Conflict with another Zendesk user'}: ${body.fields.map((f) => f.description).join(' ') || summary}`,
+      message: `${fields.length > 0 ? `${unique(fields).join(', ')} already belongs to another Zendesk ${nouns[subject === 'other' ? 'user' : subject]}` : `Conflict with another Zendesk ${nouns[subject === 'other' ? 'user' : subject]}`}: ${problems || summary}`,
       recommendedAction:
-        'Another Zendesk user holds this email or external_id: merge or remove the duplicate in Zendesk, or fix the source value.',
+        subject === 'group'
+          ? 'Another Zendesk group has this name: rename or delete it in Zendesk, or change the group name mapping.'
+          : 'Another Zendesk user holds this email or external_id: merge or remove the duplicate in Zendesk, or fix the source value.',
     });
   }
   if (status === 422) {
-    const fields = unique(body.fields.map((f) => f.field));
+    // `base` problems are about the record as a whole, not one of its fields.
+    const fields = unique(body.fields.map((f) => f.field).filter((f) => f !== 'base'));
     return new ZendeskHttpError({
       ...base,
       code: zendeskErrorCodes.unprocessableEntity,
       retryable: false,
       message:
         fields.length > 0
-          ? `Zendesk refused the value of ${fields.join(', ')}: ${body.fields.map((f) => f.description).join(' ')}`
-          : `Zendesk refused ${request} (422): ${summary}`,
+          ? `Zendesk refused the value of ${fields.join(', ')}: ${problems}`
+          : `Zendesk refused ${request} (422): ${problems || summary}`,
       recommendedAction: 'Fix the attribute mapping or the source value named in the message.',
     });
   }
@@ -247,6 +318,12 @@ export function errorForStatus(
     message: `Zendesk refused ${request} (${status}): ${summary}`,
   });
 }
+
+const goneAction: Readonly<Record<Exclude<ErrorSubject, 'other'>, string>> = {
+  user: 'The user was deleted in Zendesk; it will be matched or created again.',
+  group: 'The group was deleted in Zendesk; it will be created again while it is in scope.',
+  membership: 'The membership was removed in Zendesk; the next cycle compares memberships again.',
+};
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { errorForStatus, truncate, ZendeskHttpError, zendeskErrorCodes } from './errors.js';
+import {
+  type ErrorSubject,
+  errorForStatus,
+  truncate,
+  ZendeskHttpError,
+  zendeskErrorCodes,
+} from './errors.js';
 
 /**
  * The one function every Zendesk call goes through: base URL, API-token authentication, JSON,
@@ -41,8 +47,8 @@ export interface RequestOptions<T> {
    * retried too. Defaults to true for GET, PUT and DELETE, false for POST.
    */
   readonly idempotent?: boolean;
-  /** What a 404 means: `user` turns it into `InvalidAnchor`. */
-  readonly subject?: 'user' | 'other';
+  /** What the request is about: a 404 on a `user`, `group` or `membership` becomes `InvalidAnchor`. */
+  readonly subject?: ErrorSubject;
 }
 
 /** The account-wide budget as the last answer reported it. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorSubject } from './errors.js';
 import type { Query, ZendeskHttp } from './http.js';
 import { cursorPageSchema, incrementalPageSchema } from './schemas.js';
 
@@ -24,7 +25,7 @@ export interface PaginateRequest<T> {
   readonly style: PageStyle;
   readonly query?: Query;
   /** What a 404 means (see `RequestOptions.subject`). */
-  readonly subject?: 'user' | 'other';
+  readonly subject?: ErrorSubject;
 }
 
 export interface Page<T> {

@@ -42,10 +42,36 @@ export const usersEnvelopeSchema = z.object({ users: z.array(userSchema) });
 export const customRoleSchema = z.looseObject({
   id,
   name: z.string(),
+  description: nullableString,
   role_type: z.number().int().nullable().optional(),
 });
 export type ZendeskCustomRole = z.infer<typeof customRoleSchema>;
 export const customRolesSchema = z.object({ custom_roles: z.array(customRoleSchema) });
+
+/** A group (digest §3.1, `GroupObject`). */
+export const groupSchema = z.looseObject({
+  id,
+  name: z.string(),
+  description: nullableString,
+  is_public: z.boolean().nullable().optional(),
+  default: z.boolean().nullable().optional(),
+  deleted: z.boolean().nullable().optional(),
+});
+export type ZendeskGroup = z.infer<typeof groupSchema>;
+export const groupEnvelopeSchema = z.object({ group: groupSchema });
+
+/** A group membership (digest §3.2, `GroupMembershipObject`): ids are integers. */
+export const groupMembershipSchema = z.looseObject({
+  id,
+  user_id: id,
+  group_id: id,
+  default: z.boolean().nullable().optional(),
+});
+export type ZendeskGroupMembership = z.infer<typeof groupMembershipSchema>;
+export const groupMembershipEnvelopeSchema = z.object({ group_membership: groupMembershipSchema });
+
+/** The answer to a DELETE that answers 204 with an empty body (groups, memberships). */
+export const noContentSchema = z.unknown();
 
 export const identitySchema = z.looseObject({
   id,

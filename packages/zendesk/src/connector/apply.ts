@@ -19,7 +19,7 @@ import {
   type ZendeskJobStatus,
   type ZendeskUser,
 } from '../client/schemas.js';
-import { toTargetUser, toUserBody } from './attributes.js';
+import { parseZendeskId, toTargetUser, toUserBody } from './attributes.js';
 import { chunk, mapConcurrent, type Semaphore } from './concurrency.js';
 import { type ItemOutcome, type JobItem, mapJobResults } from './results.js';
 
@@ -80,12 +80,7 @@ function isGone(error: ConnectorError | null): boolean {
   return error?.code === zendeskErrorCodes.invalidAnchor;
 }
 
-export function parseUserId(targetId: string): number | null {
-  const text = targetId.trim();
-  if (!/^\d{1,16}$/.test(text)) return null;
-  const id = Number(text);
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
-}
+export const parseUserId: (targetId: string) => number | null = parseZendeskId;
 
 /** Outcomes of a finished job, one per item; a job that did not complete fails every item. */
 function jobOutcomes(job: ZendeskJobStatus, items: readonly JobItem[], request: string): ItemOutcome[] {

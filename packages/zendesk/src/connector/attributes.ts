@@ -225,3 +225,11 @@ export function toUserBody(changes: Readonly<Record<string, unknown>>): Record<s
   if (typeof body['custom_role_id'] === 'number' && body['role'] === undefined) body['role'] = 'agent';
   return body;
 }
+
+/** A Zendesk id (users, groups, memberships) from a target id ("123"); null when it is not one. */
+export function parseZendeskId(targetId: string): number | null {
+  const text = targetId.trim();
+  if (!/^\d{1,16}$/.test(text)) return null;
+  const id = Number(text);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}

@@ -29,7 +29,7 @@ function lower(value: unknown): string | null {
   return text === '' ? null : text;
 }
 
-function isFailure(result: ZendeskJobResult): boolean {
+export function isFailure(result: ZendeskJobResult): boolean {
   return result.success === false || (result.status ?? '').toLowerCase() === 'failed' || !!result.error;
 }
 
@@ -124,51 +124,81 @@ export function failedResultError(result: ZendeskJobResult, request: string): Co
   };
 }
 
+/** What identifies a bulk item in its job's results (see `placeJobResults`). */
+export interface PlacementKey {
+  /** The id of the record the item writes (a user for update/delete, a membership for destroy). */
+  readonly id?: number;
+  readonly email?: string | null;
+  readonly externalId?: string | null;
+}
+
+function isFree(placed: readonly unknown[], index: number | undefined): index is number {
+  return index !== undefined && index >= 0 && index < placed.length && placed[index] === undefined;
+}
+
+/**
+ * Each item's result, in the items' order (undefined when no result names the item): by `index`;
+ * by record id; by external_id or email; by a failed item's `id` when the items have no ids (a
+ * failed create reports the request index there, observed); last by position, when there are as
+ * many results as items.
+ */
+export function placeJobResults(
+  items: readonly PlacementKey[],
+  results: readonly ZendeskJobResult[],
+): (ZendeskJobResult | undefined)[] {
+  const placed: (ZendeskJobResult | undefined)[] = new Array(items.length).fill(undefined);
+  const byId = new Map<number, number>();
+  const byEmail = new Map<string, number>();
+  const byExternalId = new Map<string, number>();
+  items.forEach((item, index) => {
+    if (item.id !== undefined) byId.set(item.id, index);
+    const email = lower(item.email);
+    if (email !== null) byEmail.set(email, index);
+    const externalId = lower(item.externalId);
+    if (externalId !== null) byExternalId.set(externalId, index);
+  });
+  const unplaced: ZendeskJobResult[] = [];
+
+  for (const result of results) {
+    const numericId = typeof result.id === 'number' ? result.id : Number.NaN;
+    const candidates = [
+      typeof result.index === 'number' ? result.index : undefined,
+      Number.isNaN(numericId) ? undefined : byId.get(numericId),
+      byExternalId.get(lower(result.external_id) ?? ''),
+      byEmail.get(lower(result.email) ?? ''),
+      // A failed create_or_update_many item reports the request index as `id` (observed).
+      isFailure(result) && byId.size === 0 && Number.isInteger(numericId) ? numericId : undefined,
+    ];
+    const index = candidates.find((c) => isFree(placed, c));
+    if (index === undefined) unplaced.push(result);
+    else placed[index] = result;
+  }
+  if (results.length === items.length) {
+    // As many results as items: the ones not placed otherwise fill the free places in order
+    // (which is their own position when Zendesk keeps the request order).
+    const open = placed.map((r, i) => (r === undefined ? i : -1)).filter((i) => i >= 0);
+    unplaced.forEach((result, n) => {
+      const index = open[n];
+      if (index !== undefined) placed[index] = result;
+    });
+  }
+  return placed;
+}
+
 /** One outcome per item, in the items' order. */
 export function mapJobResults(
   items: readonly JobItem[],
   results: readonly ZendeskJobResult[],
   request: string,
 ): ItemOutcome[] {
-  const placed: (ZendeskJobResult | undefined)[] = new Array(items.length).fill(undefined);
-  const byUserId = new Map<number, number>();
-  const byEmail = new Map<string, number>();
-  const byExternalId = new Map<string, number>();
-  items.forEach((item, index) => {
-    if (item.userId !== undefined) byUserId.set(item.userId, index);
-    const email = lower(item.email);
-    if (email !== null) byEmail.set(email, index);
-    const externalId = lower(item.externalId);
-    if (externalId !== null) byExternalId.set(externalId, index);
-  });
-  const free = (index: number | undefined): index is number =>
-    index !== undefined && index >= 0 && index < items.length && placed[index] === undefined;
-  const unplaced: { result: ZendeskJobResult }[] = [];
-
-  results.forEach((result) => {
-    const numericId = typeof result.id === 'number' ? result.id : Number.NaN;
-    const candidates = [
-      typeof result.index === 'number' ? result.index : undefined,
-      Number.isNaN(numericId) ? undefined : byUserId.get(numericId),
-      byExternalId.get(lower(result.external_id) ?? ''),
-      byEmail.get(lower(result.email) ?? ''),
-      // A failed create_or_update_many item reports the request index as `id` (observed).
-      isFailure(result) && byUserId.size === 0 && Number.isInteger(numericId) ? numericId : undefined,
-    ];
-    const index = candidates.find(free);
-    if (index === undefined) unplaced.push({ result });
-    else placed[index] = result;
-  });
-  if (results.length === items.length) {
-    // As many results as items: the ones not placed otherwise fill the free places in order
-    // (which is their own position when Zendesk keeps the request order).
-    const open = placed.map((r, i) => (r === undefined ? i : -1)).filter((i) => i >= 0);
-    unplaced.forEach(({ result }, n) => {
-      const index = open[n];
-      if (index !== undefined) placed[index] = result;
-    });
-  }
-
+  const placed = placeJobResults(
+    items.map((item) => ({
+      ...(item.userId === undefined ? {} : { id: item.userId }),
+      ...(item.email === undefined ? {} : { email: item.email }),
+      ...(item.externalId === undefined ? {} : { externalId: item.externalId }),
+    })),
+    results,
+  );
   return placed.map((result, index): ItemOutcome => {
     if (!result) return { kind: 'missing' };
     if (isFailure(result)) return { kind: 'failed', error: failedResultError(result, request) };

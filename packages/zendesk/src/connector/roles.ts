@@ -5,6 +5,9 @@
  * punctuation, so "End-user", "end user", "enduser" and the app role value "end-user" all work.
  */
 
+import type { TargetRole } from '@provisio/engine';
+import type { ZendeskCustomRole } from '../client/schemas.js';
+
 export interface CustomRole {
   readonly id: number;
   readonly name: string;
@@ -90,4 +93,45 @@ export function resolveRole(
     ok: false,
     message: `Role "${text}" is not a Zendesk role. Known roles: ${known.join(', ')}${note}.`,
   };
+}
+
+/** Zendesk's built-in roles, as `listRoles` offers them (every plan has them). */
+export const builtInRoles: readonly TargetRole[] = [
+  {
+    name: 'End-user',
+    kind: 'end-user',
+    description:
+      'A customer: submits requests and follows their own tickets; cannot work on tickets or belong to groups.',
+  },
+  {
+    name: 'Agent',
+    kind: 'agent',
+    description:
+      'A team member who works on tickets and belongs to groups (on Enterprise plans, an agent without a custom role is a "legacy agent").',
+  },
+  {
+    name: 'Admin',
+    kind: 'admin',
+    description:
+      "A team member with every agent permission who also manages the account's settings, people, groups and roles.",
+  },
+];
+
+/**
+ * The roles the account offers: the built-in ones, then its custom roles in Zendesk's order
+ * (Enterprise plans; Zendesk lists system roles such as Light Agent among them). `customRoles` is
+ * null or empty when the plan has none.
+ */
+export function toTargetRoles(customRoles: readonly ZendeskCustomRole[] | null): TargetRole[] {
+  return [
+    ...builtInRoles,
+    ...(customRoles ?? []).map(
+      (role): TargetRole => ({
+        name: role.name,
+        kind: 'custom',
+        description: role.description ?? '',
+        id: String(role.id),
+      }),
+    ),
+  ];
 }

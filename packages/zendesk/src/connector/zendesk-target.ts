@@ -1,36 +1,56 @@
 import {
   type ConnectionCheck,
   ConnectorFailure,
+  type GroupTargetConnector,
   type PreparedAttributes,
   type TargetAction,
   type TargetActionResult,
   type TargetConnector,
+  type TargetGroup,
+  type TargetGroupAction,
+  type TargetGroupActionResult,
+  type TargetMembership,
+  type TargetMembershipAction,
+  type TargetMembershipActionResult,
   type TargetProgress,
+  type TargetRole,
   type TargetUser,
 } from '@provisio/engine';
 import { toConnectorError, ZendeskHttpError } from '../client/errors.js';
 import { ZendeskHttp } from '../client/http.js';
 import { BulkJobs } from '../client/jobs.js';
 import { paginate } from '../client/paginate.js';
-import { customRolesSchema, userSchema } from '../client/schemas.js';
+import {
+  customRolesSchema,
+  groupMembershipSchema,
+  groupSchema,
+  userSchema,
+  type ZendeskCustomRole,
+} from '../client/schemas.js';
 import { applyActions, type WriteContext } from './apply.js';
 import { matchKeyOf, prepareAttributes, sameValue, toTargetUser } from './attributes.js';
 import { Semaphore } from './concurrency.js';
+import { applyGroupActions, canJoinGroups, prepareGroupAttributes, toTargetGroup } from './groups.js';
+import { applyMembershipActions, type MembershipWriteContext } from './memberships.js';
 import { validateOptions, type ZendeskTargetOptions } from './options.js';
-import type { CustomRole } from './roles.js';
+import { type CustomRole, toTargetRoles } from './roles.js';
 import { checkConnection } from './test-connection.js';
 
 /** The incremental export does not serve the last minute (digest §6). */
 const incrementalLagSeconds = 60;
 
-/** The Zendesk Support target: the engine's `TargetConnector` over our own Zendesk client. */
-export class ZendeskTarget implements TargetConnector {
+/**
+ * The Zendesk Support target: the engine's `TargetConnector` (users) and `GroupTargetConnector`
+ * (groups, memberships, roles) over our own Zendesk client.
+ */
+export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
   readonly matchableAttributes: readonly string[] = ['external_id', 'email'];
 
   readonly #http: ZendeskHttp;
   readonly #host: string;
   readonly #now: () => Date;
   readonly #write: WriteContext;
+  readonly #memberships: MembershipWriteContext;
   /** Custom roles of the account: null until loaded, [] when the plan has none (403). */
   #customRoles: CustomRole[] | null = null;
   /** When `loadUsers` started: the first incremental export starts from there. */
@@ -61,6 +81,13 @@ export class ZendeskTarget implements TargetConnector {
       singleRequests: new Semaphore(options.singleRequestConcurrency ?? 8),
       chunkConcurrency: options.jobs?.maxInFlight ?? 10,
     };
+    this.#memberships = {
+      http: this.#http,
+      jobs,
+      singles: { add: false, remove: false },
+      singleRequests: this.#write.singleRequests,
+      chunkConcurrency: this.#write.chunkConcurrency,
+    };
   }
 
   /** Requests sent to Zendesk so far, retries included (benchmarks report it). */
@@ -73,7 +100,12 @@ export class ZendeskTarget implements TargetConnector {
     return { ...this.#write.singles };
   }
 
-  /** The custom roles `prepare` knows (after `loadUsers`). */
+  /** Which membership bulk endpoints answered 403/404 and are replaced by single requests. */
+  get membershipFallbacks(): Readonly<{ add: boolean; remove: boolean }> {
+    return { ...this.#memberships.singles };
+  }
+
+  /** The custom roles `prepare` knows (after `loadUsers` or `listRoles`). */
   get customRoles(): readonly CustomRole[] | null {
     return this.#customRoles;
   }
@@ -110,9 +142,14 @@ export class ZendeskTarget implements TargetConnector {
   }
 
   async #loadCustomRoles(): Promise<CustomRole[]> {
+    const roles = await this.#readCustomRoles();
+    return roles.map((r) => ({ id: r.id, name: r.name }));
+  }
+
+  async #readCustomRoles(): Promise<ZendeskCustomRole[]> {
     try {
       const answer = await this.#http.request('GET', '/api/v2/custom_roles', { schema: customRolesSchema });
-      return answer.custom_roles.map((r) => ({ id: r.id, name: r.name }));
+      return answer.custom_roles;
     } catch (error) {
       // Below Enterprise, custom roles answer 403: the account simply has none.
       if (error instanceof ZendeskHttpError && error.status === 403) return [];
@@ -183,6 +220,75 @@ export class ZendeskTarget implements TargetConnector {
     onProgress?: (progress: TargetProgress) => void,
   ): Promise<readonly TargetActionResult[]> {
     return applyActions(this.#write, actions, onProgress);
+  }
+
+  // ---- Groups, memberships, roles -------------------------------------------------------------
+
+  /** Every group that is not deleted: cursor pages of 100 (`exclude_deleted`, checked again here). */
+  async loadGroups(): Promise<readonly TargetGroup[]> {
+    const groups: TargetGroup[] = [];
+    try {
+      for await (const page of paginate(this.#http, {
+        path: '/api/v2/groups',
+        key: 'groups',
+        item: groupSchema,
+        style: { kind: 'cursor' },
+        query: { exclude_deleted: true },
+      })) {
+        for (const group of page.items) if (group.deleted !== true) groups.push(toTargetGroup(group));
+      }
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/groups'));
+    }
+    return groups;
+  }
+
+  /** Every group membership: cursor pages of 100. */
+  async loadMemberships(): Promise<readonly TargetMembership[]> {
+    const memberships: TargetMembership[] = [];
+    try {
+      for await (const page of paginate(this.#http, {
+        path: '/api/v2/group_memberships',
+        key: 'group_memberships',
+        item: groupMembershipSchema,
+        style: { kind: 'cursor' },
+      })) {
+        for (const m of page.items)
+          memberships.push({ id: String(m.id), userId: String(m.user_id), groupId: String(m.group_id) });
+      }
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/group_memberships'));
+    }
+    return memberships;
+  }
+
+  prepareGroup(mapped: Readonly<Record<string, unknown>>): PreparedAttributes {
+    return prepareGroupAttributes(mapped);
+  }
+
+  canJoinGroups(user: TargetUser): boolean {
+    return canJoinGroups(user);
+  }
+
+  applyGroups(actions: readonly TargetGroupAction[]): Promise<readonly TargetGroupActionResult[]> {
+    return applyGroupActions(this.#write, actions);
+  }
+
+  applyMemberships(
+    actions: readonly TargetMembershipAction[],
+  ): Promise<readonly TargetMembershipActionResult[]> {
+    return applyMembershipActions(this.#memberships, actions);
+  }
+
+  /** End-user, Agent and Admin, then the account's custom roles (none below Enterprise: 403). */
+  async listRoles(): Promise<readonly TargetRole[]> {
+    try {
+      const custom = await this.#readCustomRoles();
+      this.#customRoles = custom.map((r) => ({ id: r.id, name: r.name }));
+      return toTargetRoles(custom);
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/custom_roles'));
+    }
   }
 }
 

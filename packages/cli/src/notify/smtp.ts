@@ -1,0 +1,39 @@
+/**
+ * Notification e-mails through SMTP (nodemailer): the `smtp:` section of the configuration, sent to
+ * settings.notificationEmail. The password comes from the configuration (an ${ENV} reference) and is
+ * never logged.
+ */
+import type { Notification, Notifier } from '@provisio/engine';
+import nodemailer from 'nodemailer';
+
+export interface SmtpSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly secure: boolean;
+  readonly user?: string | undefined;
+  readonly password?: string | undefined;
+  readonly from: string;
+}
+
+export function createSmtpNotifier(smtp: SmtpSettings, to: string): Notifier {
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    // Fail fast rather than holding a cycle for minutes.
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  return {
+    async send(notification: Notification): Promise<void> {
+      await transport.sendMail({
+        from: smtp.from,
+        to,
+        subject: notification.subject,
+        text: notification.text,
+      });
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/** The e-mails provisio sends: each says what happened, how many objects, and what to do. */
+import type { Notification } from '../ports/notifier.js';
+import { explainQuarantine, type QuarantineState } from './quarantine.js';
+
+export function quarantineNotification(
+  jobId: string,
+  quarantine: QuarantineState,
+  changedFrom: string | null,
+): Notification {
+  const { what, fix } = explainQuarantine(quarantine.reason);
+  const lines = [
+    changedFrom === null
+      ? `The provisioning job ${jobId} is in quarantine since ${quarantine.currentBegan}.`
+      : `The quarantine reason of provisioning job ${jobId} changed from ${changedFrom} to ${quarantine.reason}.`,
+    '',
+    `Reason: ${quarantine.reason}. ${what}`,
+    `Objects involved: ${quarantine.error.objects}.`,
+    `Error: ${quarantine.error.code}: ${quarantine.error.message}`,
+    ...(quarantine.error.failingRequests.length > 0
+      ? ['Failing requests:', ...quarantine.error.failingRequests.map((r) => `  ${r}`)]
+      : []),
+    '',
+    `What to do: ${fix}`,
+    `Next attempt: ${quarantine.nextAttempt} (cycles back off while the job is quarantined).`,
+  ];
+  return {
+    subject:
+      changedFrom === null
+        ? `[provisio] ${jobId} quarantined: ${quarantine.reason}`
+        : `[provisio] ${jobId} quarantine reason changed: ${quarantine.reason}`,
+    text: `${lines.join('\n')}\n`,
+  };
+}
+
+export function failureNotification(
+  jobId: string,
+  cycleId: string,
+  failures: readonly { readonly displayName: string; readonly code: string; readonly message: string }[],
+): Notification {
+  const byCode = new Map<string, number>();
+  for (const failure of failures) byCode.set(failure.code, (byCode.get(failure.code) ?? 0) + 1);
+  const lines = [
+    `Cycle ${cycleId} of provisioning job ${jobId} could not provision ${failures.length} object${failures.length === 1 ? '' : 's'}.`,
+    '',
+    ...[...byCode].map(([code, count]) => `  ${code}: ${count}`),
+    '',
+    'First failures:',
+    ...failures.slice(0, 10).map((f) => `  ${f.displayName}: ${f.code}: ${f.message}`),
+    '',
+    'What to do: provisio retries them on its back-off schedule; "npx provisio logs --status failure" shows each one with its recommended action, and "npx provisio status" lists the retries.',
+  ];
+  return {
+    subject: `[provisio] ${jobId}: ${failures.length} provisioning failure${failures.length === 1 ? '' : 's'}`,
+    text: `${lines.join('\n')}\n`,
+  };
+}
