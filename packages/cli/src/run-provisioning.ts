@@ -156,8 +156,40 @@ export async function runPlan(configPath: string, all: boolean, format: 'text' |
       process.stdout.write(
         `Plan for job ${config.settings.jobId} (${report.kind} cycle): ${planSummary(report)}\n`,
       );
+      const g = report.groups;
+      if (g) {
+        // The group count comes first: scope "all" must never push every group silently.
+        const inScope = g.groups.filter((p) => p.inScope).length;
+        const count = (kind: string) => g.groups.filter((p) => p.action?.kind === kind).length;
+        process.stdout.write(
+          `Groups (scope ${config.settings.scope}): ${inScope} in scope of ${g.groups.length} evaluated; ` +
+            `${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete; ` +
+            `memberships: ${g.memberships.reduce((n, m) => n + m.add.length, 0)} to add, ${g.memberships.reduce((n, m) => n + m.remove.length, 0)} to remove\n`,
+        );
+      }
+      if (report.staged > 0)
+        process.stdout.write(
+          `! ${report.staged} deprovisioning actions exceed settings.accidentalDeletionThreshold (${config.settings.accidentalDeletionThreshold}): they would be staged, not done\n`,
+        );
       for (const user of shown) process.stdout.write(`${planLine(user)}\n`);
-      if (shown.length === 0) process.stdout.write('Nothing to do.\n');
+      if (g) {
+        for (const p of g.groups.filter((p) => all || p.action !== null || p.status === 'failure'))
+          process.stdout.write(
+            `${p.action ? (symbols[p.action.kind] ?? '?') : p.status === 'failure' ? '!' : ' '} group ${(p.action?.kind ?? p.status).padEnd(8)} ${p.displayName}  ${p.reason}${p.error ? ` (${p.error.code}: ${p.error.reason})` : ''}\n`,
+          );
+        for (const m of g.memberships) {
+          if (m.add.length + m.remove.length === 0 && !all) continue;
+          process.stdout.write(
+            `  members of ${m.groupName}: ${m.add.length} to add${m.add.length > 0 ? ` (${m.add.map((a) => a.userName).join(', ')})` : ''}, ` +
+              `${m.remove.length} to remove${m.remove.length > 0 ? ` (${m.remove.map((r) => r.userName).join(', ')})` : ''}, ${m.skipped.length} skipped\n`,
+          );
+          if (all)
+            for (const skip of m.skipped)
+              process.stdout.write(`      skipped ${skip.userName}: ${skip.reason}\n`);
+        }
+      }
+      if (shown.length === 0 && (!g || g.groups.every((p) => p.action === null)))
+        process.stdout.write('Nothing to do.\n');
       return 0;
     } finally {
       await deps.close();

@@ -1,3 +1,4 @@
+import { runSyncLoop } from '@provisio/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appRoleId,
@@ -152,6 +153,34 @@ describe('failures', () => {
     expect(planned(back, sales).action?.kind).toBe('reactivate');
     expect((await zendeskUserByExternalId(h, sales)).suspended).toBe(false);
     h.reconfigure({ mappings: { users: {} } });
+  });
+
+  it('a paused job runs no cycle until it is resumed', async () => {
+    const jobId = h.config.settings.jobId;
+    const job = await h.store.getJob(jobId);
+    if (!job) throw new Error('no job');
+    await h.store.saveJob({ ...job, status: 'Paused' });
+    const controller = new AbortController();
+    let started = 0;
+    const waits: string[] = [];
+    await runSyncLoop(h.deps, h.config, {
+      signal: controller.signal,
+      onCycleStart: () => started++,
+      onWait: (reason) => {
+        waits.push(reason);
+        if (waits.length === 2) controller.abort();
+      },
+    });
+    expect(started).toBe(0);
+    expect(waits).toEqual(['paused', 'paused']);
+    // Resumed: the loop runs cycles again.
+    await h.store.saveJob({ ...job, status: 'Active' });
+    const again = new AbortController();
+    const reports = await runSyncLoop(h.deps, h.config, {
+      signal: again.signal,
+      onCycle: () => again.abort(),
+    });
+    expect(reports).toHaveLength(1);
   });
 
   it('marks a cycle that was cut short as interrupted', async () => {

@@ -81,6 +81,35 @@ describe('user lifecycle, Entra ID → Zendesk', () => {
     }
   });
 
+  it('never strips a custom role given in Zendesk when an unrelated attribute changes', async () => {
+    const id = await createEntraUser(h, 'keeper', { jobTitle: 'Agent', department: 'Support' });
+    await assign(h, id, await appRoleId(h, 'Agent'));
+    await h.cycle();
+    const created = await zendeskUserByExternalId(h, id);
+    // A Zendesk admin gives the agent a custom role by hand.
+    expect(
+      (
+        await h.zendesk.admin.put(`/api/v2/users/${created.id}.json`, {
+          user: { custom_role_id: billingRoleId },
+        })
+      ).status,
+    ).toBe(200);
+    await patchUser(h, id, { jobTitle: 'Senior Agent' });
+    const report = await h.cycle({ forceInitial: true });
+    expect(logFor(report, id).planned.action).toMatchObject({
+      kind: 'update',
+      changes: { details: 'Senior Agent, Support' },
+    });
+    expect(Object.keys((logFor(report, id).planned.action as { changes: object }).changes)).toEqual([
+      'details',
+    ]);
+    expect(await zendeskUserByExternalId(h, id)).toMatchObject({
+      role: 'agent',
+      custom_role_id: billingRoleId,
+      details: 'Senior Agent, Support',
+    });
+  });
+
   it('updates only the attribute that changed, and changes the primary e-mail', async () => {
     const id = await createEntraUser(h, 'mei', {
       displayName: 'Mei Lin',

@@ -8,6 +8,7 @@ import {
   assign,
   createEntraUser,
   type JobHarness,
+  patchUser,
   startJobHarness,
   tenantDomain,
   zendeskUsers,
@@ -147,8 +148,33 @@ describe('quarantine on refused credentials', () => {
     expect(mails.at(-1)?.text).toMatch(/credentials were refused/);
     expect(mails.at(-1)?.text).not.toContain('revoked-token');
 
-    // Fixed: the next cycle succeeds and lifts the quarantine.
+    // Credentials fixed, but most writes now fail: the reason changes, and a second e-mail says so.
     h.deps = good;
+    const failing: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const id = await createEntraUser(h, `broken${i}`, { preferredLanguage: 'xx-XX' });
+      await assign(h, id, await appRoleId(h, 'Agent'));
+      failing.push(id);
+    }
+    const mostlyFailing = await h.cycle({ forceInitial: true });
+    expect(mostlyFailing.counts.failed).toBe(6);
+    expect(mostlyFailing.quarantine).toMatchObject({
+      reason: 'EncounteredEscrowProportionThreshold',
+      seriesCount: 1,
+    });
+    expect(mostlyFailing.quarantine?.error.failingRequests[0]).toMatch(
+      /^POST \/api\/v2\/users\/create_or_update/,
+    );
+    const changed = mails.find((m) =>
+      /quarantine reason changed: EncounteredEscrowProportionThreshold/.test(m.subject),
+    );
+    expect(changed?.text).toMatch(
+      /changed from EncounteredQuarantineException to EncounteredEscrowProportionThreshold/,
+    );
+    expect(changed?.text).toMatch(/Objects involved: 6/);
+    for (const id of failing) await patchUser(h, id, { preferredLanguage: 'de-DE' });
+
+    // Fixed: the next cycle succeeds and lifts the quarantine.
     const recovered = await h.cycle({ forceInitial: true });
     expect(recovered.quarantine).toBeNull();
     expect((await h.store.getJob(h.config.settings.jobId))?.status).toBe('Active');

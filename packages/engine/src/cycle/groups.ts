@@ -199,13 +199,11 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
   for (const change of read.changes) applyGroupChange(mirror, change, full, jobId, now);
   const links = new Map((await store.listGroupLinks(jobId)).map((link) => [link.sourceId, link]));
 
-  if (cache.groups === null || cache.memberships === null || kind === 'initial') {
+  if (cache.groups === null || kind === 'initial') {
     cache.groups = new Map((await target.loadGroups()).map((group) => [group.id, group]));
-    cache.memberships = new Map();
-    for (const membership of await target.loadMemberships()) addMembership(cache.memberships, membership);
+    cache.memberships = null;
   }
   const targetGroups = cache.groups;
-  const memberships = cache.memberships;
 
   // Scope, map, match, plan: groups.
   const assigned = new Set((input.assignments.groups ?? []).map((g) => g.groupId));
@@ -414,7 +412,7 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
         const kindDone = (plan.action as TargetGroupAction).kind;
         if (kindDone === 'delete') {
           targetGroups.delete(result.group.id);
-          memberships.delete(result.group.id);
+          cache.memberships?.delete(result.group.id);
           counts.groupsDeleted++;
         } else {
           targetGroups.set(result.group.id, result.group);
@@ -448,6 +446,17 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     await store.saveGroupLinks(newLinks);
     for (const link of newLinks) links.set(link.sourceId, link);
   }
+
+  // The membership index, read in bulk only when some group is provisioned (an account whose groups
+  // are all out of scope costs no membership reads).
+  if (
+    cache.memberships === null &&
+    plans.some((p) => p.inScope && (p.targetId !== null || p.action?.kind === 'create'))
+  ) {
+    cache.memberships = new Map();
+    for (const membership of await target.loadMemberships()) addMembership(cache.memberships, membership);
+  }
+  const memberships = cache.memberships ?? new Map<string, Map<string, string>>();
 
   // Zendesk itself drops the memberships of a user who became an end-user or was deleted (e.g. in
   // this cycle's user half): forget them rather than asking Zendesk to remove them again.
