@@ -339,6 +339,25 @@ export async function runStatus(
       process.stdout.write(
         `users managed: ${linkStates.active} active, ${linkStates.disabled} deprovisioned, ${linkStates.deleted} deleted\n`,
       );
+      process.stdout.write(
+        `groups managed: ${groupLinks.filter((l) => l.state === 'active').length} active, ${groupLinks.filter((l) => l.state === 'deleted').length} deleted\n`,
+      );
+      if (quarantine) {
+        const { what, fix } = explainQuarantine(quarantine.reason);
+        process.stdout.write(
+          `QUARANTINE since ${quarantine.seriesBegan} (${quarantine.reason}, re-evaluated ${quarantine.seriesCount} times): ${what}\n` +
+            `  error: ${quarantine.error.code}: ${quarantine.error.message}\n` +
+            quarantine.error.failingRequests.map((r) => `  failing request: ${r}\n`).join('') +
+            `  next attempt: ${quarantine.nextAttempt}\n  what to do: ${fix}\n`,
+        );
+      }
+      if (escrows.length > 0) {
+        process.stdout.write(`retries pending (escrows): ${escrows.length}\n`);
+        for (const e of escrows.slice(0, 20))
+          process.stdout.write(
+            `  ${e.objectType} ${e.displayName}: ${e.errorCode}: ${e.errorMessage} (attempt ${e.attempts}, next ${e.nextAttemptAt})\n`,
+          );
+      }
       if (recent.length === 0) process.stdout.write('no cycle has run yet: npx provisio sync\n');
       else {
         process.stdout.write('last cycles:\n');

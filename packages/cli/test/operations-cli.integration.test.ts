@@ -212,4 +212,52 @@ describe('job operations', () => {
     const audit = await cli(['audit', '--config', configFile]);
     expect(audit.stdout).toMatch(/Restarted in full/);
   });
+
+  it('stages deprovisioning beyond the threshold, shows the quarantine in status, and allow-deletes carries it out', async () => {
+    const document = structuredClone(h.document) as {
+      source: Record<string, unknown>;
+      settings: Record<string, unknown>;
+    };
+    document.source['caCertificateFile'] = join(dir, 'ca.pem');
+    document.settings = { ...document.settings, accidentalDeletionThreshold: 2 };
+    const strict = join(dir, 'strict.yaml');
+    await writeFile(strict, stringify(document));
+    expect((await cli(['sync', '--once', '--config', strict])).code).toBe(0);
+    const assigned = await h.graph.get(
+      `/v1.0/servicePrincipals/${h.servicePrincipalId}/appRoleAssignedTo?$top=999`,
+    );
+    const ops = (assigned.body.value as { id: string; principalDisplayName: string }[]).filter((a) =>
+      /^Op [0-2]$/.test(a.principalDisplayName),
+    );
+    expect(ops).toHaveLength(3);
+    for (const a of ops)
+      await h.graph.delete(`/v1.0/servicePrincipals/${h.servicePrincipalId}/appRoleAssignedTo/${a.id}`);
+
+    const plan = await cli(['plan', '--config', strict]);
+    expect(plan.stdout).toMatch(
+      /! 3 deprovisioning actions exceed settings.accidentalDeletionThreshold \(2\)/,
+    );
+    expect(plan.stdout).toMatch(/^Groups \(scope assigned\): \d+ in scope/m);
+    const held = await cli(['sync', '--once', '--config', strict]);
+    expect(held.stdout).toMatch(/0 disabled/);
+    const status = await cli(['status', '--config', strict]);
+    expect(status.stdout).toMatch(/QUARANTINE since .* \(TooManyDeletes/);
+    expect(status.stdout).toMatch(
+      /what to do: If the deprovisioning is intended, run "npx provisio allow-deletes"/,
+    );
+    const staged = await cli(['logs', '--config', strict, '--action', 'stagedDelete', '--format', 'json']);
+    expect((JSON.parse(staged.stdout) as unknown[]).length).toBeGreaterThanOrEqual(3);
+
+    const allowed = await cli(['allow-deletes', '--config', strict]);
+    expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
+    expect(allowed.stdout).toMatch(/3 disabled/);
+    const after = await cli(['status', '--config', strict, '--format', 'json']);
+    expect(JSON.parse(after.stdout)).toMatchObject({ status: 'Active', quarantine: null });
+    expect((await zendeskUsers(h)).filter((u) => /^Op [0-2]$/.test(u.name)).every((u) => u.suspended)).toBe(
+      true,
+    );
+    const audit = await cli(['audit', '--config', strict]);
+    expect(audit.stdout).toMatch(/Allow deletes/);
+    expect(audit.stdout).toMatch(/Quarantine lifted/);
+  });
 });
