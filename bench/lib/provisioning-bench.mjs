@@ -151,6 +151,9 @@ async function oneRun(entraSeed, { plan, changed }) {
       };
     };
     const initial = await cycle();
+    const initialByRoute = (await (await fetch(`${zendesk.url}/__emulator/requests`)).json()).byRoute
+      .filter((r) => r.count > 0)
+      .map((r) => `${r.method} ${r.route} ${r.status}: ${r.count}`);
     const quiet = await cycle();
     // Change `changed` users in the directory (job title), as Graph PATCHes would.
     const token = await graphToken(entra);
@@ -165,7 +168,7 @@ async function oneRun(entraSeed, { plan, changed }) {
       if (answer.status !== 204) throw new Error(`PATCH user${i}: ${answer.status} ${answer.body}`);
     }
     const hundred = await cycle();
-    return { initial, quiet, changed: hundred };
+    return { initial: { ...initial, byRoute: initialByRoute }, quiet, changed: hundred };
   } finally {
     await store.close();
     await Promise.all([entra.close(), zendesk.close()]);

@@ -261,11 +261,17 @@ export async function runSync(configPath: string, once: boolean): Promise<number
         );
       },
       importRoles: async () => {
-        const report = await importRoles(deps, config, 'provisio');
-        process.stdout.write(
-          `roles imported into the Entra application: ${report.definitions.map((d) => d.displayName).join(', ')}` +
-            `${report.collisions.length > 0 ? `; left out: ${report.collisions.map((c) => `"${c.name}" (collides with ${c.collidesWith})`).join(', ')}` : ''}\n`,
-        );
+        // A failed import does not stop provisioning: the roles already in Entra still work.
+        try {
+          const report = await importRoles(deps, config, 'provisio');
+          process.stdout.write(
+            `roles imported into the Entra application: ${report.definitions.map((d) => d.displayName).join(', ')}` +
+              `${report.collisions.length > 0 ? `; left out: ${report.collisions.map((c) => `"${c.name}" (collides with ${c.collidesWith})`).join(', ')}` : ''}\n`,
+          );
+        } catch (error) {
+          process.stdout.write('role import failed (provisioning goes on; retry with "npx provisio roles import"):\n');
+          reportError(error);
+        }
       },
     });
     view.stop();

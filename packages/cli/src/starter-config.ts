@@ -7,7 +7,9 @@ source:
   # Entra admin center > Overview: "Tenant ID".
   tenantId: 00000000-0000-0000-0000-000000000000
   # App registrations > (your provisio app) > "Application (client) ID". It needs the Graph application
-  # permissions User.Read.All, Application.Read.All and GroupMember.Read.All, with admin consent.
+  # permissions User.Read.All, Application.Read.All, GroupMember.Read.All (Group.Read.All for group
+  # look-ups on demand) and, for role import, Application.ReadWrite.OwnedBy with the app as an owner of
+  # the Zendesk application (or Application.ReadWrite.All), all with admin consent.
   clientId: 00000000-0000-0000-0000-000000000000
   clientSecret: \${ENTRA_CLIENT_SECRET}
   # Enterprise applications > Zendesk > "Object ID" (of the enterprise application, not the app id).
@@ -34,6 +36,18 @@ settings:
   deprovision: suspend       # suspend, downgrade-and-suspend, delete or none
   skipOutOfScopeDeletions: false
   defaultAccess: skip        # skip users assigned only "Default Access" (Zendesk tutorial), or provision
+  accidentalDeletionThreshold: 500  # more disables+deletes in one cycle are staged (npx provisio allow-deletes); 0: off
+  expandNestedGroups: false  # true: members of nested groups join the Zendesk group too
+  # notificationEmail: it-ops@example.com   # quarantine e-mails (needs the smtp section)
+  # sendEmailOnFailure: true                # also an e-mail when a cycle has new failures
+
+# smtp:                        # for notificationEmail
+#   host: smtp.example.com
+#   port: 587
+#   secure: false              # true for TLS from the start (port 465)
+#   user: provisio@example.com
+#   password: \${SMTP_PASSWORD}
+#   from: "provisio <provisio@example.com>"
 
 mappings:
   users:
@@ -46,5 +60,9 @@ mappings:
     #   - { target: external_id, type: Direct, source: objectId, matching: 1 }
     #   - { target: email, type: Direct, source: userPrincipalName, matching: 2 }
     #   - { target: name, type: Expression, source: 'Coalesce([displayName], [userPrincipalName])' }
-    #   - { target: role, type: Expression, source: 'SingleAppRoleAssignment([appRoleAssignments])' }
+    #   - { target: role, type: Expression, source: 'AppRoleAssignmentsComplex([appRoleAssignments])' }
+  groups:
+    enabled: true              # provision the assigned groups and their agents' memberships
+    actions: [create, update, delete]
+    # attributes:              # default: displayName → name (matching), description → description
 `;

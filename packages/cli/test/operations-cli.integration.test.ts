@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { killChildren, spawnCli } from './support/cli.js';
 import {
   addMember,
   appRoleId,
@@ -23,31 +22,13 @@ import {
  * Job operations as a person runs them: pause/resume, restart --full (re-match, no duplicates),
  * roles import (a colliding custom role left out, the others published), the audit log.
  */
-const bin = fileURLToPath(new URL('../bin/provisio.js', import.meta.url));
-const children = new Set<ChildProcess>();
 let h: JobHarness;
 let dir: string;
 let configFile: string;
 let env: NodeJS.ProcessEnv;
 
-function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function cli(args: readonly string[]) {
+  return spawnCli(args, { cwd: dir, env }).finished;
 }
 
 beforeAll(async () => {
@@ -75,9 +56,7 @@ beforeAll(async () => {
   await writeFile(configFile, stringify(document));
   env = { ...process.env, ...h.env, DATABASE_URL: `sqlite:${join(dir, 'state.db')}` };
 });
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
+afterEach(killChildren);
 afterAll(async () => {
   await h?.close();
   if (dir) await rm(dir, { recursive: true, force: true });

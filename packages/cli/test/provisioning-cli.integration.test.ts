@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { killChildren, spawnCli as spawnChild } from './support/cli.js';
 import {
   appRoleId,
   assign,
@@ -20,16 +20,6 @@ import {
  * The provisioning commands as a person runs them: `npx provisio …` in a subprocess, with a YAML file,
  * secrets in the environment and SQLite through DATABASE_URL, against both emulators on loopback.
  */
-const bin = fileURLToPath(new URL('../bin/provisio.js', import.meta.url));
-const children = new Set<ChildProcess>();
-
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 let h: JobHarness;
 let dir: string;
 let configFile: string;
@@ -37,28 +27,7 @@ let env: NodeJS.ProcessEnv;
 const seededUsers = 30;
 
 function spawnCli(args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd: dir,
-    env: { ...env, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const finished = new Promise<Finished>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, finished };
+  return spawnChild(args, { cwd: dir, env: { ...env, ...extraEnv } });
 }
 
 const cli = (args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) => spawnCli(args, extraEnv).finished;
@@ -90,9 +59,7 @@ beforeAll(async () => {
   await writeFile(configFile, stringify(document));
   env = { ...process.env, ...h.env, DATABASE_URL: `sqlite:${join(dir, 'state.db')}` };
 });
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
+afterEach(killChildren);
 afterAll(async () => {
   await h?.close();
   if (dir) await rm(dir, { recursive: true, force: true });

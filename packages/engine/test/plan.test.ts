@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { type PlanInput, type PlanSettings, planUser } from '../src/pipeline/plan.js';
+import { type PlanInput, type PlanSettings, planSettingsFrom, planUser } from '../src/pipeline/plan.js';
 import { TargetIndex } from '../src/pipeline/target-index.js';
 import type { SourceAssignment } from '../src/ports/source.js';
 import type { LinkRecord } from '../src/ports/state.js';
@@ -22,16 +22,7 @@ function settingsFrom(
   extra: Record<string, unknown> = {},
   users: Record<string, unknown> = {},
 ): PlanSettings {
-  const config = parseConfig({ ...base, settings: extra, mappings: { users } }, {});
-  return {
-    scope: config.settings.scope,
-    defaultAccess: config.settings.defaultAccess,
-    filters: config.users.scopingFilters,
-    mappings: config.users.mappings,
-    actions: config.users.actions,
-    deprovision: config.settings.deprovision,
-    skipOutOfScopeDeletions: config.settings.skipOutOfScopeDeletions,
-  };
+  return planSettingsFrom(parseConfig({ ...base, settings: extra, mappings: { users } }, {}));
 }
 
 const agent: SourceAssignment = {

@@ -119,7 +119,7 @@ function literalSecrets(value: unknown): string[] {
       holder !== null && typeof holder === 'object' ? (holder as Record<string, unknown>)[key] : undefined;
     if (typeof text === 'string' && text !== '' && !envReference.test(text))
       warnings.push(
-        `${path} is written in the file: prefer an environment variable reference such as \${${path === 'source.clientSecret' ? 'ENTRA_CLIENT_SECRET' : 'ZENDESK_TOKEN'}} so the secret is not stored in plain text`,
+        `${path} is written in the file: prefer an environment variable reference such as \${${path === 'source.clientSecret' ? 'ENTRA_CLIENT_SECRET' : path === 'smtp.password' ? 'SMTP_PASSWORD' : 'ZENDESK_TOKEN'}} so the secret is not stored in plain text`,
       );
     envReference.lastIndex = 0;
   }

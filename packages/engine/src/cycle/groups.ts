@@ -89,6 +89,8 @@ export interface GroupCycleResult {
   readonly watermark: string;
   /** Group deletions planned (for the accidental-deletion threshold). */
   readonly deletions: number;
+  /** Group and membership writes tried, plus groups that failed at plan time (quarantine proportion). */
+  readonly attempted: number;
 }
 
 const nameKey = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : null);
@@ -586,6 +588,8 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     counts,
     watermark: read.watermark,
     deletions,
+    attempted:
+      groupResults.size + membershipResults.size + plans.filter((p) => p.action === null && p.status === 'failure').length,
   };
 }
 

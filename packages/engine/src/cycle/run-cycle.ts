@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { buildLogEntry, type LogContext } from '../log/entry.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
-import { type PlanInput, type PlannedUser, type PlanSettings, planUser } from '../pipeline/plan.js';
+import { type PlanInput, type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import type { Clock } from '../ports/clock.js';
 import { ConnectorFailure } from '../ports/common.js';
@@ -300,14 +300,16 @@ export async function runCycle(
     } else {
       // Only users whose Zendesk record differs from what the index holds (the export also returns
       // provisio's own recent writes, which the index already has).
+      // Only the attributes provisio manages count: Zendesk touches others (updated_at, default
+      // group after a membership change…) without anything to reconcile.
+      const watched = [
+        ...new Set([...config.users.mappings.mappings.map((m) => m.target), 'role', 'custom_role_id', 'suspended']),
+      ];
+      const picked = (user: { attributes: Readonly<Record<string, unknown>> }) =>
+        JSON.stringify(watched.map((name) => user.attributes[name] ?? null));
       const drifted = (await target.loadChangedUsers()).filter((user) => {
         const known = index?.get(user.id);
-        return (
-          known === undefined ||
-          !user.active ||
-          JSON.stringify(known.attributes) !== JSON.stringify(user.attributes) ||
-          known.disabled !== user.disabled
-        );
+        return known === undefined || !user.active || known.disabled !== user.disabled || picked(known) !== picked(user);
       });
       index.put(drifted);
       const byTarget = new Map([...links.values()].map((link) => [link.targetId, link.sourceId]));
@@ -319,15 +321,7 @@ export async function runCycle(
     if (!dryRun) cache.index = index;
 
     // Scope, map, match, plan.
-    const settings: PlanSettings = {
-      scope: config.settings.scope,
-      defaultAccess: config.settings.defaultAccess,
-      filters: config.users.scopingFilters,
-      mappings: config.users.mappings,
-      actions: config.users.actions,
-      deprovision: config.settings.deprovision,
-      skipOutOfScopeDeletions: config.settings.skipOutOfScopeDeletions,
-    };
+    const settings = planSettingsFrom(config);
     const ids = full ? [...new Set([...changed.keys(), ...mirror.keys()])] : [...evaluate.keys()];
     const planned: PlannedUser[] = [];
     const planTime = clock.now();
@@ -541,7 +535,9 @@ export async function runCycle(
     counts.targetRequests = targetRequests(target) - requestsBefore;
     const ended = clock.now();
     const attempted =
-      withAction.length + planned.filter((user) => user.action === null && user.status === 'failure').length;
+      withAction.length +
+      planned.filter((user) => user.action === null && user.status === 'failure').length +
+      (groupsResult?.attempted ?? 0);
     const previousQuarantine = quarantineOf(job);
     let quarantine: QuarantineState | null = null;
     if (staged > 0)
@@ -575,12 +571,14 @@ export async function runCycle(
         config.settings.intervalMs,
       );
     }
-    const data: Record<string, unknown> = { ...job.data, quarantine };
+    // Start from the job as it is now: pause, resume or allow-deletes may have been run meanwhile.
+    const latest = (await store.getJob(jobId)) ?? job;
+    const data: Record<string, unknown> = { ...latest.data, quarantine };
     if (groupsResult) data['groupWatermark'] = groupsResult.watermark;
-    if (allowDeletes) delete data['allowDeletes'];
+    if (allowDeletes && job.data['allowDeletes'] === true) delete data['allowDeletes'];
     await store.saveJob({
-      ...job,
-      status: quarantine ? 'Quarantine' : job.status === 'Paused' ? 'Paused' : 'Active',
+      ...latest,
+      status: quarantine ? 'Quarantine' : latest.status === 'Paused' ? 'Paused' : 'Active',
       configHash: config.hash,
       watermark: read.watermark,
       watermarkAt: ended.toISOString(),

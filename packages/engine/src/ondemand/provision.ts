@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { ASSIGNMENTS_KEY, type EngineDeps } from '../cycle/run-cycle.js';
 import { buildLogEntry, type LogContext } from '../log/entry.js';
-import { type PlannedUser, planUser } from '../pipeline/plan.js';
+import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import type { MemberRef, SourceAssignment } from '../ports/source.js';
 import type { LinkRecord } from '../ports/state.js';
@@ -96,7 +96,7 @@ export async function provisionOnDemand(
       dryRun,
       ok: false,
       objects: [],
-      error: `No user or group "${query}" in Entra ID (deleted and disabled users cannot be found, as in Entra).`,
+      error: `No user or group "${query}" in Entra ID (users in deleted items cannot be provisioned on demand).`,
     };
 
   const { assignments, groups: assignedGroups } = await source.readAssignments();
@@ -125,15 +125,7 @@ export async function provisionOnDemand(
   > => {
     const mine: SourceAssignment[] = assignments.filter((a) => a.userId === id);
     const planned = planUser(
-      {
-        scope: config.settings.scope,
-        defaultAccess: config.settings.defaultAccess,
-        filters: config.users.scopingFilters,
-        mappings: config.users.mappings,
-        actions: config.users.actions,
-        deprovision: config.settings.deprovision,
-        skipOutOfScopeDeletions: config.settings.skipOutOfScopeDeletions,
-      },
+      planSettingsFrom(config),
       target,
       index,
       {

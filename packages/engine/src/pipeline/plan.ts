@@ -4,6 +4,7 @@
  * these; `sync` exports the actions among them.
  */
 import type { CompiledMappingSet, MappingResult } from '@provisio/expressions';
+import type { Config } from '../config/load.js';
 import type { ModifiedProperty, ProvisioningAction, ProvisioningStatus } from '../log/types.js';
 import type { SourceAssignment } from '../ports/source.js';
 import type { LinkRecord } from '../ports/state.js';
@@ -24,6 +25,19 @@ export interface PlanSettings extends ScopeSettings {
   readonly actions: ReadonlySet<'create' | 'update' | 'delete'>;
   readonly deprovision: DeprovisionPolicy;
   readonly skipOutOfScopeDeletions: boolean;
+}
+
+/** The plan settings of a configuration's user mapping. */
+export function planSettingsFrom(config: Config): PlanSettings {
+  return {
+    scope: config.settings.scope,
+    defaultAccess: config.settings.defaultAccess,
+    filters: config.users.scopingFilters,
+    mappings: config.users.mappings,
+    actions: config.users.actions,
+    deprovision: config.settings.deprovision,
+    skipOutOfScopeDeletions: config.settings.skipOutOfScopeDeletions,
+  };
 }
 
 export interface PlanInput {
