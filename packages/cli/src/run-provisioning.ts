@@ -269,7 +269,9 @@ export async function runSync(configPath: string, once: boolean): Promise<number
               `${report.collisions.length > 0 ? `; left out: ${report.collisions.map((c) => `"${c.name}" (collides with ${c.collidesWith})`).join(', ')}` : ''}\n`,
           );
         } catch (error) {
-          process.stdout.write('role import failed (provisioning goes on; retry with "npx provisio roles import"):\n');
+          process.stdout.write(
+            'role import failed (provisioning goes on; retry with "npx provisio roles import"):\n',
+          );
           reportError(error);
         }
       },

@@ -589,7 +589,9 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     watermark: read.watermark,
     deletions,
     attempted:
-      groupResults.size + membershipResults.size + plans.filter((p) => p.action === null && p.status === 'failure').length,
+      groupResults.size +
+      membershipResults.size +
+      plans.filter((p) => p.action === null && p.status === 'failure').length,
   };
 }
 

@@ -303,13 +303,23 @@ export async function runCycle(
       // Only the attributes provisio manages count: Zendesk touches others (updated_at, default
       // group after a membership change…) without anything to reconcile.
       const watched = [
-        ...new Set([...config.users.mappings.mappings.map((m) => m.target), 'role', 'custom_role_id', 'suspended']),
+        ...new Set([
+          ...config.users.mappings.mappings.map((m) => m.target),
+          'role',
+          'custom_role_id',
+          'suspended',
+        ]),
       ];
       const picked = (user: { attributes: Readonly<Record<string, unknown>> }) =>
         JSON.stringify(watched.map((name) => user.attributes[name] ?? null));
       const drifted = (await target.loadChangedUsers()).filter((user) => {
         const known = index?.get(user.id);
-        return known === undefined || !user.active || known.disabled !== user.disabled || picked(known) !== picked(user);
+        return (
+          known === undefined ||
+          !user.active ||
+          known.disabled !== user.disabled ||
+          picked(known) !== picked(user)
+        );
       });
       index.put(drifted);
       const byTarget = new Map([...links.values()].map((link) => [link.targetId, link.sourceId]));
