@@ -50,11 +50,42 @@ describe('testConnection and credentials', () => {
       ['read users', true],
       ['read app role assignments', true],
       ['read group members', true],
+      ['read groups', true],
+      ['import roles', true],
     ]);
     expect(check.ok).toBe(true);
+    expect(check.steps[6]?.detail).toMatch(/must be an owner of the Zendesk application/);
     expect(check.steps[0]?.detail).toContain('User.Read.All');
     expect(check.steps[1]?.detail).toContain('"Zendesk"');
     expect(check.steps[3]?.detail).toContain('2 app role assignments: 1 users, 1 groups');
+  });
+
+  it('says role import needs a write permission when the app has none', async () => {
+    const { startEntraEmulator } = await import('@provisio/emulators');
+    const readOnly = await startEntraEmulator({
+      port: 0,
+      permissions: ['User.Read.All', 'Application.Read.All', 'GroupMember.Read.All'],
+    });
+    try {
+      const { createEntraSource } = await import('../src/index.js');
+      const sp = readOnly.store.servicePrincipalByAppId((await import('@provisio/emulators')).zendeskAppId);
+      const source = createEntraSource({
+        tenantId: readOnly.tenantId,
+        clientId: readOnly.clientId,
+        clientSecret: readOnly.clientSecret,
+        servicePrincipalId: sp?.id ?? '',
+        authorityHost: readOnly.url,
+        graphBaseUrl: readOnly.url,
+        ca: readOnly.certificatePem,
+      });
+      const check = await source.testConnection();
+      const step = check.steps.find((s) => s.name === 'import roles');
+      expect(step).toMatchObject({ ok: false, code: 'InsufficientRights' });
+      expect(step?.fix).toMatch(/Application.ReadWrite.OwnedBy/);
+      expect(check.ok).toBe(false);
+    } finally {
+      await readOnly.close();
+    }
   });
 
   it('explains a wrong client secret, and never shows it', async () => {

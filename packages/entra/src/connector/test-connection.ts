@@ -118,6 +118,30 @@ export async function testConnection(deps: ConnectionTestDeps): Promise<Connecti
         grantPermissionFix(graphOperations.readGroupMembers.permission, deps.clientId),
     });
 
+  // Group provisioning reads groups/delta; role import writes the application's app roles.
+  await run('read groups', async () => {
+    await graph.get(graph.url('/v1.0/groups/delta?$select=id,displayName&$top=1'), pageOf(directoryObject), {
+      operation: 'readGroups',
+    });
+    return 'Groups and their members can be read (groups/delta).';
+  });
+  if (grants(roles, 'writeAppRoles'))
+    steps.push({
+      name: 'import roles',
+      ok: true,
+      detail: roles.includes('Application.ReadWrite.All')
+        ? "The app may update the Zendesk application's app roles (Application.ReadWrite.All)."
+        : 'The app may update the app roles of applications it owns (Application.ReadWrite.OwnedBy): it must be an owner of the Zendesk application (Enterprise applications → Zendesk → Owners, or App registrations → Zendesk → Owners).',
+    });
+  else
+    steps.push({
+      name: 'import roles',
+      ok: false,
+      code: EntraErrorCode.InsufficientRights,
+      detail: `Role import (Zendesk's roles as app roles) needs ${graphOperations.writeAppRoles.permission} (with the app as an owner of the Zendesk application) or Application.ReadWrite.All; the app has neither.`,
+      fix: grantPermissionFix(graphOperations.writeAppRoles.permission, deps.clientId),
+    });
+
   return { ok: steps.every((s) => s.ok), steps };
 }
 
