@@ -138,4 +138,33 @@ describe('groups and memberships', () => {
     }
     await patchUser(h, nina, { jobTitle: 'Night lead' });
   });
+
+  it('counts group deletions with user deprovisionings against the threshold: all are staged, then allowed', async () => {
+    const groups = [await createEntraGroup(h, 'Old Team A'), await createEntraGroup(h, 'Old Team B')];
+    for (const g of groups) await assign(h, g, await appRoleId(h, 'Agent'));
+    const leaver = await createEntraUser(h, 'leaver', { displayName: 'Lee Leaver' });
+    const leaverAssignment = await assign(h, leaver, await appRoleId(h, 'Agent'));
+    await h.cycle();
+    h.reconfigure({ settings: { accidentalDeletionThreshold: 2 } });
+    try {
+      await h.cycle();
+      for (const g of groups) expect((await h.graph.delete(`/v1.0/groups/${g}`)).status).toBe(204);
+      await unassign(h, leaverAssignment);
+      const held = await h.cycle();
+      expect(held.staged).toBe(3);
+      expect(held.quarantine?.reason).toBe('TooManyDeletes');
+      expect(held.counts.disabled).toBe(0);
+      expect(held.groups?.counts.groupsDeleted).toBe(0);
+      expect((await zendeskGroups(h)).map((g) => g.name)).toEqual(
+        expect.arrayContaining(['Old Team A', 'Old Team B']),
+      );
+      expect((await zendeskUserByExternalId(h, leaver)).suspended).toBe(false);
+      const allowed = await h.cycle({ allowDeletes: true });
+      expect(allowed.counts.disabled).toBe(1);
+      expect(allowed.groups?.counts.groupsDeleted).toBe(2);
+      expect((await zendeskGroups(h)).map((g) => g.name)).not.toContain('Old Team A');
+    } finally {
+      h.reconfigure({ settings: { accidentalDeletionThreshold: 500 } });
+    }
+  });
 });

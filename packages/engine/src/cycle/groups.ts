@@ -165,26 +165,39 @@ export function memberUsers(
   return users;
 }
 
-export interface GroupCycleInput {
+export interface GroupPlanInput {
   readonly deps: EngineDeps;
   readonly config: Config;
   readonly job: JobRecord;
   readonly kind: 'initial' | 'incremental';
-  readonly dryRun: boolean;
   readonly cache: GroupCache;
   readonly assignments: ReadAssignmentsResult;
+}
+
+/** The groups read and planned, before anything is written (the guard needs their deletions). */
+export interface PlannedGroups {
+  readonly plans: GroupPlan[];
+  readonly mirror: Map<string, SourceGroupRecord>;
+  readonly links: Map<string, GroupLinkRecord>;
+  readonly watermark: string;
+  /** Group deletions planned (for the accidental-deletion threshold). */
+  readonly deletions: number;
+}
+
+export interface GroupCycleInput extends GroupPlanInput {
+  readonly dryRun: boolean;
+  readonly planned: PlannedGroups;
   /** User links after the user half of this cycle. */
   readonly userLinks: ReadonlyMap<string, LinkRecord>;
   readonly userIndex: TargetIndex;
   /** Display names of source users, for logs. */
   readonly userNames: ReadonlyMap<string, string>;
   readonly cycleId: string;
-  /** Whether deprovisioning beyond the threshold is allowed (decided with the users' count). */
-  readonly stageDeletes: (groupDeletions: number) => boolean;
 }
 
-export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleResult> {
-  const { deps, config, job, kind, dryRun, cache } = input;
+/** Reads the groups (delta), merges them into the mirror and plans every group: no writes. */
+export async function planGroups(input: GroupPlanInput): Promise<PlannedGroups> {
+  const { deps, config, job, kind, cache } = input;
   const { store, source, target, clock } = deps;
   const jobId = config.settings.jobId;
   const now = clock.now().toISOString();
@@ -373,20 +386,34 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     });
   }
 
-  // The accidental-deletion guard counts group deletions with the users' deprovisionings.
   const deletions = plans.filter((p) => p.action?.kind === 'delete').length;
-  if (deletions > 0 && input.stageDeletes(deletions))
-    for (let i = 0; i < plans.length; i++) {
-      const plan = plans[i] as GroupPlan;
-      if (plan.action?.kind === 'delete')
-        plans[i] = {
-          ...plan,
-          action: null,
-          status: 'skipped',
-          reason: `${plan.reason}; deletion staged: too many deprovisioning actions in this cycle (settings.accidentalDeletionThreshold)`,
-          error: { code: 'TooManyDeletes', reason: 'Staged by the accidental-deletion threshold.' },
-        };
-    }
+  return { plans, mirror, links, watermark: read.watermark, deletions };
+}
+
+/** Holds back every planned group deletion (the accidental-deletion threshold was exceeded). */
+export function stageGroupDeletions(planned: PlannedGroups): void {
+  const plans = planned.plans;
+  for (let i = 0; i < plans.length; i++) {
+    const plan = plans[i] as GroupPlan;
+    if (plan.action?.kind === 'delete')
+      plans[i] = {
+        ...plan,
+        action: null,
+        status: 'skipped',
+        reason: `${plan.reason}; deletion staged: too many deprovisioning actions in this cycle (settings.accidentalDeletionThreshold)`,
+        error: { code: 'TooManyDeletes', reason: 'Staged by the accidental-deletion threshold.' },
+      };
+  }
+}
+
+/** Writes the planned groups, then makes the memberships of every provisioned group match Entra. */
+export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleResult> {
+  const { deps, config, kind, dryRun, cache } = input;
+  const { store, target, clock } = deps;
+  const jobId = config.settings.jobId;
+  const now = clock.now().toISOString();
+  const { plans, mirror, links, deletions } = input.planned;
+  const targetGroups = cache.groups ?? new Map<string, TargetGroup>();
 
   const counts = {
     groupsCreated: 0,
@@ -586,7 +613,7 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     groupResults,
     membershipResults,
     counts,
-    watermark: read.watermark,
+    watermark: input.planned.watermark,
     deletions,
     attempted:
       groupResults.size +

@@ -42,7 +42,15 @@ import {
   type QuarantineState,
   tooManyFailures,
 } from '../safety/quarantine.js';
-import { type GroupCache, type GroupCycleInput, type GroupCycleResult, runGroupCycle } from './groups.js';
+import {
+  type GroupCache,
+  type GroupCycleInput,
+  type GroupCycleResult,
+  type PlannedGroups,
+  planGroups,
+  runGroupCycle,
+  stageGroupDeletions,
+} from './groups.js';
 
 /** Reserved key in a mirrored user's attributes: the signature of its assignments at the last cycle. */
 export const ASSIGNMENTS_KEY = '@provisio.assignments';
@@ -360,37 +368,37 @@ export async function runCycle(
     progress({ phase: 'plan', done: planned.length, total: ids.length });
     for (const user of planned) if (user.scope.inScope) counts.inScope++;
 
+    // Groups are read and planned now (nothing written yet), so that the guard sees every
+    // deprovisioning of the cycle: user disables and deletes, and group deletes.
+    const groupCache: GroupCache = cache.groups ?? { groups: null, memberships: null };
+    if (!dryRun) cache.groups = groupCache;
+    const groupPlanInput = { deps, config, job, kind, cache: groupCache, assignments: assignmentsResult };
+    const plannedGroups = config.groups.enabled ? await planGroups(groupPlanInput) : null;
+
     // Guard: too many deprovisionings in one cycle are staged, not done.
     const allowDeletes = options.allowDeletes === true || job.data['allowDeletes'] === true;
     const threshold = config.settings.accidentalDeletionThreshold;
-    const userDeprovisions = planned.filter(
-      (u) => u.action?.kind === 'disable' || u.action?.kind === 'delete',
-    ).length;
-    let staged = guardDeletions(planned, threshold, allowDeletes);
-    const groupCache: GroupCache = cache.groups ?? { groups: null, memberships: null };
-    if (!dryRun) cache.groups = groupCache;
-    const groupInput = (links: ReadonlyMap<string, LinkRecord>, forDryRun: boolean): GroupCycleInput => ({
-      deps,
-      config,
-      job,
-      kind,
+    const staged = guardDeletions(planned, threshold, allowDeletes, plannedGroups?.deletions ?? 0);
+    if (staged > 0 && plannedGroups) stageGroupDeletions(plannedGroups);
+    const groupInput = (
+      groups: PlannedGroups,
+      links: ReadonlyMap<string, LinkRecord>,
+      forDryRun: boolean,
+    ): GroupCycleInput => ({
+      ...groupPlanInput,
       dryRun: forDryRun,
-      cache: groupCache,
-      assignments: assignmentsResult,
+      planned: groups,
       userLinks: links,
       userIndex: index,
       userNames: new Map(planned.map((u) => [u.sourceId, u.displayName])),
       cycleId,
-      stageDeletes: (groupDeletions) => {
-        const stage = threshold > 0 && !allowDeletes && userDeprovisions + groupDeletions > threshold;
-        if (stage) staged += groupDeletions;
-        return stage;
-      },
     });
 
     if (dryRun) {
       tally(counts, planned, new Map());
-      const groupsPlan = config.groups.enabled ? await runGroupCycle(groupInput(links, true)) : undefined;
+      const groupsPlan = plannedGroups
+        ? await runGroupCycle(groupInput(plannedGroups, links, true))
+        : undefined;
       return {
         cycleId,
         kind,
@@ -483,10 +491,10 @@ export async function runCycle(
 
     // Groups and memberships, once the users are in place.
     let groupsResult: GroupCycleResult | undefined;
-    if (config.groups.enabled) {
+    if (plannedGroups) {
       progress({ phase: 'groups', done: 0, total: null });
       const currentLinks = new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
-      groupsResult = await runGroupCycle(groupInput(currentLinks, false));
+      groupsResult = await runGroupCycle(groupInput(plannedGroups, currentLinks, false));
       Object.assign(counts, {
         groupsCreated: groupsResult.counts.groupsCreated,
         groupsUpdated: groupsResult.counts.groupsUpdated,
@@ -729,11 +737,17 @@ export function quarantineOf(job: JobRecord): QuarantineState | null {
  * Holds back deprovisioning beyond the threshold: each disable or delete becomes a staged action,
  * logged as `stagedDelete`, and nothing is sent. Returns how many were staged.
  */
-function guardDeletions(planned: PlannedUser[], threshold: number, allow: boolean): number {
+function guardDeletions(
+  planned: PlannedUser[],
+  threshold: number,
+  allow: boolean,
+  groupDeletions: number,
+): number {
   const deprovisions = planned.filter(
     (user) => user.action?.kind === 'disable' || user.action?.kind === 'delete',
   );
-  if (threshold === 0 || allow || deprovisions.length <= threshold) return 0;
+  const total = deprovisions.length + groupDeletions;
+  if (threshold === 0 || allow || total <= threshold) return 0;
   for (let i = 0; i < planned.length; i++) {
     const user = planned[i] as PlannedUser;
     if (user.action?.kind !== 'disable' && user.action?.kind !== 'delete') continue;
@@ -744,16 +758,16 @@ function guardDeletions(planned: PlannedUser[], threshold: number, allow: boolea
       provisioningAction: 'stagedDelete',
       status: 'skipped',
       modifiedProperties: [],
-      description: `Staged ${verb}: ${user.description} Not done: ${deprovisions.length} deprovisioning actions in this cycle exceed settings.accidentalDeletionThreshold (${threshold}).`,
+      description: `Staged ${verb}: ${user.description} Not done: ${total} deprovisioning actions in this cycle exceed settings.accidentalDeletionThreshold (${threshold}).`,
       error: {
         code: 'TooManyDeletes',
-        reason: `${deprovisions.length} users would be deprovisioned in one cycle; the threshold is ${threshold}.`,
+        reason: `${total} users and groups would be deprovisioned in one cycle; the threshold is ${threshold}.`,
         recommendedAction:
           'Run "npx provisio allow-deletes" if this is intended, or fix the cause and run "npx provisio restart".',
       },
     };
   }
-  return deprovisions.length;
+  return total;
 }
 
 async function notify(deps: EngineDeps, config: Config, notification: Notification, at: Date): Promise<void> {
