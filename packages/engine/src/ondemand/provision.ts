@@ -351,16 +351,22 @@ export async function provisionOnDemand(
       let targetGroupId = candidates[0]?.id ?? null;
       const details: Record<string, string> = {};
       let failure: string | null = null;
-      if (!dryRun) {
-        const existing = candidates[0];
-        const changes = existing
-          ? Object.fromEntries(
-              Object.entries(prepared.attributes).filter(
-                ([k, v]) => text(v) !== text(existing.attributes[k]),
-              ),
-            )
-          : prepared.attributes;
-        if (!existing || Object.keys(changes).length > 0) {
+      const existing = candidates[0];
+      const changes = existing
+        ? Object.fromEntries(
+            Object.entries(prepared.attributes).filter(([k, v]) => text(v) !== text(existing.attributes[k])),
+          )
+        : prepared.attributes;
+      // The group mapping's target object actions apply on demand too.
+      const allowed = existing ? config.groups.actions.has('update') : config.groups.actions.has('create');
+      const groupVerb = !existing ? 'create' : Object.keys(changes).length > 0 ? 'update' : null;
+      if (groupVerb && !allowed) {
+        details['Group'] =
+          `not ${groupVerb}d: the ${groupVerb === 'create' ? 'Create' : 'Update'} action is not enabled for groups`;
+        if (!existing) failure = details['Group'];
+      }
+      if (!dryRun && failure === null) {
+        if (groupVerb && allowed) {
           const [result] = await target.applyGroups([
             existing
               ? { kind: 'update', key: theGroup.id, targetId: existing.id, changes }
@@ -409,7 +415,7 @@ export async function provisionOnDemand(
         description:
           failure ??
           (dryRun
-            ? `Would ${candidates.length === 0 ? 'create' : 'update'} Group '${displayName}' and add its agent members`
+            ? `${groupVerb && allowed ? `Would ${groupVerb}` : 'Would leave'} Group '${displayName}'${groupVerb && allowed ? '' : ' as it is'} and add its agent members that are not yet`
             : `Group '${displayName}' is Zendesk group ${targetGroupId}`),
         details,
       });
