@@ -56,7 +56,6 @@ import {
 export const ASSIGNMENTS_KEY = '@provisio.assignments';
 /** Reserved key in a mirrored user's attributes: its deprovisioning was staged (evaluated again next cycle). */
 export const STAGED_KEY = '@provisio.staged';
-const FAILED_KEY = '@provisio.failed';
 const EXPORT_BATCH = 500;
 
 export interface EngineDeps {
@@ -136,12 +135,7 @@ function assignmentSignature(assignments: readonly SourceAssignment[] | undefine
 }
 
 function stripReserved(attributes: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const {
-    [ASSIGNMENTS_KEY]: _assignments,
-    [FAILED_KEY]: _failed,
-    [STAGED_KEY]: _staged,
-    ...rest
-  } = attributes;
+  const { [ASSIGNMENTS_KEY]: _assignments, [STAGED_KEY]: _staged, ...rest } = attributes;
   return rest;
 }
 
@@ -536,7 +530,7 @@ export async function runCycle(
       const record = changed.get(user.sourceId) ?? mirror.get(user.sourceId);
       const isStaged = user.provisioningAction === 'stagedDelete';
       if (record && (record.attributes[STAGED_KEY] === true) !== isStaged) {
-        const { [STAGED_KEY]: _was, [FAILED_KEY]: _old, ...attributes } = record.attributes;
+        const { [STAGED_KEY]: _was, ...attributes } = record.attributes;
         changed.set(user.sourceId, {
           ...record,
           attributes: isStaged ? { ...attributes, [STAGED_KEY]: true } : attributes,

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
-import { ASSIGNMENTS_KEY, type EngineDeps } from '../cycle/run-cycle.js';
+import type { EngineDeps } from '../cycle/run-cycle.js';
 import { buildLogEntry, type LogContext } from '../log/entry.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
@@ -262,9 +262,7 @@ export async function provisionOnDemand(
   };
 
   if (user !== null) {
-    // The mirror keeps its reserved bookkeeping; the view never sees it.
-    const { [ASSIGNMENTS_KEY]: _ignored, ...attributes } = user.attributes;
-    const one = await provisionUser(user.id, attributes);
+    const one = await provisionUser(user.id, user.attributes);
     const ok = !one.steps.some((s) => s.status === 'failure');
     return {
       query,
