@@ -7,11 +7,14 @@ import { userInfo } from 'node:os';
 import {
   type Config,
   importRoles,
+  JobLeaseHeld,
   type JobRecord,
   newJobRecord,
+  newLeaseOwner,
   quarantineOf,
   runCycle,
   type StateStore,
+  takeLease,
 } from '@provisio/engine';
 import { compose, loadConfig, openStore } from './compose.js';
 import { cycleSummary, reportError } from './run-provisioning.js';
@@ -168,7 +171,23 @@ export async function runAllowDeletes(configPath: string): Promise<number> {
         'Deprovisioning beyond the accidental-deletion threshold allowed for the next cycle.',
       );
       process.stdout.write('deprovisioning beyond the threshold is allowed for one cycle; running it now\n');
-      const report = await runCycle(deps, config, { allowDeletes: true });
+      // The cycle runs under the job's lease, like sync's: never beside a running sync.
+      const owner = newLeaseOwner();
+      try {
+        await takeLease(deps.store, jobId, owner, new Date(), config.settings.intervalMs);
+      } catch (error) {
+        if (!(error instanceof JobLeaseHeld)) throw error;
+        process.stdout.write(
+          `a running sync (${error.holder}) holds the job: it carries the deprovisioning out in its next cycle\n`,
+        );
+        return 0;
+      }
+      let report: Awaited<ReturnType<typeof runCycle>>;
+      try {
+        report = await runCycle(deps, config, { allowDeletes: true });
+      } finally {
+        await deps.store.releaseLease(jobId, owner);
+      }
       process.stdout.write(`${cycleSummary(report)}\n`);
       return report.state === 'succeeded' ? 0 : 1;
     } finally {

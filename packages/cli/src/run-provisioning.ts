@@ -253,11 +253,13 @@ export async function runSync(configPath: string, once: boolean): Promise<number
         reportError(error);
         process.stdout.write(`cycle failed; retrying in ${formatDuration(config.settings.intervalMs)}\n`);
       },
-      onWait: (reason, until) => {
+      onWait: (reason, until, detail) => {
         process.stdout.write(
           reason === 'paused'
             ? 'job paused (npx provisio resume): no cycle runs\n'
-            : `job in quarantine: next attempt at ${until.toISOString()} (npx provisio status says why)\n`,
+            : reason === 'locked'
+              ? `another provisio process (${detail ?? 'unknown'}) runs this job's cycles; waiting (its lease lasts until ${until.toISOString()})\n`
+              : `job in quarantine: next attempt at ${until.toISOString()} (npx provisio status says why)\n`,
         );
       },
       importRoles: async () => {

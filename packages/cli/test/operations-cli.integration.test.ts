@@ -239,4 +239,24 @@ describe('job operations', () => {
     expect(audit.stdout).toMatch(/Allow deletes/);
     expect(audit.stdout).toMatch(/Quarantine lifted/);
   });
+
+  it('runs one worker per job: a second sync is refused while the first holds the job, and may run after it stops', async () => {
+    const { child, finished } = spawnCli(['sync', '--config', configFile], { cwd: dir, env });
+    let out = '';
+    child.stdout?.on('data', (chunk: string) => {
+      out += chunk;
+    });
+    for (let i = 0; i < 200 && !/next cycle in/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toMatch(/next cycle in/);
+    const second = await cli(['sync', '--once', '--config', configFile]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(
+      /another provisio process \(.+\) runs the cycles of job zendesk\.provisio-demo/,
+    );
+    child.kill('SIGTERM');
+    expect((await finished).code).toBe(0);
+    // Stopped cleanly: the lease is released, the next sync runs at once.
+    const third = await cli(['sync', '--once', '--config', configFile]);
+    expect(third.code, third.stderr).toBe(0);
+  });
 });

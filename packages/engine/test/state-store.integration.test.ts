@@ -937,6 +937,41 @@ describe.each(backends)('state store on $name', (backend) => {
         expect(await store.listEscrows('escrows-atomic')).toEqual([]);
       });
 
+      it('grants a job lease to one owner at a time, renews it, and frees it when expired or released', async () => {
+        const t0 = new Date('2026-11-24T10:00:00.000Z');
+        const later = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
+        expect(await store.acquireLease('lease-job', 'worker-a', t0, later(30))).toEqual({
+          owner: 'worker-a',
+          expiresAt: later(30).toISOString(),
+        });
+        // Someone else while it lasts: refused, the holder is named.
+        expect((await store.acquireLease('lease-job', 'worker-b', later(10), later(40))).owner).toBe(
+          'worker-a',
+        );
+        // The holder renews.
+        expect(await store.acquireLease('lease-job', 'worker-a', later(20), later(50))).toEqual({
+          owner: 'worker-a',
+          expiresAt: later(50).toISOString(),
+        });
+        // Another job is independent.
+        expect((await store.acquireLease('other-job', 'worker-b', later(20), later(50))).owner).toBe(
+          'worker-b',
+        );
+        // Expired: taken over.
+        expect((await store.acquireLease('lease-job', 'worker-b', later(51), later(81))).owner).toBe(
+          'worker-b',
+        );
+        // Released only by its holder.
+        await store.releaseLease('lease-job', 'worker-a');
+        expect((await store.acquireLease('lease-job', 'worker-c', later(52), later(82))).owner).toBe(
+          'worker-b',
+        );
+        await store.releaseLease('lease-job', 'worker-b');
+        expect((await store.acquireLease('lease-job', 'worker-c', later(53), later(83))).owner).toBe(
+          'worker-c',
+        );
+      });
+
       it('appends audit records and lists them newest first, ties in insertion order, up to the limit', async () => {
         const jobId = 'audit';
         expect(await store.listAudit(jobId, 10)).toEqual([]);
@@ -1092,6 +1127,7 @@ describe.each(backends)('state store on $name', (backend) => {
             expect(known.map((m) => [m.name, m.executedAt !== undefined])).toEqual([
               ['0001_initial', true],
               ['0002_groups_escrows_audit', true],
+              ['0003_job_leases', true],
             ]);
           } finally {
             await check.destroy();

@@ -198,6 +198,19 @@ export interface StateStore {
   ): Promise<void>;
   clearEscrows(jobId: string): Promise<void>;
 
+  /**
+   * Takes or renews the job's lease for `owner` until `until` when nobody else holds an unexpired
+   * one, atomically (one worker per job at a time). Returns the holder after the attempt.
+   */
+  acquireLease(
+    jobId: string,
+    owner: string,
+    now: Date,
+    until: Date,
+  ): Promise<{ readonly owner: string; readonly expiresAt: string }>;
+  /** Gives the lease up, if `owner` holds it. */
+  releaseLease(jobId: string, owner: string): Promise<void>;
+
   appendAudit(record: AuditRecord): Promise<void>;
   /** Newest first. */
   listAudit(jobId: string, limit: number): Promise<AuditRecord[]>;

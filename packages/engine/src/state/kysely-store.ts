@@ -529,6 +529,39 @@ export class KyselyStateStore implements StateStore {
     await this.#db.deleteFrom('escrows').where('job_id', '=', jobId).execute();
   }
 
+  // ── leases ───────────────────────────────────────────────────────────────────────────────────
+
+  async acquireLease(
+    jobId: string,
+    owner: string,
+    now: Date,
+    until: Date,
+  ): Promise<{ readonly owner: string; readonly expiresAt: string }> {
+    // One statement on both databases: insert, or take over a row that is ours or has expired.
+    await this.#db
+      .insertInto('job_leases')
+      .values({ job_id: jobId, owner, expires_at: until.toISOString() })
+      .onConflict((oc) =>
+        oc
+          .column('job_id')
+          .doUpdateSet({ owner, expires_at: until.toISOString() })
+          .where((eb) =>
+            eb.or([eb('job_leases.owner', '=', owner), eb('job_leases.expires_at', '<', now.toISOString())]),
+          ),
+      )
+      .execute();
+    const row = await this.#db
+      .selectFrom('job_leases')
+      .select(['owner', 'expires_at'])
+      .where('job_id', '=', jobId)
+      .executeTakeFirstOrThrow();
+    return { owner: row.owner, expiresAt: row.expires_at };
+  }
+
+  async releaseLease(jobId: string, owner: string): Promise<void> {
+    await this.#db.deleteFrom('job_leases').where('job_id', '=', jobId).where('owner', '=', owner).execute();
+  }
+
   // ── audit log ────────────────────────────────────────────────────────────────────────────────
 
   async appendAudit(record: AuditRecord): Promise<void> {

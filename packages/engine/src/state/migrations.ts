@@ -156,6 +156,18 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+
+    // One worker per job at a time: a lease row per job, taken and renewed atomically.
+    '0003_job_leases': {
+      async up(db) {
+        await db.schema
+          .createTable('job_leases')
+          .addColumn('job_id', 'text', (c) => c.primaryKey())
+          .addColumn('owner', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -16,6 +16,14 @@ export interface Database {
   group_links: GroupLinksTable;
   escrows: EscrowsTable;
   audit_log: AuditLogTable;
+  job_leases: JobLeasesTable;
+}
+
+/** Who runs a job's cycles now, and until when (ISO-8601, `Date#toISOString` form). */
+export interface JobLeasesTable {
+  job_id: string;
+  owner: string;
+  expires_at: string;
 }
 
 export interface JobsTable {
