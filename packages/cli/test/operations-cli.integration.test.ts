@@ -1,9 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { killChildren, spawnCli } from './support/cli.js';
+import { killChildren, spawnCli, writeCliJob } from './support/cli.js';
 import {
   addMember,
   appRoleId,
@@ -47,14 +46,7 @@ beforeAll(async () => {
     },
     zendesk: { seed: { customRoles: [{ name: 'Billing Agent' }, { name: 'AGENT' }] } },
   });
-  dir = await mkdtemp(join(tmpdir(), 'provisio-ops-'));
-  const caFile = join(dir, 'ca.pem');
-  await writeFile(caFile, h.entra.emulator.certificatePem);
-  const document = structuredClone(h.document) as { source: Record<string, unknown> };
-  document.source['caCertificateFile'] = caFile;
-  configFile = join(dir, 'provisio.yaml');
-  await writeFile(configFile, stringify(document));
-  env = { ...process.env, ...h.env, DATABASE_URL: `sqlite:${join(dir, 'state.db')}` };
+  ({ dir, configFile, env } = await writeCliJob(h, 'provisio-ops-'));
 });
 afterEach(killChildren);
 afterAll(async () => {

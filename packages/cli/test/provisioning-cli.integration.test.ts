@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { killChildren, spawnCli as spawnChild } from './support/cli.js';
+import { killChildren, spawnCli as spawnChild, writeCliJob } from './support/cli.js';
 import {
   appRoleId,
   assign,
@@ -50,14 +49,7 @@ beforeAll(async () => {
       },
     },
   });
-  dir = await mkdtemp(join(tmpdir(), 'provisio-cli-job-'));
-  const caFile = join(dir, 'entra-ca.pem');
-  await writeFile(caFile, h.entra.emulator.certificatePem);
-  const document = structuredClone(h.document) as { source: Record<string, unknown> };
-  document.source['caCertificateFile'] = caFile;
-  configFile = join(dir, 'provisio.yaml');
-  await writeFile(configFile, stringify(document));
-  env = { ...process.env, ...h.env, DATABASE_URL: `sqlite:${join(dir, 'state.db')}` };
+  ({ dir, configFile, env } = await writeCliJob(h, 'provisio-cli-job-'));
 });
 afterEach(killChildren);
 afterAll(async () => {
