@@ -1,4 +1,4 @@
-import { runSyncLoop } from '@provisio/engine';
+import { emptyCycleCounts, runSyncLoop } from '@provisio/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appRoleId,
@@ -192,18 +192,7 @@ describe('failures', () => {
       state: 'running',
       startedAt: new Date(Date.now() - 60_000).toISOString(),
       endedAt: null,
-      counts: {
-        imported: 0,
-        inScope: 0,
-        created: 0,
-        updated: 0,
-        disabled: 0,
-        deleted: 0,
-        skipped: 0,
-        unchanged: 0,
-        failed: 0,
-        targetRequests: 0,
-      },
+      counts: emptyCycleCounts,
       error: null,
     });
     await h.cycle();

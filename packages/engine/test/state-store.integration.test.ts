@@ -13,6 +13,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyCycleCounts } from '../src/cycle/run-cycle.js';
 import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../src/log/types.js';
 import type { MemberRef } from '../src/ports/source.js';
 import type {
@@ -180,18 +181,7 @@ function link(jobId: string, sourceId: string, overrides: Partial<LinkRecord> = 
   };
 }
 
-const ZERO_COUNTS = {
-  imported: 0,
-  inScope: 0,
-  created: 0,
-  updated: 0,
-  disabled: 0,
-  deleted: 0,
-  skipped: 0,
-  unchanged: 0,
-  failed: 0,
-  targetRequests: 0,
-};
+const ZERO_COUNTS = emptyCycleCounts;
 
 function cycle(
   jobId: string,

@@ -113,7 +113,8 @@ export interface CycleReport {
   readonly groups?: GroupCycleResult;
 }
 
-const zeroCounts: CycleCounts = {
+/** A cycle's counters before it has done anything. */
+export const emptyCycleCounts: CycleCounts = {
   imported: 0,
   inScope: 0,
   created: 0,
@@ -167,7 +168,7 @@ export async function runCycle(
     options.forceInitial || job.watermark === null || job.configHash !== config.hash
       ? 'initial'
       : 'incremental';
-  const counts: { -readonly [K in keyof CycleCounts]: CycleCounts[K] } = { ...zeroCounts };
+  const counts: { -readonly [K in keyof CycleCounts]: CycleCounts[K] } = { ...emptyCycleCounts };
   const cycleRecord = (
     state: CycleRecord['state'],
     endedAt: Date | null,
