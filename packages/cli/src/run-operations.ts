@@ -64,7 +64,7 @@ async function audit(
 export async function runPause(configPath: string): Promise<number> {
   try {
     return await withJob(configPath, async (config, store, job) => {
-      await store.saveJob({ ...job, status: 'Paused', updatedAt: new Date().toISOString() });
+      await store.updateJob(job.jobId, { status: 'Paused' }, new Date());
       await audit(
         store,
         job.jobId,
@@ -85,13 +85,11 @@ export async function runResume(configPath: string): Promise<number> {
   try {
     return await withJob(configPath, async (config, store, job) => {
       const quarantine = quarantineOf(job);
-      const data = { ...job.data, quarantine: null };
-      await store.saveJob({
-        ...job,
-        status: job.watermark === null ? 'NotRun' : 'Active',
-        data,
-        updatedAt: new Date().toISOString(),
-      });
+      await store.updateJob(
+        job.jobId,
+        { status: job.watermark === null ? 'NotRun' : 'Active', quarantine: null },
+        new Date(),
+      );
       await audit(
         store,
         job.jobId,
@@ -112,27 +110,27 @@ export async function runRestart(configPath: string, full: boolean): Promise<num
   try {
     return await withJob(configPath, async (config, store, job) => {
       const jobId = job.jobId;
-      const {
-        quarantine: _q,
-        allowDeletes: _a,
-        groupWatermark: _g,
-        ...data
-      } = job.data as Record<string, unknown>;
       await store.clearEscrows(jobId);
       if (full) {
+        await store.clearTargetObjects(jobId);
         await store.clearLinks(jobId);
         await store.clearGroupLinks(jobId);
         await store.clearSourceUsers(jobId);
         await store.clearSourceGroups(jobId);
       }
-      await store.saveJob({
-        ...job,
-        status: job.status === 'Paused' ? 'Paused' : 'Active',
-        watermark: null,
-        watermarkAt: null,
-        data,
-        updatedAt: new Date().toISOString(),
-      });
+      await store.updateJob(
+        jobId,
+        {
+          status: job.status === 'Paused' ? 'Paused' : 'Active',
+          watermark: null,
+          watermarkAt: null,
+          groupWatermark: null,
+          quarantine: null,
+          allowDeletes: false,
+          reconciledAt: null,
+        },
+        new Date(),
+      );
       await audit(
         store,
         jobId,
@@ -158,12 +156,7 @@ export async function runAllowDeletes(configPath: string): Promise<number> {
     const deps = await compose(config);
     try {
       const jobId = config.settings.jobId;
-      const job = (await deps.store.getJob(jobId)) ?? newJobRecord(jobId, new Date());
-      await deps.store.saveJob({
-        ...job,
-        data: { ...job.data, allowDeletes: true },
-        updatedAt: new Date().toISOString(),
-      });
+      await deps.store.updateJob(jobId, { allowDeletes: true }, new Date());
       await audit(
         deps.store,
         jobId,

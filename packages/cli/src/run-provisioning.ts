@@ -321,8 +321,8 @@ export async function runStatus(
               watermarkAgeMs,
               quarantine,
               escrows,
-              rolesImportedAt: job?.data['rolesImportedAt'] ?? null,
-              allowDeletesPending: job?.data['allowDeletes'] === true,
+              rolesImportedAt: job?.rolesImportedAt ?? null,
+              allowDeletesPending: job?.allowDeletes === true,
               users: linkStates,
               groups: {
                 active: groupLinks.filter((l) => l.state === 'active').length,

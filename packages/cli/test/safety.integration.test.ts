@@ -143,7 +143,7 @@ describe('quarantine on refused credentials', () => {
     await expect(h.cycle({ forceInitial: true })).rejects.toThrow();
     const job = await h.store.getJob(h.config.settings.jobId);
     expect(job?.status).toBe('Quarantine');
-    expect(job?.data['quarantine']).toMatchObject({ reason: 'EncounteredQuarantineException' });
+    expect(job?.quarantine).toMatchObject({ reason: 'EncounteredQuarantineException' });
     expect(mails.length).toBe(mailsBefore + 1);
     expect(mails.at(-1)?.text).toMatch(/credentials were refused/);
     expect(mails.at(-1)?.text).not.toContain('revoked-token');

@@ -147,7 +147,13 @@ function job(jobId: string, overrides: Partial<JobRecord> = {}): JobRecord {
     configHash: null,
     watermark: null,
     watermarkAt: null,
-    data: {},
+    groupWatermark: null,
+    quarantine: null,
+    allowDeletes: false,
+    rolesImportedAt: null,
+    targetState: null,
+    reconciledAt: null,
+    membershipsLoadedAt: null,
     updatedAt: T0,
     ...overrides,
   };
@@ -163,6 +169,8 @@ function sourceUser(
     sourceId,
     attributes: { id: sourceId, displayName: `User ${sourceId}`, accountEnabled: true },
     removed: null,
+    assignmentSignature: '',
+    staged: false,
     updatedAt: T0,
     ...overrides,
   };
@@ -198,6 +206,7 @@ function cycle(
     endedAt: startedAt,
     counts: ZERO_COUNTS,
     error: null,
+    errorCode: null,
     ...overrides,
   };
 }
@@ -378,7 +387,19 @@ describe.each(backends)('state store on $name', (backend) => {
 
       it('saves, reads and replaces a job', async () => {
         expect(await store.getJob('job-unknown')).toBeNull();
-        const first = job('job-1', { data: { cursor: 'abc', nested: { n: 1, list: [1, 'two', null] } } });
+        const first = job('job-1', {
+          targetState: '{"cursor":"abc","nested":{"n":1,"list":[1,"two",null]}}',
+          allowDeletes: true,
+          rolesImportedAt: T0,
+          quarantine: {
+            reason: 'TooManyDeletes',
+            currentBegan: T0,
+            seriesBegan: T0,
+            seriesCount: 0,
+            nextAttempt: T0,
+            error: { code: 'TooManyDeletes', message: 'm', failingRequests: ['GET /x → 500'], objects: 3 },
+          },
+        });
         await store.saveJob(first);
         expect(await store.getJob('job-1')).toEqual(first);
 
@@ -387,7 +408,9 @@ describe.each(backends)('state store on $name', (backend) => {
           configHash: 'sha256:1234',
           watermark: 'https://graph.microsoft.com/v1.0/users/delta?$deltatoken=xyz',
           watermarkAt: '2025-03-01T11:00:00.000Z',
-          data: {},
+          groupWatermark: 'https://graph.microsoft.com/v1.0/groups/delta?$deltatoken=g',
+          reconciledAt: '2025-03-01T11:00:00.000Z',
+          membershipsLoadedAt: '2025-03-01T11:00:00.000Z',
           updatedAt: '2025-03-01T11:00:01.000Z',
         });
         await store.saveJob(second);
@@ -395,6 +418,71 @@ describe.each(backends)('state store on $name', (backend) => {
 
         await store.saveJob(job('job-1', { status: 'Quarantine' }));
         expect(await store.getJob('job-1')).toEqual(job('job-1', { status: 'Quarantine' }));
+      });
+
+      it('changes only the given fields of a job, creating it with defaults when new', async () => {
+        const at = new Date('2025-03-01T12:00:00.000Z');
+        expect(await store.updateJob('patched', { allowDeletes: true }, at)).toEqual(
+          job('patched', { allowDeletes: true, updatedAt: at.toISOString() }),
+        );
+        await store.updateJob('patched', { status: 'Paused', watermark: 'w1' }, at);
+        // A later patch of other fields keeps the pause and the pending allow-deletes.
+        const later = new Date('2025-03-01T12:05:00.000Z');
+        const after = await store.updateJob('patched', { watermark: 'w2', targetState: 's' }, later);
+        expect(after).toEqual(
+          job('patched', {
+            status: 'Paused',
+            allowDeletes: true,
+            watermark: 'w2',
+            targetState: 's',
+            updatedAt: later.toISOString(),
+          }),
+        );
+        await store.updateJob('patched', { quarantine: null, allowDeletes: false }, later);
+        expect((await store.getJob('patched'))?.allowDeletes).toBe(false);
+      });
+
+      it('keeps the target mirror per job and kind: upserts, removals, clearing', async () => {
+        const user = (id: string, name: string) => ({ id, attributes: { name }, active: true });
+        await store.saveTargetObjects('mirror-a', 'user', [
+          { id: '1', data: user('1', 'One') },
+          { id: '2', data: user('2', 'Two') },
+        ]);
+        await store.saveTargetObjects('mirror-a', 'group', [{ id: '1', data: { id: '1', name: 'G' } }]);
+        await store.saveTargetObjects('mirror-b', 'user', [{ id: '1', data: user('1', 'Other job') }]);
+        await store.saveTargetObjects('mirror-a', 'user', [{ id: '2', data: user('2', 'Two!') }], ['1']);
+        expect(await store.listTargetObjects('mirror-a', 'user')).toEqual([
+          { id: '2', data: user('2', 'Two!') },
+        ]);
+        expect(await store.listTargetObjects('mirror-a', 'group')).toHaveLength(1);
+        expect(await store.listTargetObjects('mirror-b', 'user')).toEqual([
+          { id: '1', data: user('1', 'Other job') },
+        ]);
+        await store.clearTargetObjects('mirror-a', 'user');
+        expect(await store.listTargetObjects('mirror-a', 'user')).toEqual([]);
+        expect(await store.listTargetObjects('mirror-a', 'group')).toHaveLength(1);
+        await store.clearTargetObjects('mirror-a');
+        expect(await store.listTargetObjects('mirror-a', 'group')).toEqual([]);
+        expect(await store.listTargetObjects('mirror-b', 'user')).toHaveLength(1);
+        // Many at once (past one statement's parameters).
+        const many = Array.from({ length: 5000 }, (_, i) => ({ id: `u${i}`, data: user(`u${i}`, `U${i}`) }));
+        await store.saveTargetObjects('mirror-c', 'user', many);
+        await store.saveTargetObjects(
+          'mirror-c',
+          'user',
+          [],
+          many.slice(0, 4000).map((m) => m.id),
+        );
+        expect(await store.listTargetObjects('mirror-c', 'user')).toHaveLength(1000);
+      });
+
+      it('keeps the assignment signature and the staged flag of source users', async () => {
+        await store.saveSourceUsers([
+          sourceUser('sig', 'u1', { assignmentSignature: 'role-1|,role-2|group-1', staged: true }),
+        ]);
+        expect(await store.listSourceUsers('sig')).toEqual([
+          sourceUser('sig', 'u1', { assignmentSignature: 'role-1|,role-2|group-1', staged: true }),
+        ]);
       });
 
       it('upserts, lists and clears source users', async () => {
@@ -1058,7 +1146,7 @@ describe.each(backends)('state store on $name', (backend) => {
                 config_hash: 'h',
                 watermark: 'w',
                 watermark_at: T0,
-                data: '{"cursor":1}',
+                data: '{"groupWatermark":"gw","allowDeletes":true,"rolesImportedAt":"2025-03-01T09:00:00.000Z","quarantine":null}',
                 updated_at: T0,
               })
               .execute();
@@ -1067,7 +1155,7 @@ describe.each(backends)('state store on $name', (backend) => {
               .values({
                 job_id: 'old',
                 source_id: 'u1',
-                attributes: '{"id":"u1"}',
+                attributes: '{"id":"u1","@provisio.assignments":"r1|","@provisio.staged":true}',
                 removed: null,
                 updated_at: T0,
               })
@@ -1088,11 +1176,15 @@ describe.each(backends)('state store on $name', (backend) => {
                 configHash: 'h',
                 watermark: 'w',
                 watermarkAt: T0,
-                data: { cursor: 1 },
+                // 0004 moved the JSON bag into typed columns; a job that ran counts as reconciled.
+                groupWatermark: 'gw',
+                allowDeletes: true,
+                rolesImportedAt: '2025-03-01T09:00:00.000Z',
+                reconciledAt: T0,
               }),
             );
             expect(await upgraded.listSourceUsers('old')).toEqual([
-              sourceUser('old', 'u1', { attributes: { id: 'u1' } }),
+              sourceUser('old', 'u1', { attributes: { id: 'u1' }, assignmentSignature: 'r1|', staged: true }),
             ]);
 
             await upgraded.saveSourceGroups([sourceGroup('old', 'g1')]);
@@ -1118,6 +1210,7 @@ describe.each(backends)('state store on $name', (backend) => {
               ['0001_initial', true],
               ['0002_groups_escrows_audit', true],
               ['0003_job_leases', true],
+              ['0004_job_state', true],
             ]);
           } finally {
             await check.destroy();

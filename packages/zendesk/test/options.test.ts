@@ -37,10 +37,6 @@ describe('createZendeskTarget: the connector', () => {
     secretToken: 'tok-very-secret',
   });
 
-  it('matches on external_id, then email', () => {
-    expect(target.matchableAttributes).toEqual(['external_id', 'email']);
-  });
-
   it('throws a ZendeskConfigurationError with the code InvalidConfiguration', () => {
     try {
       createZendeskTarget({

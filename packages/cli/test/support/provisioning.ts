@@ -11,7 +11,6 @@ import {
   type Config,
   type CycleReport,
   type EngineDeps,
-  type JobCache,
   openStateStore,
   parseConfig,
   runCycle,
@@ -42,9 +41,8 @@ export interface JobHarness {
   store: StateStore;
   databaseUrl: string;
   deps: EngineDeps;
-  cache: JobCache;
   dir: string;
-  /** Runs one cycle the way `sync` does (the same cache across calls). */
+  /** Runs one cycle the way `sync` does. */
   cycle(options?: { forceInitial?: boolean; dryRun?: boolean; allowDeletes?: boolean }): Promise<CycleReport>;
   /** Replaces the configuration (settings/mappings merged over the current document). */
   reconfigure(patch: { settings?: Record<string, unknown>; mappings?: Record<string, unknown> }): void;
@@ -127,10 +125,9 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
     store,
     databaseUrl,
     deps,
-    cache: { index: null },
     dir,
     cycle(cycleOptions = {}) {
-      return runCycle(harness.deps, harness.config, { cache: harness.cache, ...cycleOptions });
+      return runCycle(harness.deps, harness.config, cycleOptions);
     },
     reconfigure(patch) {
       if (patch.settings) document['settings'] = { ...(document['settings'] as object), ...patch.settings };

@@ -16,61 +16,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { ModifiedProperty, ProvisioningObjectSummary, ProvisioningStep } from '../log/types.js';
+import { type GroupPlan, planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
+import { importGroupChange } from '../pipeline/import.js';
+import { type MembershipIndex, type MembershipPlan, planMemberships } from '../pipeline/membership-plan.js';
 import type { TargetIndex } from '../pipeline/target-index.js';
-import type { MemberRef, ReadAssignmentsResult, SourceGroupChange } from '../ports/source.js';
+import type { EngineDeps } from '../ports/engine.js';
+import type { ReadAssignmentsResult } from '../ports/source.js';
 import type { GroupLinkRecord, JobRecord, LinkRecord, SourceGroupRecord } from '../ports/state.js';
 import type {
   TargetGroup,
-  TargetGroupAction,
   TargetGroupActionResult,
   TargetMembership,
   TargetMembershipAction,
   TargetMembershipActionResult,
 } from '../ports/target.js';
-import type { EngineDeps } from './run-cycle.js';
+import * as mirrorStore from './target-mirror.js';
 
-/** What a process keeps between cycles for the group half. */
-export interface GroupCache {
-  /** Target groups by id. */
-  groups: Map<string, TargetGroup> | null;
-  /** Target memberships: group id → user id → membership id. */
-  memberships: Map<string, Map<string, string>> | null;
-}
-
-export interface GroupPlan {
-  readonly sourceId: string;
-  readonly displayName: string;
-  readonly inScope: boolean;
-  readonly reason: string;
-  readonly action: TargetGroupAction | null;
-  readonly targetId: string | null;
-  readonly modifiedProperties: readonly ModifiedProperty[];
-  readonly status: 'success' | 'skipped' | 'failure';
-  readonly error?: { readonly code: string; readonly reason: string };
-}
-
-export interface MembershipPlan {
-  readonly groupSourceId: string;
-  readonly groupName: string;
-  readonly targetGroupId: string;
-  readonly add: readonly {
-    readonly userSourceId: string;
-    readonly userName: string;
-    readonly targetUserId: string;
-  }[];
-  readonly remove: readonly {
-    readonly userSourceId: string;
-    readonly userName: string;
-    readonly targetUserId: string;
-    readonly membershipId: string;
-  }[];
-  /** Members Zendesk cannot hold: end-users (and members not provisioned). */
-  readonly skipped: readonly {
-    readonly userSourceId: string;
-    readonly userName: string;
-    readonly reason: string;
-  }[];
-}
+export type { GroupPlan } from '../pipeline/group-plan.js';
+export type { MembershipPlan } from '../pipeline/membership-plan.js';
+export { memberUsers } from '../pipeline/membership-plan.js';
 
 export interface GroupCycleResult {
   readonly groups: readonly GroupPlan[];
@@ -93,99 +57,26 @@ export interface GroupCycleResult {
   readonly attempted: number;
 }
 
-const nameKey = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : null);
-
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function applyGroupChange(
-  mirror: Map<string, SourceGroupRecord>,
-  change: SourceGroupChange,
-  full: boolean,
-  jobId: string,
-  now: string,
-): void {
-  if (change.kind === 'removed') {
-    const previous = mirror.get(change.id);
-    mirror.set(change.id, {
-      jobId,
-      sourceId: change.id,
-      attributes: previous?.attributes ?? {},
-      members: previous?.members ?? [],
-      removed: change.removed,
-      updatedAt: now,
-    });
-    return;
-  }
-  const previous = mirror.get(change.group.id);
-  let members: MemberRef[] = [...(previous?.members ?? [])];
-  if (change.members) {
-    if (change.members.full || full) members = [...change.members.added];
-    else {
-      const removed = new Set(change.members.removed.map((m) => m.id));
-      members = members.filter((m) => !removed.has(m.id));
-      for (const added of change.members.added)
-        if (!members.some((m) => m.id === added.id)) members.push(added);
-    }
-  } else if (full) members = [];
-  mirror.set(change.group.id, {
-    jobId,
-    sourceId: change.group.id,
-    attributes: full
-      ? { ...change.group.attributes }
-      : { ...(previous?.attributes ?? {}), ...change.group.attributes },
-    members,
-    removed: null,
-    updatedAt: now,
-  });
-}
-
-/** The users a group holds: direct members, or every user reachable through member groups. */
-export function memberUsers(
-  groupId: string,
-  mirror: ReadonlyMap<string, SourceGroupRecord>,
-  expand: boolean,
-): Set<string> {
-  const users = new Set<string>();
-  const seen = new Set<string>([groupId]);
-  const queue = [groupId];
-  while (queue.length > 0) {
-    const record = mirror.get(queue.shift() as string);
-    if (!record || record.removed !== null) continue;
-    for (const member of record.members) {
-      if (member.type === 'user') users.add(member.id);
-      else if (expand && !seen.has(member.id)) {
-        seen.add(member.id);
-        queue.push(member.id);
-      }
-    }
-  }
-  return users;
-}
-
 export interface GroupPlanInput {
   readonly deps: EngineDeps;
   readonly config: Config;
   readonly job: JobRecord;
   readonly kind: 'initial' | 'incremental';
-  readonly cache: GroupCache;
   readonly assignments: ReadAssignmentsResult;
+  /** Plan only: nothing is written, not even the target mirror. */
+  readonly dryRun: boolean;
 }
 
 /** The groups read and planned, before anything is written (the guard needs their deletions). */
 export interface PlannedGroups {
-  readonly plans: GroupPlan[];
+  readonly plans: readonly GroupPlan[];
   readonly mirror: Map<string, SourceGroupRecord>;
   readonly links: Map<string, GroupLinkRecord>;
+  readonly index: TargetGroupIndex;
   readonly watermark: string;
-  /** Group deletions planned (for the accidental-deletion threshold). */
-  readonly deletions: number;
 }
 
 export interface GroupCycleInput extends GroupPlanInput {
-  readonly dryRun: boolean;
   readonly planned: PlannedGroups;
   /** User links after the user half of this cycle. */
   readonly userLinks: ReadonlyMap<string, LinkRecord>;
@@ -195,225 +86,73 @@ export interface GroupCycleInput extends GroupPlanInput {
   readonly cycleId: string;
 }
 
-/** Reads the groups (delta), merges them into the mirror and plans every group: no writes. */
+/** The groups assigned to the application: directly, or through the assignment of a member. */
+export function assignedGroupIds(assignments: ReadAssignmentsResult): Set<string> {
+  const assigned = new Set((assignments.groups ?? []).map((g) => g.groupId));
+  for (const assignment of assignments.assignments)
+    if (assignment.viaGroupId) assigned.add(assignment.viaGroupId);
+  return assigned;
+}
+
+/** Reads the groups (delta), merges them into the mirror and plans every group: no writes to the target. */
 export async function planGroups(input: GroupPlanInput): Promise<PlannedGroups> {
-  const { deps, config, job, kind, cache } = input;
+  const { deps, config, job, kind } = input;
   const { store, source, target, clock } = deps;
   const jobId = config.settings.jobId;
-  const now = clock.now().toISOString();
-  const groupWatermark = typeof job.data['groupWatermark'] === 'string' ? job.data['groupWatermark'] : null;
+  const now = clock.now();
   const read = await source.readGroups({
-    watermark: kind === 'initial' ? null : groupWatermark,
+    watermark: kind === 'initial' ? null : job.groupWatermark,
     select: config.groups.select,
   });
-  const full = kind === 'initial' || read.fullRead || groupWatermark === null;
+  const full = kind === 'initial' || read.fullRead || job.groupWatermark === null;
   const mirror = new Map((await store.listSourceGroups(jobId)).map((record) => [record.sourceId, record]));
   const before = new Map(mirror);
   if (full)
     for (const [id, record] of mirror) mirror.set(id, { ...record, removed: record.removed ?? 'soft' });
-  for (const change of read.changes) applyGroupChange(mirror, change, full, jobId, now);
+  for (const change of read.changes) importGroupChange(mirror, change, full, jobId, now.toISOString());
   const links = new Map((await store.listGroupLinks(jobId)).map((link) => [link.sourceId, link]));
 
-  if (cache.groups === null || kind === 'initial') {
-    cache.groups = new Map((await target.loadGroups()).map((group) => [group.id, group]));
-    cache.memberships = null;
-  }
-  const targetGroups = cache.groups;
+  // The target's groups: read in full on initial cycles, from the target mirror otherwise.
+  let targetGroups: readonly TargetGroup[];
+  if (kind === 'initial') {
+    targetGroups = await target.loadGroups();
+    if (!input.dryRun) await mirrorStore.replaceGroups(store, jobId, targetGroups);
+  } else targetGroups = await mirrorStore.loadGroups(store, jobId);
+  const index = new TargetGroupIndex(config.groups.mappings.matching[0]?.target ?? 'name', targetGroups);
 
-  // Scope, map, match, plan: groups.
-  const assigned = new Set((input.assignments.groups ?? []).map((g) => g.groupId));
-  for (const assignment of input.assignments.assignments)
-    if (assignment.viaGroupId) assigned.add(assignment.viaGroupId);
-  const byName = new Map<string, TargetGroup[]>();
-  const matchAttribute = config.groups.mappings.matching[0]?.target ?? 'name';
-  for (const group of targetGroups.values()) {
-    const key = nameKey(group.attributes[matchAttribute]);
-    if (key === null) continue;
-    byName.set(key, [...(byName.get(key) ?? []), group]);
-  }
+  const assigned = assignedGroupIds(input.assignments);
+  const settings = {
+    scope: config.settings.scope,
+    mappings: config.groups.mappings,
+    scopingFilters: config.groups.scopingFilters,
+    actions: config.groups.actions,
+  };
   const plans: GroupPlan[] = [];
   for (const [id, record] of mirror) {
-    const link = links.get(id);
-    const liveLink = link && link.state === 'active' ? link : undefined;
-    const displayName = String(record.attributes['displayName'] ?? id);
-    const filters = config.groups.scopingFilters.evaluate(record.attributes);
-    const outReason =
-      record.removed === 'hard'
-        ? 'the group was permanently deleted in Entra ID'
-        : record.removed === 'soft'
-          ? 'the group was deleted in Entra ID'
-          : config.settings.scope === 'assigned' && !assigned.has(id)
-            ? 'the group is not assigned to the application'
-            : !filters.inScope
-              ? `out of the group scoping filters (${filters.summary})`
-              : null;
-    if (outReason !== null) {
-      const targetGroup = liveLink ? targetGroups.get(liveLink.targetId) : undefined;
-      if (liveLink && targetGroup && config.groups.actions.has('delete'))
-        plans.push({
-          sourceId: id,
-          displayName,
-          inScope: false,
-          reason: outReason,
-          action: { kind: 'delete', key: id, targetId: targetGroup.id },
-          targetId: targetGroup.id,
-          modifiedProperties: [],
-          status: 'success',
-        });
-      else if (liveLink || kind === 'initial' || before.get(id)?.removed !== record.removed)
-        plans.push({
-          sourceId: id,
-          displayName,
-          inScope: false,
-          reason: liveLink ? `${outReason}; the Delete action is not enabled for groups` : outReason,
-          action: null,
-          targetId: liveLink?.targetId ?? null,
-          modifiedProperties: [],
-          status: 'skipped',
-        });
-      continue;
-    }
-    const linked = liveLink ? targetGroups.get(liveLink.targetId) : undefined;
-    const mapped = config.groups.mappings.evaluate({
-      attributes: { ...record.attributes, objectId: id },
-      operation: linked ? 'update' : 'create',
-      now: clock.now(),
-    });
-    const prepared = target.prepareGroup(mapped.values);
-    if (mapped.errors.length > 0 || prepared.problems.length > 0) {
-      const reason =
-        mapped.errors[0]?.error.message ??
-        prepared.problems.map((p) => `${p.attribute}: ${p.message}`).join('; ');
-      plans.push({
-        sourceId: id,
-        displayName,
-        inScope: true,
-        reason,
-        action: null,
-        targetId: linked?.id ?? null,
-        modifiedProperties: [],
-        status: 'failure',
-        error: { code: prepared.problems[0]?.code ?? 'AttributeMappingFailed', reason },
-      });
-      continue;
-    }
-    let found = linked;
-    if (!found) {
-      const key = nameKey(prepared.attributes[matchAttribute]);
-      const candidates = key === null ? [] : (byName.get(key) ?? []);
-      if (candidates.length > 1) {
-        plans.push({
-          sourceId: id,
-          displayName,
-          inScope: true,
-          reason: `${candidates.length} Zendesk groups are named "${String(prepared.attributes[matchAttribute])}"`,
-          action: null,
-          targetId: null,
-          modifiedProperties: [],
-          status: 'failure',
-          error: {
-            code: 'DuplicateTargetEntries',
-            reason: `More than one Zendesk group matches ${matchAttribute} "${String(prepared.attributes[matchAttribute])}" (${candidates.map((c) => c.id).join(', ')}).`,
-          },
-        });
-        continue;
-      }
-      found = candidates[0];
-    }
-    if (!found) {
-      if (!config.groups.actions.has('create')) {
-        plans.push({
-          sourceId: id,
-          displayName,
-          inScope: true,
-          reason: 'no matching Zendesk group, and the Create action is not enabled for groups',
-          action: null,
-          targetId: null,
-          modifiedProperties: [],
-          status: 'skipped',
-        });
-        continue;
-      }
-      plans.push({
-        sourceId: id,
-        displayName,
-        inScope: true,
-        reason: 'in scope and no matching Zendesk group was found',
-        action: { kind: 'create', key: id, attributes: prepared.attributes },
-        targetId: null,
-        modifiedProperties: Object.entries(prepared.attributes).map(([name, value]) => ({
-          displayName: name,
-          oldValue: null,
-          newValue: text(value),
-        })),
-        status: 'success',
-      });
-      continue;
-    }
-    const changes: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(prepared.attributes))
-      if ((text(value) ?? '') !== (text(found.attributes[name]) ?? '')) changes[name] = value;
-    const reason = linked ? 'linked' : `matched an existing Zendesk group by ${matchAttribute}`;
-    if (Object.keys(changes).length === 0 || !config.groups.actions.has('update')) {
-      plans.push({
-        sourceId: id,
-        displayName,
-        inScope: true,
-        reason:
-          Object.keys(changes).length === 0
-            ? `${reason}; already in sync`
-            : `${reason}; differs, but the Update action is not enabled`,
-        action: null,
-        targetId: found.id,
-        modifiedProperties: [],
-        status: 'skipped',
-      });
-      continue;
-    }
-    plans.push({
-      sourceId: id,
-      displayName,
-      inScope: true,
-      reason,
-      action: { kind: 'update', key: id, targetId: found.id, changes },
-      targetId: found.id,
-      modifiedProperties: Object.entries(changes).map(([name, value]) => ({
-        displayName: name,
-        oldValue: text(found.attributes[name]),
-        newValue: text(value),
-      })),
-      status: 'success',
-    });
+    const plan = planGroup(
+      settings,
+      target,
+      index,
+      {
+        record,
+        link: links.get(id) ?? null,
+        assigned: assigned.has(id),
+        reportUnlinked: kind === 'initial' || before.get(id)?.removed !== record.removed,
+      },
+      clock.now(),
+    );
+    if (plan) plans.push(plan);
   }
-
-  const deletions = plans.filter((p) => p.action?.kind === 'delete').length;
-  return { plans, mirror, links, watermark: read.watermark, deletions };
-}
-
-/** Holds back every planned group deletion (the accidental-deletion threshold was exceeded). */
-export function stageGroupDeletions(planned: PlannedGroups): void {
-  const plans = planned.plans;
-  for (let i = 0; i < plans.length; i++) {
-    const plan = plans[i] as GroupPlan;
-    if (plan.action?.kind === 'delete')
-      plans[i] = {
-        ...plan,
-        action: null,
-        status: 'skipped',
-        reason: `${plan.reason}; deletion staged: too many deprovisioning actions in this cycle (settings.accidentalDeletionThreshold)`,
-        error: { code: 'TooManyDeletes', reason: 'Staged by the accidental-deletion threshold.' },
-      };
-  }
+  return { plans, mirror, links, index, watermark: read.watermark };
 }
 
 /** Writes the planned groups, then makes the memberships of every provisioned group match Entra. */
 export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleResult> {
-  const { deps, config, kind, dryRun, cache } = input;
+  const { deps, config, kind, dryRun } = input;
   const { store, target, clock } = deps;
   const jobId = config.settings.jobId;
   const now = clock.now().toISOString();
-  const { plans, mirror, links, deletions } = input.planned;
-  const targetGroups = cache.groups ?? new Map<string, TargetGroup>();
+  const { plans, mirror, links, index } = input.planned;
 
   const counts = {
     groupsCreated: 0,
@@ -425,11 +164,13 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     failed: plans.filter((p) => p.status === 'failure').length,
   };
   const groupResults = new Map<string, TargetGroupActionResult>();
-  const newLinks: GroupLinkRecord[] = [];
+  const deletedGroups = new Set<string>();
   if (!dryRun) {
     const actions = plans.flatMap((p) => (p.action ? [p.action] : []));
     for (const result of actions.length > 0 ? await target.applyGroups(actions) : [])
       groupResults.set(result.key, result);
+    const newLinks: GroupLinkRecord[] = [];
+    const written: TargetGroup[] = [];
     for (const plan of plans) {
       const result = groupResults.get(plan.sourceId);
       const link = links.get(plan.sourceId);
@@ -437,14 +178,15 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
         counts.failed++;
         continue;
       }
-      if (result?.ok) {
-        const kindDone = (plan.action as TargetGroupAction).kind;
+      if (result?.ok && plan.action) {
+        const kindDone = plan.action.kind;
         if (kindDone === 'delete') {
-          targetGroups.delete(result.group.id);
-          cache.memberships?.delete(result.group.id);
+          index.remove(result.group.id);
+          deletedGroups.add(result.group.id);
           counts.groupsDeleted++;
         } else {
-          targetGroups.set(result.group.id, result.group);
+          index.put(result.group);
+          written.push(result.group);
           if (kindDone === 'create') counts.groupsCreated++;
           else counts.groupsUpdated++;
         }
@@ -472,138 +214,106 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
           updatedAt: now,
         });
     }
+    await store.saveTargetObjects(
+      jobId,
+      'group',
+      written.map((group) => ({ id: group.id, data: group })),
+      [...deletedGroups],
+    );
     await store.saveGroupLinks(newLinks);
     for (const link of newLinks) links.set(link.sourceId, link);
   }
 
   // The membership index, read in bulk only when some group is provisioned (an account whose groups
-  // are all out of scope costs no membership reads).
-  if (
-    cache.memberships === null &&
-    plans.some((p) => p.inScope && (p.targetId !== null || p.action?.kind === 'create'))
-  ) {
-    cache.memberships = new Map();
-    for (const membership of await target.loadMemberships()) addMembership(cache.memberships, membership);
+  // are all out of scope costs no membership reads), then kept in the target mirror.
+  const provisioned = plans.some((p) => p.inScope && (p.targetId !== null || p.action?.kind === 'create'));
+  const membershipsKnown = kind !== 'initial' && input.job.membershipsLoadedAt !== null;
+  let memberships: MembershipIndex = new Map();
+  const membershipAdds: TargetMembership[] = [];
+  const membershipRemovals: { groupId: string; userId: string }[] = [];
+  if (membershipsKnown) memberships = await mirrorStore.loadMemberships(store, jobId);
+  else if (provisioned) {
+    const loaded = await target.loadMemberships();
+    for (const membership of loaded) mirrorStore.addMembership(memberships, membership);
+    if (!dryRun) {
+      await store.clearTargetObjects(jobId, 'membership');
+      await mirrorStore.saveMemberships(store, jobId, loaded, []);
+      await store.updateJob(jobId, { membershipsLoadedAt: now }, clock.now());
+    }
+  } else if (kind === 'initial' && !dryRun) {
+    await store.clearTargetObjects(jobId, 'membership');
+    await store.updateJob(jobId, { membershipsLoadedAt: null }, clock.now());
   }
-  const memberships = cache.memberships ?? new Map<string, Map<string, string>>();
+  for (const groupId of deletedGroups) {
+    for (const userId of memberships.get(groupId)?.keys() ?? []) membershipRemovals.push({ groupId, userId });
+    memberships.delete(groupId);
+  }
 
   // Zendesk itself drops the memberships of a user who became an end-user or was deleted (e.g. in
   // this cycle's user half): forget them rather than asking Zendesk to remove them again.
   const deletedTargets = new Set(
     [...input.userLinks.values()].filter((l) => l.state === 'deleted').map((l) => l.targetId),
   );
-  for (const members of memberships.values())
+  for (const [groupId, members] of memberships)
     for (const userId of [...members.keys()]) {
       const user = input.userIndex.get(userId);
-      if ((user && !target.canJoinGroups(user)) || deletedTargets.has(userId)) members.delete(userId);
+      if ((user && !target.canJoinGroups(user)) || deletedTargets.has(userId)) {
+        members.delete(userId);
+        membershipRemovals.push({ groupId, userId });
+      }
     }
 
   // Memberships of every provisioned, in-scope group.
-  const userByTarget = new Map<string, string>();
-  for (const link of input.userLinks.values())
-    if (link.state !== 'deleted') userByTarget.set(link.targetId, link.sourceId);
-  const membershipPlans: MembershipPlan[] = [];
+  const groups: { sourceId: string; displayName: string; targetId: string }[] = [];
   for (const plan of plans) {
     if (!plan.inScope) continue;
     const link = links.get(plan.sourceId);
-    const targetGroupId = dryRun ? plan.targetId : link?.state === 'active' ? link.targetId : null;
-    if (targetGroupId === null) continue;
-    const wanted = memberUsers(plan.sourceId, mirror, config.settings.expandNestedGroups);
-    const add: MembershipPlan['add'][number][] = [];
-    const skipped: MembershipPlan['skipped'][number][] = [];
-    const desired = new Set<string>();
-    for (const userSourceId of wanted) {
-      const userName = input.userNames.get(userSourceId) ?? userSourceId;
-      const userLink = input.userLinks.get(userSourceId);
-      if (!userLink || userLink.state !== 'active') {
-        skipped.push({
-          userSourceId,
-          userName,
-          reason: 'the user is not provisioned to Zendesk (out of scope or not yet created)',
-        });
-        continue;
-      }
-      const user = input.userIndex.get(userLink.targetId);
-      if (!user) continue;
-      if (!target.canJoinGroups(user)) {
-        skipped.push({
-          userSourceId,
-          userName,
-          reason:
-            'Zendesk allows group memberships for agents and admins only; the user is an end-user (added once they become an agent)',
-        });
-        continue;
-      }
-      desired.add(user.id);
-      if (!memberships.get(targetGroupId)?.has(user.id))
-        add.push({ userSourceId, userName, targetUserId: user.id });
-    }
-    const remove: MembershipPlan['remove'][number][] = [];
-    for (const [targetUserId, membershipId] of memberships.get(targetGroupId) ?? []) {
-      const userSourceId = userByTarget.get(targetUserId);
-      // Only memberships of users provisio manages.
-      if (userSourceId === undefined || desired.has(targetUserId)) continue;
-      remove.push({
-        userSourceId,
-        userName: input.userNames.get(userSourceId) ?? userSourceId,
-        targetUserId,
-        membershipId,
-      });
-    }
-    counts.membershipsSkipped += skipped.filter((s) => s.reason.startsWith('Zendesk allows')).length;
-    if (add.length > 0 || remove.length > 0 || skipped.length > 0 || kind === 'initial')
-      membershipPlans.push({
-        groupSourceId: plan.sourceId,
-        groupName: plan.displayName,
-        targetGroupId,
-        add,
-        remove,
-        skipped,
-      });
+    const targetId = dryRun ? plan.targetId : link?.state === 'active' ? link.targetId : null;
+    if (targetId !== null) groups.push({ sourceId: plan.sourceId, displayName: plan.displayName, targetId });
   }
+  const membershipPlans = planMemberships(target, {
+    groups,
+    mirror,
+    expandNested: config.settings.expandNestedGroups,
+    userLinks: input.userLinks,
+    targetUser: (id) => input.userIndex.get(id),
+    memberships,
+    userNames: input.userNames,
+    reportAll: kind === 'initial',
+  });
+  for (const m of membershipPlans)
+    counts.membershipsSkipped += m.skipped.filter((s) => s.refusedByTarget).length;
+
   const membershipResults = new Map<string, TargetMembershipActionResult>();
   if (!dryRun) {
-    const actions: TargetMembershipAction[] = [];
-    for (const m of membershipPlans) {
-      for (const a of m.add)
-        actions.push({
-          kind: 'add',
-          key: `${m.groupSourceId}/${a.userSourceId}`,
-          userId: a.targetUserId,
-          groupId: m.targetGroupId,
-        });
-      for (const r of m.remove)
-        actions.push({
-          kind: 'remove',
-          key: `${m.groupSourceId}/${r.userSourceId}`,
-          membershipId: r.membershipId,
-        });
-    }
-    for (const result of actions.length > 0 ? await target.applyMemberships(actions) : [])
+    for (const result of await applyMembershipPlans(deps, membershipPlans))
       membershipResults.set(result.key, result);
     for (const m of membershipPlans) {
       for (const a of m.add) {
         const result = membershipResults.get(`${m.groupSourceId}/${a.userSourceId}`);
-        if (result?.ok) {
-          counts.membershipsAdded++;
-          addMembership(
-            memberships,
-            result.membership ?? {
-              id: `unknown-${randomUUID()}`,
-              userId: a.targetUserId,
-              groupId: m.targetGroupId,
-            },
-          );
-        } else counts.failed++;
+        if (!result?.ok) {
+          counts.failed++;
+          continue;
+        }
+        counts.membershipsAdded++;
+        // A membership whose id the target did not report is read again with the next full read.
+        if (result.membership) {
+          mirrorStore.addMembership(memberships, result.membership);
+          membershipAdds.push(result.membership);
+        }
       }
       for (const r of m.remove) {
         const result = membershipResults.get(`${m.groupSourceId}/${r.userSourceId}`);
-        if (result?.ok) {
-          counts.membershipsRemoved++;
-          memberships.get(m.targetGroupId)?.delete(r.targetUserId);
-        } else counts.failed++;
+        if (!result?.ok) {
+          counts.failed++;
+          continue;
+        }
+        counts.membershipsRemoved++;
+        memberships.get(m.targetGroupId)?.delete(r.targetUserId);
+        membershipRemovals.push({ groupId: m.targetGroupId, userId: r.targetUserId });
       }
     }
+    await mirrorStore.saveMemberships(store, jobId, membershipAdds, membershipRemovals);
     await store.saveSourceGroups([...mirror.values()]);
     await store.appendLogs(groupLogEntries(input, plans, groupResults, membershipPlans, membershipResults));
   }
@@ -614,7 +324,7 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     membershipResults,
     counts,
     watermark: input.planned.watermark,
-    deletions,
+    deletions: plans.filter((p) => p.action?.kind === 'delete').length,
     attempted:
       groupResults.size +
       membershipResults.size +
@@ -622,10 +332,28 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
   };
 }
 
-function addMembership(index: Map<string, Map<string, string>>, membership: TargetMembership): void {
-  const members = index.get(membership.groupId);
-  if (members) members.set(membership.userId, membership.id);
-  else index.set(membership.groupId, new Map([[membership.userId, membership.id]]));
+/** Carries out membership plans in bulk; one result per add or remove, keyed `<group>/<user>`. */
+export async function applyMembershipPlans(
+  deps: Pick<EngineDeps, 'target'>,
+  plans: readonly MembershipPlan[],
+): Promise<readonly TargetMembershipActionResult[]> {
+  const actions: TargetMembershipAction[] = [];
+  for (const m of plans) {
+    for (const a of m.add)
+      actions.push({
+        kind: 'add',
+        key: `${m.groupSourceId}/${a.userSourceId}`,
+        userId: a.targetUserId,
+        groupId: m.targetGroupId,
+      });
+    for (const r of m.remove)
+      actions.push({
+        kind: 'remove',
+        key: `${m.groupSourceId}/${r.userSourceId}`,
+        membershipId: r.membershipId,
+      });
+  }
+  return actions.length > 0 ? await deps.target.applyMemberships(actions) : [];
 }
 
 function groupLogEntries(

@@ -1,28 +1,32 @@
 /**
- * One provisioning cycle: import → scope → map → match → plan → export, with a provisioning log
- * entry per object. A cycle is a function of (configuration, state store, connectors) and a per-job
- * target index cache; it keeps no process-global state, so it can run in any worker.
+ * One provisioning cycle, as a short list of stages (docs/provisioning.md, "How a cycle works"):
  *
- * Crash safety: links and log entries are saved after each export batch; the source mirror and the
- * watermark only once every batch is done. A cycle killed half-way therefore re-reads the same
- * changes next time (nothing lost), and the target index is re-read in full in a new process, so a
- * user created just before the crash is matched by its external_id or e-mail, never duplicated.
+ *   import → scope, map, match, plan (users) → plan (groups) → guard → export (users) →
+ *   groups and memberships → record (escrows, quarantine, job state, cycle record)
+ *
+ * A cycle is a function of (job configuration, state store, connectors) and nothing else: every
+ * piece of job state (watermarks, the target connector's export cursor, the target mirror, whether
+ * a first cycle completed, quarantine, allow-deletes) is read from the store at the start and
+ * written back, so a cycle in a new process or on another worker does exactly what it would have
+ * done in the process that ran the previous one.
+ *
+ * Crash safety: links, target mirror rows and log entries are saved after each export batch; the
+ * source mirror and the watermark only once every batch is done. A cycle killed half-way therefore
+ * re-reads the same changes next time (nothing lost), and the cycle after an interrupted one is an
+ * initial cycle, which re-reads the target in full: a user created just before the crash is matched
+ * by its external_id or e-mail, never duplicated.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { buildLogEntry, type LogContext } from '../log/entry.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
-import { type PlanInput, type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
+import { guardDeletions } from '../pipeline/guard.js';
+import { groupAssignmentsByUser, importUsers } from '../pipeline/import.js';
+import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
-import type { Clock } from '../ports/clock.js';
 import { ConnectorFailure } from '../ports/common.js';
-import type { Notification, Notifier } from '../ports/notifier.js';
-import type {
-  GroupSourceConnector,
-  SourceAssignment,
-  SourceConnector,
-  SourceUserChange,
-} from '../ports/source.js';
+import type { EngineDeps } from '../ports/engine.js';
+import type { Notification } from '../ports/notifier.js';
 import type {
   CycleCounts,
   CycleKind,
@@ -31,10 +35,9 @@ import type {
   JobRecord,
   LinkRecord,
   SourceUserRecord,
-  StateStore,
 } from '../ports/state.js';
-import type { GroupTargetConnector, TargetActionResult, TargetConnector } from '../ports/target.js';
-import { escrowAfterFailure, escrowIsDue } from '../safety/escrow.js';
+import type { TargetActionResult, TargetConnector, TargetUser } from '../ports/target.js';
+import { escrowAfterFailure } from '../safety/escrow.js';
 import { failureNotification, quarantineNotification } from '../safety/notifications.js';
 import {
   imposeQuarantine,
@@ -42,36 +45,14 @@ import {
   type QuarantineState,
   tooManyFailures,
 } from '../safety/quarantine.js';
-import {
-  type GroupCache,
-  type GroupCycleInput,
-  type GroupCycleResult,
-  type PlannedGroups,
-  planGroups,
-  runGroupCycle,
-  stageGroupDeletions,
-} from './groups.js';
+import { newJobRecord } from '../state/job-record.js';
+import { type GroupCycleResult, type PlannedGroups, planGroups, runGroupCycle } from './groups.js';
+import * as mirrorStore from './target-mirror.js';
 
-/** Reserved key in a mirrored user's attributes: the signature of its assignments at the last cycle. */
-export const ASSIGNMENTS_KEY = '@provisio.assignments';
-/** Reserved key in a mirrored user's attributes: its deprovisioning was staged (evaluated again next cycle). */
-export const STAGED_KEY = '@provisio.staged';
+export type { EngineDeps } from '../ports/engine.js';
+export { newJobRecord } from '../state/job-record.js';
+
 const EXPORT_BATCH = 500;
-
-export interface EngineDeps {
-  readonly source: SourceConnector & GroupSourceConnector;
-  readonly target: TargetConnector & GroupTargetConnector;
-  readonly store: StateStore;
-  readonly clock: Clock;
-  /** Sends quarantine and failure e-mails (settings.notificationEmail); absent: none are sent. */
-  readonly notifier?: Notifier;
-}
-
-/** What a long-running process keeps between cycles of one job (the target indexes). */
-export interface JobCache {
-  index: TargetIndex | null;
-  groups?: GroupCache;
-}
 
 export type CyclePhase = 'source' | 'target' | 'plan' | 'export' | 'groups' | 'save';
 
@@ -86,12 +67,16 @@ export interface CycleOptions {
   readonly dryRun?: boolean;
   /** Read everything and reconcile everything, whatever the watermark says. */
   readonly forceInitial?: boolean;
-  readonly cache?: JobCache;
   readonly onProgress?: (progress: CycleProgress) => void;
   /** Names of the service principal and tenant for the log. */
   readonly servicePrincipalName?: string;
   /** Carry out deprovisioning beyond the accidental-deletion threshold (`provisio allow-deletes`). */
   readonly allowDeletes?: boolean;
+  /**
+   * Called before each write to the target: throws when the job's lease was lost, so that a worker
+   * that lost its job stops writing (see cycle/lease.ts).
+   */
+  readonly checkLease?: () => void;
 }
 
 export interface CycleReport {
@@ -113,6 +98,8 @@ export interface CycleReport {
   readonly groups?: GroupCycleResult;
 }
 
+type Counts = { -readonly [K in keyof CycleCounts]: CycleCounts[K] };
+
 /** A cycle's counters before it has done anything. */
 export const emptyCycleCounts: CycleCounts = {
   imported: 0,
@@ -127,29 +114,29 @@ export const emptyCycleCounts: CycleCounts = {
   targetRequests: 0,
 };
 
-function assignmentSignature(assignments: readonly SourceAssignment[] | undefined): string {
-  if (!assignments || assignments.length === 0) return '';
-  return assignments
-    .map((a) => `${a.appRoleId}|${a.viaGroupId ?? ''}`)
-    .sort()
-    .join(',');
+/** The job's quarantine, if it is in one. */
+export function quarantineOf(job: JobRecord): QuarantineState | null {
+  return job.quarantine;
 }
 
-function stripReserved(attributes: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const { [ASSIGNMENTS_KEY]: _assignments, [STAGED_KEY]: _staged, ...rest } = attributes;
-  return rest;
-}
-
-export function newJobRecord(jobId: string, now: Date): JobRecord {
-  return {
-    jobId,
-    status: 'NotRun',
-    configHash: null,
-    watermark: null,
-    watermarkAt: null,
-    data: {},
-    updatedAt: now.toISOString(),
-  };
+/**
+ * Whether the next cycle of a job is an initial cycle: asked for, never reconciled, the watermark
+ * or configuration changed, or the previous cycle was cut short (its target writes may be missing
+ * from the target mirror: read the target in full).
+ */
+export function nextCycleKind(
+  job: JobRecord,
+  configHash: string,
+  previousInterrupted: boolean,
+  forceInitial = false,
+): CycleKind {
+  return forceInitial ||
+    previousInterrupted ||
+    job.watermark === null ||
+    job.reconciledAt === null ||
+    job.configHash !== configHash
+    ? 'initial'
+    : 'incremental';
 }
 
 export async function runCycle(
@@ -163,16 +150,17 @@ export async function runCycle(
   const cycleId = randomUUID();
   const dryRun = options.dryRun ?? false;
   const progress = options.onProgress ?? (() => {});
+  const checkLease = options.checkLease ?? (() => {});
   const job = (await store.getJob(jobId)) ?? newJobRecord(jobId, startedAt);
-  const kind: CycleKind =
-    options.forceInitial || job.watermark === null || job.configHash !== config.hash
-      ? 'initial'
-      : 'incremental';
-  const counts: { -readonly [K in keyof CycleCounts]: CycleCounts[K] } = { ...emptyCycleCounts };
+
+  // A cycle still "running" in the store was cut short (its process was killed): say so.
+  const stale = (await store.listCycles(jobId, 20)).filter((cycle) => cycle.state === 'running');
+  const kind = nextCycleKind(job, config.hash, stale.length > 0, options.forceInitial);
+  const counts: Counts = { ...emptyCycleCounts };
   const cycleRecord = (
     state: CycleRecord['state'],
     endedAt: Date | null,
-    error: string | null,
+    error: { code: string; message: string } | null,
   ): CycleRecord => ({
     jobId,
     cycleId,
@@ -181,38 +169,33 @@ export async function runCycle(
     startedAt: startedAt.toISOString(),
     endedAt: endedAt?.toISOString() ?? null,
     counts: { ...counts },
-    error,
+    error: error?.message ?? null,
+    errorCode: error?.code ?? null,
   });
   if (!dryRun) {
-    // A cycle still "running" in the store was cut short (the process was killed): say so.
-    for (const stale of await store.listCycles(jobId, 20))
-      if (stale.state === 'running')
-        await store.saveCycle({
-          ...stale,
-          state: 'failed',
-          endedAt: startedAt.toISOString(),
-          error: 'Interrupted: the process stopped during this cycle; the next cycle picked up its changes.',
-        });
+    for (const cycle of stale)
+      await store.saveCycle({
+        ...cycle,
+        state: 'failed',
+        endedAt: startedAt.toISOString(),
+        error: 'Interrupted: the process stopped during this cycle; the next cycle picked up its changes.',
+        errorCode: 'Interrupted',
+      });
     await store.saveCycle(cycleRecord('running', null, null));
   }
+  target.restoreState(job.targetState);
   const requestsBefore = targetRequests(target);
 
   try {
-    // Import.
+    // ── import ──
     progress({ phase: 'source', done: 0, total: null });
     const read = await source.readUsers({
       watermark: kind === 'initial' ? null : job.watermark,
       select: config.users.select,
       onProgress: (done) => progress({ phase: 'source', done, total: null }),
     });
-    const assignmentsResult = await source.readAssignments();
-    const { assignments } = assignmentsResult;
-    const byUser = new Map<string, SourceAssignment[]>();
-    for (const assignment of assignments) {
-      const list = byUser.get(assignment.userId);
-      if (list) list.push(assignment);
-      else byUser.set(assignment.userId, [assignment]);
-    }
+    const assignments = await source.readAssignments();
+    const byUser = groupAssignmentsByUser(assignments.assignments);
     const full = kind === 'initial' || read.fullRead;
     const mirror = new Map((await store.listSourceUsers(jobId)).map((record) => [record.sourceId, record]));
     const links = new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
@@ -221,135 +204,41 @@ export async function runCycle(
         .filter((escrow) => escrow.objectType === 'user')
         .map((escrow) => [escrow.objectId, escrow]),
     );
-    const now = clock.now().toISOString();
-    const changed = new Map<string, SourceUserRecord>();
-    const evaluate = new Map<string, PlanInput['change']>();
-    const seen = new Set<string>();
-    for (const change of read.changes) applyChange(change);
+    const { changed, evaluate } = importUsers({
+      jobId,
+      full,
+      changes: read.changes,
+      assignmentsByUser: byUser,
+      mirror,
+      links,
+      escrows,
+      now: clock.now(),
+    });
     counts.imported = read.changes.length;
 
-    function applyChange(change: SourceUserChange): void {
-      const id = change.kind === 'upsert' ? change.user.id : change.id;
-      seen.add(id);
-      const previous = changed.get(id) ?? mirror.get(id);
-      if (change.kind === 'removed') {
-        changed.set(id, {
-          jobId,
-          sourceId: id,
-          attributes: previous?.attributes ?? {},
-          removed: change.removed,
-          updatedAt: now,
-        });
-        evaluate.set(id, 'Delete');
-        return;
-      }
-      const attributes = full
-        ? { ...change.user.attributes }
-        : { ...(previous?.attributes ?? {}), ...change.user.attributes };
-      changed.set(id, { jobId, sourceId: id, attributes, removed: null, updatedAt: now });
-      evaluate.set(id, previous === undefined || previous.removed !== null ? 'Add' : 'Update');
-    }
-    if (full) {
-      // A full read lists only live users: a linked user missing from it is gone (in deleted items or
-      // purged; Graph cannot tell which without another request): deprovision as for a soft delete.
-      for (const [id, record] of mirror)
-        if (!seen.has(id) && record.removed === null) {
-          changed.set(id, { ...record, removed: 'soft', updatedAt: now });
-          evaluate.set(id, 'Delete');
-        }
-      for (const [id, link] of links)
-        if (!seen.has(id) && !changed.has(id) && link.state !== 'deleted') {
-          changed.set(id, {
-            jobId,
-            sourceId: id,
-            attributes: mirror.get(id)?.attributes ?? {},
-            removed: 'soft',
-            updatedAt: now,
-          });
-          evaluate.set(id, 'Delete');
-        }
-    }
-    // Assignment changes do not show in the users delta: compare with what the mirror remembers.
-    for (const id of new Set([...mirror.keys(), ...byUser.keys()])) {
-      const record = changed.get(id) ?? mirror.get(id);
-      if (!record) continue;
-      const signature = assignmentSignature(byUser.get(id));
-      if ((record.attributes[ASSIGNMENTS_KEY] ?? '') !== signature) {
-        changed.set(id, {
-          ...record,
-          attributes: { ...record.attributes, [ASSIGNMENTS_KEY]: signature },
-          updatedAt: now,
-        });
-        if (!evaluate.has(id)) evaluate.set(id, 'Update');
-      }
-      // Staged deprovisioning is evaluated again in every cycle until it is allowed or undone.
-      if (record.attributes[STAGED_KEY] === true && !evaluate.has(id)) evaluate.set(id, 'None');
-    }
-    // Failed users come back when their escrow is due (a change in Entra brings them back sooner).
-    const due = clock.now();
-    for (const [id, escrow] of escrows)
-      if (escrowIsDue(escrow, due) && !evaluate.has(id)) evaluate.set(id, 'None');
-
-    // The target index: in full on an initial cycle or in a new process, otherwise only what changed.
+    // ── the target: read in full on an initial cycle, otherwise the mirror plus what changed ──
     progress({ phase: 'target', done: 0, total: null });
-    const cache = options.cache ?? { index: null };
-    let index = cache.index;
-    if (index === null || kind === 'initial') {
-      index = new TargetIndex(
-        config.users.mappings.matching.map((m) => m.target),
-        (attribute, value) => target.matchKey(attribute, value),
-      );
-      index.put(await target.loadUsers((done) => progress({ phase: 'target', done, total: null })));
-    } else {
-      // Only users whose Zendesk record differs from what the index holds (the export also returns
-      // provisio's own recent writes, which the index already has).
-      // Only the attributes provisio manages count: Zendesk touches others (updated_at, default
-      // group after a membership change…) without anything to reconcile.
-      const watched = [
-        ...new Set([
-          ...config.users.mappings.mappings.map((m) => m.target),
-          'role',
-          'custom_role_id',
-          'suspended',
-        ]),
-      ];
-      const picked = (user: { attributes: Readonly<Record<string, unknown>> }) =>
-        JSON.stringify(watched.map((name) => user.attributes[name] ?? null));
-      const drifted = (await target.loadChangedUsers()).filter((user) => {
-        const known = index?.get(user.id);
-        return (
-          known === undefined ||
-          !user.active ||
-          known.disabled !== user.disabled ||
-          picked(known) !== picked(user)
-        );
-      });
-      index.put(drifted);
-      const byTarget = new Map([...links.values()].map((link) => [link.targetId, link.sourceId]));
-      for (const user of drifted) {
-        const sourceId = byTarget.get(user.id);
-        if (sourceId !== undefined && !evaluate.has(sourceId)) evaluate.set(sourceId, 'None');
-      }
-    }
-    if (!dryRun) cache.index = index;
+    const index = await readTarget(deps, config, kind, dryRun, links, evaluate, (done) =>
+      progress({ phase: 'target', done, total: null }),
+    );
 
-    // Scope, map, match, plan.
+    // ── scope, map, match, plan: users ──
     const settings = planSettingsFrom(config);
     const ids = full ? [...new Set([...changed.keys(), ...mirror.keys()])] : [...evaluate.keys()];
-    const planned: PlannedUser[] = [];
+    const plannedUsers: PlannedUser[] = [];
     const planTime = clock.now();
     for (const id of ids) {
       const record = changed.get(id) ?? mirror.get(id);
       const link = links.get(id) ?? null;
       if (!record && !link) continue;
-      planned.push(
+      plannedUsers.push(
         planUser(
           settings,
           target,
           index,
           {
             sourceId: id,
-            attributes: stripReserved(record?.attributes ?? {}),
+            attributes: record?.attributes ?? {},
             assignments: byUser.get(id) ?? [],
             removed: record ? record.removed : 'soft',
             link,
@@ -358,42 +247,41 @@ export async function runCycle(
           planTime,
         ),
       );
-      if (planned.length % 1000 === 0) progress({ phase: 'plan', done: planned.length, total: ids.length });
+      if (plannedUsers.length % 1000 === 0)
+        progress({ phase: 'plan', done: plannedUsers.length, total: ids.length });
     }
-    progress({ phase: 'plan', done: planned.length, total: ids.length });
-    for (const user of planned) if (user.scope.inScope) counts.inScope++;
+    progress({ phase: 'plan', done: plannedUsers.length, total: ids.length });
+    counts.inScope = plannedUsers.filter((user) => user.scope.inScope).length;
 
-    // Groups are read and planned now (nothing written yet), so that the guard sees every
-    // deprovisioning of the cycle: user disables and deletes, and group deletes.
-    const groupCache: GroupCache = cache.groups ?? { groups: null, memberships: null };
-    if (!dryRun) cache.groups = groupCache;
-    const groupPlanInput = { deps, config, job, kind, cache: groupCache, assignments: assignmentsResult };
-    const plannedGroups = config.groups.enabled ? await planGroups(groupPlanInput) : null;
+    // ── plan: groups (read and planned now, nothing written, so the guard sees every deprovisioning) ──
+    const groupInput = { deps, config, job, kind, assignments, dryRun };
+    const groupsRead = config.groups.enabled ? await planGroups(groupInput) : null;
 
-    // Guard: too many deprovisionings in one cycle are staged, not done.
-    const allowDeletes = options.allowDeletes === true || job.data['allowDeletes'] === true;
-    const threshold = config.settings.accidentalDeletionThreshold;
-    const staged = guardDeletions(planned, threshold, allowDeletes, plannedGroups?.deletions ?? 0);
-    if (staged > 0 && plannedGroups) stageGroupDeletions(plannedGroups);
-    const groupInput = (
-      groups: PlannedGroups,
-      links: ReadonlyMap<string, LinkRecord>,
-      forDryRun: boolean,
-    ): GroupCycleInput => ({
-      ...groupPlanInput,
-      dryRun: forDryRun,
-      planned: groups,
-      userLinks: links,
-      userIndex: index,
-      userNames: new Map(planned.map((u) => [u.sourceId, u.displayName])),
-      cycleId,
+    // ── guard ──
+    const allowDeletes = options.allowDeletes === true || job.allowDeletes;
+    const guarded = guardDeletions({
+      users: plannedUsers,
+      groups: groupsRead?.plans ?? [],
+      threshold: config.settings.accidentalDeletionThreshold,
+      allow: allowDeletes,
     });
+    const planned = guarded.users;
+    const plannedGroups: PlannedGroups | null = groupsRead ? { ...groupsRead, plans: guarded.groups } : null;
+    const staged = guarded.staged;
+    const userNames = new Map(planned.map((u) => [u.sourceId, u.displayName]));
+    const groupCycle = (userLinks: ReadonlyMap<string, LinkRecord>) =>
+      runGroupCycle({
+        ...groupInput,
+        planned: plannedGroups as PlannedGroups,
+        userLinks,
+        userIndex: index,
+        userNames,
+        cycleId,
+      });
 
     if (dryRun) {
       tally(counts, planned, new Map());
-      const groupsPlan = plannedGroups
-        ? await runGroupCycle(groupInput(plannedGroups, links, true))
-        : undefined;
+      const groupsPlan = plannedGroups ? await groupCycle(links) : undefined;
       return {
         cycleId,
         kind,
@@ -405,12 +293,12 @@ export async function runCycle(
         results: new Map(),
         error: null,
         staged,
-        quarantine: quarantineOf(job),
+        quarantine: job.quarantine,
         ...(groupsPlan ? { groups: groupsPlan } : {}),
       };
     }
 
-    // Export in batches; links and log entries saved after each batch.
+    // ── export: users, in batches; links, target mirror and log entries saved after each ──
     const context: LogContext = {
       tenantId: config.source.tenantId,
       jobId,
@@ -420,76 +308,15 @@ export async function runCycle(
       targetName: `${config.target.domain}.zendesk.com`,
       redactedSources: config.users.redactedSources,
     };
-    const results = new Map<string, TargetActionResult>();
-    const withAction = planned.filter((user) => user.action !== null);
-    const withoutAction = planned.filter((user) => user.action === null);
-    let exported = 0;
-    progress({ phase: 'export', done: 0, total: withAction.length });
-    for (let start = 0; start < withAction.length; start += EXPORT_BATCH) {
-      const batch = withAction.slice(start, start + EXPORT_BATCH);
-      const began = clock.now();
-      const batchResults = await target.apply(
-        batch.map((user) => user.action as NonNullable<PlannedUser['action']>),
-        (p) => progress({ phase: 'export', done: exported + p.done, total: withAction.length }),
-      );
-      for (const result of batchResults) results.set(result.key, result);
-      const ended = clock.now();
-      const perObject = Math.round((ended.getTime() - began.getTime()) / Math.max(1, batch.length));
-      const newLinks: LinkRecord[] = [];
-      const entries: ProvisioningObjectSummary[] = [];
-      for (const user of batch) {
-        const result = results.get(user.sourceId) ?? missingResult(user.sourceId);
-        if (!results.has(user.sourceId)) results.set(user.sourceId, result);
-        entries.push(buildLogEntry(context, user, result, ended, perObject));
-        if (!result.ok) continue;
-        index.put([result.user]);
-        const kindDone = (user.action as NonNullable<PlannedUser['action']>).kind;
-        newLinks.push({
-          jobId,
-          sourceId: user.sourceId,
-          targetId: result.user.id,
-          state: kindDone === 'delete' ? 'deleted' : kindDone === 'disable' ? 'disabled' : 'active',
-          created: kindDone === 'create' ? true : (user.link?.created ?? false),
-          displayName: user.displayName,
-          updatedAt: ended.toISOString(),
-        });
-        if (kindDone === 'delete') index.remove(result.user.id);
-      }
-      await store.saveLinks(newLinks);
-      await store.appendLogs(entries);
-      exported += batch.length;
-      progress({ phase: 'export', done: exported, total: withAction.length });
-    }
-    progress({ phase: 'save', done: 0, total: null });
-    const finished = clock.now();
-    const quietLinks: LinkRecord[] = [];
-    for (const user of withoutAction) {
-      const link = user.link;
-      if (user.newLink || (user.linkState && link))
-        quietLinks.push({
-          jobId,
-          sourceId: user.sourceId,
-          targetId: user.newLink?.targetId ?? (link as LinkRecord).targetId,
-          state: user.linkState ?? link?.state ?? 'active',
-          created: link?.created ?? false,
-          displayName: user.displayName,
-          updatedAt: finished.toISOString(),
-        });
-    }
-    await store.saveLinks(quietLinks);
-    for (let start = 0; start < withoutAction.length; start += 1000)
-      await store.appendLogs(
-        withoutAction
-          .slice(start, start + 1000)
-          .map((user) => buildLogEntry(context, user, undefined, finished, 0)),
-      );
+    const results = await exportUsers(deps, context, planned, index, checkLease, progress);
 
-    // Groups and memberships, once the users are in place.
+    // ── groups and memberships, once the users are in place ──
     let groupsResult: GroupCycleResult | undefined;
     if (plannedGroups) {
       progress({ phase: 'groups', done: 0, total: null });
+      checkLease();
       const currentLinks = new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
-      groupsResult = await runGroupCycle(groupInput(plannedGroups, currentLinks, false));
+      groupsResult = await groupCycle(currentLinks);
       Object.assign(counts, {
         groupsCreated: groupsResult.counts.groupsCreated,
         groupsUpdated: groupsResult.counts.groupsUpdated,
@@ -500,105 +327,55 @@ export async function runCycle(
       });
     }
 
-    // Escrows: failures wait for their next attempt; successes clear them. Staged users are flagged.
-    const newEscrows: EscrowRecord[] = [];
-    const clearedEscrows: { objectType: 'user'; objectId: string }[] = [];
-    const failures: { displayName: string; code: string; message: string; request?: string }[] = [];
+    // ── record ──
+    progress({ phase: 'save', done: 0, total: null });
+    const finished = clock.now();
+    const { newEscrows, failures } = await recordEscrows(deps, jobId, planned, results, escrows, finished);
+    // Staged users are flagged, so that they are evaluated again next cycle.
     for (const user of planned) {
-      const result = results.get(user.sourceId);
-      const error =
-        result && !result.ok
-          ? { code: result.error.code, message: result.error.message, request: result.error.request }
-          : user.status === 'failure' && user.error
-            ? { code: user.error.code, message: user.error.reason, request: undefined }
-            : null;
-      const previous = escrows.get(user.sourceId);
-      if (error) {
-        const escrow = escrowAfterFailure(
-          previous,
-          { jobId, objectType: 'user', objectId: user.sourceId, displayName: user.displayName },
-          error,
-          finished,
-        );
-        newEscrows.push(escrow);
-        failures.push({
-          displayName: user.displayName,
-          code: error.code,
-          message: error.message,
-          ...(error.request ? { request: error.request } : {}),
-        });
-      } else if (previous) clearedEscrows.push({ objectType: 'user', objectId: user.sourceId });
       const record = changed.get(user.sourceId) ?? mirror.get(user.sourceId);
       const isStaged = user.provisioningAction === 'stagedDelete';
-      if (record && (record.attributes[STAGED_KEY] === true) !== isStaged) {
-        const { [STAGED_KEY]: _was, ...attributes } = record.attributes;
-        changed.set(user.sourceId, {
-          ...record,
-          attributes: isStaged ? { ...attributes, [STAGED_KEY]: true } : attributes,
-          updatedAt: now,
-        });
-      }
+      if (record && record.staged !== isStaged)
+        changed.set(user.sourceId, { ...record, staged: isStaged, updatedAt: finished.toISOString() });
     }
-    await store.saveEscrows(newEscrows);
-    await store.deleteEscrows(jobId, clearedEscrows);
     // The mirror, then the watermark: a crash between the two re-reads changes already merged, which is harmless.
-    await store.saveSourceUsers([...changed.values()]);
+    await store.saveSourceUsers([...changed.values()] as SourceUserRecord[]);
     tally(counts, planned, results);
     if (groupsResult) counts.failed += groupsResult.counts.failed;
     counts.targetRequests = targetRequests(target) - requestsBefore;
     const ended = clock.now();
     const attempted =
-      withAction.length +
+      planned.filter((user) => user.action !== null).length +
       planned.filter((user) => user.action === null && user.status === 'failure').length +
       (groupsResult?.attempted ?? 0);
-    const previousQuarantine = quarantineOf(job);
-    let quarantine: QuarantineState | null = null;
-    if (staged > 0)
-      quarantine = imposeQuarantine(
-        previousQuarantine,
-        'TooManyDeletes',
-        {
-          code: 'TooManyDeletes',
-          message: `${staged} users and groups would be disabled or deleted in one cycle; settings.accidentalDeletionThreshold is ${config.settings.accidentalDeletionThreshold}.`,
-          failingRequests: [],
-          objects: staged,
-        },
-        ended,
-        config.settings.intervalMs,
-      );
-    else if (tooManyFailures(counts.failed, attempted)) {
-      const first = failures[0];
-      quarantine = imposeQuarantine(
-        previousQuarantine,
-        'EncounteredEscrowProportionThreshold',
-        {
-          code: first?.code ?? 'Unknown',
-          message: `${counts.failed} of ${attempted} objects failed in cycle ${cycleId}${first ? `; first: ${first.displayName}: ${first.message}` : ''}.`,
-          failingRequests: failures
-            .filter((f) => f.request)
-            .slice(0, 5)
-            .map((f) => `${f.request} → ${f.code}`),
-          objects: counts.failed,
-        },
-        ended,
-        config.settings.intervalMs,
-      );
-    }
-    // Start from the job as it is now: pause, resume or allow-deletes may have been run meanwhile.
-    const latest = (await store.getJob(jobId)) ?? job;
-    const data: Record<string, unknown> = { ...latest.data, quarantine };
-    if (groupsResult) data['groupWatermark'] = groupsResult.watermark;
-    if (allowDeletes && job.data['allowDeletes'] === true) delete data['allowDeletes'];
-    await store.saveJob({
-      ...latest,
-      status: quarantine ? 'Quarantine' : latest.status === 'Paused' ? 'Paused' : 'Active',
-      configHash: config.hash,
-      watermark: read.watermark,
-      watermarkAt: ended.toISOString(),
-      data,
-      updatedAt: ended.toISOString(),
-    });
-    await recordQuarantineChange(deps, config, previousQuarantine, quarantine, ended);
+    const quarantine = decideQuarantine(
+      config,
+      job.quarantine,
+      staged,
+      counts,
+      attempted,
+      failures,
+      cycleId,
+      ended,
+    );
+    // Only this cycle's fields: pause, resume or allow-deletes run meanwhile are kept.
+    const latest = await store.getJob(jobId);
+    await store.updateJob(
+      jobId,
+      {
+        status: quarantine ? 'Quarantine' : latest?.status === 'Paused' ? 'Paused' : 'Active',
+        quarantine,
+        configHash: config.hash,
+        watermark: read.watermark,
+        watermarkAt: ended.toISOString(),
+        ...(groupsResult ? { groupWatermark: groupsResult.watermark } : {}),
+        ...(allowDeletes && job.allowDeletes ? { allowDeletes: false } : {}),
+        targetState: target.saveState(),
+        ...(kind === 'initial' ? { reconciledAt: ended.toISOString() } : {}),
+      },
+      ended,
+    );
+    await recordQuarantineChange(deps, config, job.quarantine, quarantine, ended);
     if (config.settings.sendEmailOnFailure && deps.notifier) {
       const fresh = newEscrows.filter((escrow) => escrow.attempts === 1);
       if (fresh.length > 0)
@@ -630,22 +407,16 @@ export async function runCycle(
       ...(groupsResult ? { groups: groupsResult } : {}),
     };
   } catch (error) {
-    const message =
-      error instanceof ConnectorFailure
-        ? `${error.detail.code}: ${error.detail.message}`
-        : error instanceof Error
-          ? error.message
-          : String(error);
+    const failure = publicCycleError(error);
     counts.targetRequests = targetRequests(target) - requestsBefore;
     const ended = clock.now();
     if (!dryRun) {
-      await store.saveCycle(cycleRecord('failed', ended, message));
+      await store.saveCycle(cycleRecord('failed', ended, failure));
       // Refused credentials quarantine the job whatever the counts.
       if (error instanceof ConnectorFailure && isCredentialError(error.detail)) {
         const current = (await store.getJob(jobId)) ?? job;
-        const previousQuarantine = quarantineOf(current);
         const quarantine = imposeQuarantine(
-          previousQuarantine,
+          current.quarantine,
           'EncounteredQuarantineException',
           {
             code: error.detail.code,
@@ -658,17 +429,257 @@ export async function runCycle(
           ended,
           config.settings.intervalMs,
         );
-        await store.saveJob({
-          ...current,
-          status: 'Quarantine',
-          data: { ...current.data, quarantine },
-          updatedAt: ended.toISOString(),
-        });
-        await recordQuarantineChange(deps, config, previousQuarantine, quarantine, ended);
+        await store.updateJob(jobId, { status: 'Quarantine', quarantine }, ended);
+        await recordQuarantineChange(deps, config, current.quarantine, quarantine, ended);
       }
     }
     throw error;
   }
+}
+
+/** A whole-cycle failure as the cycle record keeps it: a stable code and a public sentence. */
+function publicCycleError(error: unknown): { code: string; message: string } {
+  if (error instanceof ConnectorFailure) return { code: error.detail.code, message: error.detail.message };
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof Error && typeof code === 'string') return { code, message: error.message };
+  return {
+    code: 'InternalError',
+    message: 'The cycle stopped on an unexpected error; the next cycle starts again from the same watermark.',
+  };
+}
+
+/**
+ * The target index for this cycle: on an initial cycle every target user, read in bulk (and the
+ * target mirror replaced); otherwise the target mirror from the store, plus the users the target
+ * reports as changed since the last cycle (edits made in the target: those users are evaluated).
+ */
+async function readTarget(
+  deps: EngineDeps,
+  config: Config,
+  kind: CycleKind,
+  dryRun: boolean,
+  links: ReadonlyMap<string, LinkRecord>,
+  evaluate: Map<string, PlannedUser['change']>,
+  onProgress: (done: number) => void,
+): Promise<TargetIndex> {
+  const { store, target } = deps;
+  const jobId = config.settings.jobId;
+  const attributes = config.users.mappings.matching.map((m) => m.target);
+  const key = (attribute: string, value: unknown) => target.matchKey(attribute, value);
+  if (kind === 'initial') {
+    const users = await target.loadUsers(onProgress);
+    if (!dryRun) await mirrorStore.replaceUsers(store, jobId, users);
+    const index = new TargetIndex(attributes, key);
+    index.put(users);
+    return index;
+  }
+  const index = await mirrorStore.loadUserIndex(store, jobId, attributes, key);
+  // Only users whose target record differs from what the mirror holds in an attribute provisio
+  // manages (the export also returns provisio's own recent writes, which the mirror already has,
+  // and the target touches other attributes without anything to reconcile).
+  const watched = [
+    ...new Set([...config.users.mappings.mappings.map((m) => m.target), ...target.driftAttributes]),
+  ];
+  const picked = (user: { attributes: Readonly<Record<string, unknown>> }) =>
+    JSON.stringify(watched.map((name) => user.attributes[name] ?? null));
+  const drifted = (await target.loadChangedUsers()).filter((user) => {
+    const known = index.get(user.id);
+    return (
+      known === undefined ||
+      !user.active ||
+      known.disabled !== user.disabled ||
+      picked(known) !== picked(user)
+    );
+  });
+  index.put(drifted);
+  if (!dryRun) await mirrorStore.saveUsers(store, jobId, drifted);
+  const byTarget = new Map([...links.values()].map((link) => [link.targetId, link.sourceId]));
+  for (const user of drifted) {
+    const sourceId = byTarget.get(user.id);
+    if (sourceId !== undefined && !evaluate.has(sourceId)) evaluate.set(sourceId, 'None');
+  }
+  return index;
+}
+
+/** Carries out the users' actions in batches; after each, saves links, the target mirror and log entries. */
+async function exportUsers(
+  deps: EngineDeps,
+  context: LogContext,
+  planned: readonly PlannedUser[],
+  index: TargetIndex,
+  checkLease: () => void,
+  progress: (progress: CycleProgress) => void,
+): Promise<Map<string, TargetActionResult>> {
+  const { store, target, clock } = deps;
+  const jobId = context.jobId;
+  const results = new Map<string, TargetActionResult>();
+  const withAction = planned.filter((user) => user.action !== null);
+  let exported = 0;
+  progress({ phase: 'export', done: 0, total: withAction.length });
+  for (let start = 0; start < withAction.length; start += EXPORT_BATCH) {
+    checkLease();
+    const batch = withAction.slice(start, start + EXPORT_BATCH);
+    const began = clock.now();
+    const batchResults = await target.apply(
+      batch.map((user) => user.action as NonNullable<PlannedUser['action']>),
+      (p) => progress({ phase: 'export', done: exported + p.done, total: withAction.length }),
+    );
+    for (const result of batchResults) results.set(result.key, result);
+    const ended = clock.now();
+    const perObject = Math.round((ended.getTime() - began.getTime()) / Math.max(1, batch.length));
+    const newLinks: LinkRecord[] = [];
+    const entries: ProvisioningObjectSummary[] = [];
+    const written: TargetUser[] = [];
+    for (const user of batch) {
+      const result = results.get(user.sourceId) ?? missingResult(user.sourceId);
+      if (!results.has(user.sourceId)) results.set(user.sourceId, result);
+      entries.push(buildLogEntry(context, user, result, ended, perObject));
+      if (!result.ok) continue;
+      const kindDone = (user.action as NonNullable<PlannedUser['action']>).kind;
+      const after = kindDone === 'delete' ? { ...result.user, active: false } : result.user;
+      index.put([after]);
+      written.push(after);
+      newLinks.push(linkAfter(jobId, user, result.user.id, kindDone, ended));
+    }
+    await store.saveLinks(newLinks);
+    await mirrorStore.saveUsers(store, jobId, written);
+    await store.appendLogs(entries);
+    exported += batch.length;
+    progress({ phase: 'export', done: exported, total: withAction.length });
+  }
+  // Users without a write: links to record (a matched user already in sync, a target gone), and their entries.
+  const finished = clock.now();
+  const withoutAction = planned.filter((user) => user.action === null);
+  const quietLinks: LinkRecord[] = [];
+  for (const user of withoutAction) {
+    const link = user.link;
+    if (user.newLink || (user.linkState && link))
+      quietLinks.push({
+        jobId,
+        sourceId: user.sourceId,
+        targetId: user.newLink?.targetId ?? (link as LinkRecord).targetId,
+        state: user.linkState ?? link?.state ?? 'active',
+        created: link?.created ?? false,
+        displayName: user.displayName,
+        updatedAt: finished.toISOString(),
+      });
+  }
+  await store.saveLinks(quietLinks);
+  for (let start = 0; start < withoutAction.length; start += 1000)
+    await store.appendLogs(
+      withoutAction
+        .slice(start, start + 1000)
+        .map((user) => buildLogEntry(context, user, undefined, finished, 0)),
+    );
+  return results;
+}
+
+/** The link after a successful write (one builder for the cycle and provisioning on demand). */
+export function linkAfter(
+  jobId: string,
+  user: Pick<PlannedUser, 'sourceId' | 'displayName' | 'link'>,
+  targetId: string,
+  kindDone: NonNullable<PlannedUser['action']>['kind'],
+  at: Date,
+): LinkRecord {
+  return {
+    jobId,
+    sourceId: user.sourceId,
+    targetId,
+    state: kindDone === 'delete' ? 'deleted' : kindDone === 'disable' ? 'disabled' : 'active',
+    created: kindDone === 'create' ? true : (user.link?.created ?? false),
+    displayName: user.displayName,
+    updatedAt: at.toISOString(),
+  };
+}
+
+/** Failed users wait in escrow for their next attempt; successes clear theirs. */
+async function recordEscrows(
+  deps: EngineDeps,
+  jobId: string,
+  planned: readonly PlannedUser[],
+  results: ReadonlyMap<string, TargetActionResult>,
+  escrows: ReadonlyMap<string, EscrowRecord>,
+  at: Date,
+): Promise<{
+  newEscrows: EscrowRecord[];
+  failures: { displayName: string; code: string; message: string; request?: string }[];
+}> {
+  const newEscrows: EscrowRecord[] = [];
+  const cleared: { objectType: 'user'; objectId: string }[] = [];
+  const failures: { displayName: string; code: string; message: string; request?: string }[] = [];
+  for (const user of planned) {
+    const result = results.get(user.sourceId);
+    const error =
+      result && !result.ok
+        ? { code: result.error.code, message: result.error.message, request: result.error.request }
+        : user.status === 'failure' && user.error
+          ? { code: user.error.code, message: user.error.reason, request: undefined }
+          : null;
+    const previous = escrows.get(user.sourceId);
+    if (error) {
+      newEscrows.push(
+        escrowAfterFailure(
+          previous,
+          { jobId, objectType: 'user', objectId: user.sourceId, displayName: user.displayName },
+          error,
+          at,
+        ),
+      );
+      failures.push({
+        displayName: user.displayName,
+        code: error.code,
+        message: error.message,
+        ...(error.request ? { request: error.request } : {}),
+      });
+    } else if (previous) cleared.push({ objectType: 'user', objectId: user.sourceId });
+  }
+  await deps.store.saveEscrows(newEscrows);
+  await deps.store.deleteEscrows(jobId, cleared);
+  return { newEscrows, failures };
+}
+
+/** The quarantine after a cycle: too many deprovisionings staged, or too many failures; else none. */
+function decideQuarantine(
+  config: Config,
+  previous: QuarantineState | null,
+  staged: number,
+  counts: CycleCounts,
+  attempted: number,
+  failures: readonly { displayName: string; code: string; message: string; request?: string }[],
+  cycleId: string,
+  at: Date,
+): QuarantineState | null {
+  if (staged > 0)
+    return imposeQuarantine(
+      previous,
+      'TooManyDeletes',
+      {
+        code: 'TooManyDeletes',
+        message: `${staged} users and groups would be disabled or deleted in one cycle; settings.accidentalDeletionThreshold is ${config.settings.accidentalDeletionThreshold}.`,
+        failingRequests: [],
+        objects: staged,
+      },
+      at,
+      config.settings.intervalMs,
+    );
+  if (!tooManyFailures(counts.failed, attempted)) return null;
+  const first = failures[0];
+  return imposeQuarantine(
+    previous,
+    'EncounteredEscrowProportionThreshold',
+    {
+      code: first?.code ?? 'Unknown',
+      message: `${counts.failed} of ${attempted} objects failed in cycle ${cycleId}${first ? `; first: ${first.displayName}: ${first.message}` : ''}.`,
+      failingRequests: failures
+        .filter((f) => f.request)
+        .slice(0, 5)
+        .map((f) => `${f.request} → ${f.code}`),
+      objects: counts.failed,
+    },
+    at,
+    config.settings.intervalMs,
+  );
 }
 
 function missingResult(key: string): TargetActionResult {
@@ -689,7 +700,7 @@ function targetRequests(target: TargetConnector): number {
 }
 
 function tally(
-  counts: { -readonly [K in keyof CycleCounts]: CycleCounts[K] },
+  counts: Counts,
   planned: readonly PlannedUser[],
   results: ReadonlyMap<string, TargetActionResult>,
 ): void {
@@ -720,49 +731,6 @@ function tally(
         break;
     }
   }
-}
-
-/** The job's quarantine, if it is in one. */
-export function quarantineOf(job: JobRecord): QuarantineState | null {
-  const value = job.data['quarantine'];
-  return value !== null && typeof value === 'object' ? (value as QuarantineState) : null;
-}
-
-/**
- * Holds back deprovisioning beyond the threshold: each disable or delete becomes a staged action,
- * logged as `stagedDelete`, and nothing is sent. Returns how many were staged.
- */
-function guardDeletions(
-  planned: PlannedUser[],
-  threshold: number,
-  allow: boolean,
-  groupDeletions: number,
-): number {
-  const deprovisions = planned.filter(
-    (user) => user.action?.kind === 'disable' || user.action?.kind === 'delete',
-  );
-  const total = deprovisions.length + groupDeletions;
-  if (threshold === 0 || allow || total <= threshold) return 0;
-  for (let i = 0; i < planned.length; i++) {
-    const user = planned[i] as PlannedUser;
-    if (user.action?.kind !== 'disable' && user.action?.kind !== 'delete') continue;
-    const verb = user.action.kind === 'delete' ? 'deletion' : 'disable';
-    planned[i] = {
-      ...user,
-      action: null,
-      provisioningAction: 'stagedDelete',
-      status: 'skipped',
-      modifiedProperties: [],
-      description: `Staged ${verb}: ${user.description} Not done: ${total} deprovisioning actions in this cycle exceed settings.accidentalDeletionThreshold (${threshold}).`,
-      error: {
-        code: 'TooManyDeletes',
-        reason: `${total} users and groups would be deprovisioned in one cycle; the threshold is ${threshold}.`,
-        recommendedAction:
-          'Run "npx provisio allow-deletes" if this is intended, or fix the cause and run "npx provisio restart".',
-      },
-    };
-  }
-  return total;
 }
 
 async function notify(deps: EngineDeps, config: Config, notification: Notification, at: Date): Promise<void> {

@@ -4,23 +4,52 @@
  * Kysely over SQLite and PostgreSQL in `../state/`.
  */
 import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../log/types.js';
+import type { QuarantineState } from '../safety/quarantine.js';
 import type { MemberRef } from './source.js';
 
 export type JobStatus = 'NotRun' | 'Active' | 'Paused' | 'Quarantine';
 
+/**
+ * Everything a job remembers between cycles besides its objects, in typed columns (migration
+ * `0004_job_state`), so that a cycle can run in any process or worker: nothing of it lives in memory.
+ */
 export interface JobRecord {
   readonly jobId: string;
   readonly status: JobStatus;
   /** Hash of what decides who is provisioned and how (mappings, scope, filters); a change forces an initial cycle. */
   readonly configHash: string | null;
-  /** The source's change-feed position (Graph delta link) after the last finished cycle. Secret-free. */
+  /** The source's change-feed position for users (Graph delta link) after the last finished cycle. Secret-free. */
   readonly watermark: string | null;
   /** When the watermark was stored (ISO-8601). */
   readonly watermarkAt: string | null;
-  /** Free-form JSON the engine keeps per job (e.g. the target's incremental export cursor). */
-  readonly data: Readonly<Record<string, unknown>>;
+  /** The source's change-feed position for groups (Graph groups delta link). */
+  readonly groupWatermark: string | null;
+  /** The quarantine the job is in, if any. */
+  readonly quarantine: QuarantineState | null;
+  /** `allow-deletes` was asked for: the next cycle may exceed the accidental-deletion threshold. */
+  readonly allowDeletes: boolean;
+  /** When the target's roles were last published to the source application (role import). */
+  readonly rolesImportedAt: string | null;
+  /**
+   * The target connector's own state between cycles (its change-export cursor, the role catalogue
+   * `prepare` needs): opaque to the engine, secret-free, handed back to the connector each cycle.
+   */
+  readonly targetState: string | null;
+  /**
+   * When a cycle last reconciled everything (an initial cycle that completed). Null: the next cycle
+   * is an initial cycle, whichever process or worker runs it.
+   */
+  readonly reconciledAt: string | null;
+  /**
+   * When the target's memberships were read into the target mirror; null: not read since the last
+   * initial cycle (they are read only once some group is provisioned).
+   */
+  readonly membershipsLoadedAt: string | null;
   readonly updatedAt: string;
 }
+
+/** The job record's fields a caller may change; `updateJob` writes only those given. */
+export type JobPatch = Partial<Omit<JobRecord, 'jobId'>>;
 
 /** What the engine last knew about a source user (the source mirror). */
 export interface SourceUserRecord {
@@ -30,7 +59,27 @@ export interface SourceUserRecord {
   readonly attributes: Readonly<Record<string, unknown>>;
   /** null while the user exists; 'soft' in deleted items; 'hard' once permanently deleted. */
   readonly removed: 'soft' | 'hard' | null;
+  /**
+   * The user's app role assignments at the last cycle (role and group of each, sorted): assignment
+   * changes do not show in the users' change feed, so each cycle compares them with this.
+   */
+  readonly assignmentSignature: string;
+  /** Its deprovisioning was held back by the accidental-deletion threshold (evaluated again each cycle). */
+  readonly staged: boolean;
   readonly updatedAt: string;
+}
+
+/**
+ * The target mirror (the "target index" of the connector data store): what the target held at the
+ * last read or write, so that a cycle in a new process matches and diffs without re-reading the
+ * target. `kind` is `user`, `group` or `membership`; `data` is the connector's object as JSON
+ * (`TargetUser`, `TargetGroup`, `TargetMembership`); a membership's id is `<groupId>/<userId>`.
+ */
+export type TargetObjectKind = 'user' | 'group' | 'membership';
+
+export interface TargetObjectRecord {
+  readonly id: string;
+  readonly data: unknown;
 }
 
 /**
@@ -82,8 +131,10 @@ export interface CycleRecord {
   readonly startedAt: string;
   readonly endedAt: string | null;
   readonly counts: CycleCounts;
-  /** Why the cycle failed as a whole, when it did. */
+  /** Why the cycle failed as a whole, when it did: a public sentence (never internal detail). */
   readonly error: string | null;
+  /** The error's stable code (see docs/provisioning.md), when the cycle failed as a whole. */
+  readonly errorCode: string | null;
 }
 
 export interface LogQuery {
@@ -161,6 +212,11 @@ export interface StateStore {
   getJob(jobId: string): Promise<JobRecord | null>;
   /** Inserts or replaces the job record. */
   saveJob(job: JobRecord): Promise<void>;
+  /**
+   * Changes only the given fields (creating the job, with defaults, when it does not exist), so that
+   * a cycle and an operation run meanwhile (pause, allow-deletes) never overwrite each other.
+   */
+  updateJob(jobId: string, patch: JobPatch, now: Date): Promise<JobRecord>;
 
   listSourceUsers(jobId: string): Promise<SourceUserRecord[]>;
   /** Inserts or replaces, in one transaction. */
@@ -188,6 +244,18 @@ export interface StateStore {
   /** Inserts or replaces, in one transaction. */
   saveGroupLinks(records: readonly GroupLinkRecord[]): Promise<void>;
   clearGroupLinks(jobId: string): Promise<void>;
+
+  /** The target mirror of one kind. */
+  listTargetObjects(jobId: string, kind: TargetObjectKind): Promise<TargetObjectRecord[]>;
+  /** Inserts or replaces `upserts` and removes `removals` (ids), in one transaction. */
+  saveTargetObjects(
+    jobId: string,
+    kind: TargetObjectKind,
+    upserts: readonly TargetObjectRecord[],
+    removals?: readonly string[],
+  ): Promise<void>;
+  /** Forgets the target mirror of one kind, or all of it. */
+  clearTargetObjects(jobId: string, kind?: TargetObjectKind): Promise<void>;
 
   listEscrows(jobId: string): Promise<EscrowRecord[]>;
   /** Inserts or replaces (key: job, objectType, objectId), in one transaction. */

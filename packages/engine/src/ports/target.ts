@@ -96,6 +96,19 @@ export interface TargetConnector {
    */
   loadChangedUsers(): Promise<readonly TargetUser[]>;
   /**
+   * Takes back what `saveState` returned at the end of an earlier cycle (null: nothing yet), in
+   * whichever process or worker the next cycle runs: where the change export stands, the role
+   * catalogue `prepare` needs, which bulk endpoints the account refuses.
+   */
+  restoreState(state: string | null): void;
+  /**
+   * Attributes the target holds beside the mapped ones that provisio manages (Zendesk: the role,
+   * the custom role, the suspension): a change to one of them outside provisio is drift to reconcile.
+   */
+  readonly driftAttributes: readonly string[];
+  /** The connector's state to keep between cycles: opaque to the engine, never a secret. */
+  saveState(): string | null;
+  /**
    * Converts mapped values (target attribute → value, as the mappings produce them) into what the
    * target stores, so they can be compared with a `TargetUser`'s attributes. Pure once loaded.
    */

@@ -89,7 +89,7 @@ export function planRoleImport(roles: readonly TargetRole[]): RoleImportPlan {
 }
 
 export function rolesImportDue(job: JobRecord): boolean {
-  return typeof job.data['rolesImportedAt'] !== 'string';
+  return job.rolesImportedAt === null;
 }
 
 export interface RoleImportDeps {
@@ -110,23 +110,7 @@ export async function importRoles(
   try {
     const plan = planRoleImport(await deps.target.listRoles());
     const published = await deps.source.publishAppRoles(plan.definitions);
-    const job = await deps.store.getJob(jobId);
-    if (job)
-      await deps.store.saveJob({
-        ...job,
-        data: { ...job.data, rolesImportedAt: at.toISOString() },
-        updatedAt: at.toISOString(),
-      });
-    else
-      await deps.store.saveJob({
-        jobId,
-        status: 'NotRun',
-        configHash: null,
-        watermark: null,
-        watermarkAt: null,
-        data: { rolesImportedAt: at.toISOString() },
-        updatedAt: at.toISOString(),
-      });
+    await deps.store.updateJob(jobId, { rolesImportedAt: at.toISOString() }, at);
     const parts = [
       `${plan.definitions.length} roles published`,
       published.added.length > 0 ? `added ${published.added.join(', ')}` : '',

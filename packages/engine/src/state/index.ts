@@ -1,3 +1,4 @@
+export { newJobRecord } from './job-record.js';
 export { DEFAULT_LOG_LIMIT, KyselyStateStore, type KyselyStateStoreOptions } from './kysely-store.js';
 export type { SqlDialect } from './migrations.js';
 export { openStateStore, resolveDatabaseUrl } from './open.js';

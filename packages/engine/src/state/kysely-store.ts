@@ -15,6 +15,7 @@ import type {
   CycleState,
   EscrowRecord,
   GroupLinkRecord,
+  JobPatch,
   JobRecord,
   JobStatus,
   LinkRecord,
@@ -22,7 +23,11 @@ import type {
   SourceGroupRecord,
   SourceUserRecord,
   StateStore,
+  TargetObjectKind,
+  TargetObjectRecord,
 } from '../ports/state.js';
+import type { QuarantineState } from '../safety/quarantine.js';
+import { newJobRecord } from './job-record.js';
 import { migrateToLatest, type SqlDialect } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -75,27 +80,40 @@ export class KyselyStateStore implements StateStore {
       configHash: row.config_hash,
       watermark: row.watermark,
       watermarkAt: row.watermark_at,
-      data: parseJson(row.data, 'jobs.data') as Record<string, unknown>,
+      groupWatermark: row.group_watermark,
+      quarantine:
+        row.quarantine === null ? null : (parseJson(row.quarantine, 'jobs.quarantine') as QuarantineState),
+      allowDeletes: row.allow_deletes !== 0,
+      rolesImportedAt: row.roles_imported_at,
+      targetState: row.target_state,
+      reconciledAt: row.reconciled_at,
+      membershipsLoadedAt: row.memberships_loaded_at,
       updatedAt: row.updated_at,
     };
   }
 
   async saveJob(job: JobRecord): Promise<void> {
-    const row = {
-      job_id: job.jobId,
-      status: job.status,
-      config_hash: job.configHash,
-      watermark: job.watermark,
-      watermark_at: job.watermarkAt,
-      data: JSON.stringify(job.data),
-      updated_at: job.updatedAt,
-    };
+    const row = { job_id: job.jobId, data: '{}', ...jobColumns(job) };
     const { job_id: _key, ...update } = row;
     await this.#db
       .insertInto('jobs')
       .values(row)
       .onConflict((oc) => oc.column('job_id').doUpdateSet(update))
       .execute();
+  }
+
+  async updateJob(jobId: string, patch: JobPatch, now: Date): Promise<JobRecord> {
+    const changes = { ...jobColumns(patch), updated_at: patch.updatedAt ?? now.toISOString() };
+    await this.#db.transaction().execute(async (trx) => {
+      // Insert the defaults first (a no-op when the job exists), then change only the given columns.
+      await trx
+        .insertInto('jobs')
+        .values({ job_id: jobId, data: '{}', ...jobColumns(newJobRecord(jobId, now)) })
+        .onConflict((oc) => oc.column('job_id').doNothing())
+        .execute();
+      await trx.updateTable('jobs').set(changes).where('job_id', '=', jobId).execute();
+    });
+    return (await this.getJob(jobId)) as JobRecord;
   }
 
   // ── source mirror ────────────────────────────────────────────────────────────────────────────
@@ -112,6 +130,8 @@ export class KyselyStateStore implements StateStore {
       sourceId: row.source_id,
       attributes: parseJson(row.attributes, 'source_users.attributes') as Record<string, unknown>,
       removed: row.removed as SourceUserRecord['removed'],
+      assignmentSignature: row.assignment_signature,
+      staged: row.staged !== 0,
       updatedAt: row.updated_at,
     }));
   }
@@ -126,9 +146,11 @@ export class KyselyStateStore implements StateStore {
       source_id: r.sourceId,
       attributes: JSON.stringify(r.attributes),
       removed: r.removed,
+      assignment_signature: r.assignmentSignature,
+      staged: r.staged ? 1 : 0,
       updated_at: r.updatedAt,
     }));
-    await this.#inChunks(rows, 5, (trx, chunk) =>
+    await this.#inChunks(rows, 7, (trx, chunk) =>
       trx
         .insertInto('source_users')
         .values(chunk)
@@ -136,6 +158,8 @@ export class KyselyStateStore implements StateStore {
           oc.columns(['job_id', 'source_id']).doUpdateSet((eb) => ({
             attributes: eb.ref('excluded.attributes'),
             removed: eb.ref('excluded.removed'),
+            assignment_signature: eb.ref('excluded.assignment_signature'),
+            staged: eb.ref('excluded.staged'),
             updated_at: eb.ref('excluded.updated_at'),
           })),
         )
@@ -222,6 +246,7 @@ export class KyselyStateStore implements StateStore {
       ended_at: cycle.endedAt,
       counts: JSON.stringify(cycle.counts),
       error: cycle.error,
+      error_code: cycle.errorCode ?? null,
     };
     const { job_id: _job, cycle_id: _cycle, ...update } = row;
     await this.#db
@@ -249,6 +274,7 @@ export class KyselyStateStore implements StateStore {
       endedAt: row.ended_at,
       counts: parseJson(row.counts, 'cycles.counts') as CycleCounts,
       error: row.error,
+      errorCode: row.error_code,
     }));
   }
 
@@ -436,6 +462,60 @@ export class KyselyStateStore implements StateStore {
     await this.#db.deleteFrom('group_links').where('job_id', '=', jobId).execute();
   }
 
+  // ── target mirror ────────────────────────────────────────────────────────────────────────────
+
+  async listTargetObjects(jobId: string, kind: TargetObjectKind): Promise<TargetObjectRecord[]> {
+    const rows = await this.#db
+      .selectFrom('target_objects')
+      .select(['object_id', 'data'])
+      .where('job_id', '=', jobId)
+      .where('kind', '=', kind)
+      .orderBy('object_id')
+      .execute();
+    return rows.map((row) => ({ id: row.object_id, data: parseJson(row.data, 'target_objects.data') }));
+  }
+
+  async saveTargetObjects(
+    jobId: string,
+    kind: TargetObjectKind,
+    upserts: readonly TargetObjectRecord[],
+    removals: readonly string[] = [],
+  ): Promise<void> {
+    const rows = lastPerKey(
+      upserts,
+      () => jobId,
+      (r) => r.id,
+    ).map((r) => ({ job_id: jobId, kind, object_id: r.id, data: JSON.stringify(r.data) }));
+    const removed = [...new Set(removals)];
+    if (rows.length === 0 && removed.length === 0) return;
+    await this.#db.transaction().execute(async (trx) => {
+      const size = this.#chunkSize(4);
+      for (let start = 0; start < removed.length; start += size)
+        await trx
+          .deleteFrom('target_objects')
+          .where('job_id', '=', jobId)
+          .where('kind', '=', kind)
+          .where('object_id', 'in', removed.slice(start, start + size))
+          .execute();
+      for (let start = 0; start < rows.length; start += size)
+        await trx
+          .insertInto('target_objects')
+          .values(rows.slice(start, start + size))
+          .onConflict((oc) =>
+            oc
+              .columns(['job_id', 'kind', 'object_id'])
+              .doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
+          )
+          .execute();
+    });
+  }
+
+  async clearTargetObjects(jobId: string, kind?: TargetObjectKind): Promise<void> {
+    let q = this.#db.deleteFrom('target_objects').where('job_id', '=', jobId);
+    if (kind !== undefined) q = q.where('kind', '=', kind);
+    await q.execute();
+  }
+
   // ── escrows ──────────────────────────────────────────────────────────────────────────────────
 
   async listEscrows(jobId: string): Promise<EscrowRecord[]> {
@@ -609,22 +689,64 @@ export class KyselyStateStore implements StateStore {
    * dialect's parameter limit (`parametersPerItem` each, SHARED_PARAMETERS spare for parameters a
    * statement binds once, such as the job id), all in one transaction.
    */
+  #chunkSize(parametersPerItem: number): number {
+    return Math.min(
+      MAX_ROWS_PER_STATEMENT,
+      Math.floor((MAX_PARAMETERS[this.dialect] - SHARED_PARAMETERS) / parametersPerItem),
+    );
+  }
+
   async #inChunks<T>(
     items: readonly T[],
     parametersPerItem: number,
     write: (trx: Transaction<Database>, chunk: T[]) => Promise<unknown>,
   ): Promise<void> {
     if (items.length === 0) return;
-    const size = Math.min(
-      MAX_ROWS_PER_STATEMENT,
-      Math.floor((MAX_PARAMETERS[this.dialect] - SHARED_PARAMETERS) / parametersPerItem),
-    );
+    const size = this.#chunkSize(parametersPerItem);
     await this.#db.transaction().execute(async (trx) => {
       for (let start = 0; start < items.length; start += size) {
         await write(trx, items.slice(start, start + size));
       }
     });
   }
+}
+
+/** The `jobs` columns of the fields present in `job` (all of them for a whole record). */
+function jobColumns(job: JobPatch): {
+  status: string;
+  config_hash: string | null;
+  watermark: string | null;
+  watermark_at: string | null;
+  group_watermark: string | null;
+  quarantine: string | null;
+  allow_deletes: number;
+  roles_imported_at: string | null;
+  target_state: string | null;
+  reconciled_at: string | null;
+  memberships_loaded_at: string | null;
+  updated_at: string;
+} {
+  const columns: Record<string, unknown> = {};
+  const set = (column: string, value: unknown) => {
+    if (value !== undefined) columns[column] = value;
+  };
+  set('status', job.status);
+  set('config_hash', job.configHash);
+  set('watermark', job.watermark);
+  set('watermark_at', job.watermarkAt);
+  set('group_watermark', job.groupWatermark);
+  set(
+    'quarantine',
+    job.quarantine === undefined ? undefined : job.quarantine && JSON.stringify(job.quarantine),
+  );
+  set('allow_deletes', job.allowDeletes === undefined ? undefined : job.allowDeletes ? 1 : 0);
+  set('roles_imported_at', job.rolesImportedAt);
+  set('target_state', job.targetState);
+  set('reconciled_at', job.reconciledAt);
+  set('memberships_loaded_at', job.membershipsLoadedAt);
+  set('updated_at', job.updatedAt);
+  // Partial for a patch; complete for a whole record (the caller's type says which).
+  return columns as ReturnType<typeof jobColumns>;
 }
 
 /**

@@ -4,7 +4,7 @@
  * types only (see `schema.ts`); the one dialect difference is how an auto-incrementing key is
  * declared. Migrations are append-only: never edit one that has shipped, add `0002_…` instead.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -166,6 +166,85 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('owner', 'text', (c) => c.notNull())
           .addColumn('expires_at', 'text', (c) => c.notNull())
           .execute();
+      },
+    },
+
+    // Job state in typed columns instead of the JSON `data` bag (its keys are moved over), the
+    // assignment signature and the staged flag out of the mirrored source attributes into columns
+    // of their own, the cycle's error code, and the target mirror: a cycle in a new process or on
+    // another worker then does exactly what it would in the process that ran the previous one.
+    '0004_job_state': {
+      async up(db) {
+        const jobColumns: [string, 'text' | 'integer'][] = [
+          ['group_watermark', 'text'],
+          ['quarantine', 'text'],
+          ['roles_imported_at', 'text'],
+          ['target_state', 'text'],
+          ['reconciled_at', 'text'],
+          ['memberships_loaded_at', 'text'],
+        ];
+        for (const [name, type] of jobColumns)
+          await db.schema.alterTable('jobs').addColumn(name, type).execute();
+        await db.schema
+          .alterTable('jobs')
+          .addColumn('allow_deletes', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .alterTable('source_users')
+          .addColumn('assignment_signature', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+        await db.schema
+          .alterTable('source_users')
+          .addColumn('staged', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable('cycles').addColumn('error_code', 'text').execute();
+        await db.schema
+          .createTable('target_objects')
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('object_id', 'text', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('target_objects_pk', ['job_id', 'kind', 'object_id'])
+          .execute();
+
+        // Move the data over. A job that ran before had its "first cycle of each process" made
+        // initial; it is reconciled now (reconciled_at = its watermark's time) when it has a watermark.
+        const jobs = await sql<{
+          job_id: string;
+          data: string;
+          watermark_at: string | null;
+        }>`select job_id, data, watermark_at from jobs`.execute(db);
+        for (const job of jobs.rows) {
+          const data = JSON.parse(job.data) as Record<string, unknown>;
+          const text = (value: unknown) => (typeof value === 'string' ? value : null);
+          await sql`update jobs set
+              group_watermark = ${text(data['groupWatermark'])},
+              quarantine = ${data['quarantine'] ? JSON.stringify(data['quarantine']) : null},
+              allow_deletes = ${data['allowDeletes'] === true ? 1 : 0},
+              roles_imported_at = ${text(data['rolesImportedAt'])},
+              reconciled_at = ${job.watermark_at},
+              data = '{}'
+            where job_id = ${job.job_id}`.execute(db);
+        }
+        const users = await sql<{
+          job_id: string;
+          source_id: string;
+          attributes: string;
+        }>`select job_id, source_id, attributes from source_users where attributes like '%@provisio.%'`.execute(
+          db,
+        );
+        for (const user of users.rows) {
+          const {
+            '@provisio.assignments': signature,
+            '@provisio.staged': staged,
+            ...attributes
+          } = JSON.parse(user.attributes) as Record<string, unknown>;
+          await sql`update source_users set
+              attributes = ${JSON.stringify(attributes)},
+              assignment_signature = ${typeof signature === 'string' ? signature : ''},
+              staged = ${staged === true ? 1 : 0}
+            where job_id = ${user.job_id} and source_id = ${user.source_id}`.execute(db);
+        }
       },
     },
   };

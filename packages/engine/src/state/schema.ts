@@ -17,6 +17,7 @@ export interface Database {
   escrows: EscrowsTable;
   audit_log: AuditLogTable;
   job_leases: JobLeasesTable;
+  target_objects: TargetObjectsTable;
 }
 
 /** Who runs a job's cycles now, and until when (ISO-8601, `Date#toISOString` form). */
@@ -32,9 +33,20 @@ export interface JobsTable {
   config_hash: string | null;
   watermark: string | null;
   watermark_at: string | null;
-  /** JSON object. */
+  /** Unused since 0004 (its content moved to the typed columns below); kept so old rows stay readable. */
   data: string;
   updated_at: string;
+  // ── 0004_job_state ──
+  group_watermark: string | null;
+  /** JSON (`QuarantineState`) or null. */
+  quarantine: string | null;
+  /** 0/1 (default 0). */
+  allow_deletes: Generated<number>;
+  roles_imported_at: string | null;
+  /** The target connector's opaque state. */
+  target_state: string | null;
+  reconciled_at: string | null;
+  memberships_loaded_at: string | null;
 }
 
 export interface SourceUsersTable {
@@ -45,6 +57,10 @@ export interface SourceUsersTable {
   /** 'soft' | 'hard' | null. */
   removed: string | null;
   updated_at: string;
+  // ── 0004_job_state ──
+  assignment_signature: Generated<string>;
+  /** 0/1 (default 0). */
+  staged: Generated<number>;
 }
 
 export interface LinksTable {
@@ -70,6 +86,8 @@ export interface CyclesTable {
   /** JSON object (`CycleCounts`): new counters need no migration. */
   counts: string;
   error: string | null;
+  /** 0004_job_state. */
+  error_code: string | null;
 }
 
 export interface ProvisioningLogTable {
@@ -149,4 +167,16 @@ export interface AuditLogTable {
   result: string;
   /** The whole `AuditRecord` as JSON, `activityDateTime` as given. */
   entry: string;
+}
+
+// ── 0004_job_state ──────────────────────────────────────────────────────────────────────────────
+
+/** The target mirror: users, groups and memberships as the target connector last reported them. */
+export interface TargetObjectsTable {
+  job_id: string;
+  /** 'user' | 'group' | 'membership'. */
+  kind: string;
+  object_id: string;
+  /** JSON: the connector's object. */
+  data: string;
 }

@@ -44,7 +44,7 @@ const incrementalLagSeconds = 60;
  * (groups, memberships, roles) over our own Zendesk client.
  */
 export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
-  readonly matchableAttributes: readonly string[] = ['external_id', 'email'];
+  readonly driftAttributes: readonly string[] = ['role', 'custom_role_id', 'suspended'];
 
   readonly #http: ZendeskHttp;
   readonly #host: string;
@@ -160,6 +160,8 @@ export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
   async loadChangedUsers(): Promise<readonly TargetUser[]> {
     const changed = new Map<string, TargetUser>();
     try {
+      // A state saved before the role catalogue was kept with it: read the catalogue once.
+      if (this.#customRoles === null) this.#customRoles = await this.#loadCustomRoles();
       let cursor = this.#cursor;
       if (cursor === null) {
         const from = this.#loadedAt ?? this.#now();
@@ -201,6 +203,27 @@ export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
       cursor = page.afterCursor ?? cursor;
     }
     return cursor;
+  }
+
+  restoreState(state: string | null): void {
+    const saved = parseSavedState(state);
+    this.#loadedAt = saved.loadedAt === null ? null : new Date(saved.loadedAt);
+    this.#cursor = saved.cursor;
+    this.#customRoles = saved.customRoles;
+    Object.assign(this.#write.singles, saved.singles);
+    Object.assign(this.#memberships.singles, saved.membershipSingles);
+  }
+
+  saveState(): string | null {
+    const state: SavedState = {
+      version: 1,
+      loadedAt: this.#loadedAt?.toISOString() ?? null,
+      cursor: this.#cursor,
+      customRoles: this.#customRoles,
+      singles: { ...this.#write.singles },
+      membershipSingles: { ...this.#memberships.singles },
+    };
+    return JSON.stringify(state);
   }
 
   prepare(mapped: Readonly<Record<string, unknown>>): PreparedAttributes {
@@ -289,6 +312,42 @@ export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
     } catch (error) {
       throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/custom_roles'));
     }
+  }
+}
+
+/**
+ * What the connector keeps between cycles (`saveState`/`restoreState`): no secret, nothing the
+ * engine reads. Version 1.
+ */
+interface SavedState {
+  readonly version: 1;
+  /** When the last full user read began (the export starts there until it has a cursor). */
+  readonly loadedAt: string | null;
+  /** The incremental export's `after_cursor`. */
+  readonly cursor: string | null;
+  readonly customRoles: CustomRole[] | null;
+  readonly singles: { create: boolean; update: boolean; delete: boolean };
+  readonly membershipSingles: { add: boolean; remove: boolean };
+}
+
+const emptyState: SavedState = {
+  version: 1,
+  loadedAt: null,
+  cursor: null,
+  customRoles: null,
+  singles: { create: false, update: false, delete: false },
+  membershipSingles: { add: false, remove: false },
+};
+
+/** A saved state, or the empty one when there is none or it is not one this version wrote. */
+function parseSavedState(state: string | null): SavedState {
+  if (state === null) return emptyState;
+  try {
+    const parsed = JSON.parse(state) as Partial<SavedState>;
+    if (parsed.version !== 1) return emptyState;
+    return { ...emptyState, ...parsed } as SavedState;
+  } catch {
+    return emptyState;
   }
 }
 

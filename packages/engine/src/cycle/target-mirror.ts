@@ -1,0 +1,92 @@
+/**
+ * The target mirror in the state store (the connector data store's "target index"): the target's
+ * users, groups and memberships as last read or written. A cycle reads it from the store and writes
+ * back what changed, so that a cycle in a new process or on another worker matches and diffs exactly
+ * as one in the process that ran the previous cycle, without re-reading the target.
+ */
+
+import type { MembershipIndex } from '../pipeline/membership-plan.js';
+import { TargetIndex } from '../pipeline/target-index.js';
+import type { StateStore } from '../ports/state.js';
+import type { TargetGroup, TargetMembership, TargetUser } from '../ports/target.js';
+
+export async function loadUserIndex(
+  store: StateStore,
+  jobId: string,
+  attributes: readonly string[],
+  key: (attribute: string, value: unknown) => string | null,
+): Promise<TargetIndex> {
+  const index = new TargetIndex(attributes, key);
+  index.put((await store.listTargetObjects(jobId, 'user')).map((record) => record.data as TargetUser));
+  return index;
+}
+
+/** Replaces the whole user mirror (after a full read of the target). */
+export async function replaceUsers(
+  store: StateStore,
+  jobId: string,
+  users: readonly TargetUser[],
+): Promise<void> {
+  await store.clearTargetObjects(jobId, 'user');
+  await saveUsers(store, jobId, users);
+}
+
+/** Saves users as the target reported them; a deleted one (`active: false`) leaves the mirror. */
+export async function saveUsers(
+  store: StateStore,
+  jobId: string,
+  users: readonly TargetUser[],
+): Promise<void> {
+  await store.saveTargetObjects(
+    jobId,
+    'user',
+    users.filter((user) => user.active).map((user) => ({ id: user.id, data: user })),
+    users.filter((user) => !user.active).map((user) => user.id),
+  );
+}
+
+export async function loadGroups(store: StateStore, jobId: string): Promise<TargetGroup[]> {
+  return (await store.listTargetObjects(jobId, 'group')).map((record) => record.data as TargetGroup);
+}
+
+export async function replaceGroups(
+  store: StateStore,
+  jobId: string,
+  groups: readonly TargetGroup[],
+): Promise<void> {
+  await store.clearTargetObjects(jobId, 'group');
+  await store.saveTargetObjects(
+    jobId,
+    'group',
+    groups.map((group) => ({ id: group.id, data: group })),
+  );
+}
+
+export async function loadMemberships(store: StateStore, jobId: string): Promise<MembershipIndex> {
+  const index: MembershipIndex = new Map();
+  for (const record of await store.listTargetObjects(jobId, 'membership'))
+    addMembership(index, record.data as TargetMembership);
+  return index;
+}
+
+const membershipId = (groupId: string, userId: string) => `${groupId}/${userId}`;
+
+export async function saveMemberships(
+  store: StateStore,
+  jobId: string,
+  added: readonly TargetMembership[],
+  removed: readonly { readonly groupId: string; readonly userId: string }[],
+): Promise<void> {
+  await store.saveTargetObjects(
+    jobId,
+    'membership',
+    added.map((m) => ({ id: membershipId(m.groupId, m.userId), data: m })),
+    removed.map((m) => membershipId(m.groupId, m.userId)),
+  );
+}
+
+export function addMembership(index: MembershipIndex, membership: TargetMembership): void {
+  const members = index.get(membership.groupId);
+  if (members) members.set(membership.userId, membership.id);
+  else index.set(membership.groupId, new Map([[membership.userId, membership.id]]));
+}
