@@ -208,7 +208,7 @@ export function cycleSummary(report: CycleReport): string {
   );
 }
 
-export async function runSync(configPath: string, once: boolean): Promise<number> {
+export async function runSync(configPath: string, once: boolean, force = false): Promise<number> {
   let close: (() => Promise<void>) | undefined;
   try {
     const config = await loadConfig(configPath);
@@ -230,6 +230,7 @@ export async function runSync(configPath: string, once: boolean): Promise<number
     let failed = false;
     await runSyncLoop(deps, config, {
       once,
+      force,
       signal: controller.signal,
       onCycleStart: (cycle) => view.start(cycle === 1 ? 'initial cycle' : 'incremental cycle'),
       onProgress: (progress: CycleProgress) => view.update(progress),
@@ -256,9 +257,11 @@ export async function runSync(configPath: string, once: boolean): Promise<number
       onWait: (reason, until, detail) => {
         process.stdout.write(
           reason === 'paused'
-            ? 'job paused (npx provisio resume): no cycle runs\n'
+            ? once
+              ? `job ${config.settings.jobId} is paused: no cycle runs (npx provisio resume starts it again; sync --once --force runs one cycle anyway)\n`
+              : 'job paused (npx provisio resume): no cycle runs\n'
             : reason === 'locked'
-              ? `another provisio process (${detail ?? 'unknown'}) runs this job's cycles; waiting (its lease lasts until ${until.toISOString()})\n`
+              ? `another provisio worker (${detail ?? 'unknown'}) runs this job's cycles; waiting (its lease lasts until ${until.toISOString()})\n`
               : `job in quarantine: next attempt at ${until.toISOString()} (npx provisio status says why)\n`,
         );
       },

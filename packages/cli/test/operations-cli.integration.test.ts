@@ -146,6 +146,30 @@ describe('job operations', () => {
       status: string;
     };
     expect(status.status).toBe('Paused');
+    // Pause means pause, for cron's `sync --once` too: no cycle, said so, exit 0; --force runs one.
+    const cyclesBefore = (
+      JSON.parse(
+        (await cli(['status', '--config', configFile, '--format', 'json', '--cycles', '1000'])).stdout,
+      ) as {
+        cycles: unknown[];
+      }
+    ).cycles.length;
+    const once = await cli(['sync', '--once', '--config', configFile]);
+    expect(once.code).toBe(0);
+    expect(once.stdout).toMatch(/is paused: no cycle runs/);
+    const cyclesOf = async () =>
+      (
+        JSON.parse(
+          (await cli(['status', '--config', configFile, '--format', 'json', '--cycles', '1000'])).stdout,
+        ) as {
+          cycles: unknown[];
+        }
+      ).cycles.length;
+    expect(await cyclesOf()).toBe(cyclesBefore);
+    const forced = await cli(['sync', '--once', '--force', '--config', configFile]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/cycle .* \(incremental\) succeeded/);
+    expect(await cyclesOf()).toBe(cyclesBefore + 1);
     const resumed = await cli(['resume', '--config', configFile]);
     expect(resumed.code).toBe(0);
     status = JSON.parse((await cli(['status', '--config', configFile, '--format', 'json'])).stdout) as {
@@ -243,7 +267,7 @@ describe('job operations', () => {
     const second = await cli(['sync', '--once', '--config', configFile]);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(
-      /another provisio process \(.+\) runs the cycles of job zendesk\.provisio-demo/,
+      /another provisio worker \(.+\) runs the cycles of job zendesk\.provisio-demo/,
     );
     child.kill('SIGTERM');
     expect((await finished).code).toBe(0);

@@ -44,11 +44,15 @@ export function registerProvisioningCommands(program: Command): void {
     .command('sync')
     .description('Run provisioning cycles: an initial cycle, then incremental cycles every settings.interval')
     .addOption(configOption())
-    .option('--once', 'run one cycle and exit (exit code 1 if it failed or any user failed)')
+    .option(
+      '--once',
+      'run one cycle and exit (exit code 1 if it failed or any user failed); a paused job runs none and exits 0',
+    )
+    .option('--force', 'with --once: run the cycle even when the job is paused')
     .addHelpText('after', databaseNote)
-    .action(async (options: { config: string; once?: boolean }) => {
+    .action(async (options: { config: string; once?: boolean; force?: boolean }) => {
       const { runSync } = await import('../run-provisioning.js');
-      process.exitCode = await runSync(options.config, options.once ?? false);
+      process.exitCode = await runSync(options.config, options.once ?? false, options.force ?? false);
     });
 
   program

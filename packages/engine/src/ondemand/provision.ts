@@ -1,19 +1,29 @@
 /**
- * Provision on demand (reference §2 "Provision on demand"): one user, or one group with its members,
- * now, showing Entra's steps: test connection (shown when it fails), import (source attributes),
- * scope (active, assigned, role, each scoping clause with its value and result), match (candidates
- * per matching attribute), action (attributes exported, or the error). `dryRun` shows the same steps
- * without writing. The deletion threshold does not apply: one object is not an accident.
+ * Provision on demand (docs/provisioning.md, "Provision on demand"): one user, or one group with its
+ * members, now, showing Entra's steps: test connection (shown when it fails), import (source
+ * attributes), scope (active, assigned, role, each scoping clause with its value and result), match
+ * (candidates per matching attribute), action (attributes exported, or the error). It runs the
+ * cycle's own stages (`planUser`, `planGroup`, `planMemberships`, the same link and log builders)
+ * for one object, with the guard off (one object is not an accident), and reads only what that
+ * object needs: the target mirror from the store, and for a group its own memberships. `dryRun`
+ * shows the same steps without writing.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
-import type { EngineDeps } from '../cycle/run-cycle.js';
+import { applyMembershipPlans, assignedGroupIds } from '../cycle/groups.js';
+import { linkAfter } from '../cycle/run-cycle.js';
+import * as mirrorStore from '../cycle/target-mirror.js';
 import { buildLogEntry, type LogContext } from '../log/entry.js';
+import { planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
+import { assignmentSignature } from '../pipeline/import.js';
+import { type MembershipIndex, planMemberships } from '../pipeline/membership-plan.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
-import type { MemberRef, SourceAssignment } from '../ports/source.js';
-import type { LinkRecord } from '../ports/state.js';
-import type { TargetActionResult, TargetUser } from '../ports/target.js';
+import type { EngineDeps } from '../ports/engine.js';
+import type { MemberRef, SourceGroup } from '../ports/source.js';
+import type { LinkRecord, SourceGroupRecord } from '../ports/state.js';
+import type { TargetActionResult } from '../ports/target.js';
+import { newJobRecord } from '../state/job-record.js';
 
 export interface OnDemandStep {
   readonly name: 'Test connection' | 'Import' | 'Determine if in scope' | 'Match' | 'Perform action';
@@ -99,13 +109,18 @@ export async function provisionOnDemand(
       error: `No user or group "${query}" in Entra ID (users in deleted items cannot be provisioned on demand).`,
     };
 
-  const { assignments, groups: assignedGroups } = await source.readAssignments();
+  const job = (await store.getJob(jobId)) ?? newJobRecord(jobId, clock.now());
+  target.restoreState(job.targetState);
+  const assignments = await source.readAssignments();
   const links = new Map((await store.listLinks(jobId)).map((l) => [l.sourceId, l]));
-  const index = new TargetIndex(
-    config.users.mappings.matching.map((m) => m.target),
-    (a, v) => target.matchKey(a, v),
-  );
-  index.put(await target.loadUsers());
+  // The target mirror the last cycle left; a job that never ran reads the target's users once.
+  const attributes = config.users.mappings.matching.map((m) => m.target);
+  const key = (attribute: string, value: unknown) => target.matchKey(attribute, value);
+  let index = await mirrorStore.loadUserIndex(store, jobId, attributes, key);
+  if (index.size === 0 && job.reconciledAt === null) {
+    index = new TargetIndex(attributes, key);
+    index.put(await target.loadUsers());
+  }
   const context: LogContext = {
     tenantId: config.source.tenantId,
     jobId,
@@ -119,18 +134,16 @@ export async function provisionOnDemand(
 
   const provisionUser = async (
     id: string,
-    attributes: Readonly<Record<string, unknown>>,
-  ): Promise<
-    OnDemandObject & { link: LinkRecord | null; result?: TargetActionResult; planned: PlannedUser }
-  > => {
-    const mine: SourceAssignment[] = assignments.filter((a) => a.userId === id);
+    userAttributes: Readonly<Record<string, unknown>>,
+  ): Promise<OnDemandObject & { planned: PlannedUser }> => {
+    const mine = assignments.assignments.filter((a) => a.userId === id);
     const planned = planUser(
       planSettingsFrom(config),
       target,
       index,
       {
         sourceId: id,
-        attributes,
+        attributes: userAttributes,
         assignments: mine,
         removed: null,
         link: links.get(id) ?? null,
@@ -138,293 +151,368 @@ export async function provisionOnDemand(
       },
       clock.now(),
     );
-    const steps: OnDemandStep[] = [];
-    steps.push({
-      name: 'Import',
-      status: 'success',
-      description: `Retrieved User '${planned.displayName}' from Microsoft Entra ID`,
-      details: Object.fromEntries(
-        Object.entries(planned.view).map(([k, v]) => [
-          k,
-          config.users.redactedSources.has(k)
-            ? '[Redact]'
-            : k === 'appRoleAssignments'
-              ? (v as { displayName: string }[]).map((r) => r.displayName).join(', ')
-              : text(v),
-        ]),
-      ),
-    });
-    const scope = planned.scope;
-    const scopeDetails: Record<string, string> = {
-      'Active in source system': String(scope.active),
-      'Assigned to application': String(scope.assigned),
-      'Scope sync all': String(config.settings.scope === 'all'),
-      'User has required role': `${scope.hasRequiredRole}${mine.length > 0 ? ` (${[...new Set(mine.map((a) => a.roleDisplayName))].join(', ')})` : ''}`,
-    };
-    for (const g of scope.filters?.groups ?? [])
-      for (const c of g.clauses)
-        scopeDetails[`${g.name} ${c.attribute} ${c.operator} ${c.expected.join(',')}`] =
-          `${c.passed ? 'passed' : 'failed'} (value: ${text(c.actual)})`;
-    steps.push({
-      name: 'Determine if in scope',
-      status: scope.inScope ? 'success' : 'skipped',
-      description: scope.summary,
-      details: scopeDetails,
-    });
-    if (planned.match) {
-      const m = planned.match;
-      steps.push({
-        name: 'Match',
-        status: m.kind === 'duplicate' ? 'failure' : 'success',
-        description:
-          m.kind === 'linked'
-            ? `Linked to Zendesk user ${m.target.id} (${m.target.displayName})`
-            : m.kind === 'matched'
-              ? `Matched Zendesk user ${m.target.id} (${m.target.displayName}) by ${m.attribute}`
-              : m.kind === 'none'
-                ? 'No Zendesk user matches'
-                : m.kind === 'duplicate'
-                  ? `More than one Zendesk user matches by ${m.attribute}`
-                  : 'No value for any matching attribute',
-        details: Object.fromEntries(
-          m.tried.map((t) => [
-            `${t.attribute} = ${t.value}`,
-            t.candidates.length === 0
-              ? 'no candidate'
-              : t.candidates.map((c) => `${c.id} (${c.displayName})`).join('; '),
-          ]),
-        ),
-      });
-    }
     let result: TargetActionResult | undefined;
-    if (planned.action && !dryRun) {
-      [result] = await target.apply([planned.action]);
-      if (result?.ok) {
-        index.put([result.user]);
-        const kind = planned.action.kind;
-        const link: LinkRecord = {
+    if (!dryRun) {
+      const at = clock.now();
+      let link: LinkRecord | null = null;
+      if (planned.action) {
+        [result] = await target.apply([planned.action]);
+        if (result?.ok) {
+          const after = planned.action.kind === 'delete' ? { ...result.user, active: false } : result.user;
+          index.put([after]);
+          await mirrorStore.saveUsers(store, jobId, [after]);
+          link = linkAfter(jobId, planned, result.user.id, planned.action.kind, at);
+          await store.deleteEscrows(jobId, [{ objectType: 'user', objectId: id }]);
+        }
+      } else if (planned.newLink)
+        link = {
           jobId,
           sourceId: id,
-          targetId: result.user.id,
-          state: kind === 'delete' ? 'deleted' : kind === 'disable' ? 'disabled' : 'active',
-          created: kind === 'create' || (planned.link?.created ?? false),
+          targetId: planned.newLink.targetId,
+          state: planned.linkState ?? 'active',
+          created: planned.link?.created ?? false,
           displayName: planned.displayName,
-          updatedAt: clock.now().toISOString(),
+          updatedAt: at.toISOString(),
         };
+      if (link) {
         await store.saveLinks([link]);
         links.set(id, link);
-        await store.deleteEscrows(jobId, [{ objectType: 'user', objectId: id }]);
       }
-    } else if (!planned.action && planned.newLink && !dryRun) {
-      const link: LinkRecord = {
-        jobId,
-        sourceId: id,
-        targetId: planned.newLink.targetId,
-        state: planned.linkState ?? 'active',
-        created: planned.link?.created ?? false,
-        displayName: planned.displayName,
-        updatedAt: clock.now().toISOString(),
-      };
-      await store.saveLinks([link]);
-      links.set(id, link);
+      // The mirror learns the user too, so that the next cycle does not see it as new.
+      await store.saveSourceUsers([
+        {
+          jobId,
+          sourceId: id,
+          attributes: userAttributes,
+          removed: null,
+          assignmentSignature: assignmentSignature(mine),
+          staged: false,
+          updatedAt: at.toISOString(),
+        },
+      ]);
+      await store.appendLogs([buildLogEntry(context, planned, result, clock.now(), 0)]);
     }
-    if (!dryRun) await store.appendLogs([buildLogEntry(context, planned, result, clock.now(), 0)]);
-    const failed = (result && !result.ok) || planned.status === 'failure';
-    steps.push({
-      name: 'Perform action',
-      status: failed ? 'failure' : planned.action ? 'success' : 'skipped',
-      description:
-        result && !result.ok
-          ? `${planned.action?.kind ?? ''} failed: ${result.error.code}: ${result.error.message}`
-          : planned.action
-            ? `${dryRun ? 'Would ' : ''}${planned.action.kind}${dryRun ? '' : 'd'}: ${planned.description}`
-                .replace('created', 'created')
-                .replace('updated', 'updated')
-            : planned.status === 'failure'
-              ? `${planned.error?.code}: ${planned.error?.reason}`
-              : planned.description,
-      details: Object.fromEntries(
-        planned.modifiedProperties.map((p) => [
-          p.displayName,
-          `${p.oldValue === null ? '' : `${p.oldValue} → `}${p.newValue ?? ''}`,
-        ]),
-      ),
-    });
     return {
       type: 'User',
       id,
       displayName: planned.displayName,
-      steps,
-      link: links.get(id) ?? null,
-      ...(result ? { result } : {}),
+      steps: userSteps(config, planned, result, dryRun),
       planned,
     };
   };
 
   if (user !== null) {
     const one = await provisionUser(user.id, user.attributes);
-    const ok = !one.steps.some((s) => s.status === 'failure');
     return {
       query,
       dryRun,
-      ok,
+      ok: !one.steps.some((s) => s.status === 'failure'),
       objects: [{ type: one.type, id: one.id, displayName: one.displayName, steps: one.steps }],
     };
   }
 
-  // A group: its member users first, then the group and the memberships of its agents.
-  const theGroup = group as NonNullable<typeof group>;
+  // A group: its member users first, then the group and its memberships.
+  const theGroup = group as SourceGroup;
   const members: MemberRef[] = [...(await source.readGroupMembers(theGroup.id))];
   const objects: OnDemandObject[] = [];
-  const memberResults: { id: string; link: LinkRecord | null; displayName: string }[] = [];
+  const userNames = new Map<string, string>();
   for (const member of members.filter((m) => m.type === 'user')) {
     const found = await source.getUser(member.id, config.users.select);
     if (!found) continue;
     const one = await provisionUser(found.id, found.attributes);
     objects.push({ type: one.type, id: one.id, displayName: one.displayName, steps: one.steps });
-    memberResults.push({ id: found.id, link: one.link, displayName: one.displayName });
+    userNames.set(one.id, one.displayName);
   }
+  objects.push(
+    await provisionGroup(deps, config, theGroup, members, {
+      dryRun,
+      job,
+      assigned: assignedGroupIds(assignments).has(theGroup.id),
+      links,
+      index,
+      userNames,
+      context,
+    }),
+  );
+  return { query, dryRun, ok: !objects.some((o) => o.steps.some((s) => s.status === 'failure')), objects };
+}
+
+function userSteps(
+  config: Config,
+  planned: PlannedUser,
+  result: TargetActionResult | undefined,
+  dryRun: boolean,
+): OnDemandStep[] {
   const steps: OnDemandStep[] = [];
-  const displayName = String(theGroup.attributes['displayName'] ?? theGroup.id);
   steps.push({
     name: 'Import',
     status: 'success',
-    description: `Retrieved Group '${displayName}' with ${members.length} direct members`,
-    details: Object.fromEntries(Object.entries(theGroup.attributes).map(([k, v]) => [k, text(v)])),
+    description: `Retrieved User '${planned.displayName}' from Microsoft Entra ID`,
+    details: Object.fromEntries(
+      Object.entries(planned.view).map(([k, v]) => [
+        k,
+        config.users.redactedSources.has(k)
+          ? '[Redact]'
+          : k === 'appRoleAssignments'
+            ? (v as { displayName: string }[]).map((r) => r.displayName).join(', ')
+            : text(v),
+      ]),
+    ),
   });
-  const assigned =
-    (assignedGroups ?? []).some((g) => g.groupId === theGroup.id) ||
-    assignments.some((a) => a.viaGroupId === theGroup.id);
-  const filters = config.groups.scopingFilters.evaluate(theGroup.attributes);
-  const inScope = config.groups.enabled && (config.settings.scope === 'all' || assigned) && filters.inScope;
+  const scope = planned.scope;
+  const roles = [
+    ...new Set(
+      (planned.view['appRoleAssignments'] as { displayName: string }[] | undefined)?.map(
+        (r) => r.displayName,
+      ) ?? [],
+    ),
+  ];
+  const scopeDetails: Record<string, string> = {
+    'Active in source system': String(scope.active),
+    'Assigned to application': String(scope.assigned),
+    'Scope sync all': String(config.settings.scope === 'all'),
+    'User has required role': `${scope.hasRequiredRole}${roles.length > 0 ? ` (${roles.join(', ')})` : ''}`,
+  };
+  for (const g of scope.filters?.groups ?? [])
+    for (const c of g.clauses)
+      scopeDetails[`${g.name} ${c.attribute} ${c.operator} ${c.expected.join(',')}`] =
+        `${c.passed ? 'passed' : 'failed'} (value: ${text(c.actual)})`;
   steps.push({
     name: 'Determine if in scope',
-    status: inScope ? 'success' : 'skipped',
-    description: !config.groups.enabled
-      ? 'Group provisioning is disabled (mappings.groups.enabled)'
-      : inScope
-        ? `In scope. ${filters.summary}`
-        : !assigned && config.settings.scope === 'assigned'
-          ? 'The group is not assigned to the application'
-          : filters.summary,
+    status: scope.inScope ? 'success' : 'skipped',
+    description: scope.summary,
+    details: scopeDetails,
+  });
+  if (planned.match) {
+    const m = planned.match;
+    steps.push({
+      name: 'Match',
+      status: m.kind === 'duplicate' ? 'failure' : 'success',
+      description:
+        m.kind === 'linked'
+          ? `Linked to Zendesk user ${m.target.id} (${m.target.displayName})`
+          : m.kind === 'matched'
+            ? `Matched Zendesk user ${m.target.id} (${m.target.displayName}) by ${m.attribute}`
+            : m.kind === 'none'
+              ? 'No Zendesk user matches'
+              : m.kind === 'duplicate'
+                ? `More than one Zendesk user matches by ${m.attribute}`
+                : 'No value for any matching attribute',
+      details: Object.fromEntries(
+        m.tried.map((t) => [
+          `${t.attribute} = ${t.value}`,
+          t.candidates.length === 0
+            ? 'no candidate'
+            : t.candidates.map((c) => `${c.id} (${c.displayName})`).join('; '),
+        ]),
+      ),
+    });
+  }
+  const failed = (result && !result.ok) || planned.status === 'failure';
+  steps.push({
+    name: 'Perform action',
+    status: failed ? 'failure' : planned.action ? 'success' : 'skipped',
+    description:
+      result && !result.ok
+        ? `${planned.action?.kind ?? ''} failed: ${result.error.code}: ${result.error.message}`
+        : planned.action
+          ? `${dryRun ? 'Would ' : ''}${planned.action.kind}${dryRun ? '' : 'd'}: ${planned.description}`
+          : planned.status === 'failure'
+            ? `${planned.error?.code}: ${planned.error?.reason}`
+            : planned.description,
+    details: Object.fromEntries(
+      planned.modifiedProperties.map((p) => [
+        p.displayName,
+        `${p.oldValue === null ? '' : `${p.oldValue} → `}${p.newValue ?? ''}`,
+      ]),
+    ),
+  });
+  return steps;
+}
+
+interface GroupContext {
+  readonly dryRun: boolean;
+  readonly job: import('../ports/state.js').JobRecord;
+  readonly assigned: boolean;
+  readonly links: Map<string, LinkRecord>;
+  readonly index: TargetIndex;
+  readonly userNames: ReadonlyMap<string, string>;
+  readonly context: LogContext;
+}
+
+/** One group: the cycle's group plan, its write and link, then its memberships (adds and removals). */
+async function provisionGroup(
+  deps: EngineDeps,
+  config: Config,
+  theGroup: SourceGroup,
+  members: readonly MemberRef[],
+  ctx: GroupContext,
+): Promise<OnDemandObject> {
+  const { store, target, clock } = deps;
+  const jobId = config.settings.jobId;
+  const displayName = String(theGroup.attributes['displayName'] ?? theGroup.id);
+  const steps: OnDemandStep[] = [
+    {
+      name: 'Import',
+      status: 'success',
+      description: `Retrieved Group '${displayName}' with ${members.length} direct members`,
+      details: Object.fromEntries(Object.entries(theGroup.attributes).map(([k, v]) => [k, text(v)])),
+    },
+  ];
+  const done = (): OnDemandObject => ({ type: 'Group', id: theGroup.id, displayName, steps });
+  if (!config.groups.enabled) {
+    steps.push({
+      name: 'Determine if in scope',
+      status: 'skipped',
+      description: 'Group provisioning is disabled (mappings.groups.enabled)',
+      details: {},
+    });
+    return done();
+  }
+  const groupLinks = new Map((await store.listGroupLinks(jobId)).map((l) => [l.sourceId, l]));
+  const mirrored = await mirrorStore.loadGroups(store, jobId);
+  const groupIndex = new TargetGroupIndex(
+    config.groups.mappings.matching[0]?.target ?? 'name',
+    mirrored.length > 0 || ctx.job.reconciledAt !== null ? mirrored : await target.loadGroups(),
+  );
+  const record: SourceGroupRecord = {
+    jobId,
+    sourceId: theGroup.id,
+    attributes: theGroup.attributes,
+    members,
+    removed: null,
+    updatedAt: clock.now().toISOString(),
+  };
+  const link = groupLinks.get(theGroup.id) ?? null;
+  const plan = planGroup(
+    {
+      scope: config.settings.scope,
+      mappings: config.groups.mappings,
+      scopingFilters: config.groups.scopingFilters,
+      actions: config.groups.actions,
+    },
+    target,
+    groupIndex,
+    { record, link, assigned: ctx.assigned, reportUnlinked: true },
+    clock.now(),
+  );
+  if (plan === null) return done();
+  const filters = config.groups.scopingFilters.evaluate(theGroup.attributes);
+  steps.push({
+    name: 'Determine if in scope',
+    status: plan.inScope ? 'success' : 'skipped',
+    description: plan.inScope ? `In scope. ${filters.summary}` : `Out of scope: ${plan.reason}`,
     details: {
-      'Assigned to application': String(assigned),
+      'Assigned to application': String(ctx.assigned),
       'Scope sync all': String(config.settings.scope === 'all'),
     },
   });
-  if (inScope) {
-    const mapped = config.groups.mappings.evaluate({
-      attributes: { ...theGroup.attributes, objectId: theGroup.id },
-      operation: 'create',
-      now: clock.now(),
-    });
-    const prepared = target.prepareGroup(mapped.values);
-    const groupLinks = new Map((await store.listGroupLinks(jobId)).map((l) => [l.sourceId, l]));
-    const targetGroups = await target.loadGroups();
-    const attribute = config.groups.mappings.matching[0]?.target ?? 'name';
-    const linked = groupLinks.get(theGroup.id);
-    const candidates =
-      linked?.state === 'active'
-        ? targetGroups.filter((g) => g.id === linked.targetId)
-        : targetGroups.filter(
-            (g) =>
-              text(g.attributes[attribute]).toLowerCase() ===
-              text(prepared.attributes[attribute]).toLowerCase(),
-          );
-    steps.push({
-      name: 'Match',
-      status: candidates.length > 1 ? 'failure' : 'success',
-      description:
-        candidates.length === 0
+  if (!plan.inScope) return done();
+  const attribute = groupIndex.attribute;
+  steps.push({
+    name: 'Match',
+    status: plan.error?.code === 'DuplicateTargetEntries' ? 'failure' : 'success',
+    description:
+      plan.error?.code === 'DuplicateTargetEntries'
+        ? 'More than one Zendesk group matches'
+        : plan.targetId === null
           ? 'No Zendesk group matches'
-          : candidates.length === 1
-            ? `Matched Zendesk group ${candidates[0]?.id}`
-            : 'More than one Zendesk group matches',
-      details: {
-        [`${attribute} = ${text(prepared.attributes[attribute])}`]:
-          candidates.map((c) => c.id).join(', ') || 'no candidate',
-      },
+          : `${link?.state === 'active' ? 'Linked to' : 'Matched'} Zendesk group ${plan.targetId}`,
+    details: { [attribute]: plan.targetId ?? 'no candidate' },
+  });
+  if (plan.status === 'failure') {
+    steps.push({
+      name: 'Perform action',
+      status: 'failure',
+      description: `${plan.error?.code ?? 'Failed'}: ${plan.error?.reason ?? plan.reason}`,
+      details: {},
     });
-    if (candidates.length <= 1 && prepared.problems.length === 0) {
-      let targetGroupId = candidates[0]?.id ?? null;
-      const details: Record<string, string> = {};
-      let failure: string | null = null;
-      const existing = candidates[0];
-      const changes = existing
-        ? Object.fromEntries(
-            Object.entries(prepared.attributes).filter(([k, v]) => text(v) !== text(existing.attributes[k])),
-          )
-        : prepared.attributes;
-      // The group mapping's target object actions apply on demand too.
-      const allowed = existing ? config.groups.actions.has('update') : config.groups.actions.has('create');
-      const groupVerb = !existing ? 'create' : Object.keys(changes).length > 0 ? 'update' : null;
-      if (groupVerb && !allowed) {
-        details['Group'] =
-          `not ${groupVerb}d: the ${groupVerb === 'create' ? 'Create' : 'Update'} action is not enabled for groups`;
-        if (!existing) failure = details['Group'];
-      }
-      if (!dryRun && failure === null) {
-        if (groupVerb && allowed) {
-          const [result] = await target.applyGroups([
-            existing
-              ? { kind: 'update', key: theGroup.id, targetId: existing.id, changes }
-              : { kind: 'create', key: theGroup.id, attributes: prepared.attributes },
-          ]);
-          if (result?.ok) targetGroupId = result.group.id;
-          else failure = result ? `${result.error.code}: ${result.error.message}` : 'no result';
-        }
-        if (targetGroupId !== null) {
-          await store.saveGroupLinks([
-            {
-              jobId,
-              sourceId: theGroup.id,
-              targetId: targetGroupId,
-              state: 'active',
-              created: linked?.created ?? !existing,
-              displayName,
-              updatedAt: clock.now().toISOString(),
-            },
-          ]);
-          const current = new Set(
-            (await target.loadMemberships()).filter((m) => m.groupId === targetGroupId).map((m) => m.userId),
-          );
-          const adds: { kind: 'add'; key: string; userId: string; groupId: string }[] = [];
-          for (const member of memberResults) {
-            const link = member.link;
-            const targetUser: TargetUser | undefined =
-              link?.state === 'active' ? index.get(link.targetId) : undefined;
-            if (!targetUser) details[member.displayName] = 'not provisioned: not a member';
-            else if (!target.canJoinGroups(targetUser))
-              details[member.displayName] =
-                'skipped: Zendesk allows group memberships for agents and admins only';
-            else if (current.has(targetUser.id)) details[member.displayName] = 'already a member';
-            else adds.push({ kind: 'add', key: member.id, userId: targetUser.id, groupId: targetGroupId });
-          }
-          for (const result of adds.length > 0 ? await target.applyMemberships(adds) : []) {
-            const name = memberResults.find((m) => m.id === result.key)?.displayName ?? result.key;
-            details[name] = result.ok ? 'added' : `failed: ${result.error.code}: ${result.error.message}`;
-            if (!result.ok) failure = failure ?? 'a membership failed';
-          }
-        }
-      }
-      steps.push({
-        name: 'Perform action',
-        status: failure ? 'failure' : 'success',
-        description:
-          failure ??
-          (dryRun
-            ? `${groupVerb && allowed ? `Would ${groupVerb}` : 'Would leave'} Group '${displayName}'${groupVerb && allowed ? '' : ' as it is'} and add its agent members that are not yet`
-            : `Group '${displayName}' is Zendesk group ${targetGroupId}`),
-        details,
-      });
-    } else if (prepared.problems.length > 0)
-      steps.push({
-        name: 'Perform action',
-        status: 'failure',
-        description: prepared.problems.map((p) => `${p.attribute}: ${p.message}`).join('; '),
-        details: {},
-      });
+    return done();
   }
-  objects.push({ type: 'Group', id: theGroup.id, displayName, steps });
-  return { query, dryRun, ok: !objects.some((o) => o.steps.some((s) => s.status === 'failure')), objects };
+
+  const details: Record<string, string> = {};
+  let failure: string | null = null;
+  let targetGroupId = plan.targetId;
+  if (plan.action === null && plan.targetId === null) {
+    steps.push({ name: 'Perform action', status: 'skipped', description: plan.reason, details });
+    return done();
+  }
+  if (!ctx.dryRun) {
+    if (plan.action) {
+      const [result] = await target.applyGroups([plan.action]);
+      if (result?.ok) {
+        targetGroupId = result.group.id;
+        await store.saveTargetObjects(jobId, 'group', [{ id: result.group.id, data: result.group }]);
+      } else failure = result ? `${result.error.code}: ${result.error.message}` : 'no result';
+    }
+    if (targetGroupId !== null && failure === null)
+      await store.saveGroupLinks([
+        {
+          jobId,
+          sourceId: theGroup.id,
+          targetId: targetGroupId,
+          state: 'active',
+          created: link?.created ?? plan.action?.kind === 'create',
+          displayName,
+          updatedAt: clock.now().toISOString(),
+        },
+      ]);
+  }
+  if (plan.action) details['Group'] = `${ctx.dryRun ? 'would ' : ''}${plan.action.kind} (${plan.reason})`;
+
+  // Memberships: the cycle's membership plan for this one group (adds and removals).
+  if (targetGroupId !== null && failure === null) {
+    const memberships: MembershipIndex = new Map();
+    const held =
+      ctx.job.membershipsLoadedAt !== null
+        ? ((await mirrorStore.loadMemberships(store, jobId)).get(targetGroupId) ?? new Map<string, string>())
+        : new Map((await target.loadGroupMemberships(targetGroupId)).map((m) => [m.userId, m.id]));
+    memberships.set(targetGroupId, held);
+    const [membershipPlan] = planMemberships(target, {
+      groups: [{ sourceId: theGroup.id, displayName, targetId: targetGroupId }],
+      mirror: new Map([[theGroup.id, record]]),
+      expandNested: false,
+      userLinks: ctx.links,
+      targetUser: (id) => ctx.index.get(id),
+      memberships,
+      userNames: ctx.userNames,
+      reportAll: true,
+    });
+    if (membershipPlan) {
+      for (const skip of membershipPlan.skipped) details[skip.userName] = `skipped: ${skip.reason}`;
+      for (const a of membershipPlan.add) details[a.userName] = ctx.dryRun ? 'would be added' : 'added';
+      for (const r of membershipPlan.remove)
+        details[r.userName] = ctx.dryRun ? 'would be removed' : 'removed';
+      if (!ctx.dryRun) {
+        const results = await applyMembershipPlans(deps, [membershipPlan]);
+        const adds = [];
+        const removals = [];
+        for (const result of results) {
+          const userSourceId = result.key.slice(theGroup.id.length + 1);
+          const name = ctx.userNames.get(userSourceId) ?? userSourceId;
+          if (!result.ok) {
+            details[name] = `failed: ${result.error.code}: ${result.error.message}`;
+            failure = failure ?? 'a membership change failed';
+            continue;
+          }
+          if (result.membership) adds.push(result.membership);
+          const removed = membershipPlan.remove.find((r) => r.userSourceId === userSourceId);
+          if (removed) removals.push({ groupId: targetGroupId, userId: removed.targetUserId });
+        }
+        if (ctx.job.membershipsLoadedAt !== null)
+          await mirrorStore.saveMemberships(store, jobId, adds, removals);
+      }
+    }
+  }
+  steps.push({
+    name: 'Perform action',
+    status: failure ? 'failure' : 'success',
+    description:
+      failure ??
+      (ctx.dryRun
+        ? `${plan.action ? `Would ${plan.action.kind}` : 'Would leave'} Group '${displayName}'${plan.action ? '' : ' as it is'} and make its memberships match`
+        : `Group '${displayName}' is Zendesk group ${targetGroupId}`),
+    details,
+  });
+  return done();
 }

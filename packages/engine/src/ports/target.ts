@@ -191,6 +191,8 @@ export interface GroupTargetConnector {
   loadGroups(): Promise<readonly TargetGroup[]>;
   /** Every group membership, in bulk (cursor pages of 100). */
   loadMemberships(): Promise<readonly TargetMembership[]>;
+  /** The memberships of one group (provisioning one group on demand). */
+  loadGroupMemberships(groupId: string): Promise<readonly TargetMembership[]>;
   /** Mapped group values → what the target stores (compare with `TargetGroup.attributes`). */
   prepareGroup(mapped: Readonly<Record<string, unknown>>): PreparedAttributes;
   /** Whether the target allows this user in groups (Zendesk: agents and admins only). */

@@ -285,6 +285,26 @@ export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
     return memberships;
   }
 
+  /** The memberships of one group: cursor pages of 100. */
+  async loadGroupMemberships(groupId: string): Promise<readonly TargetMembership[]> {
+    const memberships: TargetMembership[] = [];
+    const path = `/api/v2/groups/${encodeURIComponent(groupId)}/memberships`;
+    try {
+      for await (const page of paginate(this.#http, {
+        path,
+        key: 'group_memberships',
+        item: groupMembershipSchema,
+        style: { kind: 'cursor' },
+      })) {
+        for (const m of page.items)
+          memberships.push({ id: String(m.id), userId: String(m.user_id), groupId: String(m.group_id) });
+      }
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, `GET ${path}`));
+    }
+    return memberships;
+  }
+
   prepareGroup(mapped: Readonly<Record<string, unknown>>): PreparedAttributes {
     return prepareGroupAttributes(mapped);
   }

@@ -1,0 +1,330 @@
+/** The cycle's pure stages beside `planUser`: import, group plan, membership plan, guard. */
+import { compileMappings, compileScopingFilters } from '@provisio/expressions';
+import { describe, expect, it } from 'vitest';
+import { defaultGroupMappings } from '../src/config/defaults.js';
+import {
+  type GroupPlan,
+  type GroupPlanSettings,
+  planGroup,
+  TargetGroupIndex,
+} from '../src/pipeline/group-plan.js';
+import { guardDeletions } from '../src/pipeline/guard.js';
+import { assignmentSignature, importUsers } from '../src/pipeline/import.js';
+import { planMemberships } from '../src/pipeline/membership-plan.js';
+import type { PlannedUser } from '../src/pipeline/plan.js';
+import type { SourceAssignment } from '../src/ports/source.js';
+import type { LinkRecord, SourceGroupRecord, SourceUserRecord } from '../src/ports/state.js';
+import type { TargetGroup, TargetUser } from '../src/ports/target.js';
+import { targetUser } from './support/fakes.js';
+
+const now = new Date('2026-01-05T08:00:00.000Z');
+const T = now.toISOString();
+
+function compiled<T>(result: { ok: true; mappings: T } | { ok: false }): T {
+  if (!result.ok) throw new Error('mappings do not compile');
+  return result.mappings;
+}
+
+const groupSettings = (extra: Partial<GroupPlanSettings> = {}): GroupPlanSettings => {
+  const filters = compileScopingFilters(null);
+  if (!filters.ok) throw new Error('filters');
+  return {
+    scope: 'assigned',
+    mappings: compiled(compileMappings(defaultGroupMappings)),
+    scopingFilters: filters.filters,
+    actions: new Set(['create', 'update', 'delete']),
+    ...extra,
+  };
+};
+
+const prepareGroup = (mapped: Readonly<Record<string, unknown>>) => ({
+  attributes: Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== null && v !== undefined)),
+  problems: [],
+});
+
+const group = (id: string, name: string, extra: Partial<SourceGroupRecord> = {}): SourceGroupRecord => ({
+  jobId: 'j',
+  sourceId: id,
+  attributes: { displayName: name, description: `${name} team` },
+  members: [],
+  removed: null,
+  updatedAt: T,
+  ...extra,
+});
+
+const targetGroup = (id: string, name: string, description = `${name} team`): TargetGroup => ({
+  id,
+  attributes: { name, description },
+  displayName: name,
+});
+
+const link = (sourceId: string, targetId: string, extra: Partial<LinkRecord> = {}): LinkRecord => ({
+  jobId: 'j',
+  sourceId,
+  targetId,
+  state: 'active',
+  created: true,
+  displayName: sourceId,
+  updatedAt: T,
+  ...extra,
+});
+
+const mirrored = (id: string, extra: Partial<SourceUserRecord> = {}): SourceUserRecord => ({
+  jobId: 'j',
+  sourceId: id,
+  attributes: { displayName: id },
+  removed: null,
+  assignmentSignature: '',
+  staged: false,
+  updatedAt: T,
+  ...extra,
+});
+
+const assignment = (userId: string, appRoleId: string, viaGroupId?: string): SourceAssignment => ({
+  id: `${userId}-${appRoleId}`,
+  userId,
+  appRoleId,
+  roleDisplayName: 'Agent',
+  roleValue: 'agent',
+  ...(viaGroupId ? { viaGroupId } : {}),
+});
+
+describe('import', () => {
+  it('merges an incremental change into the mirror and says why each user is evaluated', () => {
+    const mirror = new Map([
+      ['u1', mirrored('u1', { attributes: { displayName: 'One', department: 'Sales' } })],
+      ['u2', mirrored('u2', { assignmentSignature: assignmentSignature([assignment('u2', 'r1')]) })],
+      ['u3', mirrored('u3', { staged: true })],
+    ]);
+    const { changed, evaluate } = importUsers({
+      jobId: 'j',
+      full: false,
+      changes: [
+        { kind: 'upsert', user: { id: 'u1', attributes: { department: 'Support' } } },
+        { kind: 'upsert', user: { id: 'u4', attributes: { displayName: 'Four' } } },
+        { kind: 'removed', id: 'u5', removed: 'hard' },
+      ],
+      assignmentsByUser: new Map([['u2', [assignment('u2', 'r2')]]]),
+      mirror,
+      links: new Map(),
+      escrows: new Map(),
+      now,
+    });
+    expect(changed.get('u1')?.attributes).toEqual({ displayName: 'One', department: 'Support' });
+    expect(Object.fromEntries(evaluate)).toEqual({
+      u1: 'Update',
+      u4: 'Add',
+      u5: 'Delete',
+      u2: 'Update',
+      u3: 'None',
+    });
+    // The new assignment signature is kept in its own column, not in the attributes.
+    expect(changed.get('u2')?.assignmentSignature).toBe('r2|');
+    expect(changed.get('u2')?.attributes).toEqual({ displayName: 'u2' });
+    expect(mirror.get('u1')?.attributes['department']).toBe('Sales');
+  });
+
+  it('on a full read, deprovisions linked users the read no longer lists', () => {
+    const { evaluate, changed } = importUsers({
+      jobId: 'j',
+      full: true,
+      changes: [{ kind: 'upsert', user: { id: 'u1', attributes: { displayName: 'One' } } }],
+      assignmentsByUser: new Map(),
+      mirror: new Map([['u2', mirrored('u2')]]),
+      links: new Map([['u3', link('u3', '30')]]),
+      escrows: new Map(),
+      now,
+    });
+    expect(evaluate.get('u2')).toBe('Delete');
+    expect(evaluate.get('u3')).toBe('Delete');
+    expect(changed.get('u3')?.removed).toBe('soft');
+  });
+});
+
+describe('group plan', () => {
+  const index = (...groups: TargetGroup[]) => new TargetGroupIndex('name', groups);
+  const plan = (
+    record: SourceGroupRecord,
+    idx: TargetGroupIndex,
+    extra: Partial<Parameters<typeof planGroup>[3]> = {},
+  ) =>
+    planGroup(
+      groupSettings(),
+      { prepareGroup },
+      idx,
+      { record, link: null, assigned: true, reportUnlinked: true, ...extra },
+      now,
+    );
+
+  it('matches an existing group by name, ignoring case and surrounding spaces', () => {
+    const result = plan(
+      group('g1', '  support tier 2 '),
+      index(targetGroup('7', 'Support Tier 2', '  support tier 2  team')),
+    );
+    expect(result?.targetId).toBe('7');
+    expect(result?.action?.kind).toBe('update');
+  });
+
+  it('creates a group nobody holds, and reports two holders as duplicates', () => {
+    expect(plan(group('g1', 'New'), index())?.action).toEqual({
+      kind: 'create',
+      key: 'g1',
+      attributes: { name: 'New', description: 'New team' },
+    });
+    const duplicate = plan(
+      group('g1', 'Twice'),
+      index(targetGroup('1', 'Twice'), targetGroup('2', 'twice ')),
+    );
+    expect(duplicate?.error?.code).toBe('DuplicateTargetEntries');
+  });
+
+  it('deletes a linked group that left the scope, and leaves an unlinked one out of incremental plans', () => {
+    const idx = index(targetGroup('7', 'Old'));
+    const linked = {
+      jobId: 'j',
+      sourceId: 'g1',
+      targetId: '7',
+      state: 'active' as const,
+      created: true,
+      displayName: 'Old',
+      updatedAt: T,
+    };
+    expect(plan(group('g1', 'Old'), idx, { assigned: false, link: linked })?.action).toEqual({
+      kind: 'delete',
+      key: 'g1',
+      targetId: '7',
+    });
+    expect(plan(group('g2', 'Other'), idx, { assigned: false, reportUnlinked: false })).toBeNull();
+  });
+
+  it('evaluates a linked group in update mode (an OnCreate mapping is not sent again)', () => {
+    const settings = groupSettings({
+      mappings: compiled(
+        compileMappings([
+          { target: 'name', type: 'Direct', source: 'displayName', matching: 1 },
+          { target: 'description', type: 'Constant', source: 'set once', apply: 'OnCreate' },
+        ]),
+      ),
+    });
+    const linked = {
+      jobId: 'j',
+      sourceId: 'g1',
+      targetId: '7',
+      state: 'active' as const,
+      created: true,
+      displayName: 'Ops',
+      updatedAt: T,
+    };
+    const result = planGroup(
+      settings,
+      { prepareGroup },
+      index(targetGroup('7', 'Ops', 'changed in Zendesk')),
+      { record: group('g1', 'Ops'), link: linked, assigned: true, reportUnlinked: true },
+      now,
+    );
+    expect(result?.action).toBeNull();
+    expect(result?.reason).toMatch(/already in sync/);
+  });
+});
+
+describe('membership plan', () => {
+  const agentUser = (id: string) => targetUser(id, { name: id, role: 'agent' });
+  const canJoinGroups = (user: TargetUser) => user.attributes['role'] !== 'end-user';
+
+  it('adds members, removes managed users who left, skips end-users with the reason, keeps foreign members', () => {
+    const users = new Map<string, TargetUser>([
+      ['10', agentUser('10')],
+      ['11', targetUser('11', { name: 'eu', role: 'end-user' })],
+      ['12', agentUser('12')],
+      ['99', agentUser('99')],
+    ]);
+    const [planned] = planMemberships(
+      { canJoinGroups },
+      {
+        groups: [{ sourceId: 'g1', displayName: 'G', targetId: '7' }],
+        mirror: new Map([
+          [
+            'g1',
+            group('g1', 'G', {
+              members: [
+                { id: 'u1', type: 'user' },
+                { id: 'u2', type: 'user' },
+                { id: 'u4', type: 'user' },
+              ],
+            }),
+          ],
+        ]),
+        expandNested: false,
+        userLinks: new Map([
+          ['u1', link('u1', '10')],
+          ['u2', link('u2', '11')],
+          ['u3', link('u3', '12')],
+        ]),
+        targetUser: (id) => users.get(id),
+        // 12 (u3, managed, no longer a member) and 99 (not managed by provisio) are members now.
+        memberships: new Map([
+          [
+            '7',
+            new Map([
+              ['12', 'm12'],
+              ['99', 'm99'],
+            ]),
+          ],
+        ]),
+        userNames: new Map(),
+        reportAll: false,
+      },
+    );
+    expect(planned?.add.map((a) => a.targetUserId)).toEqual(['10']);
+    expect(planned?.remove.map((r) => r.membershipId)).toEqual(['m12']);
+    expect(planned?.skipped.map((s) => [s.userSourceId, s.refusedByTarget])).toEqual([
+      ['u2', true],
+      ['u4', false],
+    ]);
+  });
+});
+
+describe('guard', () => {
+  const user = (id: string, kind: 'disable' | 'update'): PlannedUser =>
+    ({
+      sourceId: id,
+      displayName: id,
+      action:
+        kind === 'disable'
+          ? { kind, key: id, targetId: id, policy: 'suspend' }
+          : { kind, key: id, targetId: id, changes: {} },
+      provisioningAction: kind,
+      status: 'success',
+      modifiedProperties: [],
+      description: `${id} changes.`,
+    }) as unknown as PlannedUser;
+  const deleteGroup: GroupPlan = {
+    sourceId: 'g',
+    displayName: 'g',
+    inScope: false,
+    reason: 'unassigned',
+    action: { kind: 'delete', key: 'g', targetId: '7' },
+    targetId: '7',
+    modifiedProperties: [],
+    status: 'success',
+  };
+
+  it('stages every deprovisioning beyond the threshold, users and groups counted together, without changing its input', () => {
+    const users = [user('a', 'disable'), user('b', 'disable'), user('c', 'update')];
+    const result = guardDeletions({ users, groups: [deleteGroup], threshold: 2, allow: false });
+    expect(result.staged).toBe(3);
+    expect(result.users.map((u) => u.provisioningAction)).toEqual(['stagedDelete', 'stagedDelete', 'update']);
+    expect(result.users[0]?.action).toBeNull();
+    expect(result.groups[0]?.action).toBeNull();
+    expect(result.groups[0]?.error?.code).toBe('TooManyDeletes');
+    expect(users[0]?.action?.kind).toBe('disable');
+    expect(deleteGroup.action?.kind).toBe('delete');
+  });
+
+  it('lets them through at or under the threshold, when allowed, or when the threshold is off', () => {
+    const users = [user('a', 'disable'), user('b', 'disable')];
+    expect(guardDeletions({ users, groups: [], threshold: 2, allow: false }).staged).toBe(0);
+    expect(guardDeletions({ users, groups: [deleteGroup], threshold: 2, allow: true }).staged).toBe(0);
+    expect(guardDeletions({ users, groups: [deleteGroup], threshold: 0, allow: false }).staged).toBe(0);
+  });
+});
