@@ -1,6 +1,8 @@
 // The provisioning benchmarks' shared run: an initial cycle of N users (and optionally G groups of
 // M members, assigned to the application) from the Entra emulator into an empty Zendesk emulator,
-// then an incremental cycle with no change, then one with `changed` changed users. Everything real
+// then an incremental cycle with no change, then one with `changed` changed users, then a quiet
+// incremental cycle in a "fresh process" (new connectors and a new state-store connection, nothing
+// kept from the cycles before but the store). Everything real
 // but the two services: the Graph and Zendesk connectors over loopback HTTP(S), SQLite for the state.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:https';
@@ -94,7 +96,8 @@ async function oneRun(entraSeed, { plan, changed }) {
     startZendeskEmulator({ port: 0, plan, bulkImport: true, rateLimits: true }),
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'provisio-bench-'));
-  const store = await openStateStore(`sqlite:${join(dir, 'state.db')}`);
+  const databaseUrl = `sqlite:${join(dir, 'state.db')}`;
+  const store = await openStateStore(databaseUrl);
   await store.migrate();
   try {
     const sp = entra.store.servicePrincipalByAppId(zendeskAppId);
@@ -119,31 +122,35 @@ async function oneRun(entraSeed, { plan, changed }) {
       },
       { S: entra.clientSecret, T: zendesk.apiToken },
     );
-    const target = createZendeskTarget({
-      domain: zendesk.settings.subdomain,
-      adminUsername: zendesk.adminEmail,
-      secretToken: zendesk.apiToken,
-      baseUrl: zendesk.url,
+    // New connector instances (and, for the fresh process, a new store connection) hold no state of
+    // their own between cycles: everything a cycle needs is in the store.
+    const connectors = () => ({
+      target: createZendeskTarget({
+        domain: zendesk.settings.subdomain,
+        adminUsername: zendesk.adminEmail,
+        secretToken: zendesk.apiToken,
+        baseUrl: zendesk.url,
+      }),
+      source: createEntraSource({
+        tenantId: entra.tenantId,
+        clientId: entra.clientId,
+        clientSecret: entra.clientSecret,
+        servicePrincipalId: sp.id,
+        authorityHost: entra.url,
+        graphBaseUrl: entra.url,
+        ca: entra.certificatePem,
+      }),
     });
-    const source = createEntraSource({
-      tenantId: entra.tenantId,
-      clientId: entra.clientId,
-      clientSecret: entra.clientSecret,
-      servicePrincipalId: sp.id,
-      authorityHost: entra.url,
-      graphBaseUrl: entra.url,
-      ca: entra.certificatePem,
-    });
-    const deps = { source, target, store, clock: systemClock };
-    const cache = { index: null };
-    const cycle = async () => {
+    const deps = { ...connectors(), store, clock: systemClock };
+    const cycle = async (cycleDeps = deps) => {
       const before = await requestsOf(zendesk);
-      const m = await measured(() => runCycle(deps, config, { cache }));
+      const m = await measured(() => runCycle(cycleDeps, config));
       const report = m.value;
       const requests = (await requestsOf(zendesk)) - before;
       return {
         ms: Math.round(m.ms),
         requests,
+        kind: report.kind,
         counts: report.counts,
         state: report.state,
         peakRssMiB: m.peakRssMiB,
@@ -168,7 +175,15 @@ async function oneRun(entraSeed, { plan, changed }) {
       if (answer.status !== 204) throw new Error(`PATCH user${i}: ${answer.status} ${answer.body}`);
     }
     const hundred = await cycle();
-    return { initial: { ...initial, byRoute: initialByRoute }, quiet, changed: hundred };
+    const freshStore = await openStateStore(databaseUrl);
+    let fresh;
+    try {
+      fresh = await cycle({ ...connectors(), store: freshStore, clock: systemClock });
+    } finally {
+      await freshStore.close();
+    }
+    if (fresh.kind !== 'incremental') throw new Error(`the fresh-process cycle was ${fresh.kind}`);
+    return { initial: { ...initial, byRoute: initialByRoute }, quiet, changed: hundred, fresh };
   } finally {
     await store.close();
     await Promise.all([entra.close(), zendesk.close()]);
@@ -227,7 +242,7 @@ export async function runProvisioningBenchmark({
   for (let run = 0; run < runs; run++) {
     const r = await oneRun(entraSeed, { plan, changed });
     process.stderr.write(
-      `run ${run + 1}: initial ${r.initial.ms} ms / ${r.initial.requests} requests; quiet ${r.quiet.ms} ms / ${r.quiet.requests}; ${changed} changed ${r.changed.ms} ms / ${r.changed.requests}\n`,
+      `run ${run + 1}: initial ${r.initial.ms} ms / ${r.initial.requests} requests; quiet ${r.quiet.ms} ms / ${r.quiet.requests}; ${changed} changed ${r.changed.ms} ms / ${r.changed.requests}; quiet, fresh process ${r.fresh.ms} ms / ${r.fresh.requests}\n`,
     );
     all.push(r);
   }
@@ -248,6 +263,7 @@ export async function runProvisioningBenchmark({
     initial: summary('initial'),
     quietIncremental: summary('quiet'),
     changedIncremental: summary('changed'),
+    quietIncrementalFreshProcess: summary('fresh'),
     all,
   };
 }

@@ -202,7 +202,7 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
       } else if (
         plan.inScope &&
         plan.targetId !== null &&
-        (!link || link.state !== 'active' || link.targetId !== plan.targetId)
+        (link?.state !== 'active' || link.targetId !== plan.targetId)
       )
         newLinks.push({
           jobId,

@@ -94,7 +94,7 @@ export function planMemberships(
     for (const userSourceId of memberUsers(group.sourceId, input.mirror, input.expandNested)) {
       const userName = nameOf(userSourceId);
       const userLink = input.userLinks.get(userSourceId);
-      if (!userLink || userLink.state !== 'active') {
+      if (userLink?.state !== 'active') {
         skipped.push({
           userSourceId,
           userName,

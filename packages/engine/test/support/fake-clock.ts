@@ -26,16 +26,19 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      const timer: Timer = { at: this.#now + ms, resolve };
-      this.#timers.push(timer);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.#timers = this.#timers.filter((t) => t !== timer);
+      const aborted = () => {
+        this.#timers = this.#timers.filter((t) => t !== timer);
+        resolve();
+      };
+      const timer: Timer = {
+        at: this.#now + ms,
+        resolve: () => {
+          signal?.removeEventListener('abort', aborted);
           resolve();
         },
-        { once: true },
-      );
+      };
+      this.#timers.push(timer);
+      signal?.addEventListener('abort', aborted, { once: true });
     });
   }
 

@@ -121,6 +121,10 @@ export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
       this.#customRoles = roles;
       this.#loadedAt = startedAt;
       this.#cursor = null;
+      // A full read starts afresh: bulk endpoints refused earlier are tried again (the account's
+      // bulk import may have been turned on since).
+      Object.assign(this.#write.singles, { create: false, update: false, delete: false });
+      Object.assign(this.#memberships.singles, { add: false, remove: false });
       return users;
     } catch (error) {
       throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/users'));
