@@ -345,15 +345,9 @@ describe('bad flags', () => {
 });
 
 describe('provisio emulator entra', () => {
-  it('prints its URL, tenant and client credentials and writes the certificate', async () => {
-    const { child, finished } = spawnCli([
-      'emulator',
-      'entra',
-      '--port',
-      '0',
-      '--cert-file',
-      join(dir, 'entra.pem'),
-    ]);
+  /** Starts the Entra emulator and waits for the last line of its start-up output. */
+  async function startEntra(args: readonly string[]): Promise<{ stdout: string; stop(): Promise<Finished> }> {
+    const { child, finished } = spawnCli(['emulator', 'entra', '--port', '0', ...args]);
     const stdout = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no "control:" line within 10 s')), 10_000);
       child.on('stdout', (all: string) => {
@@ -364,10 +358,69 @@ describe('provisio emulator entra', () => {
       });
       void finished.then((f) => reject(new Error(`exited early (code ${f.code}): ${f.stderr}`)));
     });
+    return {
+      stdout,
+      stop: () => {
+        child.kill('SIGTERM');
+        return finished;
+      },
+    };
+  }
+
+  /** The value printed after `label:` at the start-up. */
+  const printed = (stdout: string, label: string): string =>
+    new RegExp(`^  ${label}: +(\\S+)`, 'm').exec(stdout)?.[1] ?? `(no "${label}" line)`;
+
+  /** A client-credentials token request over HTTPS to the emulator that printed `stdout`, trusting `pem`. */
+  async function tokenStatus(stdout: string, pem: string, clientId: string, clientSecret: string) {
+    const { request } = await import('node:https');
+    const url = /listening on (https:\/\/[^\s]+)/.exec(stdout)?.[1] ?? '';
+    const tenantId = printed(stdout, 'tenant id');
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope: 'https://graph.microsoft.com/.default',
+    }).toString();
+    return new Promise<{ status: number; roles: string[] }>((resolve, reject) => {
+      const req = request(
+        `${url}/${tenantId}/oauth2/v2.0/token`,
+        { method: 'POST', ca: pem, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => {
+            const token = (JSON.parse(text) as { access_token?: string }).access_token;
+            const claims = token
+              ? (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+                  roles?: string[];
+                })
+              : {};
+            resolve({ status: res.statusCode ?? 0, roles: claims.roles ?? [] });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it("prints its URL, tenant, both apps' client credentials and writes the certificate", async () => {
+    const entra = await startEntra(['--cert-file', join(dir, 'entra.pem')]);
+    const { stdout } = entra;
     const url = /listening on (https:\/\/[^\s]+)/.exec(stdout)?.[1] ?? '';
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(stdout).toMatch(/tenant id: +[0-9a-f-]{36}/);
     expect(stdout).toMatch(/client secret: +\S+/);
+    // The documented defaults, the emulator's own.
+    const { entraDefaults } = await import('@provisio/emulators');
+    expect(printed(stdout, 'client id')).toBe(entraDefaults.clientId);
+    expect(printed(stdout, 'client secret')).toBe(entraDefaults.clientSecret);
+    expect(printed(stdout, 'admin client id')).toBe(entraDefaults.adminClientId);
+    expect(printed(stdout, 'admin client secret')).toBe(entraDefaults.adminClientSecret);
+    expect(stdout).toContain('(administration app)');
     const { readFile } = await import('node:fs/promises');
     const pem = await readFile(join(dir, 'entra.pem'), 'utf8');
     expect(pem).toContain('BEGIN CERTIFICATE');
@@ -381,7 +434,71 @@ describe('provisio emulator entra', () => {
         .end();
     });
     expect(status).toBe(200);
-    child.kill('SIGTERM');
-    expect((await finished).code).toBe(0);
+    // The printed admin credentials get a token with the administration permissions.
+    const admin = await tokenStatus(
+      stdout,
+      pem,
+      printed(stdout, 'admin client id'),
+      printed(stdout, 'admin client secret'),
+    );
+    expect(admin.status).toBe(200);
+    expect(admin.roles).toContain('Directory.ReadWrite.All');
+    expect((await entra.stop()).code).toBe(0);
+  });
+
+  it('takes --admin-client-id and --admin-client-secret, and refuses the defaults then', async () => {
+    const id = '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
+    const pemFile = join(dir, 'entra-custom.pem');
+    const entra = await startEntra([
+      '--admin-client-id',
+      id,
+      '--admin-client-secret',
+      'custom admin secret',
+      '--cert-file',
+      pemFile,
+    ]);
+    try {
+      expect(printed(entra.stdout, 'admin client id')).toBe(id);
+      expect(entra.stdout).toMatch(/^ {2}admin client secret: custom admin secret$/m);
+      const { readFile } = await import('node:fs/promises');
+      const pem = await readFile(pemFile, 'utf8');
+      const custom = await tokenStatus(entra.stdout, pem, id, 'custom admin secret');
+      expect(custom.status).toBe(200);
+      expect(custom.roles).toHaveLength(5);
+      const { entraDefaults } = await import('@provisio/emulators');
+      const byDefault = await tokenStatus(
+        entra.stdout,
+        pem,
+        entraDefaults.adminClientId,
+        entraDefaults.adminClientSecret,
+      );
+      expect(byDefault.status).toBe(400);
+    } finally {
+      expect((await entra.stop()).code).toBe(0);
+    }
+  });
+
+  it.each([
+    [['--admin-client-id', 'admin'], /--admin-client-id.*must be a GUID/],
+    [['--admin-client-secret', ' '], /--admin-client-secret.*must not be empty/],
+    [
+      ['--admin-client-id', '6a1f4b2c-3d5e-4f60-8a71-b2c3d4e5f607'],
+      /adminClientId must differ from clientId/,
+    ],
+  ])('%j exits non-zero naming the problem', async (flags, message) => {
+    const result = await run(['emulator', 'entra', '--port', '0', ...flags]);
+    expect(result.code).not.toBe(0);
+    expect(result.code).not.toBeNull();
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).not.toContain('listening on');
+  });
+
+  it('documents the administration flags with their defaults', async () => {
+    const result = await run(['emulator', 'entra', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--admin-client-id <id>');
+    expect(result.stdout).toContain('--admin-client-secret <secret>');
+    expect(result.stdout).toContain('3c9e5d7a-1b2f-4e48-9a6c-d0e1f2a3b4c5');
+    expect(result.stdout).toContain('emulator-admin-secret');
   });
 });

@@ -71,7 +71,7 @@ describe('applications and service principals', () => {
       names.push(...page.body.value.map((sp: { displayName: string }) => sp.displayName));
       next = page.body['@odata.nextLink'];
     }
-    expect(names).toEqual(['Microsoft Graph', 'provisio', 'Zendesk']);
+    expect(names).toEqual(['Microsoft Graph', 'provisio', 'Zendesk', 'provisio emulator admin']);
     expect((await h.graph.get('/v1.0/applications/00000000-0000-0000-0000-00000000abcd')).status).toBe(404);
   });
 
@@ -134,13 +134,15 @@ describe('applications and service principals', () => {
   });
 });
 
+// Creating assignments needs AppRoleAssignment.ReadWrite.All and Application.Read.All (or higher): the
+// administration app creates them; the provisioning app (OwnedBy, not Read.All) reads and deletes them.
 describe('app role assignments', () => {
   const assignedTo = () => `/v1.0/servicePrincipals/${zendeskSpId}/appRoleAssignedTo`;
   const agent = zendeskAppRoles[1]?.id ?? '';
 
   it('assigns a role to a user, lists and deletes the assignment', async () => {
     const principalId = await userId(1);
-    const created = await h.graph.post(assignedTo(), {
+    const created = await h.admin.post(assignedTo(), {
       principalId,
       resourceId: zendeskSpId,
       appRoleId: agent,
@@ -158,7 +160,7 @@ describe('app role assignments', () => {
     expect(typeof created.body.id).toBe('string');
     expect(typeof created.body.createdDateTime).toBe('string');
 
-    const duplicate = await h.graph.post(assignedTo(), {
+    const duplicate = await h.admin.post(assignedTo(), {
       principalId,
       resourceId: zendeskSpId,
       appRoleId: agent,
@@ -179,20 +181,20 @@ describe('app role assignments', () => {
   it('assigns to a group and Default Access, and pages the list', async () => {
     const group = await groupId();
     const user = await userId(2);
-    const forGroup = await h.graph.post(assignedTo(), {
+    const forGroup = await h.admin.post(assignedTo(), {
       principalId: group,
       resourceId: zendeskSpId,
       appRoleId: agent,
     });
     expect(forGroup.status).toBe(201);
     expect(forGroup.body).toMatchObject({ principalType: 'Group', principalDisplayName: 'Agents' });
-    const defaultAccess = await h.graph.post(assignedTo(), {
+    const defaultAccess = await h.admin.post(assignedTo(), {
       principalId: user,
       resourceId: zendeskSpId,
       appRoleId: defaultAccessRoleId,
     });
     expect(defaultAccess.status).toBe(201);
-    const extra = await h.graph.post(assignedTo(), {
+    const extra = await h.admin.post(assignedTo(), {
       principalId: user,
       resourceId: zendeskSpId,
       appRoleId: zendeskAppRoles[0]?.id,
@@ -215,7 +217,7 @@ describe('app role assignments', () => {
   it('refuses unknown, disabled or application-only roles and unknown principals', async () => {
     const principalId = await userId(0);
     const post = (body: Record<string, unknown>) =>
-      h.graph.post(assignedTo(), { principalId, resourceId: zendeskSpId, appRoleId: agent, ...body });
+      h.admin.post(assignedTo(), { principalId, resourceId: zendeskSpId, appRoleId: agent, ...body });
     const unknownRole = await post({ appRoleId: newRoleId });
     expect(unknownRole.status).toBe(400);
     expect(unknownRole.body.error.message).toContain('Permission being assigned was not found');

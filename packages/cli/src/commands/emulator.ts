@@ -16,6 +16,19 @@ function nonNegativeInt(value: string): number {
   return n;
 }
 
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function guid(value: string): string {
+  if (!guidPattern.test(value))
+    throw new InvalidArgumentError('must be a GUID, e.g. 3c9e5d7a-1b2f-4e48-9a6c-d0e1f2a3b4c5');
+  return value;
+}
+
+function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
+  return value;
+}
+
 export interface ZendeskEmulatorCliOptions {
   port: number;
   host: string;
@@ -38,6 +51,8 @@ export interface EntraEmulatorCliOptions {
   tenantId?: string;
   clientId?: string;
   clientSecret?: string;
+  adminClientId: string;
+  adminClientSecret: string;
   seed?: string;
   faults?: string;
   certFile?: string;
@@ -102,8 +117,11 @@ export function registerEmulatorCommands(program: Command): void {
       'Emulate a Microsoft Entra ID tenant over HTTPS: the identity platform (discovery, JWKS, client ' +
         'credentials, authorization code with PKCE and a sign-in page) and Microsoft Graph v1.0 (users, ' +
         'deleted items, groups and members) with per-app throttling, faults and a control plane under ' +
-        '/__emulator/ (see docs/emulators.md). Prints the URL, tenant id and the client id/secret of the ' +
-        'provisioning app registration; it also holds a "Zendesk" enterprise application.',
+        '/__emulator/ (see docs/emulators.md). Prints the URL, tenant id, the client id/secret of the ' +
+        'provisioning app registration (least privilege) and of the administration app registration ' +
+        '(Directory.ReadWrite.All, User.ReadWrite.All, Group.ReadWrite.All, AppRoleAssignment.ReadWrite.All, ' +
+        'Application.ReadWrite.All: for scripts that change the directory through Graph); it also holds a ' +
+        '"Zendesk" enterprise application.',
     )
     .addOption(
       new Option('--port <port>', 'TCP port to listen on (0 picks a free port)')
@@ -114,6 +132,20 @@ export function registerEmulatorCommands(program: Command): void {
     .option('--tenant-id <id>', 'directory (tenant) id, a GUID')
     .option('--client-id <id>', 'application (client) id of the provisioning app registration, a GUID')
     .option('--client-secret <secret>', 'client secret of the provisioning app registration')
+    // The defaults are the emulator's (docs/emulators.md); the CLI test checks they agree.
+    .addOption(
+      new Option(
+        '--admin-client-id <id>',
+        'application (client) id of the administration app registration, a GUID',
+      )
+        .default('3c9e5d7a-1b2f-4e48-9a6c-d0e1f2a3b4c5')
+        .argParser(guid),
+    )
+    .addOption(
+      new Option('--admin-client-secret <secret>', 'client secret of the administration app registration')
+        .default('emulator-admin-secret')
+        .argParser(nonEmpty),
+    )
     .option(
       '--seed <file|demo:N>',
       'seed file (JSON, see docs/emulators.md), or demo:<N> for a deterministic demo tenant of N users (demo:10k, demo:<N>:<seed>)',

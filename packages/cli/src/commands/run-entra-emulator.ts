@@ -9,6 +9,8 @@ export async function runEntraEmulator(cli: EntraEmulatorCliOptions): Promise<vo
     host: cli.host,
     rateLimits: cli.rateLimits,
     logRequests: cli.logRequests ?? false,
+    adminClientId: cli.adminClientId,
+    adminClientSecret: cli.adminClientSecret,
   };
   if (cli.tenantId !== undefined) options.tenantId = cli.tenantId;
   if (cli.clientId !== undefined) options.clientId = cli.clientId;
@@ -27,17 +29,21 @@ export async function runEntraEmulator(cli: EntraEmulatorCliOptions): Promise<vo
   }
 
   const emulator = await startEntraEmulator(options);
+  // The provisioning app (what provisio.yaml names) and the administration app (for scripts that
+  // change the directory through Graph): docs/emulators.md lists what each is granted.
   const lines = [
     `Entra ID emulator listening on ${emulator.url}`,
-    `  tenant id:     ${emulator.tenantId} (${emulator.domain})`,
-    `  client id:     ${emulator.clientId}`,
-    `  client secret: ${emulator.clientSecret}`,
-    `  authority:     ${emulator.url}/${emulator.tenantId}`,
-    `  graph:         ${emulator.url}/v1.0/`,
-    `  certificate:   ${cli.certFile ?? '(not written; use --cert-file <path> to trust it)'}`,
-    `  users:         ${[...emulator.store.users.ascending((u) => u.deletedDateTime === null)].length}`,
-    `  control:       ${emulator.url}/__emulator/state`,
-    ...(cli.data === undefined ? [] : [`  data file:     ${cli.data}`]),
+    `  tenant id:           ${emulator.tenantId} (${emulator.domain})`,
+    `  client id:           ${emulator.clientId} (provisioning app)`,
+    `  client secret:       ${emulator.clientSecret}`,
+    `  admin client id:     ${emulator.adminClientId} (administration app)`,
+    `  admin client secret: ${emulator.adminClientSecret}`,
+    `  authority:           ${emulator.url}/${emulator.tenantId}`,
+    `  graph:               ${emulator.url}/v1.0/`,
+    `  certificate:         ${cli.certFile ?? '(not written; use --cert-file <path> to trust it)'}`,
+    `  users:               ${[...emulator.store.users.ascending((u) => u.deletedDateTime === null)].length}`,
+    `  control:             ${emulator.url}/__emulator/state`,
+    ...(cli.data === undefined ? [] : [`  data file:           ${cli.data}`]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

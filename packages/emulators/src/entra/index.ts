@@ -10,8 +10,16 @@ import { createServerCertificate } from './identity/certificate.js';
 import { createSigningKey } from './identity/keys.js';
 import { identityRoutes } from './identity/routes.js';
 import { EntraStore } from './model/store.js';
-import { bootstrapTenant, isGraphPermission } from './model/tenant.js';
 import {
+  bootstrapTenant,
+  graphAppId,
+  hasAdminApp,
+  insertAdminApp,
+  isGraphPermission,
+  zendeskAppId,
+} from './model/tenant.js';
+import {
+  adminPermissions,
   defaultPermissions,
   defaults,
   type EntraEmulatorOptions,
@@ -26,8 +34,20 @@ import { userRoutes } from './routes/users.js';
 import { applySeed } from './seed.js';
 
 export { EntraStore } from './model/store.js';
-export { defaultAccessRoleId, graphPermissions, zendeskAppId, zendeskAppRoles } from './model/tenant.js';
-export { defaultPermissions, type EntraEmulatorOptions, type EntraSettings } from './options.js';
+export {
+  adminAppDisplayName,
+  defaultAccessRoleId,
+  graphPermissions,
+  zendeskAppId,
+  zendeskAppRoles,
+} from './model/tenant.js';
+export {
+  adminPermissions,
+  defaultPermissions,
+  defaults as entraDefaults,
+  type EntraEmulatorOptions,
+  type EntraSettings,
+} from './options.js';
 export { applySeed as applyEntraSeed, SeedError as EntraSeedError } from './seed.js';
 
 export interface EntraEmulator {
@@ -39,6 +59,12 @@ export interface EntraEmulator {
   /** Application (client) id and secret of the provisioning app registration. */
   readonly clientId: string;
   readonly clientSecret: string;
+  /**
+   * Application (client) id and secret of the administration app registration, granted
+   * {@link adminPermissions}: for scripts, demos and tests that change the directory through Graph.
+   */
+  readonly adminClientId: string;
+  readonly adminClientSecret: string;
   /** The HTTPS certificate (PEM); clients trust it as a CA (e.g. NODE_EXTRA_CA_CERTS). */
   readonly certificatePem: string;
   readonly store: EntraStore;
@@ -55,15 +81,28 @@ export async function startEntraEmulator(
 ): Promise<EntraEmulator> {
   const tenantId = (options.tenantId ?? defaults.tenantId).toLowerCase();
   const clientId = (options.clientId ?? defaults.clientId).toLowerCase();
+  const adminClientId = (options.adminClientId ?? defaults.adminClientId).toLowerCase();
   for (const [name, value] of [
     ['tenantId', tenantId],
     ['clientId', clientId],
+    ['adminClientId', adminClientId],
   ] as const)
     if (!guid.test(value)) throw new Error(`${name} must be a GUID, got "${value}"`);
+  // Two app registrations cannot share an application id, nor take a built-in application's.
+  for (const [name, taken] of [
+    ['clientId', clientId],
+    ["Microsoft Graph's application id", graphAppId],
+    ["the Zendesk application's id", zendeskAppId],
+  ] as const)
+    if (adminClientId === taken)
+      throw new Error(`adminClientId must differ from ${name}, got "${adminClientId}"`);
   const permissions = options.permissions ?? defaultPermissions;
   const unknown = permissions.filter((p) => !isGraphPermission(p));
   if (unknown.length > 0) throw new Error(`unknown Graph permissions: ${unknown.join(', ')}`);
   const clientSecret = options.clientSecret ?? defaults.clientSecret;
+  const adminClientSecret = options.adminClientSecret ?? defaults.adminClientSecret;
+  if (adminClientSecret === '') throw new Error('adminClientSecret must not be empty');
+  const admin = { clientId: adminClientId, clientSecret: adminClientSecret, permissions: adminPermissions };
 
   const settings = initialSettings(options);
   const domain = options.domain ?? defaults.domain;
@@ -78,12 +117,16 @@ export async function startEntraEmulator(
       clientSecret,
       permissions,
       redirectUris: options.redirectUris ?? defaults.redirectUris,
+      admin,
     });
     if (withSeed && options.seed !== undefined) applySeed(store, options.seed);
   };
   const writer = options.dataFile ? new DataFileWriter(store, options.dataFile) : null;
   const loaded = options.dataFile ? await loadDataFile(store, options.dataFile) : false;
   if (!loaded) initialise(true);
+  // A data file written before the administration app existed gets it now, and is saved below.
+  const upgraded = loaded && !hasAdminApp(store);
+  if (upgraded) insertAdminApp(store, admin);
 
   const [certificate, signingKey] = await Promise.all([
     createServerCertificate(new Date()),
@@ -121,7 +164,7 @@ export async function startEntraEmulator(
       ctx.changed();
     },
   });
-  if (writer && !loaded) {
+  if (writer && (!loaded || upgraded)) {
     // Save the initial state now: a data file that cannot be written fails the start, not later.
     writer.changed();
     await writer.flush();
@@ -140,6 +183,8 @@ export async function startEntraEmulator(
     domain,
     clientId,
     clientSecret,
+    adminClientId,
+    adminClientSecret,
     certificatePem: certificate.cert,
     store,
     settings,

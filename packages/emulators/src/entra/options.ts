@@ -35,6 +35,13 @@ export interface EntraEmulatorOptions {
   permissions?: readonly string[];
   /** Redirect URIs registered on the provisioning app (authorization-code flow). */
   redirectUris?: readonly string[];
+  /**
+   * Application (client) id of the administration app registration, a GUID different from
+   * `clientId`; defaults to `defaults.adminClientId`. Its tokens carry {@link adminPermissions}.
+   */
+  adminClientId?: string;
+  /** Client secret of the administration app registration (non-empty). */
+  adminClientSecret?: string;
   rateLimits?: boolean;
   requestsPerWindow?: number;
   pageSize?: number;
@@ -60,6 +67,19 @@ export const defaultPermissions: readonly string[] = [
   'AppRoleAssignment.ReadWrite.All',
 ];
 
+/**
+ * What the administration app is granted: enough to change the directory through Graph as an Entra
+ * administrator would (users, groups and memberships, app role assignments, applications), for
+ * scripts, demos and tests. See docs/emulators.md for which route needs which permission.
+ */
+export const adminPermissions: readonly string[] = [
+  'Directory.ReadWrite.All',
+  'User.ReadWrite.All',
+  'Group.ReadWrite.All',
+  'AppRoleAssignment.ReadWrite.All',
+  'Application.ReadWrite.All',
+];
+
 export const defaults = {
   host: '127.0.0.1',
   // Fixed GUIDs rather than random ones: the printed credentials stay the same from run to run, so
@@ -68,6 +88,8 @@ export const defaults = {
   domain: 'provisio-demo.onmicrosoft.com',
   clientId: '6a1f4b2c-3d5e-4f60-8a71-b2c3d4e5f607',
   clientSecret: 'emulator-client-secret',
+  adminClientId: '3c9e5d7a-1b2f-4e48-9a6c-d0e1f2a3b4c5',
+  adminClientSecret: 'emulator-admin-secret',
   redirectUris: ['http://localhost', 'http://127.0.0.1'] as readonly string[],
   // Graph documents no fixed number for its per-app budget; this is in the range its throttling
   // guidance describes for directory reads and small enough for tests to reach.

@@ -48,15 +48,23 @@ export function httpsCall(
 }
 
 export class GraphClient {
+  private acquired: Promise<string> | null = null;
+
+  /** `token` may be a function, called once at the first request (a token acquired lazily). */
   constructor(
     readonly emulator: EntraEmulator,
-    private readonly token: string | null,
+    private readonly token: string | null | (() => Promise<string>),
   ) {}
 
-  request(method: string, path: string, body?: unknown): Promise<HttpsAnswer> {
+  async request(method: string, path: string, body?: unknown): Promise<HttpsAnswer> {
     const url = path.startsWith('https:') ? path : `${this.emulator.url}${path}`;
     const headers: Record<string, string> = {};
-    if (this.token !== null) headers['authorization'] = `Bearer ${this.token}`;
+    let token: string | null;
+    if (typeof this.token === 'function') {
+      this.acquired ??= this.token();
+      token = await this.acquired;
+    } else token = this.token;
+    if (token !== null) headers['authorization'] = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     return httpsCall(this.emulator.certificatePem, method, url, {
       headers,
@@ -94,11 +102,26 @@ export function tokenRequest(
   );
 }
 
-export async function appToken(emulator: EntraEmulator): Promise<string> {
+/** A client's credentials; the provisioning app's unless told otherwise. */
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The emulator's administration app registration (Directory.ReadWrite.All and the other admin grants). */
+export const adminCredentials = (emulator: EntraEmulator): ClientCredentials => ({
+  clientId: emulator.adminClientId,
+  clientSecret: emulator.adminClientSecret,
+});
+
+export async function appToken(
+  emulator: EntraEmulator,
+  credentials: ClientCredentials = emulator,
+): Promise<string> {
   const answer = await tokenRequest(emulator, {
     grant_type: 'client_credentials',
-    client_id: emulator.clientId,
-    client_secret: emulator.clientSecret,
+    client_id: credentials.clientId,
+    client_secret: credentials.clientSecret,
     scope: 'https://graph.microsoft.com/.default',
   });
   if (answer.status !== 200) throw new Error(`token request failed: ${answer.text}`);
@@ -107,14 +130,23 @@ export async function appToken(emulator: EntraEmulator): Promise<string> {
 
 export interface EntraHarness {
   emulator: EntraEmulator;
+  /** Graph as the provisioning app (the `permissions` option, least privilege by default). */
   graph: GraphClient;
+  /** Graph as the administration app: changes the directory as an Entra administrator would. */
+  admin: GraphClient;
   close(): Promise<void>;
 }
 
 export async function startEntraHarness(options: EntraEmulatorOptions = {}): Promise<EntraHarness> {
   const emulator = await startEntraEmulator({ port: 0, rateLimits: false, ...options });
-  const graph = new GraphClient(emulator, await appToken(emulator));
-  return { emulator, graph, close: () => emulator.close() };
+  return {
+    emulator,
+    graph: new GraphClient(emulator, await appToken(emulator)),
+    // Acquired at its first use only, so that harnesses that never use it issue the same tokens (and
+    // the same seeded ids) as before it existed.
+    admin: new GraphClient(emulator, () => appToken(emulator, adminCredentials(emulator))),
+    close: () => emulator.close(),
+  };
 }
 
 /** msal-node's network module over node:https, trusting the emulator's certificate (per client, not process-wide). */
@@ -148,7 +180,10 @@ export function msalNetworkClient(ca: string): INetworkModule {
 }
 
 /** A Graph token acquired the way provisio's source connector does: msal-node client credentials. */
-export async function msalAppToken(emulator: EntraEmulator): Promise<string> {
+export async function msalAppToken(
+  emulator: EntraEmulator,
+  credentials: ClientCredentials = emulator,
+): Promise<string> {
   const authority = `${emulator.url}/${emulator.tenantId}`;
   const metadata = await httpsCall(
     emulator.certificatePem,
@@ -158,8 +193,8 @@ export async function msalAppToken(emulator: EntraEmulator): Promise<string> {
   const host = new URL(emulator.url).host;
   const cca = new ConfidentialClientApplication({
     auth: {
-      clientId: emulator.clientId,
-      clientSecret: emulator.clientSecret,
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
       authority,
       knownAuthorities: [host],
       authorityMetadata: metadata.text,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntraStore } from './store.js';
 import type { ApplicationRecord, AppRole, ServicePrincipalRecord } from './types.js';
 
@@ -14,6 +15,7 @@ export const graphPermissions: Readonly<Record<string, string>> = {
   'User.ReadWrite.All': '741f803b-c850-494e-b5df-cde7c675a1ca',
   'Group.Read.All': '5b567255-7703-4780-807c-7be8301ae99b',
   'Group.ReadWrite.All': '62a82d76-70ea-41e2-9197-370581804d09',
+  'Group.Create': 'bf7b1a76-6e77-406b-b258-bf5c7720e98f',
   'GroupMember.Read.All': '98830695-27a2-44f7-8c18-0c3ebc9698f6',
   'GroupMember.ReadWrite.All': 'dbaae8cf-10b5-4b86-a4a1-f871c94c6695',
   'Directory.Read.All': '7ab1d382-f21e-4acd-a863-ba3e13f7da61',
@@ -62,14 +64,21 @@ const builtinIds = {
   zendeskApplication: 'c0a1b2c3-0000-4000-8000-000000000004',
   zendeskServicePrincipal: 'c0a1b2c3-0000-4000-8000-000000000005',
   zendeskAppId: 'c0a1b2c3-0000-4000-8000-000000000006',
+  adminApplication: 'c0a1b2c3-0000-4000-8000-000000000007',
+  adminServicePrincipal: 'c0a1b2c3-0000-4000-8000-000000000008',
 };
 export const zendeskAppId = builtinIds.zendeskAppId;
+
+/** Display name of the built-in administration app registration (and its service principal). */
+export const adminAppDisplayName = 'provisio emulator admin';
 
 export interface TenantBootstrap {
   clientId: string;
   clientSecret: string;
   permissions: readonly string[];
   redirectUris: readonly string[];
+  /** The administration app registration: its credentials and granted Graph permissions. */
+  admin: { clientId: string; clientSecret: string; permissions: readonly string[] };
 }
 
 export function insertApplication(
@@ -122,17 +131,21 @@ export function appRolesOf(store: EntraStore, sp: ServicePrincipalRecord): AppRo
   return sp.ownAppRoles ?? store.applicationByAppId(sp.appId)?.appRoles ?? [];
 }
 
-/** Grants an application permission: an app role assignment of the client to Graph's principal. */
+/**
+ * Grants an application permission: an app role assignment of the client to Graph's principal. The
+ * assignment id comes from the store's seeded sequence unless `id` is given.
+ */
 export function grantGraphPermission(
   store: EntraStore,
   clientSp: ServicePrincipalRecord,
   permission: string,
+  id?: string,
 ): void {
   const roleId = graphPermissions[permission];
   if (roleId === undefined) throw new Error(`unknown Graph permission ${permission}`);
   store.addAssignment({
     kind: 'appRoleAssignment',
-    id: store.newToken(32),
+    id: id ?? store.newToken(32),
     seq: store.nextSeq(),
     appRoleId: roleId,
     principalId: clientSp.id,
@@ -154,7 +167,8 @@ export function grantedPermissions(store: EntraStore, clientSp: ServicePrincipal
 
 /**
  * What every tenant holds before any seed: Microsoft Graph's service principal, the provisioning app
- * registration (with its secret and granted permissions) and the Zendesk enterprise application.
+ * registration (with its secret and granted permissions), the Zendesk enterprise application and the
+ * administration app registration.
  */
 export function bootstrapTenant(store: EntraStore, setup: TenantBootstrap): void {
   insertServicePrincipal(store, {
@@ -198,4 +212,39 @@ export function bootstrapTenant(store: EntraStore, setup: TenantBootstrap): void
     displayName: 'Zendesk',
     tags: ['WindowsAzureActiveDirectoryIntegratedApp'],
   });
+  insertAdminApp(store, setup.admin);
+}
+
+/** Whether the store holds the built-in administration app (a `--data` file from before it may not). */
+export function hasAdminApp(store: EntraStore): boolean {
+  return store.applications.has(builtinIds.adminApplication);
+}
+
+/**
+ * The administration app registration: an application and its service principal (no redirect URIs:
+ * client credentials only), granted its Graph permissions as app role assignments to Graph's service
+ * principal, as admin consent does. The assignment ids are derived from the principal and the role
+ * rather than drawn from the store's sequence, so that adding the app does not shift the ids of
+ * everything created after it.
+ */
+export function insertAdminApp(store: EntraStore, admin: TenantBootstrap['admin']): void {
+  const appId = admin.clientId.toLowerCase();
+  insertApplication(store, {
+    id: builtinIds.adminApplication,
+    appId,
+    displayName: adminAppDisplayName,
+    description: 'Administration app of the Entra ID emulator: changes the directory through Graph.',
+    secrets: [admin.clientSecret],
+  });
+  const sp = insertServicePrincipal(store, {
+    id: builtinIds.adminServicePrincipal,
+    appId,
+    displayName: adminAppDisplayName,
+  });
+  for (const permission of admin.permissions) {
+    const id = createHash('sha256')
+      .update(`${sp.id}:${graphPermissions[permission] ?? permission}`)
+      .digest('base64url');
+    grantGraphPermission(store, sp, permission, id);
+  }
 }

@@ -18,8 +18,12 @@ import { userRead } from './users.js';
  *   OwnedBy reads every application here (Graph narrows some lists to owned apps; provisio reads one app).
  * - PATCH /applications/{id} needs Application.ReadWrite.All, or Application.ReadWrite.OwnedBy when the
  *   calling app's service principal owns the application (the provisioning app owns "Zendesk").
- * - appRoleAssignedTo is read with the same permissions plus AppRoleAssignment.ReadWrite.All, and written
- *   only with AppRoleAssignment.ReadWrite.All (Directory.ReadWrite.All does not grant app roles).
+ * - appRoleAssignedTo is read with the same permissions plus AppRoleAssignment.ReadWrite.All. Creating an
+ *   assignment needs AppRoleAssignment.ReadWrite.All *and* a permission that reads the service principals
+ *   (Application.Read.All or Directory.Read.All, or their ReadWrite forms; not Application.ReadWrite.OwnedBy):
+ *   https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto. Deleting one needs
+ *   AppRoleAssignment.ReadWrite.All alone: https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignedto.
+ *   Directory.ReadWrite.All does not grant app roles.
  * - users/{id}/appRoleAssignments and groups/{id}/appRoleAssignments: the user or group read permissions,
  *   Directory.Read.All, or AppRoleAssignment.ReadWrite.All.
  */
@@ -32,6 +36,13 @@ const appRead = [
 ];
 const assignmentRead = [...appRead, 'AppRoleAssignment.ReadWrite.All'];
 const assignmentWrite = ['AppRoleAssignment.ReadWrite.All'];
+/** The second half of what creating an assignment needs. */
+const assignmentCreateRead = [
+  'Application.Read.All',
+  'Application.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
 const userAssignmentRead = [...userRead, 'AppRoleAssignment.ReadWrite.All'];
 const groupAssignmentRead = [
   'Group.Read.All',
@@ -233,6 +244,7 @@ export function applicationRoutes(app: FastifyInstance, ctx: EntraContext): void
 
   app.post('/v1.0/servicePrincipals/:id/appRoleAssignedTo', async (request: IdRequest, reply) => {
     requirePermission(request, assignmentWrite);
+    requirePermission(request, assignmentCreateRead);
     const sp = liveServicePrincipal(request.params.id);
     const created = createAssignment(store, sp, request.body);
     ctx.changed();

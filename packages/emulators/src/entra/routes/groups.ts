@@ -24,8 +24,19 @@ export const groupShape: ResourceShape<GroupRecord> = {
   json: groupJson,
 };
 
+/*
+ * Application permissions, as Graph's reference pages list them (least privileged first):
+ * - create a group: Group.Create, Group.ReadWrite.All or Directory.ReadWrite.All
+ *   (https://learn.microsoft.com/graph/api/group-post-groups);
+ * - update a group: Group.ReadWrite.All or Directory.ReadWrite.All (https://learn.microsoft.com/graph/api/group-update);
+ * - delete a group: Group.ReadWrite.All only (https://learn.microsoft.com/graph/api/group-delete);
+ * - add or remove a member: GroupMember.ReadWrite.All, Group.ReadWrite.All or Directory.ReadWrite.All
+ *   (https://learn.microsoft.com/graph/api/group-post-members, …/group-delete-members).
+ */
 const groupRead = ['Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const groupWrite = ['Group.ReadWrite.All', 'Directory.ReadWrite.All'];
+const groupCreate = ['Group.Create', ...groupWrite];
+const groupDelete = ['Group.ReadWrite.All'];
 const memberRead = [...groupRead, 'GroupMember.Read.All', 'GroupMember.ReadWrite.All'];
 const memberWrite = ['GroupMember.ReadWrite.All', ...groupWrite];
 
@@ -85,7 +96,7 @@ export function groupRoutes(app: FastifyInstance, ctx: EntraContext): void {
   });
 
   app.post('/v1.0/groups', async (request, reply) => {
-    requirePermission(request, groupWrite);
+    requirePermission(request, groupCreate);
     const created = createGroup(store, request.body);
     ctx.changed();
     reply.code(201).header('location', `${request.graph.origin}/v1.0/groups/${created.id}`);
@@ -100,7 +111,7 @@ export function groupRoutes(app: FastifyInstance, ctx: EntraContext): void {
   });
 
   app.delete<{ Params: { id: string } }>('/v1.0/groups/:id', async (request, reply) => {
-    requirePermission(request, groupWrite);
+    requirePermission(request, groupDelete);
     deleteGroup(store, group(request));
     ctx.changed();
     return reply.code(204).send();

@@ -33,7 +33,17 @@ export const userRead = [
   'Directory.Read.All',
   'Directory.ReadWrite.All',
 ];
+/*
+ * Writes, as Graph's reference pages list the application permissions (least privileged first):
+ * - create and update a user, set or remove a manager: User.ReadWrite.All or Directory.ReadWrite.All
+ *   (https://learn.microsoft.com/graph/api/user-post-users, …/user-update, …/user-post-manager);
+ * - delete a user: User.ReadWrite.All only, no higher privileged permission
+ *   (https://learn.microsoft.com/graph/api/user-delete): Directory.ReadWrite.All does not delete users.
+ * - restore or permanently delete a deleted user: kept at User.ReadWrite.All or Directory.ReadWrite.All
+ *   (Graph's User.DeleteRestore.All is not emulated).
+ */
 export const userWrite = ['User.ReadWrite.All', 'Directory.ReadWrite.All'];
+export const userDelete = ['User.ReadWrite.All'];
 
 export function userRoutes(app: FastifyInstance, ctx: EntraContext): void {
   const { store } = ctx;
@@ -72,7 +82,7 @@ export function userRoutes(app: FastifyInstance, ctx: EntraContext): void {
   });
 
   app.delete<{ Params: { id: string } }>('/v1.0/users/:id', async (request, reply) => {
-    requirePermission(request, userWrite);
+    requirePermission(request, userDelete);
     softDeleteUser(store, requireUser(store, request.params.id));
     ctx.changed();
     return reply.code(204).send();
