@@ -1,0 +1,207 @@
+/**
+ * The contracts of the job operations (`operations.ts`): zod schemas of what each returns. The CLI
+ * presents these values; the admin API will serve them as they are. Every operation's result is
+ * parsed by its schema before it is returned, so a field cannot drift from its contract, and no
+ * schema has a place for a secret.
+ */
+import { z } from 'zod';
+
+const counts = z.object({
+  imported: z.number(),
+  inScope: z.number(),
+  created: z.number(),
+  updated: z.number(),
+  disabled: z.number(),
+  deleted: z.number(),
+  skipped: z.number(),
+  unchanged: z.number(),
+  failed: z.number(),
+  targetRequests: z.number(),
+  groupsCreated: z.number().optional(),
+  groupsUpdated: z.number().optional(),
+  groupsDeleted: z.number().optional(),
+  membershipsAdded: z.number().optional(),
+  membershipsRemoved: z.number().optional(),
+  membershipsSkipped: z.number().optional(),
+});
+
+export const cycleSchema = z.object({
+  jobId: z.string(),
+  cycleId: z.string(),
+  kind: z.enum(['initial', 'incremental']),
+  state: z.enum(['running', 'succeeded', 'entryLevelErrors', 'failed']),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  counts,
+  error: z.string().nullable(),
+  errorCode: z.string().nullable(),
+});
+
+export const quarantineSchema = z.object({
+  reason: z.enum([
+    'EncounteredQuarantineException',
+    'EncounteredEscrowProportionThreshold',
+    'TooManyDeletes',
+  ]),
+  currentBegan: z.string(),
+  seriesBegan: z.string(),
+  seriesCount: z.number(),
+  nextAttempt: z.string(),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    failingRequests: z.array(z.string()),
+    objects: z.number(),
+  }),
+});
+
+export const escrowSchema = z.object({
+  jobId: z.string(),
+  objectType: z.enum(['user', 'group', 'membership']),
+  objectId: z.string(),
+  displayName: z.string(),
+  attempts: z.number(),
+  firstFailedAt: z.string(),
+  lastFailedAt: z.string(),
+  nextAttemptAt: z.string(),
+  errorCode: z.string(),
+  errorMessage: z.string(),
+});
+
+export const jobStatusValues = z.enum(['NotRun', 'Active', 'Paused', 'Quarantine']);
+
+/** `status`: the job's state, what the next cycle will be, its quarantine, retries, objects, cycles. */
+export const jobStatusReportSchema = z.object({
+  jobId: z.string(),
+  status: jobStatusValues,
+  provisioningStatus: z.enum(['on', 'off']),
+  /** The configuration changed what decides who is provisioned since the last cycle. */
+  configurationChanged: z.boolean(),
+  nextCycle: z.enum(['initial', 'incremental']),
+  watermarkAt: z.string().nullable(),
+  watermarkAgeMs: z.number().nullable(),
+  reconciledAt: z.string().nullable(),
+  quarantine: quarantineSchema.nullable(),
+  escrows: z.array(escrowSchema),
+  rolesImportedAt: z.string().nullable(),
+  allowDeletesPending: z.boolean(),
+  users: z.object({ active: z.number(), disabled: z.number(), deleted: z.number() }),
+  groups: z.object({ active: z.number(), deleted: z.number() }),
+  cycles: z.array(cycleSchema),
+});
+export type JobStatusReport = z.infer<typeof jobStatusReportSchema>;
+
+/** pause, resume, restart: what the job is now and what was done. */
+export const jobOperationResultSchema = z.object({
+  jobId: z.string(),
+  operation: z.enum(['pause', 'resume', 'restart', 'allowDeletes']),
+  status: jobStatusValues,
+  /** One sentence, as recorded in the audit log. */
+  summary: z.string(),
+  /** resume and restart: the quarantine they lifted. */
+  clearedQuarantine: quarantineSchema.shape.reason.nullable(),
+});
+export type JobOperationResult = z.infer<typeof jobOperationResultSchema>;
+
+export const connectionCheckSchema = z.object({
+  ok: z.boolean(),
+  steps: z.array(
+    z.object({
+      name: z.string(),
+      ok: z.boolean(),
+      detail: z.string(),
+      code: z.string().optional(),
+      fix: z.string().optional(),
+    }),
+  ),
+});
+
+/** test-connection: both sides, each check explained. */
+export const connectionTestResultSchema = z.object({
+  ok: z.boolean(),
+  source: connectionCheckSchema,
+  target: connectionCheckSchema,
+});
+export type ConnectionTestResult = z.infer<typeof connectionTestResultSchema>;
+
+export const auditRecordSchema = z.object({
+  jobId: z.string(),
+  id: z.string(),
+  activityDateTime: z.string(),
+  activity: z.string(),
+  initiatedBy: z.string(),
+  result: z.enum(['success', 'failure']),
+  summary: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export const auditListSchema = z.array(auditRecordSchema);
+
+const modifiedProperty = z.object({
+  displayName: z.string(),
+  oldValue: z.string().nullable(),
+  newValue: z.string().nullable(),
+});
+
+const planError = z
+  .object({ code: z.string(), reason: z.string(), recommendedAction: z.string().optional() })
+  .nullable();
+
+/** plan: what the next cycle would do, per user and group, nothing written. */
+export const planReportSchema = z.object({
+  jobId: z.string(),
+  kind: z.enum(['initial', 'incremental']),
+  counts,
+  staged: z.number(),
+  groups: z
+    .object({
+      inScope: z.number(),
+      plans: z.array(
+        z.object({
+          sourceId: z.string(),
+          displayName: z.string(),
+          inScope: z.boolean(),
+          reason: z.string(),
+          action: z.string().nullable(),
+          targetId: z.string().nullable(),
+          modifiedProperties: z.array(modifiedProperty),
+          status: z.enum(['success', 'skipped', 'failure']),
+          error: planError,
+        }),
+      ),
+      memberships: z.array(
+        z.object({
+          groupSourceId: z.string(),
+          groupName: z.string(),
+          targetGroupId: z.string(),
+          add: z.array(
+            z.object({ userSourceId: z.string(), userName: z.string(), targetUserId: z.string() }),
+          ),
+          remove: z.array(
+            z.object({
+              userSourceId: z.string(),
+              userName: z.string(),
+              targetUserId: z.string(),
+              membershipId: z.string(),
+            }),
+          ),
+          skipped: z.array(z.object({ userSourceId: z.string(), userName: z.string(), reason: z.string() })),
+        }),
+      ),
+    })
+    .nullable(),
+  users: z.array(
+    z.object({
+      sourceId: z.string(),
+      displayName: z.string(),
+      action: z.string().nullable(),
+      provisioningAction: z.string(),
+      status: z.string(),
+      targetId: z.string().nullable(),
+      description: z.string(),
+      modifiedProperties: z.array(modifiedProperty),
+      error: planError,
+    }),
+  ),
+});
+export type PlanReport = z.infer<typeof planReportSchema>;

@@ -1,0 +1,308 @@
+/**
+ * Job operations as a service: what an administrator does to a job (docs/provisioning.md,
+ * "Commands"), as functions that change the store, record the audit log and return data checked by
+ * the contracts in `contracts.ts`. The CLI only presents them; the admin API serves them as they are.
+ * None prints, none reads the environment; who runs an operation is the caller's to say.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/load.js';
+import { holdLease, JobLeaseHeld, newWorkerId } from '../cycle/lease.js';
+import { type CycleReport, nextCycleKind, runCycle } from '../cycle/run-cycle.js';
+import type { Clock } from '../ports/clock.js';
+import type { EngineDeps } from '../ports/engine.js';
+import type { AuditRecord, JobRecord, StateStore } from '../ports/state.js';
+import { newJobRecord } from '../state/job-record.js';
+import {
+  auditListSchema,
+  type ConnectionTestResult,
+  connectionTestResultSchema,
+  type JobOperationResult,
+  type JobStatusReport,
+  jobOperationResultSchema,
+  jobStatusReportSchema,
+  type PlanReport,
+  planReportSchema,
+} from './contracts.js';
+
+export interface OperationDeps {
+  readonly store: StateStore;
+  readonly clock: Clock;
+}
+
+/** Appends one audit record for an operation on the job. */
+export async function recordAudit(
+  deps: OperationDeps,
+  jobId: string,
+  record: Pick<AuditRecord, 'activity' | 'initiatedBy' | 'summary'> &
+    Partial<Pick<AuditRecord, 'result' | 'details'>>,
+): Promise<void> {
+  await deps.store.appendAudit({
+    jobId,
+    id: randomUUID(),
+    activityDateTime: deps.clock.now().toISOString(),
+    result: 'success',
+    details: {},
+    ...record,
+  });
+}
+
+async function jobOf(deps: OperationDeps, jobId: string): Promise<JobRecord> {
+  return (await deps.store.getJob(jobId)) ?? newJobRecord(jobId, deps.clock.now());
+}
+
+/** Provisioning Status Off: no cycle runs until `resumeJob`; a running cycle finishes. */
+export async function pauseJob(
+  deps: OperationDeps,
+  jobId: string,
+  initiatedBy: string,
+): Promise<JobOperationResult> {
+  const job = await deps.store.updateJob(jobId, { status: 'Paused' }, deps.clock.now());
+  const summary = 'Provisioning paused: no cycle runs until it is resumed.';
+  await recordAudit(deps, jobId, {
+    activity: 'Disable/pause provisioning configuration',
+    initiatedBy,
+    summary,
+  });
+  return jobOperationResultSchema.parse({
+    jobId,
+    operation: 'pause',
+    status: job.status,
+    summary,
+    clearedQuarantine: null,
+  });
+}
+
+/** Provisioning Status On, and a quarantine lifted: cycles go on where they left off. */
+export async function resumeJob(
+  deps: OperationDeps,
+  jobId: string,
+  initiatedBy: string,
+): Promise<JobOperationResult> {
+  const before = await jobOf(deps, jobId);
+  const job = await deps.store.updateJob(
+    jobId,
+    { status: before.watermark === null ? 'NotRun' : 'Active', quarantine: null },
+    deps.clock.now(),
+  );
+  const lifted = before.quarantine?.reason ?? null;
+  const summary = `Provisioning resumed${lifted ? `; quarantine (${lifted}) cleared` : ''}: cycles pick up where they left off.`;
+  await recordAudit(deps, jobId, {
+    activity: 'Enable/start provisioning configuration',
+    initiatedBy,
+    summary,
+  });
+  return jobOperationResultSchema.parse({
+    jobId,
+    operation: 'resume',
+    status: job.status,
+    summary,
+    clearedQuarantine: lifted,
+  });
+}
+
+/**
+ * Entra's Restart provisioning: watermarks, escrows, quarantine and a pending allow-deletes cleared,
+ * so the next cycle is initial. `full` also forgets links, mirrors and the target mirror: everything
+ * is matched again. A paused job stays paused.
+ */
+export async function restartJob(
+  deps: OperationDeps,
+  jobId: string,
+  options: { readonly full: boolean },
+  initiatedBy: string,
+): Promise<JobOperationResult> {
+  const { store } = deps;
+  const before = await jobOf(deps, jobId);
+  await store.clearEscrows(jobId);
+  if (options.full) {
+    await store.clearTargetObjects(jobId);
+    await store.clearLinks(jobId);
+    await store.clearGroupLinks(jobId);
+    await store.clearSourceUsers(jobId);
+    await store.clearSourceGroups(jobId);
+  }
+  const job = await store.updateJob(
+    jobId,
+    {
+      status: before.status === 'Paused' ? 'Paused' : 'Active',
+      watermark: null,
+      watermarkAt: null,
+      groupWatermark: null,
+      quarantine: null,
+      allowDeletes: false,
+      reconciledAt: null,
+      ...(options.full ? { targetState: null, membershipsLoadedAt: null } : {}),
+    },
+    deps.clock.now(),
+  );
+  const summary = options.full
+    ? 'Restarted in full: watermarks, escrows and quarantine cleared, links forgotten (every user and group is matched again).'
+    : 'Restarted: watermarks, escrows and quarantine cleared; the next cycle is an initial cycle.';
+  await recordAudit(deps, jobId, {
+    activity: 'Enable/restart provisioning configuration',
+    initiatedBy,
+    summary,
+    details: { full: options.full },
+  });
+  return jobOperationResultSchema.parse({
+    jobId,
+    operation: 'restart',
+    status: job.status,
+    summary,
+    clearedQuarantine: before.quarantine?.reason ?? null,
+  });
+}
+
+export interface AllowDeletesResult {
+  readonly operation: JobOperationResult;
+  /** The cycle run now; null when another worker holds the job (it carries them out in its next cycle). */
+  readonly cycle: CycleReport | null;
+  /** The worker holding the job, when it was not this call. */
+  readonly heldBy: string | null;
+}
+
+/**
+ * Allows, for one cycle, the deprovisioning the accidental-deletion threshold held back, and runs
+ * that cycle now under the job's lease; when another worker holds the job, only the permission is
+ * recorded and that worker's next cycle uses it.
+ */
+export async function allowDeletes(
+  deps: EngineDeps,
+  config: Config,
+  initiatedBy: string,
+  options: { readonly workerId?: string } = {},
+): Promise<AllowDeletesResult> {
+  const jobId = config.settings.jobId;
+  const job = await deps.store.updateJob(jobId, { allowDeletes: true }, deps.clock.now());
+  const summary = 'Deprovisioning beyond the accidental-deletion threshold allowed for the next cycle.';
+  await recordAudit(deps, jobId, { activity: 'Allow deletes', initiatedBy, summary });
+  const operation = jobOperationResultSchema.parse({
+    jobId,
+    operation: 'allowDeletes',
+    status: job.status,
+    summary,
+    clearedQuarantine: null,
+  });
+  let lease: Awaited<ReturnType<typeof holdLease>>;
+  try {
+    lease = await holdLease(deps, jobId, options.workerId ?? newWorkerId(), config.settings.intervalMs);
+  } catch (error) {
+    if (!(error instanceof JobLeaseHeld)) throw error;
+    return { operation, cycle: null, heldBy: error.holder };
+  }
+  try {
+    const cycle = await runCycle(deps, config, { allowDeletes: true, checkLease: () => lease.check() });
+    return { operation, cycle, heldBy: null };
+  } finally {
+    await lease.release(true);
+  }
+}
+
+/** The job's state, what its next cycle will be, its quarantine, retries, managed objects and last cycles. */
+export async function jobStatus(
+  deps: OperationDeps,
+  config: Pick<Config, 'hash'> & {
+    readonly settings: Pick<Config['settings'], 'jobId' | 'provisioningStatus'>;
+  },
+  options: { readonly cycles?: number } = {},
+): Promise<JobStatusReport> {
+  const { store } = deps;
+  const jobId = config.settings.jobId;
+  const job = await store.getJob(jobId);
+  const cycles = await store.listCycles(jobId, Math.max(1, Math.floor(options.cycles ?? 10)));
+  const users = { active: 0, disabled: 0, deleted: 0 };
+  for (const link of await store.listLinks(jobId)) users[link.state]++;
+  const groupLinks = await store.listGroupLinks(jobId);
+  const now = deps.clock.now().getTime();
+  const record = job ?? newJobRecord(jobId, deps.clock.now());
+  return jobStatusReportSchema.parse({
+    jobId,
+    status: record.status,
+    provisioningStatus: config.settings.provisioningStatus,
+    configurationChanged: record.configHash !== null && record.configHash !== config.hash,
+    nextCycle: nextCycleKind(
+      record,
+      config.hash,
+      cycles.some((c) => c.state === 'running'),
+    ),
+    watermarkAt: record.watermarkAt,
+    watermarkAgeMs: record.watermarkAt ? now - Date.parse(record.watermarkAt) : null,
+    reconciledAt: record.reconciledAt,
+    quarantine: record.quarantine,
+    escrows: await store.listEscrows(jobId),
+    rolesImportedAt: record.rolesImportedAt,
+    allowDeletesPending: record.allowDeletes,
+    users,
+    groups: {
+      active: groupLinks.filter((l) => l.state === 'active').length,
+      deleted: groupLinks.filter((l) => l.state === 'deleted').length,
+    },
+    cycles,
+  });
+}
+
+/** The job's audit log, newest first. */
+export async function jobAudit(deps: OperationDeps, jobId: string, limit = 100): Promise<AuditRecord[]> {
+  return auditListSchema.parse(
+    await deps.store.listAudit(jobId, Math.max(1, Math.floor(limit))),
+  ) as AuditRecord[];
+}
+
+/** Both sides' credentials and permissions, each check explained; never throws for a refusal. */
+export async function testJobConnection(
+  deps: Pick<EngineDeps, 'source' | 'target'>,
+): Promise<ConnectionTestResult> {
+  const [source, target] = await Promise.all([deps.source.testConnection(), deps.target.testConnection()]);
+  return connectionTestResultSchema.parse({ ok: source.ok && target.ok, source, target });
+}
+
+/**
+ * What the next cycle would do, nothing written: a dry-run cycle, as data. `all` keeps users that
+ * would be skipped or are already in sync.
+ */
+export async function planJob(
+  deps: EngineDeps,
+  config: Config,
+  options: { readonly all?: boolean } = {},
+): Promise<{ readonly report: CycleReport; readonly plan: PlanReport }> {
+  const report = await runCycle(deps, config, { dryRun: true });
+  const shown = report.planned.filter(
+    (user) => options.all || user.action !== null || user.status === 'failure',
+  );
+  const plan = planReportSchema.parse({
+    jobId: config.settings.jobId,
+    kind: report.kind,
+    counts: report.counts,
+    staged: report.staged,
+    groups: report.groups
+      ? {
+          inScope: report.groups.groups.filter((g) => g.inScope).length,
+          plans: report.groups.groups.map((g) => ({
+            ...g,
+            action: g.action?.kind ?? null,
+            error: g.error ?? null,
+          })),
+          memberships: report.groups.memberships.map((m) => ({
+            ...m,
+            skipped: m.skipped.map(({ userSourceId, userName, reason }) => ({
+              userSourceId,
+              userName,
+              reason,
+            })),
+          })),
+        }
+      : null,
+    users: shown.map((user) => ({
+      sourceId: user.sourceId,
+      displayName: user.displayName,
+      action: user.action?.kind ?? null,
+      provisioningAction: user.provisioningAction,
+      status: user.status,
+      targetId: user.target?.id ?? null,
+      description: user.description,
+      modifiedProperties: user.modifiedProperties,
+      error: user.error ?? null,
+    })),
+  });
+  return { report, plan };
+}
