@@ -5,6 +5,7 @@ export * from './config/schema.js';
 export * from './cycle/lease.js';
 export * from './cycle/run-cycle.js';
 export * from './cycle/sync-loop.js';
+export * from './errors/index.js';
 export * from './log/entry.js';
 export * from './log/types.js';
 export * from './ondemand/provision.js';
