@@ -101,10 +101,13 @@ async function externalIds(account: Harness): Promise<Set<string>> {
   const ids = new Set<string>();
   let url: string | null = '/api/v2/users.json?page[size]=100';
   while (url) {
-    const answer: { body: any } = await account.admin.get(url);
-    for (const user of answer.body.users as { external_id: string | null }[])
-      if (user.external_id) ids.add(user.external_id);
-    url = answer.body.meta.has_more ? answer.body.links.next : null;
+    const page = (await account.admin.get(url)).body as {
+      users: { external_id: string | null }[];
+      meta: { has_more: boolean };
+      links: { next: string };
+    };
+    for (const user of page.users) if (user.external_id) ids.add(user.external_id);
+    url = page.meta.has_more ? page.links.next : null;
   }
   return ids;
 }

@@ -238,7 +238,7 @@ describe('job operations', () => {
     const status = await cli(['status', '--config', strict]);
     expect(status.stdout).toMatch(/QUARANTINE since .* \(TooManyDeletes/);
     expect(status.stdout).toMatch(
-      /what to do: If the deprovisioning is intended, run "npx provisio allow-deletes"/,
+      /what to do: If the deprovisioning is intended, allow the staged deletions \((npx provisio )?allow-deletes\)/,
     );
     const staged = await cli(['logs', '--config', strict, '--action', 'stagedDelete', '--format', 'json']);
     expect((JSON.parse(staged.stdout) as unknown[]).length).toBeGreaterThanOrEqual(3);

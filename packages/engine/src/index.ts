@@ -5,6 +5,7 @@ export * from './config/schema.js';
 export * from './cycle/lease.js';
 export * from './cycle/run-cycle.js';
 export * from './cycle/sync-loop.js';
+export * from './errors/index.js';
 export * from './jobs/contracts.js';
 export * from './jobs/operations.js';
 export * from './log/entry.js';

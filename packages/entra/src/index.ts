@@ -1,7 +1,7 @@
 export { type AadstsAdvice, explainAadsts } from './auth/errors.js';
 export { defaultAccessRoleId, defaultAccessRoleName } from './connector/assignments.js';
 export { createEntraSource, type EntraSource } from './connector/source.js';
-export { EntraErrorCode } from './errors.js';
+export { type EntraConnectorError, EntraErrorCode, entraErrors } from './errors.js';
 export { type GraphOperation, graphOperations } from './graph/permissions.js';
 export {
   defaultGraphBaseUrl,

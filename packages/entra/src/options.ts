@@ -1,3 +1,4 @@
+import { EngineErrorCode } from '@provisio/engine';
 import { z } from 'zod';
 import { publicCloudAuthorityHost } from './auth/authority.js';
 
@@ -93,6 +94,7 @@ const schema = z.object({
 /** Thrown by `createEntraSource` for options that cannot work; lists every problem at once. */
 export class EntraOptionsError extends Error {
   override readonly name = 'EntraOptionsError';
+  readonly code = EngineErrorCode.InvalidConfiguration;
   constructor(readonly problems: readonly string[]) {
     super(`Invalid Entra source options: ${problems.join('; ')}`);
   }

@@ -1,7 +1,7 @@
-import { ConnectorFailure } from '@provisio/engine';
+import { ConnectorFailure, engineErrorCatalogues, mergeErrorCatalogues } from '@provisio/engine';
 import { describe, expect, it } from 'vitest';
 import { aadstsDescription, explainAadsts, tokenFailure } from '../src/auth/errors.js';
-import { connectorFailure, redact } from '../src/errors.js';
+import { connectorFailure, EntraErrorCode, entraErrors, redact } from '../src/errors.js';
 import { graphFailure, isExpiredDeltaToken, unknownPropertyOf } from '../src/graph/errors.js';
 import { NetworkError } from '../src/graph/http.js';
 
@@ -16,6 +16,15 @@ const ctx = {
 };
 
 const graphError = (code: string, message: string) => JSON.stringify({ error: { code, message } });
+
+describe("the Entra connector's error catalogue", () => {
+  it('defines no code of the engine again, and every code it reports is catalogued', () => {
+    const registry = mergeErrorCatalogues([...engineErrorCatalogues, entraErrors]);
+    for (const code of Object.values(EntraErrorCode)) expect(registry.lookup(code)?.code, code).toBe(code);
+    expect(registry.ownerOf(EntraErrorCode.InvalidCredentials)).toBe('@provisio/engine');
+    expect(registry.ownerOf(EntraErrorCode.DuplicateSourceEntries)).toBe('@provisio/entra');
+  });
+});
 
 describe('redact', () => {
   it('removes the secret, JWTs and bearer credentials', () => {
@@ -38,8 +47,9 @@ describe('connectorFailure', () => {
   it('cleans every text field and truncates the response to 2,000 characters', () => {
     const failure = connectorFailure(
       {
-        code: 'X',
+        code: 'UnexpectedSourceResponse',
         message: `bad ${secret}`,
+        detail: `internal ${secret}`,
         retryable: false,
         request: `GET /v1.0/users?x=${secret}`,
         response: `${jwt} ${'y'.repeat(5000)}`,
@@ -52,6 +62,7 @@ describe('connectorFailure', () => {
     expect(failure.detail.response).toHaveLength(2000);
     expect(failure.detail.response?.startsWith('[redacted token]')).toBe(true);
     expect(failure.message).toBe('bad [redacted]');
+    expect(failure.detail.detail).toBe('internal [redacted]');
   });
 });
 

@@ -1,3 +1,4 @@
+import { toPublicError } from '@provisio/engine';
 import { describe, expect, it } from 'vitest';
 import { msalAuthOptions } from '../src/auth/authority.js';
 import { createEntraSource, EntraOptionsError, graphScope } from '../src/index.js';
@@ -55,6 +56,9 @@ describe('options', () => {
       'pageSize',
     ]);
     expect((error as Error).message).not.toContain(valid.clientSecret);
+    // The same code as the configuration's and the Zendesk connector's settings errors.
+    expect((error as EntraOptionsError).code).toBe('InvalidConfiguration');
+    expect(toPublicError(error)).toEqual({ code: 'InvalidConfiguration', message: (error as Error).message });
   });
 });
 

@@ -1,6 +1,9 @@
 /**
  * Stable error codes of the expression module. Nothing throws past the module boundary: parse,
- * evaluation, scoping and mapping problems come back as values carrying one of these codes.
+ * evaluation, scoping and mapping problems come back as values carrying one of these codes. Their
+ * category, public sentence and recommended action are in the engine's error catalogue
+ * (`expressionErrors`, packages/engine/src/errors/engine.ts), which must describe each of them;
+ * docs/provisioning.md ("Error codes") lists them.
  */
 export const expressionErrorCodes = [
   /** The text is not a valid expression (the message says what was expected, with line:column). */

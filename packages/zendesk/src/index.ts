@@ -10,9 +10,7 @@ export {
   groupRuleViolation,
   maxResponseChars,
   toConnectorError,
-  type ZendeskErrorCode,
   ZendeskHttpError,
-  zendeskErrorCodes,
 } from './client/errors.js';
 export {
   backoffMs,
@@ -84,5 +82,9 @@ export {
   resolveRole,
   toTargetRoles,
 } from './connector/roles.js';
-export { connectionCheckCodes } from './connector/test-connection.js';
 export { createZendeskTarget, ZendeskTarget } from './connector/zendesk-target.js';
+export {
+  type ZendeskConnectorError,
+  ZendeskErrorCode,
+  zendeskErrors,
+} from './errors.js';

@@ -120,7 +120,7 @@ describe('testConnection', () => {
       sleep,
     });
     const check2 = await refused.testConnection();
-    expect(check2.steps[0]).toMatchObject({ name: 'account', code: 'NetworkError' });
+    expect(check2.steps[0]).toMatchObject({ name: 'account', code: 'ZendeskNetworkError' });
     expect(check2.steps[0]?.detail).toContain('ECONNREFUSED');
   });
 

@@ -227,7 +227,7 @@ describe('ZendeskHttp', () => {
         .catch((e: unknown) => e)) as ZendeskHttpError;
       return [error.code, error.message] as const;
     };
-    expect((await codeOf(json(401, { error: "Couldn't authenticate you" })))[0]).toBe('Unauthorized');
+    expect((await codeOf(json(401, { error: "Couldn't authenticate you" })))[0]).toBe('InvalidCredentials');
     expect((await codeOf(json(403, { error: 'Forbidden' })))[0]).toBe('InsufficientRights');
     expect((await codeOf(json(404, { error: 'RecordNotFound' }), 'user'))[0]).toBe('InvalidAnchor');
     expect((await codeOf(new Response('', { status: 404 })))[0]).toBe('ZendeskNotFound');

@@ -77,7 +77,7 @@ describe('loadUsers', () => {
     const error = await target.loadUsers().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorFailure);
     expect((error as ConnectorFailure).detail).toMatchObject({
-      code: 'Unauthorized',
+      code: 'InvalidCredentials',
       httpStatus: 401,
       retryable: false,
     });

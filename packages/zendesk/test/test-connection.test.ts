@@ -46,6 +46,7 @@ describe('testConnection explains each failure with a code and a fix, and never 
     expect(html.steps[0]).toMatchObject({ ok: false, code: 'ZendeskUnexpectedResponse' });
     const weird = await answering(() => new Error('boom')).testConnection();
     expect(weird.ok).toBe(false);
+    expect(weird.steps[0]).toMatchObject({ ok: false, code: 'ZendeskNetworkError' });
     expect(JSON.stringify(weird)).not.toContain('the-secret-token');
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The group half of a cycle, after the users (reference §1: "synchronizes the users and the groups,
- * and then later synchronizes the group memberships"): groups are scoped, mapped, matched by their
+ * The group half of a cycle, after the users (docs/provisioning.md, "Groups and memberships": as
+ * Entra, the users and the groups first, then the memberships): groups are scoped, mapped, matched by their
  * matching attribute (default: name) and created, updated or deleted; then each provisioned group's
  * memberships are made to match its members in Entra, in bulk.
  *
@@ -10,11 +10,12 @@
  *   reason (never a failure) and added as soon as the user becomes an agent; a downgrade removes it.
  * - Nested groups are flattened when settings.expandNestedGroups is on (Entra cannot do this).
  * - Membership changes come from Graph's members@delta merged into the group mirror: no full re-read
- *   per cycle. The diff against Zendesk uses the membership index loaded on initial cycles and kept up
- *   to date with provisio's own writes.
+ *   per cycle. The diff against Zendesk uses the membership index read on initial cycles and kept in
+ *   the target mirror with provisio's own writes.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
+import { EngineErrorCode } from '../errors/engine.js';
 import type { ModifiedProperty, ProvisioningObjectSummary, ProvisioningStep } from '../log/types.js';
 import { type GroupPlan, planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
 import { importGroupChange } from '../pipeline/import.js';
@@ -455,7 +456,9 @@ function groupLogEntries(
       result && !result.ok
         ? { code: result.error.code, reason: result.error.message }
         : (plan.error ??
-          (membershipFailure ? { code: 'MembershipExportFailed', reason: membershipFailure } : null));
+          (membershipFailure
+            ? { code: EngineErrorCode.MembershipExportFailed, reason: membershipFailure }
+            : null));
     entries.push({
       id: randomUUID(),
       activityDateTime: at,
@@ -470,7 +473,7 @@ function groupLogEntries(
             ? 'delete'
             : wrote
               ? 'update'
-              : error?.code === 'TooManyDeletes'
+              : error?.code === EngineErrorCode.TooManyDeletes
                 ? 'stagedDelete'
                 : 'other',
       durationInMilliseconds: 0,

@@ -18,6 +18,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
+import { EngineErrorCode, engineErrors } from '../errors/engine.js';
+import { toPublicError } from '../errors/public.js';
 import { buildLogEntry, type LogContext } from '../log/entry.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
 import { guardDeletions } from '../pipeline/guard.js';
@@ -178,8 +180,8 @@ export async function runCycle(
         ...cycle,
         state: 'failed',
         endedAt: startedAt.toISOString(),
-        error: 'Interrupted: the process stopped during this cycle; the next cycle picked up its changes.',
-        errorCode: 'Interrupted',
+        error: engineErrors.info(EngineErrorCode.Interrupted).publicMessage,
+        errorCode: EngineErrorCode.Interrupted,
       });
     await store.saveCycle(cycleRecord('running', null, null));
   }
@@ -407,7 +409,7 @@ export async function runCycle(
       ...(groupsResult ? { groups: groupsResult } : {}),
     };
   } catch (error) {
-    const failure = publicCycleError(error);
+    const failure = toPublicError(error);
     counts.targetRequests = targetRequests(target) - requestsBefore;
     const ended = clock.now();
     if (!dryRun) {
@@ -435,17 +437,6 @@ export async function runCycle(
     }
     throw error;
   }
-}
-
-/** A whole-cycle failure as the cycle record keeps it: a stable code and a public sentence. */
-function publicCycleError(error: unknown): { code: string; message: string } {
-  if (error instanceof ConnectorFailure) return { code: error.detail.code, message: error.detail.message };
-  const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof Error && typeof code === 'string') return { code, message: error.message };
-  return {
-    code: 'InternalError',
-    message: 'The cycle stopped on an unexpected error; the next cycle starts again from the same watermark.',
-  };
 }
 
 /**
@@ -655,7 +646,7 @@ function decideQuarantine(
       previous,
       'TooManyDeletes',
       {
-        code: 'TooManyDeletes',
+        code: EngineErrorCode.TooManyDeletes,
         message: `${staged} users and groups would be disabled or deleted in one cycle; settings.accidentalDeletionThreshold is ${config.settings.accidentalDeletionThreshold}.`,
         failingRequests: [],
         objects: staged,
@@ -669,7 +660,7 @@ function decideQuarantine(
     previous,
     'EncounteredEscrowProportionThreshold',
     {
-      code: first?.code ?? 'Unknown',
+      code: first?.code ?? EngineErrorCode.InternalError,
       message: `${counts.failed} of ${attempted} objects failed in cycle ${cycleId}${first ? `; first: ${first.displayName}: ${first.message}` : ''}.`,
       failingRequests: failures
         .filter((f) => f.request)

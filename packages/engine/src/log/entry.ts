@@ -4,6 +4,7 @@
  * the mapped target attributes; `[Redact]` is honoured; connectors never hand us secrets.
  */
 import { randomUUID } from 'node:crypto';
+import { lookupError } from '../errors/engine.js';
 import type { PlannedUser } from '../pipeline/plan.js';
 import type { TargetActionResult } from '../ports/target.js';
 import type {
@@ -174,10 +175,12 @@ function outcome(
       error: {
         errorCode: result.error.code,
         reason: result.error.message,
-        additionalDetails: result.error.response ?? null,
+        // Zendesk's answer, or else the internal detail: the log is for the administrator.
+        additionalDetails: result.error.response ?? result.error.detail ?? null,
         errorCategory: result.error.retryable ? 'transientFailure' : 'nonServiceFailure',
         recommendedAction:
           result.error.recommendedAction ??
+          lookupError(result.error.code)?.recommendedAction ??
           (result.error.retryable ? 'No action needed: provisio retries in the next cycle.' : null),
       },
     };

@@ -13,6 +13,7 @@ import type { Config } from '../config/load.js';
 import { applyMembershipPlans, assignedGroupIds } from '../cycle/groups.js';
 import { linkAfter } from '../cycle/run-cycle.js';
 import * as mirrorStore from '../cycle/target-mirror.js';
+import { EngineErrorCode } from '../errors/engine.js';
 import { buildLogEntry, type LogContext } from '../log/entry.js';
 import { planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
 import { assignmentSignature } from '../pipeline/import.js';
@@ -411,9 +412,9 @@ async function provisionGroup(
   const attribute = groupIndex.attribute;
   steps.push({
     name: 'Match',
-    status: plan.error?.code === 'DuplicateTargetEntries' ? 'failure' : 'success',
+    status: plan.error?.code === EngineErrorCode.DuplicateTargetEntries ? 'failure' : 'success',
     description:
-      plan.error?.code === 'DuplicateTargetEntries'
+      plan.error?.code === EngineErrorCode.DuplicateTargetEntries
         ? 'More than one Zendesk group matches'
         : plan.targetId === null
           ? 'No Zendesk group matches'

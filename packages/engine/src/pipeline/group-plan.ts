@@ -4,7 +4,9 @@
  * surrounding spaces) and diff, giving one typed decision per group. Pure, like `planUser`: the
  * cycle and provisioning on demand both call it.
  */
+
 import type { CompiledMappingSet, CompiledScopingFilters } from '@provisio/expressions';
+import { EngineErrorCode } from '../errors/engine.js';
 import type { ModifiedProperty } from '../log/types.js';
 import type { GroupLinkRecord, SourceGroupRecord } from '../ports/state.js';
 import type { GroupTargetConnector, TargetGroup, TargetGroupAction } from '../ports/target.js';
@@ -156,7 +158,7 @@ export function planGroup(
       action: null,
       targetId: linked?.id ?? null,
       status: 'failure',
-      error: { code: prepared.problems[0]?.code ?? 'AttributeMappingFailed', reason },
+      error: { code: prepared.problems[0]?.code ?? EngineErrorCode.AttributeMappingFailed, reason },
     };
   }
   const attribute = index.attribute;
@@ -173,7 +175,7 @@ export function planGroup(
         targetId: null,
         status: 'failure',
         error: {
-          code: 'DuplicateTargetEntries',
+          code: EngineErrorCode.DuplicateTargetEntries,
           reason: `More than one Zendesk group matches ${attribute} "${value}" (${candidates.map((c) => c.id).join(', ')}).`,
         },
       };

@@ -5,6 +5,7 @@
  * operator allows them or fixes the cause (docs/provisioning.md, "Accidental deletions"). Pure: it
  * returns new plans and never changes its inputs.
  */
+import { EngineErrorCode, engineErrors } from '../errors/engine.js';
 import type { GroupPlan } from './group-plan.js';
 import type { PlannedUser } from './plan.js';
 
@@ -45,10 +46,9 @@ export function guardDeletions(input: GuardInput): GuardResult {
       modifiedProperties: [],
       description: `Staged ${verb}: ${user.description} Not done: ${total} deprovisioning actions in this cycle exceed settings.accidentalDeletionThreshold (${threshold}).`,
       error: {
-        code: 'TooManyDeletes',
+        code: EngineErrorCode.TooManyDeletes,
         reason,
-        recommendedAction:
-          'If the deprovisioning is intended, allow the staged deletions (allow-deletes); if not, fix the cause (assignments, scoping filters) and restart the job.',
+        recommendedAction: engineErrors.info(EngineErrorCode.TooManyDeletes).recommendedAction,
       },
     };
   });
@@ -61,7 +61,7 @@ export function guardDeletions(input: GuardInput): GuardResult {
             action: null,
             status: 'skipped',
             reason: `${group.reason}; deletion staged: too many deprovisioning actions in this cycle (settings.accidentalDeletionThreshold)`,
-            error: { code: 'TooManyDeletes', reason },
+            error: { code: EngineErrorCode.TooManyDeletes, reason },
           },
   );
   return { users, groups, staged: total };

@@ -5,6 +5,7 @@
  */
 import type { CompiledMappingSet, MappingResult } from '@provisio/expressions';
 import type { Config } from '../config/load.js';
+import { EngineErrorCode, type ErrorCode, engineErrors } from '../errors/engine.js';
 import type { ModifiedProperty, ProvisioningAction, ProvisioningStatus } from '../log/types.js';
 import type { SourceAssignment } from '../ports/source.js';
 import type { LinkRecord } from '../ports/state.js';
@@ -73,7 +74,7 @@ export interface PlannedUser {
   /** One sentence: what and why. */
   readonly description: string;
   /** For skips, failures and warnings decided at plan time. */
-  readonly error?: { readonly code: string; readonly reason: string; readonly recommendedAction?: string };
+  readonly error?: { readonly code: ErrorCode; readonly reason: string; readonly recommendedAction?: string };
   /** A link to record even without a write (a pre-existing target user matched and already in sync). */
   readonly newLink?: { readonly targetId: string };
   /** The link's state after this decision when no write is made (e.g. target gone → deleted). */
@@ -119,6 +120,11 @@ const outOfScopeWords: Record<OutOfScopeReason, string> = {
   scopingFilter: 'out of the scoping filters',
 };
 
+/** The catalogue's recommended action for one of the engine's codes. */
+function recommended(code: EngineErrorCode): string {
+  return engineErrors.info(code).recommendedAction;
+}
+
 export function planUser(
   settings: PlanSettings,
   target: Pick<TargetConnector, 'prepare' | 'same'>,
@@ -155,7 +161,7 @@ export function planUser(
         provisioningAction: 'other',
         status: 'skipped',
         description: `Skipped: ${displayName} is ${outOfScopeWords[reason]} and was never provisioned by provisio. ${scope.summary}`,
-        error: { code: 'EntrySynchronizationSkipped', reason: scope.summary },
+        error: { code: EngineErrorCode.EntrySynchronizationSkipped, reason: scope.summary },
       };
     if (linkedTarget === null)
       return {
@@ -164,7 +170,7 @@ export function planUser(
         status: 'warning',
         description: `The Zendesk user ${liveLink.targetId} linked to ${displayName} no longer exists; nothing to deprovision.`,
         error: {
-          code: 'InvalidAnchor',
+          code: EngineErrorCode.InvalidAnchor,
           reason: `Zendesk user ${liveLink.targetId} was deleted outside provisio.`,
         },
         linkState: 'deleted',
@@ -248,7 +254,7 @@ export function planUser(
   const prepared = target.prepare(mapped.values);
   const redacted = new Set(mapped.redacted);
   const planned = { ...base, mapped, prepared, match, target: found };
-  const failure = (code: string, reason: string, recommendedAction?: string): PlannedUser => ({
+  const failure = (code: ErrorCode, reason: string, recommendedAction?: string): PlannedUser => ({
     ...planned,
     action: null,
     provisioningAction: found ? 'update' : 'create',
@@ -260,9 +266,9 @@ export function planUser(
   if (mapped.errors.length > 0) {
     const first = mapped.errors[0] as MappingResult['errors'][number];
     return failure(
-      'AttributeMappingFailed',
+      EngineErrorCode.AttributeMappingFailed,
       `The mapping of ${mapped.errors.map((e) => e.target).join(', ')} failed: ${first.error.message}`,
-      'Fix the expression (test it with "npx provisio expr eval") or the source value.',
+      recommended(EngineErrorCode.AttributeMappingFailed),
     );
   }
   if (match.kind === 'noMatchingValue')
@@ -273,16 +279,15 @@ export function planUser(
       status: 'skipped',
       description: `Skipped: ${displayName} has no value for any matching attribute.`,
       error: {
-        code: 'ImportSkipped',
+        code: EngineErrorCode.ImportSkipped,
         reason: 'The user has no value for any matching attribute, so it cannot be matched or created.',
-        recommendedAction:
-          'Give the user a value for the matching attribute (e.g. userPrincipalName), or change the matching attributes.',
+        recommendedAction: recommended(EngineErrorCode.ImportSkipped),
       },
     };
   if (match.kind === 'duplicate') {
     const tried = match.tried[match.tried.length - 1];
     return failure(
-      'DuplicateTargetEntries',
+      EngineErrorCode.DuplicateTargetEntries,
       `More than one Zendesk user has ${match.attribute} "${tried?.value ?? ''}" (${(tried?.candidates ?? []).map((c) => `${c.id} ${c.displayName}`).join('; ')}).`,
       'Merge or delete the duplicate Zendesk users, or make the matching attribute unique.',
     );
@@ -339,7 +344,10 @@ export function planUser(
       provisioningAction: 'other',
       status: found.disabled ? 'warning' : 'skipped',
       description: `${displayName} (${how}) is already in sync.${suspendedByOthers}`,
-      error: { code: 'RedundantExport', reason: 'The user in Entra ID and in Zendesk already match.' },
+      error: {
+        code: EngineErrorCode.RedundantExport,
+        reason: 'The user in Entra ID and in Zendesk already match.',
+      },
       ...(matchedNow || weDisabled ? { newLink: { targetId: found.id } } : {}),
       ...(weDisabled ? { linkState: 'active' as const } : {}),
     };

@@ -1,4 +1,5 @@
 /** Types shared by the ports. */
+import type { ErrorCode } from '../errors/engine.js';
 
 /**
  * The outcome of a connection test, explained for a person: what was checked, what failed, and
@@ -15,34 +16,41 @@ export interface ConnectionStep {
   readonly ok: boolean;
   /** What was found ("authenticated as admin@example.com (admin)") or what went wrong. */
   readonly detail: string;
-  /** A stable error code from the catalogue (e.g. `InvalidCredentials`), when the step failed. */
-  readonly code?: string;
+  /** A code of the error catalogue (e.g. `InvalidCredentials`), when the step failed. */
+  readonly code?: ErrorCode;
   /** What to do about it, when the step failed. */
   readonly fix?: string;
 }
 
 /**
- * An error from a connector, for the provisioning log: stable `code` (Entra's names where they
- * exist), a public `message`, whether retrying later may succeed, and the request and response that
- * failed (with secrets removed).
+ * An error from a connector, for the provisioning log: a code of the error catalogue (Entra's names
+ * where they exist; `Code` is the connector's own code union, e.g. `ConnectorError<ZendeskErrorCode>`),
+ * a public `message`, internal `detail` kept apart, whether retrying later may succeed, and the
+ * request and response that failed (with secrets removed).
  */
-export interface ConnectorError {
-  readonly code: string;
+export interface ConnectorError<Code extends string = ErrorCode> {
+  readonly code: Code;
+  /**
+   * The public sentence: what went wrong for this object or request, for the administrator (the
+   * provisioning log, a cycle's record, the admin API). No secret, and no raw exception text.
+   */
   readonly message: string;
+  /** Internal detail (an unexpected exception's text), for provisio's own logs only. */
+  readonly detail?: string;
   readonly retryable: boolean;
   readonly httpStatus?: number;
   /** e.g. `POST /api/v2/users/create_or_update_many`. */
   readonly request?: string;
   /** The response body (truncated to 2,000 characters), secrets removed. */
   readonly response?: string;
-  /** What the administrator can do. */
+  /** What the administrator can do, in neutral words (see the catalogue's `recommendedAction`). */
   readonly recommendedAction?: string;
 }
 
 /** The error connectors throw for whole-operation failures (a read that cannot proceed). */
-export class ConnectorFailure extends Error {
-  readonly detail: ConnectorError;
-  constructor(detail: ConnectorError) {
+export class ConnectorFailure<Code extends string = ErrorCode> extends Error {
+  readonly detail: ConnectorError<Code>;
+  constructor(detail: ConnectorError<Code>) {
     super(detail.message);
     this.name = 'ConnectorFailure';
     this.detail = detail;

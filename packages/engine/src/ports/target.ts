@@ -2,6 +2,7 @@
  * The target port: what the engine needs from the application it provisions (Zendesk Support).
  * The Zendesk connector (`@provisio/zendesk`) implements it.
  */
+import type { ErrorCode } from '../errors/engine.js';
 import type { ConnectionCheck, ConnectorError } from './common.js';
 
 /** A user as the target holds it; `attributes` use the target's own names (Zendesk user fields). */
@@ -24,7 +25,8 @@ export interface PreparedAttributes {
   readonly problems: readonly {
     readonly attribute: string;
     readonly message: string;
-    readonly code: string;
+    /** A code of the target connector's error catalogue (e.g. `UnknownRole`). */
+    readonly code: ErrorCode;
   }[];
 }
 

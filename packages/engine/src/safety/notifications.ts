@@ -1,4 +1,8 @@
-/** The e-mails provisio sends: each says what happened, how many objects, and what to do. */
+/**
+ * The e-mails provisio sends: each says what happened, how many objects, and what to do. Operations
+ * are named in neutral words, "(resume)"; `present` turns them into what the reader can run (the
+ * command line gives `presentOperations` with its commands), and leaves them as they are by default.
+ */
 import type { Notification } from '../ports/notifier.js';
 import { explainQuarantine, type QuarantineState } from './quarantine.js';
 
@@ -6,6 +10,7 @@ export function quarantineNotification(
   jobId: string,
   quarantine: QuarantineState,
   changedFrom: string | null,
+  present: (text: string) => string = (text) => text,
 ): Notification {
   const { what, fix } = explainQuarantine(quarantine.reason);
   const lines = [
@@ -20,7 +25,7 @@ export function quarantineNotification(
       ? ['Failing requests:', ...quarantine.error.failingRequests.map((r) => `  ${r}`)]
       : []),
     '',
-    `What to do: ${fix}`,
+    `What to do: ${present(fix)}`,
     `Next attempt: ${quarantine.nextAttempt} (cycles back off while the job is quarantined).`,
   ];
   return {
@@ -36,6 +41,7 @@ export function failureNotification(
   jobId: string,
   cycleId: string,
   failures: readonly { readonly displayName: string; readonly code: string; readonly message: string }[],
+  present: (text: string) => string = (text) => text,
 ): Notification {
   const byCode = new Map<string, number>();
   for (const failure of failures) byCode.set(failure.code, (byCode.get(failure.code) ?? 0) + 1);
@@ -47,7 +53,9 @@ export function failureNotification(
     'First failures:',
     ...failures.slice(0, 10).map((f) => `  ${f.displayName}: ${f.code}: ${f.message}`),
     '',
-    'What to do: provisio retries them on its back-off schedule; "npx provisio logs --status failure" shows each one with its recommended action, and "npx provisio status" lists the retries.',
+    present(
+      "What to do: provisio retries them on its back-off schedule; the provisioning log's failures (logs-failures) show each one with its recommended action, and the job's status (status) lists the retries.",
+    ),
   ];
   return {
     subject: `[provisio] ${jobId}: ${failures.length} provisioning failure${failures.length === 1 ? '' : 's'}`,

@@ -1,6 +1,7 @@
 /**
- * Quarantine: the job backs off when provisioning cannot work (reference §2 "Quarantine"). Reasons
- * use Graph's `synchronizationQuarantine.reason` values:
+ * Quarantine: the job backs off when provisioning cannot work (docs/provisioning.md, "Quarantine").
+ * Reasons use Graph's `synchronizationQuarantine.reason` values
+ * (https://learn.microsoft.com/graph/api/resources/synchronization-synchronizationquarantine):
  * - `EncounteredQuarantineException`: the credentials are refused (either side);
  * - `EncounteredEscrowProportionThreshold`: more than 40 % of the objects a cycle tried to write
  *   failed, and at least 5 did (Entra waits for 5,000 failures; 5 suits small tenants too);
@@ -8,6 +9,8 @@
  * While quarantined, cycles run after 1, 2, 4, 8 … intervals (at least 1 min), at most once a day;
  * the job leaves quarantine when a cycle succeeds, or on `resume`/`restart`.
  */
+import type { ErrorRegistry } from '../errors/catalogue.js';
+import { EngineErrorCode, engineErrorRegistry, engineErrors } from '../errors/engine.js';
 import type { ConnectorError } from '../ports/common.js';
 
 export type QuarantineReason =
@@ -38,15 +41,15 @@ export const proportionThreshold = 0.4;
 export const minimumFailures = 5;
 const dayMs = 24 * 60 * 60_000;
 
-/** Codes that mean the credentials are refused: quarantine whatever the counts. */
-export const credentialErrorCodes: ReadonlySet<string> = new Set([
-  'InvalidCredentials',
-  'Unauthorized',
-  'ZendeskUnauthorized',
-]);
-
-export function isCredentialError(error: Pick<ConnectorError, 'code' | 'httpStatus'>): boolean {
-  return credentialErrorCodes.has(error.code) || error.httpStatus === 401;
+/**
+ * Whether an error means the credentials are refused, which quarantines the job whatever the counts:
+ * a code of the `credentials` category (`InvalidCredentials`, from either connector), or any 401.
+ */
+export function isCredentialError(
+  error: Pick<ConnectorError, 'code' | 'httpStatus'>,
+  registry: ErrorRegistry = engineErrorRegistry,
+): boolean {
+  return registry.lookup(error.code)?.category === 'credentials' || error.httpStatus === 401;
 }
 
 export function tooManyFailures(failed: number, attempted: number): boolean {
@@ -77,18 +80,22 @@ export function imposeQuarantine(
   };
 }
 
+/**
+ * What each reason means and what to do, in neutral words: operations are named as "(resume)", and
+ * front ends present them (`presentOperations`).
+ */
 const explanations: Record<QuarantineReason, { what: string; fix: string }> = {
   EncounteredQuarantineException: {
     what: 'The credentials were refused.',
-    fix: 'Check the Zendesk API token and admin e-mail, or the Entra client secret, with "npx provisio test-connection", then run "npx provisio resume".',
+    fix: 'Check the Zendesk API token and admin e-mail, or the Entra client secret, and test the connection (test-connection); then resume the job (resume).',
   },
   EncounteredEscrowProportionThreshold: {
     what: 'Most of the objects this cycle tried to write failed.',
-    fix: 'Look at the failures with "npx provisio logs --status failure", fix their cause, then run "npx provisio resume" (or wait: provisio retries on its back-off schedule).',
+    fix: 'Look at the failures in the provisioning log (logs-failures), fix their cause, then resume the job (resume); or wait: provisio retries on its back-off schedule.',
   },
   TooManyDeletes: {
     what: 'The cycle wanted to deprovision more users and groups than settings.accidentalDeletionThreshold allows; nothing was deprovisioned.',
-    fix: 'If the deprovisioning is intended, run "npx provisio allow-deletes"; if not, fix the cause (assignments, scoping filters) and run "npx provisio restart". "npx provisio logs --action stagedDelete" lists them.',
+    fix: engineErrors.info(EngineErrorCode.TooManyDeletes).recommendedAction,
   },
 };
 

@@ -1,49 +1,5 @@
-import type { ConnectorError } from '@provisio/engine';
+import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 import { errorBodySchema } from './schemas.js';
-
-/**
- * The error codes this package reports (ConnectorError.code), one catalogue. Entra's names where
- * Entra has one for the same situation (`TooManyRequests`, `InvalidAnchor`, `Unauthorized`,
- * `InsufficientRights`); otherwise `Zendesk…`.
- */
-export const zendeskErrorCodes = {
-  /** 400: Zendesk refused the request itself (a bug here, or an API change). */
-  badRequest: 'ZendeskBadRequest',
-  /** 401: bad admin username or API token, or token access disabled. */
-  unauthorized: 'Unauthorized',
-  /** 403: the account or the user may not do this (not an admin, plan, shared user). */
-  insufficientRights: 'InsufficientRights',
-  /** 404 on a user: the target user is gone (deleted in Zendesk). */
-  invalidAnchor: 'InvalidAnchor',
-  /** 404 anywhere else (an unknown subdomain answers 404 with an empty body). */
-  notFound: 'ZendeskNotFound',
-  /** 409, or 422 DuplicateValue: the email or external_id belongs to another user. */
-  entryConflict: 'ZendeskEntryConflict',
-  /** 422 RecordInvalid: a value Zendesk does not accept. */
-  unprocessableEntity: 'ZendeskUnprocessableEntity',
-  /** 429 after every retry. */
-  tooManyRequests: 'TooManyRequests',
-  /** 5xx after every retry. */
-  internalServerError: 'ZendeskInternalServerError',
-  /** The connection failed (reset, refused, DNS, timeout) after every retry. */
-  network: 'ZendeskNetworkError',
-  /** A 2xx answer whose body is not what the API documents. */
-  unexpectedResponse: 'ZendeskUnexpectedResponse',
-  /** A bulk job did not finish in time. */
-  timeout: 'Timeout',
-  /** A bulk job's status was not found (expired, or never became visible). */
-  jobNotFound: 'ZendeskJobNotFound',
-  /** A bulk job ended `failed` or `killed`. */
-  jobFailed: 'ZendeskJobFailed',
-  /** 422 on a group membership: the user is an end user, and only agents and admins join groups. */
-  notAnAgent: 'ZendeskNotAnAgent',
-  /** 422 on removing a membership: it is the agent's last one (every agent is in a group). */
-  lastMembership: 'ZendeskLastMembership',
-  /** 422 on deleting a group: it is the account's default group, or the default group of agents. */
-  defaultGroup: 'ZendeskDefaultGroup',
-} as const;
-
-export type ZendeskErrorCode = (typeof zendeskErrorCodes)[keyof typeof zendeskErrorCodes];
 
 /**
  * What a request is about, so that answers are worded for it: a 404 on a user, a group or a
@@ -105,7 +61,7 @@ export class ZendeskHttpError extends Error {
     this.networkCode = init.networkCode;
   }
 
-  toConnectorError(): ConnectorError {
+  toConnectorError(): ZendeskConnectorError {
     return {
       code: this.code,
       message: this.message,
@@ -118,12 +74,16 @@ export class ZendeskHttpError extends Error {
   }
 }
 
-/** Turns anything thrown while talking to Zendesk into a ConnectorError for the provisioning log. */
-export function toConnectorError(error: unknown, request?: string): ConnectorError {
+/**
+ * Turns anything thrown while talking to Zendesk into a ConnectorError for the provisioning log. An
+ * unexpected exception keeps its text in `detail`, out of the public message.
+ */
+export function toConnectorError(error: unknown, request?: string): ZendeskConnectorError {
   if (error instanceof ZendeskHttpError) return error.toConnectorError();
   return {
-    code: zendeskErrorCodes.internalServerError,
-    message: `Unexpected error${request ? ` during ${request}` : ''}: ${error instanceof Error ? error.message : String(error)}`,
+    code: ZendeskErrorCode.ZendeskInternalServerError,
+    message: `Unexpected error${request ? ` during ${request}` : ''}.`,
+    detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     retryable: true,
     ...(request === undefined ? {} : { request }),
   };
@@ -170,22 +130,24 @@ export interface GroupRuleViolation {
 }
 
 /**
- * Which group rule a 422 text names, if any (digest §3.1, §3.2; the emulator's texts, as Zendesk's
- * API texts are unverified): a membership for an end user ("… is not an agent"), the removal of an
- * agent's last membership ("… at least one group"), the deletion of a default group.
+ * Which group rule a 422 text names, if any (the emulator's texts, as Zendesk's API texts are
+ * unverified; the rules: https://developer.zendesk.com/api-reference/ticketing/groups/groups/ and
+ * https://developer.zendesk.com/api-reference/ticketing/groups/group_memberships/): a membership for
+ * an end user ("… is not an agent"), the removal of an agent's last membership ("… at least one
+ * group"), the deletion of a default group.
  */
 export function groupRuleViolation(subject: ErrorSubject, text: string): GroupRuleViolation | null {
   if (subject === 'membership') {
     if (/not an agent|only agents|agents? only|end.?users? cannot/i.test(text)) {
       return {
-        code: zendeskErrorCodes.notAnAgent,
+        code: ZendeskErrorCode.ZendeskNotAnAgent,
         recommendedAction:
           'Zendesk only puts agents and admins in groups: give the user an agent, admin or custom role (role mapping), or do not assign the group to end users.',
       };
     }
     if (/at least one group|last (group|membership)/i.test(text)) {
       return {
-        code: zendeskErrorCodes.lastMembership,
+        code: ZendeskErrorCode.ZendeskLastMembership,
         recommendedAction:
           'Every Zendesk agent must stay in a group: assign the agent another group first (provisio adds memberships before it removes them), or downgrade the agent.',
       };
@@ -193,7 +155,7 @@ export function groupRuleViolation(subject: ErrorSubject, text: string): GroupRu
   }
   if (subject === 'group' && /default group/i.test(text)) {
     return {
-      code: zendeskErrorCodes.defaultGroup,
+      code: ZendeskErrorCode.ZendeskDefaultGroup,
       recommendedAction:
         "Zendesk does not delete a default group: make another group the account's default (and the agents' default group) in Zendesk first, or keep this group.",
     };
@@ -218,7 +180,7 @@ export function errorForStatus(
   if (status === 401) {
     return new ZendeskHttpError({
       ...base,
-      code: zendeskErrorCodes.unauthorized,
+      code: ZendeskErrorCode.InvalidCredentials,
       retryable: false,
       message: `Zendesk did not accept the credentials (401) for ${request}: ${summary}`,
       recommendedAction:
@@ -228,7 +190,7 @@ export function errorForStatus(
   if (status === 403) {
     return new ZendeskHttpError({
       ...base,
-      code: zendeskErrorCodes.insufficientRights,
+      code: ZendeskErrorCode.InsufficientRights,
       retryable: false,
       message: `Zendesk refused ${request} (403 Forbidden): ${summary}`,
       recommendedAction: 'Use the credentials of a Zendesk admin; some endpoints also depend on the plan.',
@@ -238,7 +200,7 @@ export function errorForStatus(
     if (subject !== 'other') {
       return new ZendeskHttpError({
         ...base,
-        code: zendeskErrorCodes.invalidAnchor,
+        code: ZendeskErrorCode.InvalidAnchor,
         retryable: false,
         message: `The Zendesk ${nouns[subject]} does not exist any more (404 on ${request})`,
         recommendedAction: goneAction[subject],
@@ -246,7 +208,7 @@ export function errorForStatus(
     }
     return new ZendeskHttpError({
       ...base,
-      code: zendeskErrorCodes.notFound,
+      code: ZendeskErrorCode.ZendeskNotFound,
       retryable: false,
       message: `Zendesk answered 404 Not Found to ${request}${bodyText.trim() === '' ? ' with an empty body (is the subdomain right?)' : `: ${summary}`}`,
     });
@@ -270,7 +232,7 @@ export function errorForStatus(
     const fields = body.fields.map((f) => f.field);
     return new ZendeskHttpError({
       ...base,
-      code: zendeskErrorCodes.entryConflict,
+      code: ZendeskErrorCode.ZendeskEntryConflict,
       retryable: false,
       message: `${fields.length > 0 ? `${unique(fields).join(', ')} already belongs to another Zendesk ${nouns[subject === 'other' ? 'user' : subject]}` : `Conflict with another Zendesk ${nouns[subject === 'other' ? 'user' : subject]}`}: ${problems || summary}`,
       recommendedAction:
@@ -284,7 +246,7 @@ export function errorForStatus(
     const fields = unique(body.fields.map((f) => f.field).filter((f) => f !== 'base'));
     return new ZendeskHttpError({
       ...base,
-      code: zendeskErrorCodes.unprocessableEntity,
+      code: ZendeskErrorCode.ZendeskUnprocessableEntity,
       retryable: false,
       message:
         fields.length > 0
@@ -296,7 +258,7 @@ export function errorForStatus(
   if (status === 429) {
     return new ZendeskHttpError({
       ...base,
-      code: zendeskErrorCodes.tooManyRequests,
+      code: ZendeskErrorCode.TooManyRequests,
       retryable: true,
       message: `Zendesk kept answering 429 Too Many Requests to ${request}`,
       recommendedAction: 'Zendesk rate limits were exhausted; the next cycle retries.',
@@ -305,7 +267,7 @@ export function errorForStatus(
   if (status >= 500) {
     return new ZendeskHttpError({
       ...base,
-      code: zendeskErrorCodes.internalServerError,
+      code: ZendeskErrorCode.ZendeskInternalServerError,
       retryable: true,
       message: `Zendesk answered ${status} to ${request}`,
       recommendedAction: 'A temporary Zendesk failure; the next cycle retries.',
@@ -313,7 +275,7 @@ export function errorForStatus(
   }
   return new ZendeskHttpError({
     ...base,
-    code: zendeskErrorCodes.badRequest,
+    code: ZendeskErrorCode.ZendeskBadRequest,
     retryable: false,
     message: `Zendesk refused ${request} (${status}): ${summary}`,
   });

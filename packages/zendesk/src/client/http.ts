@@ -1,11 +1,6 @@
 import type { z } from 'zod';
-import {
-  type ErrorSubject,
-  errorForStatus,
-  truncate,
-  ZendeskHttpError,
-  zendeskErrorCodes,
-} from './errors.js';
+import { ZendeskErrorCode } from '../errors.js';
+import { type ErrorSubject, errorForStatus, truncate, ZendeskHttpError } from './errors.js';
 
 /**
  * The one function every Zendesk call goes through: base URL, API-token authentication, JSON,
@@ -76,7 +71,7 @@ function numberHeader(headers: HeaderReader, names: readonly string[]): number |
 /**
  * Reads the account-wide rate-limit headers in any of the spellings Zendesk has used: the
  * documented `x-rate-limit` / `x-rate-limit-remaining` and `ratelimit-limit` / `ratelimit-remaining`
- * / `ratelimit-reset`, and the hyphenated `rate-limit-*` seen in 2023 traffic (digest §0, §5).
+ * / `ratelimit-reset`, and the hyphenated `rate-limit-*` seen in 2023 traffic (https://developer.zendesk.com/api-reference/introduction/rate-limits/).
  */
 export function parseRateLimitHeaders(headers: HeaderReader): RateLimitInfo {
   return {
@@ -259,7 +254,7 @@ export class ZendeskHttp {
         }
         const code = networkErrorCode(error);
         throw new ZendeskHttpError({
-          code: zendeskErrorCodes.network,
+          code: ZendeskErrorCode.ZendeskNetworkError,
           retryable: true,
           request: label,
           networkCode: code,
@@ -314,7 +309,7 @@ export class ZendeskHttp {
         json = JSON.parse(text);
       } catch {
         throw new ZendeskHttpError({
-          code: zendeskErrorCodes.unexpectedResponse,
+          code: ZendeskErrorCode.ZendeskUnexpectedResponse,
           retryable: true,
           request: label,
           status,
@@ -330,7 +325,7 @@ export class ZendeskHttp {
       .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
       .join('; ');
     throw new ZendeskHttpError({
-      code: zendeskErrorCodes.unexpectedResponse,
+      code: ZendeskErrorCode.ZendeskUnexpectedResponse,
       retryable: false,
       request: label,
       status,

@@ -1,9 +1,10 @@
-import { ZendeskHttpError, zendeskErrorCodes } from './errors.js';
+import { ZendeskErrorCode } from '../errors.js';
+import { ZendeskHttpError } from './errors.js';
 import type { ZendeskHttp } from './http.js';
 import { jobStatusEnvelopeSchema, jobStatusesEnvelopeSchema, type ZendeskJobStatus } from './schemas.js';
 
 /**
- * Bulk jobs (digest §2.5, §5): a bulk endpoint answers a queued `job_status` at once and does the
+ * Bulk jobs (https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/): a bulk endpoint answers a queued `job_status` at once and does the
  * work in the background. `BulkJobs.run` submits one job when one of its slots is free (Zendesk
  * allows 30 queued or running jobs per account; we keep at most 10 in flight so other clients of
  * the account still have room) and resolves when the job is terminal. Every outstanding job is
@@ -137,7 +138,7 @@ export class BulkJobs {
             this.#settle(id, (w) =>
               w.reject(
                 new ZendeskHttpError({
-                  code: zendeskErrorCodes.jobNotFound,
+                  code: ZendeskErrorCode.ZendeskJobNotFound,
                   retryable: true,
                   request: `GET /api/v2/job_statuses/${id}`,
                   status: 404,
@@ -150,7 +151,7 @@ export class BulkJobs {
             this.#settle(id, (w) =>
               w.reject(
                 new ZendeskHttpError({
-                  code: zendeskErrorCodes.timeout,
+                  code: ZendeskErrorCode.Timeout,
                   retryable: true,
                   request: `GET /api/v2/job_statuses/${id}`,
                   message: `Zendesk job ${id} did not finish within ${Math.round(this.#timeoutMs / 1000)} s (last status: ${last?.status ?? 'unknown'}, progress ${last?.progress ?? 0}/${last?.total ?? '?'})`,

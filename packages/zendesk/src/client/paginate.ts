@@ -4,7 +4,8 @@ import type { Query, ZendeskHttp } from './http.js';
 import { cursorPageSchema, incrementalPageSchema } from './schemas.js';
 
 /**
- * One paginator for Zendesk's two forward-only page styles (digest §4, §6), described as data:
+ * One paginator for Zendesk's two forward-only page styles (https://developer.zendesk.com/api-reference/introduction/pagination/,
+ * https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/), described as data:
  *
  * - `cursor`: list endpoints with `page[size]=100`; follow `links.next` while `meta.has_more`. A
  *   full last page still says `has_more: true`, and the next answer is an empty page with

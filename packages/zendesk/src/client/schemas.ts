@@ -24,7 +24,7 @@ export const userSchema = z.looseObject({
 });
 export type ZendeskUser = z.infer<typeof userSchema>;
 
-/** `GET /users/me`: bad credentials answer 200 with the anonymous user, whose id is null (digest §1). */
+/** `GET /users/me`: bad credentials answer 200 with the anonymous user, whose id is null (https://developer.zendesk.com/api-reference/ticketing/users/users/#show-self). */
 export const meSchema = z.object({
   user: z.looseObject({
     id: id.nullable(),
@@ -48,7 +48,7 @@ export const customRoleSchema = z.looseObject({
 export type ZendeskCustomRole = z.infer<typeof customRoleSchema>;
 export const customRolesSchema = z.object({ custom_roles: z.array(customRoleSchema) });
 
-/** A group (digest §3.1, `GroupObject`). */
+/** A group (https://developer.zendesk.com/api-reference/ticketing/groups/groups/). */
 export const groupSchema = z.looseObject({
   id,
   name: z.string(),
@@ -60,7 +60,7 @@ export const groupSchema = z.looseObject({
 export type ZendeskGroup = z.infer<typeof groupSchema>;
 export const groupEnvelopeSchema = z.object({ group: groupSchema });
 
-/** A group membership (digest §3.2, `GroupMembershipObject`): ids are integers. */
+/** A group membership (https://developer.zendesk.com/api-reference/ticketing/groups/group_memberships/): ids are integers. */
 export const groupMembershipSchema = z.looseObject({
   id,
   user_id: id,
@@ -85,7 +85,7 @@ export const identityEnvelopeSchema = z.object({ identity: identitySchema });
 export const identitiesEnvelopeSchema = z.object({ identities: z.array(identitySchema) });
 
 /**
- * One item of a bulk job's `results` (digest §2.5). Shapes vary: `{id, index}` (documented create),
+ * One item of a bulk job's `results` (https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/). Shapes vary: `{id, index}` (documented create),
  * `{id, status:"Created", email}` (observed), `{id, action, success, status}` (update, delete),
  * `{id|index, success:false, error, details, status:"Failed"}` (failure).
  */
@@ -118,7 +118,7 @@ export type ZendeskJobStatus = z.infer<typeof jobStatusSchema>;
 export const jobStatusEnvelopeSchema = z.object({ job_status: jobStatusSchema });
 export const jobStatusesEnvelopeSchema = z.object({ job_statuses: z.array(jobStatusSchema) });
 
-/** Cursor pagination (digest §4): `meta.has_more`, `links.next`; the list is under its own key. */
+/** Cursor pagination (https://developer.zendesk.com/api-reference/introduction/pagination/): `meta.has_more`, `links.next`; the list is under its own key. */
 export const cursorPageSchema = z.looseObject({
   meta: z.looseObject({
     has_more: z.boolean(),
@@ -127,7 +127,7 @@ export const cursorPageSchema = z.looseObject({
   links: z.looseObject({ next: z.string().nullable().optional() }),
 });
 
-/** Cursor-based incremental export (digest §6). */
+/** Cursor-based incremental export (https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/). */
 export const incrementalPageSchema = z.looseObject({
   after_cursor: z.string().nullable().optional(),
   after_url: z.string().nullable().optional(),

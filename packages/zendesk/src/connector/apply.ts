@@ -1,11 +1,5 @@
-import type {
-  ConnectorError,
-  TargetAction,
-  TargetActionResult,
-  TargetProgress,
-  TargetUser,
-} from '@provisio/engine';
-import { toConnectorError, ZendeskHttpError, zendeskErrorCodes } from '../client/errors.js';
+import type { TargetAction, TargetActionResult, TargetProgress, TargetUser } from '@provisio/engine';
+import { toConnectorError, ZendeskHttpError } from '../client/errors.js';
 import type { ZendeskHttp } from '../client/http.js';
 import type { BulkJobs } from '../client/jobs.js';
 import { collect, paginate } from '../client/paginate.js';
@@ -19,6 +13,7 @@ import {
   type ZendeskJobStatus,
   type ZendeskUser,
 } from '../client/schemas.js';
+import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 import { parseZendeskId, toTargetUser, toUserBody } from './attributes.js';
 import { chunk, mapConcurrent, type Semaphore } from './concurrency.js';
 import { type ItemOutcome, type JobItem, mapJobResults } from './results.js';
@@ -60,7 +55,7 @@ type Report = (results: readonly TargetActionResult[]) => void;
 
 interface Step {
   /** Set when the user's write failed; the other steps are skipped. */
-  error: ConnectorError | null;
+  error: ZendeskConnectorError | null;
   readonly requests: string[];
   /** The user as a single request answered it, when no later step changes it. */
   user: ZendeskUser | null;
@@ -68,7 +63,7 @@ interface Step {
 
 const newStep = (): Step => ({ error: null, requests: [], user: null });
 
-function fail(step: Step, error: ConnectorError): void {
+function fail(step: Step, error: ZendeskConnectorError): void {
   step.error ??= error;
 }
 
@@ -76,8 +71,8 @@ function isForbidden(error: unknown): boolean {
   return error instanceof ZendeskHttpError && error.status === 403;
 }
 
-function isGone(error: ConnectorError | null): boolean {
-  return error?.code === zendeskErrorCodes.invalidAnchor;
+function isGone(error: ZendeskConnectorError | null): boolean {
+  return error?.code === ZendeskErrorCode.InvalidAnchor;
 }
 
 export const parseUserId: (targetId: string) => number | null = parseZendeskId;
@@ -85,8 +80,8 @@ export const parseUserId: (targetId: string) => number | null = parseZendeskId;
 /** Outcomes of a finished job, one per item; a job that did not complete fails every item. */
 function jobOutcomes(job: ZendeskJobStatus, items: readonly JobItem[], request: string): ItemOutcome[] {
   if (job.status !== 'completed') {
-    const error: ConnectorError = {
-      code: zendeskErrorCodes.jobFailed,
+    const error: ZendeskConnectorError = {
+      code: ZendeskErrorCode.ZendeskJobFailed,
       message: `Zendesk job ${job.id} ended "${job.status}"${job.message ? `: ${job.message}` : ''}`,
       retryable: true,
       request,
@@ -96,9 +91,9 @@ function jobOutcomes(job: ZendeskJobStatus, items: readonly JobItem[], request: 
   return mapJobResults(items, Array.isArray(job.results) ? job.results : [], request);
 }
 
-function missingResult(request: string): ConnectorError {
+function missingResult(request: string): ZendeskConnectorError {
   return {
-    code: zendeskErrorCodes.jobFailed,
+    code: ZendeskErrorCode.ZendeskJobFailed,
     message: 'The Zendesk job reported no result for this user',
     retryable: true,
     request,
@@ -130,9 +125,9 @@ async function fetchUsers(
   ctx: WriteContext,
   ids: readonly number[],
   includeDeleted: boolean,
-): Promise<{ users: Map<number, ZendeskUser>; errors: Map<number, ConnectorError> }> {
+): Promise<{ users: Map<number, ZendeskUser>; errors: Map<number, ZendeskConnectorError> }> {
   const users = new Map<number, ZendeskUser>();
-  const errors = new Map<number, ConnectorError>();
+  const errors = new Map<number, ZendeskConnectorError>();
   await mapConcurrent(chunk([...new Set(ids)], maxUsersPerRequest), 2, async (part) => {
     try {
       const answer = await ctx.http.request('GET', '/api/v2/users/show_many', {
@@ -181,7 +176,7 @@ async function finish(
         };
       } else {
         error = fetched?.errors.get(group.userId) ?? {
-          code: zendeskErrorCodes.invalidAnchor,
+          code: ZendeskErrorCode.InvalidAnchor,
           message: `Zendesk user ${group.userId} was not found after the write (deleted meanwhile?)`,
           retryable: false,
           request: 'GET /api/v2/users/show_many',
@@ -276,7 +271,7 @@ export function actionBody(action: TargetAction): Record<string, unknown> {
     case 'update':
       return toUserBody(action.changes);
     case 'disable':
-      // Zendesk's advice for agents: downgrade to end-user, then suspend (design §1).
+      // Zendesk's advice for agents: downgrade to end-user, then suspend (docs/mappings.md, "Roles on update").
       return action.policy === 'downgrade-and-suspend'
         ? { role: 'end-user', custom_role_id: null, suspended: true }
         : { suspended: true };
@@ -366,7 +361,7 @@ async function writeChunk(ctx: WriteContext, part: readonly WriteGroup[]): Promi
 }
 
 /**
- * Makes `email` the user's primary address (digest §2.3): a user update would only add it as a
+ * Makes `email` the user's primary address (https://developer.zendesk.com/api-reference/ticketing/users/user_identities/): a user update would only add it as a
  * secondary identity. The old address stays as a secondary identity.
  */
 export async function makePrimaryEmail(
@@ -485,7 +480,7 @@ function invalidTarget(action: TargetAction & { targetId: string }): TargetActio
     key: action.key,
     ok: false,
     error: {
-      code: zendeskErrorCodes.invalidAnchor,
+      code: ZendeskErrorCode.InvalidAnchor,
       message: `"${action.targetId}" is not a Zendesk user id`,
       retryable: false,
     },

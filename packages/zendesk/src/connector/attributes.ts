@@ -1,5 +1,6 @@
 import type { PreparedAttributes, TargetUser } from '@provisio/engine';
 import type { ZendeskUser } from '../client/schemas.js';
+import { ZendeskErrorCode } from '../errors.js';
 import { type CustomRole, resolveRole } from './roles.js';
 
 /**
@@ -88,7 +89,7 @@ export function prepareAttributes(
   customRoles: readonly CustomRole[] | null,
 ): PreparedAttributes {
   const attributes: Record<string, unknown> = {};
-  const problems: { attribute: string; message: string; code: string }[] = [];
+  const problems: { attribute: string; message: string; code: ZendeskErrorCode }[] = [];
   const userFields: Record<string, unknown> = {};
   let hasUserFields = false;
   let roleAttributes: Readonly<Record<string, unknown>> | null = null;
@@ -98,7 +99,8 @@ export function prepareAttributes(
       const resolved = resolveRole(value, customRoles);
       if (resolved === null) continue;
       if (resolved.ok) roleAttributes = resolved.attributes;
-      else problems.push({ attribute: 'role', code: 'UnknownRole', message: resolved.message });
+      else
+        problems.push({ attribute: 'role', code: ZendeskErrorCode.UnknownRole, message: resolved.message });
     } else if (attribute.startsWith(userFieldsPrefix)) {
       userFields[attribute.slice(userFieldsPrefix.length)] = value === undefined ? null : value;
       hasUserFields = true;
@@ -109,7 +111,7 @@ export function prepareAttributes(
       } else if (value !== null && value !== undefined) {
         problems.push({
           attribute,
-          code: 'InvalidValue',
+          code: ZendeskErrorCode.InvalidValue,
           message:
             'user_fields must be an object of user field keys and values; map user_fields.<key> instead',
         });
@@ -121,7 +123,7 @@ export function prepareAttributes(
     }
   }
   if (roleAttributes) Object.assign(attributes, roleAttributes);
-  // A custom role implies agent (digest §3.3), also when custom_role_id is mapped directly.
+  // A custom role implies agent (https://developer.zendesk.com/api-reference/ticketing/account-configuration/custom_roles/), also when custom_role_id is mapped directly.
   if (typeof attributes['custom_role_id'] === 'number' && attributes['role'] === undefined) {
     attributes['role'] = 'agent';
   }

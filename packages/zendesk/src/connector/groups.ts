@@ -1,20 +1,20 @@
 import type {
-  ConnectorError,
   PreparedAttributes,
   TargetGroup,
   TargetGroupAction,
   TargetGroupActionResult,
   TargetUser,
 } from '@provisio/engine';
-import { toConnectorError, zendeskErrorCodes } from '../client/errors.js';
+import { toConnectorError } from '../client/errors.js';
 import type { ZendeskHttp } from '../client/http.js';
 import { groupEnvelopeSchema, noContentSchema, type ZendeskGroup } from '../client/schemas.js';
+import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 import { parseZendeskId } from './attributes.js';
 import type { Semaphore } from './concurrency.js';
 
 /**
- * Groups (digest §3.1): `TargetGroup`s from API groups, `prepareGroup` (mapped values → Zendesk
- * group fields), who may join groups, and `applyGroups`. Groups are few, so each action is one
+ * Groups (https://developer.zendesk.com/api-reference/ticketing/groups/groups/): `TargetGroup`s from API groups,
+ * `prepareGroup` (mapped values → Zendesk group fields), who may join groups, and `applyGroups`. Groups are few, so each action is one
  * request (`POST /groups`, `PUT /groups/{id}`, `DELETE /groups/{id}`), a few at a time.
  */
 
@@ -53,7 +53,7 @@ function scalarText(value: unknown): string | null {
  */
 export function prepareGroupAttributes(mapped: Readonly<Record<string, unknown>>): PreparedAttributes {
   const attributes: Record<string, unknown> = {};
-  const problems: { attribute: string; message: string; code: string }[] = [];
+  const problems: { attribute: string; message: string; code: ZendeskErrorCode }[] = [];
   for (const [attribute, value] of Object.entries(mapped)) {
     if (attribute === 'name') {
       const name = scalarText(Array.isArray(value) && value.length === 1 ? value[0] : value);
@@ -63,7 +63,11 @@ export function prepareGroupAttributes(mapped: Readonly<Record<string, unknown>>
       else {
         const text = scalarText(value) ?? (typeof value === 'boolean' ? String(value) : null);
         if (text === null)
-          problems.push({ attribute, code: 'InvalidValue', message: 'description must be text' });
+          problems.push({
+            attribute,
+            code: ZendeskErrorCode.InvalidValue,
+            message: 'description must be text',
+          });
         else attributes['description'] = text;
       }
     } else if (attribute === 'is_public') {
@@ -77,14 +81,14 @@ export function prepareGroupAttributes(mapped: Readonly<Record<string, unknown>>
       if (flag === null)
         problems.push({
           attribute,
-          code: 'InvalidValue',
+          code: ZendeskErrorCode.InvalidValue,
           message: `is_public must be true or false, not ${JSON.stringify(value)}`,
         });
       else attributes['is_public'] = flag;
     } else if (readOnlyGroupFields.has(attribute)) {
       problems.push({
         attribute,
-        code: 'InvalidValue',
+        code: ZendeskErrorCode.InvalidValue,
         message: `${attribute} is read-only in Zendesk; map only ${groupFields.join(', ')}`,
       });
     } else {
@@ -94,7 +98,7 @@ export function prepareGroupAttributes(mapped: Readonly<Record<string, unknown>>
   if (attributes['name'] === undefined) {
     problems.push({
       attribute: 'name',
-      code: 'MissingGroupName',
+      code: ZendeskErrorCode.MissingGroupName,
       message: 'A Zendesk group needs a name, and the name mapping gives no value for this group',
     });
   }
@@ -126,7 +130,7 @@ export interface GroupWriteContext {
   readonly singleRequests: Semaphore;
 }
 
-function failure(key: string, error: ConnectorError): TargetGroupActionResult {
+function failure(key: string, error: ZendeskConnectorError): TargetGroupActionResult {
   return { key, ok: false, error };
 }
 
@@ -147,7 +151,7 @@ async function applyOne(http: ZendeskHttp, action: TargetGroupAction): Promise<T
   const id = parseZendeskId(action.targetId);
   if (id === null) {
     return failure(action.key, {
-      code: zendeskErrorCodes.invalidAnchor,
+      code: ZendeskErrorCode.InvalidAnchor,
       message: `"${action.targetId}" is not a Zendesk group id`,
       retryable: false,
     });
@@ -174,7 +178,7 @@ async function applyOne(http: ZendeskHttp, action: TargetGroupAction): Promise<T
   } catch (error) {
     const detail = toConnectorError(error, label);
     // A group already deleted (404) is what a delete wants.
-    if (detail.code === zendeskErrorCodes.invalidAnchor)
+    if (detail.code === ZendeskErrorCode.InvalidAnchor)
       return { key: action.key, ok: true, group: deletedGroup(id), request: `${label} (already deleted)` };
     return failure(action.key, detail);
   }

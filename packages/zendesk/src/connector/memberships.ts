@@ -1,5 +1,4 @@
 import type {
-  ConnectorError,
   TargetMembership,
   TargetMembershipAction,
   TargetMembershipActionResult,
@@ -10,7 +9,6 @@ import {
   isDuplicateProblem,
   toConnectorError,
   ZendeskHttpError,
-  zendeskErrorCodes,
 } from '../client/errors.js';
 import type { ZendeskHttp } from '../client/http.js';
 import type { BulkJobs } from '../client/jobs.js';
@@ -23,12 +21,13 @@ import {
   type ZendeskJobResult,
   type ZendeskJobStatus,
 } from '../client/schemas.js';
+import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 import { parseZendeskId } from './attributes.js';
 import { chunk, mapConcurrent, type Semaphore } from './concurrency.js';
 import { detailsText, fieldOfProblem, isFailure, placeJobResults } from './results.js';
 
 /**
- * `applyMemberships` (digest §3.2, §2.5): adds first, then removes, so that an agent moving from
+ * `applyMemberships` (https://developer.zendesk.com/api-reference/ticketing/groups/group_memberships/, https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/): adds first, then removes, so that an agent moving from
  * one group to another is never left without a group (Zendesk keeps every agent in at least one).
  *
  * - adds: `POST /group_memberships/create_many` with up to 100 `{user_id, group_id}` per job; each
@@ -67,7 +66,7 @@ export type MembershipOutcome =
   | { readonly kind: 'member' }
   /** Removed now, or already gone. */
   | { readonly kind: 'removed' }
-  | { readonly kind: 'failed'; readonly error: ConnectorError };
+  | { readonly kind: 'failed'; readonly error: ZendeskConnectorError };
 
 function describe(item: MembershipItem): string {
   return item.kind === 'add'
@@ -116,7 +115,7 @@ export function membershipProblem(
       kind: 'failed',
       error: {
         ...base,
-        code: zendeskErrorCodes.invalidAnchor,
+        code: ZendeskErrorCode.InvalidAnchor,
         message: `${what}: the ${which} does not exist in Zendesk (any more)${text ? ` (${text})` : ''}`,
         retryable: false,
         recommendedAction:
@@ -129,7 +128,7 @@ export function membershipProblem(
       kind: 'failed',
       error: {
         ...base,
-        code: zendeskErrorCodes.tooManyRequests,
+        code: ZendeskErrorCode.TooManyRequests,
         message: `${what}: ${text}`,
         retryable: true,
       },
@@ -140,7 +139,7 @@ export function membershipProblem(
       kind: 'failed',
       error: {
         ...base,
-        code: zendeskErrorCodes.internalServerError,
+        code: ZendeskErrorCode.ZendeskInternalServerError,
         message: `${what} (${error})${text ? `: ${text}` : ''}`,
         retryable: true,
       },
@@ -150,7 +149,7 @@ export function membershipProblem(
     kind: 'failed',
     error: {
       ...base,
-      code: zendeskErrorCodes.unprocessableEntity,
+      code: ZendeskErrorCode.ZendeskUnprocessableEntity,
       message: `${what} (${error ?? 'Failed'})${text ? `: ${text}` : ''}`,
       retryable: false,
       recommendedAction: 'Check the user and the group in Zendesk; the message says what Zendesk refused.',
@@ -158,9 +157,9 @@ export function membershipProblem(
   };
 }
 
-function noResult(request: string): ConnectorError {
+function noResult(request: string): ZendeskConnectorError {
   return {
-    code: zendeskErrorCodes.jobFailed,
+    code: ZendeskErrorCode.ZendeskJobFailed,
     message: 'The Zendesk job reported no result for this membership',
     retryable: true,
     request,
@@ -207,7 +206,7 @@ function singleFailure(item: MembershipItem, error: unknown, request: string): M
     });
   }
   const detail = toConnectorError(error, request);
-  if (item.kind === 'remove' && detail.code === zendeskErrorCodes.invalidAnchor) return { kind: 'removed' };
+  if (item.kind === 'remove' && detail.code === ZendeskErrorCode.InvalidAnchor) return { kind: 'removed' };
   return { kind: 'failed', error: detail };
 }
 
@@ -223,9 +222,9 @@ interface Write {
   outcome: MembershipOutcome | null;
 }
 
-function jobNotCompleted(job: ZendeskJobStatus, request: string): ConnectorError {
+function jobNotCompleted(job: ZendeskJobStatus, request: string): ZendeskConnectorError {
   return {
-    code: zendeskErrorCodes.jobFailed,
+    code: ZendeskErrorCode.ZendeskJobFailed,
     message: `Zendesk job ${job.id} ended "${job.status}"${job.message ? `: ${job.message}` : ''}`,
     retryable: true,
     request,
@@ -412,7 +411,7 @@ function invalidId(action: TargetMembershipAction): TargetMembershipActionResult
     key: action.key,
     ok: false,
     error: {
-      code: zendeskErrorCodes.invalidAnchor,
+      code: ZendeskErrorCode.InvalidAnchor,
       message: `Cannot write the membership: ${text}`,
       retryable: false,
     },

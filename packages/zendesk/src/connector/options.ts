@@ -1,4 +1,5 @@
 import type { BulkJobsOptions } from '../client/jobs.js';
+import { ZendeskErrorCode } from '../errors.js';
 
 export interface ZendeskTargetOptions {
   /** The subdomain of `https://<domain>.zendesk.com` (letters, digits and hyphens only). */
@@ -26,7 +27,7 @@ export interface ZendeskTargetOptions {
 /** Thrown by `createZendeskTarget` for options that cannot work; lists every problem. */
 export class ZendeskConfigurationError extends Error {
   override readonly name = 'ZendeskConfigurationError';
-  readonly code = 'InvalidConfiguration';
+  readonly code = ZendeskErrorCode.InvalidConfiguration;
   constructor(readonly problems: readonly string[]) {
     super(`Invalid Zendesk connection settings: ${problems.join('; ')}`);
   }

@@ -1,9 +1,9 @@
-import type { ConnectorError } from '@provisio/engine';
-import { isDuplicateProblem, zendeskErrorCodes } from '../client/errors.js';
+import { isDuplicateProblem } from '../client/errors.js';
 import type { ZendeskJobResult } from '../client/schemas.js';
+import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 
 /**
- * Maps a bulk job's `results` back to the items of the request (digest §2.5). Zendesk does not
+ * Maps a bulk job's `results` back to the items of the request (https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/). Zendesk does not
  * document that results come in request order, and their shapes differ by endpoint, so each result
  * is placed defensively: by `index`; by user id (update, delete); by email or external_id
  * (create_or_update_many reports them); by a failed create's `id`, which is the request index;
@@ -19,7 +19,7 @@ export interface JobItem {
 
 export type ItemOutcome =
   | { readonly kind: 'ok'; readonly userId: number; readonly status: string | null }
-  | { readonly kind: 'failed'; readonly error: ConnectorError }
+  | { readonly kind: 'failed'; readonly error: ZendeskConnectorError }
   /** No result names the item (should not happen; reported as a retryable failure). */
   | { readonly kind: 'missing' };
 
@@ -69,13 +69,13 @@ export function fieldOfProblem(text: string): string | null {
 }
 
 /** The ConnectorError for one failed job result item. */
-export function failedResultError(result: ZendeskJobResult, request: string): ConnectorError {
+export function failedResultError(result: ZendeskJobResult, request: string): ZendeskConnectorError {
   const details = detailsText(result.details);
   const error = result.error ?? 'Failed';
   const response = JSON.stringify(result).slice(0, 2000);
   if (error === 'RecordNotFound') {
     return {
-      code: zendeskErrorCodes.invalidAnchor,
+      code: ZendeskErrorCode.InvalidAnchor,
       message: `The Zendesk user does not exist any more (${error}${details ? `: ${details}` : ''})`,
       retryable: false,
       request,
@@ -86,7 +86,7 @@ export function failedResultError(result: ZendeskJobResult, request: string): Co
   if (isDuplicateProblem(details) || isDuplicateProblem(error)) {
     const field = fieldOfProblem(details);
     return {
-      code: zendeskErrorCodes.entryConflict,
+      code: ZendeskErrorCode.ZendeskEntryConflict,
       message: `${field ?? 'A value'} already belongs to another Zendesk user: ${details || error}`,
       retryable: false,
       request,
@@ -97,7 +97,7 @@ export function failedResultError(result: ZendeskJobResult, request: string): Co
   }
   if (/rate.?limit|too.?many/i.test(`${error} ${details}`)) {
     return {
-      code: zendeskErrorCodes.tooManyRequests,
+      code: ZendeskErrorCode.TooManyRequests,
       message: `Zendesk rate-limited this user (${error}): ${details}`,
       retryable: true,
       request,
@@ -106,7 +106,7 @@ export function failedResultError(result: ZendeskJobResult, request: string): Co
   }
   if (/internal/i.test(error)) {
     return {
-      code: zendeskErrorCodes.internalServerError,
+      code: ZendeskErrorCode.ZendeskInternalServerError,
       message: `Zendesk failed on this user (${error})${details ? `: ${details}` : ''}`,
       retryable: true,
       request,
@@ -115,7 +115,7 @@ export function failedResultError(result: ZendeskJobResult, request: string): Co
   }
   const field = fieldOfProblem(details);
   return {
-    code: zendeskErrorCodes.unprocessableEntity,
+    code: ZendeskErrorCode.ZendeskUnprocessableEntity,
     message: `Zendesk refused ${field ? `the value of ${field}` : 'the user'} (${error})${details ? `: ${details}` : ''}`,
     retryable: false,
     request,

@@ -1,5 +1,5 @@
 /**
- * Zendesk roles from the names Entra app roles carry (digest §2.1, §3.3; design §2 item 9-10):
+ * Zendesk roles from the names Entra app roles carry (docs/mappings.md, "Roles"; https://developer.zendesk.com/api-reference/ticketing/account-configuration/custom_roles/):
  * `role` is `end-user`, `agent` or `admin`; a custom role (Enterprise) is `role: agent` plus
  * `custom_role_id`, so a custom role implies agent. Names match ignoring case, spaces and
  * punctuation, so "End-user", "end user", "enduser" and the app role value "end-user" all work.

@@ -1,27 +1,15 @@
 import type { ConnectionCheck, ConnectionStep } from '@provisio/engine';
-import { ZendeskHttpError, zendeskErrorCodes } from '../client/errors.js';
+import { ZendeskHttpError } from '../client/errors.js';
 import type { ZendeskHttp } from '../client/http.js';
 import { cursorPageSchema, customRolesSchema, meSchema } from '../client/schemas.js';
-
-/** Codes of the connection test's failed steps (ConnectionStep.code). */
-export const connectionCheckCodes = {
-  unknownSubdomain: 'UnknownSubdomain',
-  hostNotFound: 'HostNotFound',
-  network: 'NetworkError',
-  invalidCredentials: 'InvalidCredentials',
-  notAnAdmin: 'NotAnAdmin',
-  insufficientRights: 'InsufficientRights',
-  tooManyRequests: 'TooManyRequests',
-  serviceError: 'ZendeskInternalServerError',
-  unexpectedResponse: 'ZendeskUnexpectedResponse',
-} as const;
+import { ZendeskErrorCode } from '../errors.js';
 
 const credentialsFix =
   'Admin Username must be the email address of an active, verified Zendesk admin, and Secret Token an active API token ' +
   '(Admin Center > Apps and integrations > APIs > Zendesk API; "Token access" must be enabled on the Settings tab).';
 
 const step = (name: string, detail: string): ConnectionStep => ({ name, ok: true, detail });
-const failed = (name: string, detail: string, code: string, fix: string): ConnectionStep => ({
+const failed = (name: string, detail: string, code: ZendeskErrorCode, fix: string): ConnectionStep => ({
   name,
   ok: false,
   detail,
@@ -36,19 +24,19 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
       failed(
         'account',
         `Unexpected error while contacting ${baseUrl}: ${error instanceof Error ? error.message : String(error)}`,
-        connectionCheckCodes.network,
+        ZendeskErrorCode.InternalError,
         'Try again; if it persists, report it with this message.',
       ),
     ];
   }
   const reached = step('account', `reached ${baseUrl}`);
-  if (error.code === zendeskErrorCodes.network) {
+  if (error.code === ZendeskErrorCode.ZendeskNetworkError) {
     if (error.networkCode === 'ENOTFOUND' || error.networkCode === 'EAI_AGAIN') {
       return [
         failed(
           'account',
           `The host ${hostLabel} was not found (DNS): ${error.message}`,
-          connectionCheckCodes.hostNotFound,
+          ZendeskErrorCode.HostNotFound,
           'Check the Domain: it is only the subdomain, "acme" for https://acme.zendesk.com. Also check DNS and proxy settings of this server.',
         ),
       ];
@@ -57,7 +45,7 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
       failed(
         'account',
         error.message,
-        connectionCheckCodes.network,
+        ZendeskErrorCode.ZendeskNetworkError,
         'Check that this server can reach Zendesk over HTTPS (firewall, proxy), then try again.',
       ),
     ];
@@ -68,7 +56,7 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
         failed(
           'account',
           `${baseUrl} answered 404 Not Found: there is no Zendesk account with this subdomain.`,
-          connectionCheckCodes.unknownSubdomain,
+          ZendeskErrorCode.UnknownSubdomain,
           'Check the Domain: it is only the subdomain, "acme" for https://acme.zendesk.com.',
         ),
       ];
@@ -78,7 +66,7 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
         failed(
           'credentials',
           `Zendesk did not accept the credentials (401 "Couldn't authenticate you").`,
-          connectionCheckCodes.invalidCredentials,
+          ZendeskErrorCode.InvalidCredentials,
           credentialsFix,
         ),
       ];
@@ -88,7 +76,7 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
         failed(
           'credentials',
           `Zendesk refused access (403): ${error.response ?? ''}`.trim(),
-          connectionCheckCodes.insufficientRights,
+          ZendeskErrorCode.InsufficientRights,
           'Check IP restrictions of the Zendesk account and that the admin is not suspended.',
         ),
       ];
@@ -98,7 +86,7 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
         failed(
           'credentials',
           error.message,
-          connectionCheckCodes.tooManyRequests,
+          ZendeskErrorCode.TooManyRequests,
           'The account has used its API budget for now; try again in a minute.',
         ),
       ];
@@ -109,7 +97,7 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
           failed(
             'credentials',
             error.message,
-            connectionCheckCodes.serviceError,
+            ZendeskErrorCode.ZendeskInternalServerError,
             'Zendesk is unavailable; try again later (status.zendesk.com).',
           ),
         ];
@@ -118,7 +106,7 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
         failed(
           'account',
           error.message,
-          connectionCheckCodes.unexpectedResponse,
+          ZendeskErrorCode.ZendeskUnexpectedResponse,
           'Check that Domain (or the base URL) points at a Zendesk Support account.',
         ),
       ];
@@ -143,12 +131,13 @@ export async function checkConnection(http: ZendeskHttp, hostLabel: string): Pro
     steps.push(step('account', `reached ${http.baseUrl}`));
     const user = me.user;
     if (user.id === null) {
-      // users/me answers 200 with the anonymous user to bad credentials (digest §1).
+      // GET /api/v2/users/me answers 200 with the anonymous user (id null) to credentials it does not
+      // accept (https://developer.zendesk.com/api-reference/ticketing/users/users/#show-self).
       steps.push(
         failed(
           'credentials',
           `Zendesk answered as "${user.name ?? 'Anonymous user'}": the admin username or the API token was not accepted (or token access is disabled).`,
-          connectionCheckCodes.invalidCredentials,
+          ZendeskErrorCode.InvalidCredentials,
           credentialsFix,
         ),
       );
@@ -161,7 +150,7 @@ export async function checkConnection(http: ZendeskHttp, hostLabel: string): Pro
         failed(
           'admin rights',
           `${who} is ${user.role === 'agent' ? 'an agent' : `an ${user.role ?? 'unknown role'}`}, not an admin: provisioning needs an admin (bulk deletes, roles, incremental export).`,
-          connectionCheckCodes.notAnAdmin,
+          ZendeskErrorCode.NotAnAdmin,
           'Use the email address of a Zendesk admin as Admin Username (any admin works with the account API token).',
         ),
       );
@@ -175,7 +164,7 @@ export async function checkConnection(http: ZendeskHttp, hostLabel: string): Pro
     } catch (error) {
       const [, last] = explain(error, http.baseUrl, hostLabel);
       steps.push({
-        ...(last ?? failed('read users', String(error), connectionCheckCodes.network, 'Try again.')),
+        ...(last ?? failed('read users', String(error), ZendeskErrorCode.ZendeskNetworkError, 'Try again.')),
         name: 'read users',
       });
       return done();
@@ -203,7 +192,8 @@ export async function checkConnection(http: ZendeskHttp, hostLabel: string): Pro
       } else {
         const [, last] = explain(error, http.baseUrl, hostLabel);
         steps.push({
-          ...(last ?? failed('custom roles', String(error), connectionCheckCodes.network, 'Try again.')),
+          ...(last ??
+            failed('custom roles', String(error), ZendeskErrorCode.ZendeskNetworkError, 'Try again.')),
           name: 'custom roles',
         });
       }
@@ -214,7 +204,7 @@ export async function checkConnection(http: ZendeskHttp, hostLabel: string): Pro
       failed(
         'account',
         `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
-        connectionCheckCodes.network,
+        ZendeskErrorCode.InternalError,
         'Try again; if it persists, report it with this message.',
       ),
     );

@@ -36,7 +36,7 @@ import { validateOptions, type ZendeskTargetOptions } from './options.js';
 import { type CustomRole, toTargetRoles } from './roles.js';
 import { checkConnection } from './test-connection.js';
 
-/** The incremental export does not serve the last minute (digest §6). */
+/** The incremental export does not serve the last minute (https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/). */
 const incrementalLagSeconds = 60;
 
 /**
