@@ -3,9 +3,8 @@
  * the audit log with the operating-system user who ran it (Entra's audit activities where they exist).
  */
 import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
 import {
-  type Config,
+  type CompiledJobWithoutSecrets,
   importRoles,
   JobLeaseHeld,
   type JobRecord,
@@ -16,23 +15,16 @@ import {
   type StateStore,
   takeLease,
 } from '@provisio/engine';
-import { compose, loadConfig, openStore } from './compose.js';
-import { cycleSummary, reportError } from './run-provisioning.js';
-
-function operator(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
+import { type CommandContext, type JobSelection, loadJobWithoutSecrets, processContext } from './load-job.js';
+import { operator } from './operator.js';
+import { composeJob, cycleSummary, reportError } from './run-provisioning.js';
 
 async function withJob<T>(
-  configPath: string,
-  work: (config: Config, store: StateStore, job: JobRecord) => Promise<T>,
+  selection: JobSelection,
+  context: CommandContext,
+  work: (config: CompiledJobWithoutSecrets, store: StateStore, job: JobRecord) => Promise<T>,
 ): Promise<T> {
-  const config = await loadConfig(configPath, { secretsOptional: true });
-  const store = await openStore();
+  const { job: config, store } = await loadJobWithoutSecrets(selection, context);
   try {
     const job =
       (await store.getJob(config.settings.jobId)) ?? newJobRecord(config.settings.jobId, new Date());
@@ -61,9 +53,12 @@ async function audit(
   });
 }
 
-export async function runPause(configPath: string): Promise<number> {
+export async function runPause(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    return await withJob(configPath, async (config, store, job) => {
+    return await withJob(selection, context, async (config, store, job) => {
       await store.saveJob({ ...job, status: 'Paused', updatedAt: new Date().toISOString() });
       await audit(
         store,
@@ -81,9 +76,12 @@ export async function runPause(configPath: string): Promise<number> {
   }
 }
 
-export async function runResume(configPath: string): Promise<number> {
+export async function runResume(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    return await withJob(configPath, async (config, store, job) => {
+    return await withJob(selection, context, async (config, store, job) => {
       const quarantine = quarantineOf(job);
       const data = { ...job.data, quarantine: null };
       await store.saveJob({
@@ -108,9 +106,13 @@ export async function runResume(configPath: string): Promise<number> {
   }
 }
 
-export async function runRestart(configPath: string, full: boolean): Promise<number> {
+export async function runRestart(
+  selection: JobSelection,
+  full: boolean,
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    return await withJob(configPath, async (config, store, job) => {
+    return await withJob(selection, context, async (config, store, job) => {
       const jobId = job.jobId;
       const {
         quarantine: _q,
@@ -152,10 +154,12 @@ export async function runRestart(configPath: string, full: boolean): Promise<num
   }
 }
 
-export async function runAllowDeletes(configPath: string): Promise<number> {
+export async function runAllowDeletes(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    const config = await loadConfig(configPath);
-    const deps = await compose(config);
+    const { config, deps } = await composeJob(selection, context);
     try {
       const jobId = config.settings.jobId;
       const job = (await deps.store.getJob(jobId)) ?? newJobRecord(jobId, new Date());
@@ -198,10 +202,12 @@ export async function runAllowDeletes(configPath: string): Promise<number> {
   }
 }
 
-export async function runRolesImport(configPath: string): Promise<number> {
+export async function runRolesImport(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    const config = await loadConfig(configPath);
-    const deps = await compose(config);
+    const { config, deps } = await composeJob(selection, context);
     try {
       const report = await importRoles(deps, config, operator());
       const p = report.published;
@@ -229,9 +235,14 @@ export async function runRolesImport(configPath: string): Promise<number> {
   }
 }
 
-export async function runAudit(configPath: string, limit: number, format: 'table' | 'json'): Promise<number> {
+export async function runAudit(
+  selection: JobSelection,
+  limit: number,
+  format: 'table' | 'json',
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    return await withJob(configPath, async (_config, store, job) => {
+    return await withJob(selection, context, async (_config, store, job) => {
       const records = await store.listAudit(job.jobId, Number.isInteger(limit) && limit > 0 ? limit : 100);
       if (format === 'json') process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
       else if (records.length === 0) process.stdout.write('no audit entries yet\n');

@@ -9,12 +9,20 @@ import {
   explainQuarantine,
   formatDuration,
   importRoles,
+  JobDefinitionConflict,
   type PlannedUser,
   quarantineOf,
   runCycle,
   runSyncLoop,
 } from '@provisio/engine';
-import { compose, loadConfig, openStore } from './compose.js';
+import { compose } from './compose.js';
+import {
+  type CommandContext,
+  type JobSelection,
+  loadJob,
+  loadJobWithoutSecrets,
+  processContext,
+} from './load-job.js';
 import { ProgressView } from './progress.js';
 import { starterConfig } from './starter-config.js';
 
@@ -23,6 +31,10 @@ export function reportError(error: unknown): number {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     return 2;
+  }
+  if (error instanceof JobDefinitionConflict) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
   }
   if (error instanceof ConnectorFailure) {
     const d = error.detail;
@@ -60,11 +72,25 @@ function printCheck(title: string, check: ConnectionCheck): void {
   }
 }
 
-export async function runTestConnection(configPath: string): Promise<number> {
+/** Loads the job with its secrets and composes the ports; the caller closes `deps`. */
+export async function composeJob(selection: JobSelection, context: CommandContext, printWarnings = false) {
+  const loaded = await loadJob(selection, context);
   try {
-    const config = await loadConfig(configPath);
-    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
-    const deps = await compose(config);
+    if (printWarnings) for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const deps = await compose(loaded.job, loaded.installation, { cwd: context.cwd, store: loaded.store });
+    return { config: loaded.job, deps };
+  } catch (error) {
+    await loaded.store.close();
+    throw error;
+  }
+}
+
+export async function runTestConnection(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
+  try {
+    const { config, deps } = await composeJob(selection, context, true);
     try {
       const [source, target] = await Promise.all([
         deps.source.testConnection(),
@@ -112,11 +138,14 @@ export function planSummary(report: Pick<CycleReport, 'counts' | 'kind'>): strin
   return `${c.created} to create, ${c.updated} to update, ${c.disabled} to disable, ${c.deleted} to delete, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failing`;
 }
 
-export async function runPlan(configPath: string, all: boolean, format: 'text' | 'json'): Promise<number> {
+export async function runPlan(
+  selection: JobSelection,
+  all: boolean,
+  format: 'text' | 'json',
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    const config = await loadConfig(configPath);
-    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
-    const deps = await compose(config);
+    const { config, deps } = await composeJob(selection, context, true);
     try {
       const report = await runCycle(deps, config, { dryRun: true });
       const shown = report.planned.filter((user) => all || user.action !== null || user.status === 'failure');
@@ -208,17 +237,19 @@ export function cycleSummary(report: CycleReport): string {
   );
 }
 
-export async function runSync(configPath: string, once: boolean): Promise<number> {
+export async function runSync(
+  selection: JobSelection,
+  once: boolean,
+  context: CommandContext = processContext(),
+): Promise<number> {
   let close: (() => Promise<void>) | undefined;
   try {
-    const config = await loadConfig(configPath);
-    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const { config, deps } = await composeJob(selection, context, true);
+    close = deps.close;
     if (config.settings.provisioningStatus === 'off') {
       process.stdout.write('settings.provisioningStatus is off: no cycle runs. Set it to on to provision.\n');
       return 0;
     }
-    const deps = await compose(config);
-    close = deps.close;
     const controller = new AbortController();
     const stop = () => {
       process.stderr.write('stopping after the current cycle…\n');
@@ -290,13 +321,13 @@ export async function runSync(configPath: string, once: boolean): Promise<number
 }
 
 export async function runStatus(
-  configPath: string,
+  selection: JobSelection,
   cycles: number,
   format: 'text' | 'json',
+  context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    const config = await loadConfig(configPath, { secretsOptional: true });
-    const store = await openStore();
+    const { job: config, store } = await loadJobWithoutSecrets(selection, context);
     try {
       const jobId = config.settings.jobId;
       const job = await store.getJob(jobId);

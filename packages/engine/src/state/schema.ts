@@ -17,6 +17,7 @@ export interface Database {
   escrows: EscrowsTable;
   audit_log: AuditLogTable;
   job_leases: JobLeasesTable;
+  job_definitions: JobDefinitionsTable;
 }
 
 /** Who runs a job's cycles now, and until when (ISO-8601, `Date#toISOString` form). */
@@ -149,4 +150,17 @@ export interface AuditLogTable {
   result: string;
   /** The whole `AuditRecord` as JSON, `activityDateTime` as given. */
   entry: string;
+}
+
+// ── 0005_job_definitions ────────────────────────────────────────────────────────────────────────
+
+export interface JobDefinitionsTable {
+  job_id: string;
+  /** JSON: the `JobDefinition`, secrets as references (never values). */
+  definition: string;
+  /** 1 when created, then one more at every save. */
+  revision: number;
+  /** ISO-8601, `Date#toISOString` form. */
+  created_at: string;
+  updated_at: string;
 }
