@@ -29,8 +29,14 @@ import { smtpSchema } from './installation.js';
 import type { SmtpSettings } from './notify/smtp.js';
 import { type Environment, environmentSecrets, storableSecretSchemes, withInlineSecrets } from './secrets.js';
 
-/** Reads a YAML or JSON file; a missing file or a syntax error is a `ConfigError`. */
-export async function readDocumentFile(path: string): Promise<unknown> {
+/**
+ * Reads a YAML or JSON file; a missing file or a syntax error is a `ConfigError`. `missing` says
+ * what to do when there is no such file.
+ */
+export async function readDocumentFile(
+  path: string,
+  missing = 'run "npx provisio init" to write a starter file, or pass --config <file>',
+): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -39,10 +45,7 @@ export async function readDocumentFile(path: string): Promise<unknown> {
     throw new ConfigError(path, [
       {
         path: '',
-        message:
-          code === 'ENOENT'
-            ? `no such file: run "npx provisio init" to write a starter file, or pass --config <file>`
-            : `cannot be read (${code ?? String(error)})`,
+        message: code === 'ENOENT' ? `no such file: ${missing}` : `cannot be read (${code ?? String(error)})`,
       },
     ]);
   }

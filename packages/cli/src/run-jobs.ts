@@ -149,7 +149,11 @@ export async function runJobsImport(
   context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    const read = readJobDocument(await readDocumentFile(file), context.env, {
+    const document = await readDocumentFile(
+      file,
+      'name a provisio.yaml or a file written by "npx provisio jobs export"',
+    );
+    const read = readJobDocument(document, context.env, {
       purpose: 'store',
       secrets: 'skip',
       id: options.id,

@@ -200,6 +200,27 @@ describe('provisio.yaml', () => {
   });
 });
 
+describe('job definition files run with --config', () => {
+  it('resolve their env: secrets and take SMTP from SMTP_*, like a stored job', async () => {
+    const definition = {
+      id: 'from-file',
+      ...document,
+      source: { ...document.source, clientSecret: { secretRef: 'env:ENTRA_CLIENT_SECRET' } },
+      settings: { notificationEmail: 'ops@example.com' },
+    };
+    const smtpEnv = { ...env, SMTP_HOST: 'smtp.example.com', SMTP_FROM: 'p <p@example.com>' };
+    const { job, smtp } = await compileDocument(definition, 'job.yaml', smtpEnv, 'resolve');
+    expect(job.settings.jobId).toBe('from-file');
+    expect(job.source.clientSecret).toBe('entra-secret-value');
+    expect(smtp).toMatchObject({ host: 'smtp.example.com', port: 587 });
+    expect(await problemsOf(definition)).toEqual([
+      { path: 'settings.notificationEmail', message: expect.stringMatching(/SMTP_HOST and SMTP_FROM/) },
+    ]);
+    // status needs neither the secrets nor SMTP.
+    expect((await compileDocument(definition, 'job.yaml', {}, 'skip')).smtp).toBeNull();
+  });
+});
+
 describe('job files for the state store (jobs import)', () => {
   const forStore = (value: unknown, options: { id?: string } = {}) =>
     readJobDocument(value, env, { purpose: 'store', secrets: 'skip', ...options });
