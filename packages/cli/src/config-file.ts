@@ -152,107 +152,114 @@ export function readJobDocument(document: unknown, env: Environment, options: Re
   if (!isRecord(document) && document !== null && document !== undefined)
     problems.push({ path: '', message: 'must be a mapping of keys (source, target, settings, mappings)' });
   const form = 'id' in root ? 'definition' : 'configuration';
-
-  let definition: Record<string, unknown>;
-  let smtp: SmtpSettings | null | undefined;
-  let idFrom: JobFile['idFrom'];
-  if (form === 'definition') {
-    definition = structuredClone(root);
-    idFrom = 'id';
-    for (const path of secretPaths) {
-      const [section, key] = path.split('.') as [string, string];
-      const holder = definition[section];
-      if (!isRecord(holder) || typeof holder[key] !== 'string') continue;
-      const reference = wholeReference.exec(holder[key]);
-      // A value is left for the schema to refuse, without ever echoing it.
-      if (reference) holder[key] = { secretRef: `env:${reference[1]}` };
-    }
-    if ('smtp' in definition) {
-      problems.push({
-        path: 'smtp',
-        message:
-          'is an installation setting, not part of a job definition: remove it and set the SMTP_* environment variables (docs/configuration.md#installation-settings)',
-      });
-      delete definition['smtp'];
-    }
-  } else {
-    for (const key of Object.keys(root))
-      if (!configurationKeys.has(key))
-        problems.push({
-          path: '',
-          message: `unknown key "${key}" (check the spelling; see docs/configuration.md)`,
-        });
-    const secrets: Record<string, unknown> = {};
-    const withoutSecrets = structuredClone(root);
-    for (const path of secretPaths) {
-      const [section, key] = path.split('.') as [string, string];
-      const holder = withoutSecrets[section];
-      if (isRecord(holder) && key in holder) {
-        secrets[path] = holder[key];
-        delete holder[key];
-      }
-    }
-    const lenient = new Set(options.secrets === 'skip' ? ['smtp.password'] : []);
-    const substituted = substitute(withoutSecrets, env, '', problems, lenient) as Record<string, unknown>;
-    for (const path of secretPaths) {
-      if (!(path in secrets)) continue;
-      const [section, key] = path.split('.') as [string, string];
-      const holder = substituted[section];
-      if (isRecord(holder))
-        holder[key] = secretReference(path, secrets[path], env, options, problems, warnings, inlineSecrets);
-    }
-    const rawSmtp = substituted['smtp'];
-    if (options.purpose === 'store') {
-      if (rawSmtp !== undefined)
-        warnings.push(
-          'the smtp section is an installation setting, not part of a job: it is not imported; a stored job sends e-mail through the SMTP_* environment variables (docs/configuration.md#installation-settings)',
-        );
-    } else if (rawSmtp !== undefined) {
-      const password = isRecord(rawSmtp) ? rawSmtp['password'] : undefined;
-      if (
-        typeof password === 'string' &&
-        password !== '' &&
-        isRecord(root['smtp']) &&
-        typeof root['smtp']['password'] === 'string' &&
-        !/\$\{[A-Za-z_][A-Za-z0-9_]*\}/.test(root['smtp']['password'])
-      )
-        warnings.push(literalWarning('smtp.password'));
-    }
-    if (rawSmtp === undefined) smtp = null;
-    else {
-      const parsed = smtpSchema.safeParse(rawSmtp);
-      if (parsed.success) smtp = parsed.data;
-      else {
-        smtp = null;
-        if (options.purpose === 'run') problems.push(...zodProblems(parsed.error, 'smtp'));
-      }
-    }
-    const { smtp: _smtp, ...rest } = substituted;
-    definition = rest;
-    const settings = definition['settings'];
-    const domain = isRecord(definition['target']) ? definition['target']['domain'] : undefined;
-    if (isRecord(settings) && 'jobId' in settings) {
-      const { jobId, ...others } = settings;
-      definition['settings'] = others;
-      definition = { id: jobId, ...definition };
-      idFrom = 'settings.jobId';
-    } else {
-      definition = {
-        ...(typeof domain === 'string' && domain.trim() !== ''
-          ? { id: `zendesk.${domain.trim().toLowerCase()}` }
-          : {}),
-        ...definition,
-      };
-      idFrom = 'domain';
-    }
-  }
+  const read =
+    form === 'definition'
+      ? readDefinitionForm(root, problems)
+      : readConfigurationForm(root, env, options, { problems, warnings, inlineSecrets });
+  let definition = read.definition;
+  let idFrom = read.idFrom;
   if (options.id !== undefined) {
     definition = { ...definition, id: options.id };
     idFrom = '--id';
   }
   if (options.displayName !== undefined) definition = { ...definition, displayName: options.displayName };
   if (options.purpose === 'store') problems.push(...unstorableSecrets(definition));
-  return { form, definition, inlineSecrets, smtp, problems, warnings, idFrom };
+  return { form, definition, inlineSecrets, smtp: read.smtp, problems, warnings, idFrom };
+}
+
+interface FormRead {
+  readonly definition: Record<string, unknown>;
+  readonly smtp: SmtpSettings | null | undefined;
+  readonly idFrom: JobFile['idFrom'];
+}
+
+/** A job definition file: as written, but for the `${NAME}` shorthand of a secret reference. */
+function readDefinitionForm(root: Record<string, unknown>, problems: ConfigProblem[]): FormRead {
+  const definition = structuredClone(root);
+  for (const path of secretPaths) {
+    const [section, key] = path.split('.') as [string, string];
+    const holder = definition[section];
+    if (!isRecord(holder) || typeof holder[key] !== 'string') continue;
+    const reference = wholeReference.exec(holder[key]);
+    // A value is left for the schema to refuse, without ever echoing it.
+    if (reference) holder[key] = { secretRef: `env:${reference[1]}` };
+  }
+  if ('smtp' in definition) {
+    problems.push({
+      path: 'smtp',
+      message:
+        'is an installation setting, not part of a job definition: remove it and set the SMTP_* environment variables (docs/configuration.md#installation-settings)',
+    });
+    delete definition['smtp'];
+  }
+  return { definition, smtp: undefined, idFrom: 'id' };
+}
+
+/** `provisio.yaml`: `${ENV}` substituted, secrets as references, the smtp section, the job id. */
+function readConfigurationForm(
+  root: Record<string, unknown>,
+  env: Environment,
+  options: ReadJobOptions,
+  out: { problems: ConfigProblem[]; warnings: string[]; inlineSecrets: Map<string, string> },
+): FormRead {
+  const { problems, warnings } = out;
+  for (const key of Object.keys(root))
+    if (!configurationKeys.has(key))
+      problems.push({
+        path: '',
+        message: `unknown key "${key}" (check the spelling; see docs/configuration.md)`,
+      });
+
+  // The secrets are taken out before substitution: they become references, not values.
+  const document = structuredClone(root);
+  const secrets = new Map<(typeof secretPaths)[number], unknown>();
+  for (const path of secretPaths) {
+    const [section, key] = path.split('.') as [string, string];
+    const holder = document[section];
+    if (isRecord(holder) && key in holder) {
+      secrets.set(path, holder[key]);
+      delete holder[key];
+    }
+  }
+  // The smtp section belongs to the installation: not stored, so not read when storing.
+  const rawSmtp = document['smtp'];
+  delete document['smtp'];
+  if (options.purpose === 'store' && rawSmtp !== undefined)
+    warnings.push(
+      'the smtp section is an installation setting, not part of a job: it is not imported; a stored job sends e-mail through the SMTP_* environment variables (docs/configuration.md#installation-settings)',
+    );
+
+  const definition = substitute(document, env, '', problems, new Set()) as Record<string, unknown>;
+  for (const [path, value] of secrets) {
+    const [section, key] = path.split('.') as [string, string];
+    const holder = definition[section];
+    if (isRecord(holder)) holder[key] = secretReference(path, value, env, options, out);
+  }
+
+  let smtp: SmtpSettings | null = null;
+  if (options.purpose === 'run' && rawSmtp !== undefined) {
+    if (isRecord(rawSmtp) && isLiteral(rawSmtp['password'])) warnings.push(literalWarning('smtp.password'));
+    const lenient = new Set(options.secrets === 'skip' ? ['smtp.password'] : []);
+    const parsed = smtpSchema.safeParse(substitute(rawSmtp, env, 'smtp', problems, lenient));
+    if (parsed.success) smtp = parsed.data;
+    else problems.push(...zodProblems(parsed.error, 'smtp'));
+  }
+
+  // The job id: settings.jobId, or zendesk.<domain> as it always was.
+  const settings = definition['settings'];
+  if (isRecord(settings) && 'jobId' in settings) {
+    const { jobId, ...others } = settings;
+    return { definition: { id: jobId, ...definition, settings: others }, smtp, idFrom: 'settings.jobId' };
+  }
+  const domain = isRecord(definition['target']) ? definition['target']['domain'] : undefined;
+  const id =
+    typeof domain === 'string' && domain.trim() !== '' ? `zendesk.${domain.trim().toLowerCase()}` : undefined;
+  return { definition: id === undefined ? definition : { id, ...definition }, smtp, idFrom: 'domain' };
+}
+
+/** A secret written as a value: a non-empty string with no `${NAME}` reference in it. */
+function isLiteral(value: unknown): boolean {
+  return typeof value === 'string' && value !== '' && !new RegExp(envReference.source).test(value);
 }
 
 /** A configuration file's secret field as a reference: `${NAME}` → env:NAME; a literal → inline. */
@@ -261,10 +268,9 @@ function secretReference(
   value: unknown,
   env: Environment,
   options: ReadJobOptions,
-  problems: ConfigProblem[],
-  warnings: string[],
-  inlineSecrets: Map<string, string>,
+  out: { problems: ConfigProblem[]; warnings: string[]; inlineSecrets: Map<string, string> },
 ): unknown {
+  const { problems, warnings, inlineSecrets } = out;
   if (typeof value !== 'string') return value;
   const whole = wholeReference.exec(value.trim());
   if (whole) return { secretRef: `env:${whole[1]}` };
@@ -276,8 +282,7 @@ function secretReference(
     return { secretRef: `env:${exampleVariable[path]}` };
   }
   // A literal, or text around references: used as written (after substitution), for this run only.
-  const hasReference = new RegExp(envReference.source).test(value);
-  if (!hasReference && value !== '') warnings.push(literalWarning(path));
+  if (isLiteral(value)) warnings.push(literalWarning(path));
   const lenient = new Set(options.secrets === 'skip' ? [path] : []);
   const substituted = substitute(value, env, path, problems, lenient) as string;
   const reference = `inline:${path}`;

@@ -230,7 +230,8 @@ describe('job files for the state store (jobs import)', () => {
       ...document,
       source: { ...document.source, clientSecret: 'entra-secret-value' },
       target: { ...document.target, secretToken: 'prefix-${ZENDESK_TOKEN}' },
-      smtp: { host: 'smtp.example.com', from: 'p <p@example.com>' },
+      // Not imported, so not read: its variables need not be set.
+      smtp: { host: '${SMTP_HOST}', from: 'p <p@example.com>', password: '${SMTP_PASSWORD}' },
     });
     expect(file.problems.map((p) => p.path)).toEqual(['source.clientSecret', 'target.secretToken']);
     expect(file.problems[0]?.message).toMatch(
