@@ -5,7 +5,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { type JobDefinition, type JobDefinitionRecord, redactUrl, type StateStore } from '@provisio/engine';
+import {
+  type JobDefinition,
+  type JobDefinitionRecord,
+  redactSecrets,
+  redactUrl,
+  type StateStore,
+} from '@provisio/engine';
 import { stringify } from 'yaml';
 import { openStore } from './compose.js';
 import { compileJobFileWithoutSecrets, readDocumentFile, readJobDocument } from './config-file.js';
@@ -16,12 +22,13 @@ import { reportError } from './run-provisioning.js';
 
 export type DefinitionFormat = 'yaml' | 'json';
 
-/** A definition as a file: the same text for the same definition, so exports can be compared. */
-export function formatDefinition(
-  definition: JobDefinition,
-  format: DefinitionFormat,
-  comment?: string,
-): string {
+/**
+ * A definition as a file: the same text for the same definition, so exports can be compared. The
+ * secret fields go through `redactSecrets`: the store keeps references only, and anything printed
+ * stays so even if a value got in some other way.
+ */
+export function formatDefinition(stored: JobDefinition, format: DefinitionFormat, comment?: string): string {
+  const definition = redactSecrets(stored);
   if (format === 'json') return `${JSON.stringify(definition, null, 2)}\n`;
   const header =
     comment ??

@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander';
 import { selectionOf } from '../selection.js';
 
-const configOption = () =>
-  new Option('-c, --config <file>', 'configuration file (YAML)').default('provisio.yaml');
+const configOption = (description = 'configuration file (YAML), or a job definition file (jobs export)') =>
+  new Option('-c, --config <file>', description).default('provisio.yaml');
 
 /** `--job <id>`: the job's definition from the state store instead of a file. */
 const jobOption = () =>
@@ -24,7 +24,7 @@ export function registerProvisioningCommands(program: Command): void {
   program
     .command('init')
     .description('Write a commented starter configuration file')
-    .addOption(configOption())
+    .addOption(configOption('the configuration file to write'))
     .option('--force', 'overwrite an existing file')
     .action(async (options: { config: string; force?: boolean }) => {
       const { runInit } = await import('../run-provisioning.js');
