@@ -14,7 +14,7 @@ import {
   startZendeskEmulator,
   zendeskAppId,
 } from '../../packages/emulators/dist/index.js';
-import { openStateStore, parseConfig, runCycle, systemClock } from '../../packages/engine/dist/index.js';
+import { compileJob, openStateStore, runCycle, systemClock } from '../../packages/engine/dist/index.js';
 import { createEntraSource } from '../../packages/entra/dist/index.js';
 import { createZendeskTarget } from '../../packages/zendesk/dist/index.js';
 
@@ -101,13 +101,15 @@ async function oneRun(entraSeed, { plan, changed }) {
   await store.migrate();
   try {
     const sp = entra.store.servicePrincipalByAppId(zendeskAppId);
-    const config = parseConfig(
+    const secrets = { 'env:S': entra.clientSecret, 'env:T': zendesk.apiToken };
+    const config = await compileJob(
       {
+        id: `zendesk.${zendesk.settings.subdomain}`,
         source: {
           type: 'entra',
           tenantId: entra.tenantId,
           clientId: entra.clientId,
-          clientSecret: '${S}',
+          clientSecret: { secretRef: 'env:S' },
           servicePrincipalId: sp.id,
           authorityHost: entra.url,
           graphBaseUrl: entra.url,
@@ -115,12 +117,12 @@ async function oneRun(entraSeed, { plan, changed }) {
         target: {
           type: 'zendesk',
           adminUsername: zendesk.adminEmail,
-          secretToken: '${T}',
+          secretToken: { secretRef: 'env:T' },
           domain: zendesk.settings.subdomain,
           baseUrl: zendesk.url,
         },
       },
-      { S: entra.clientSecret, T: zendesk.apiToken },
+      { resolve: async (reference) => ({ found: true, value: secrets[reference] }) },
     );
     // New connector instances (and, for the fresh process, a new store connection) hold no state of
     // their own between cycles: everything a cycle needs is in the store.

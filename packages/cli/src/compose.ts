@@ -1,62 +1,78 @@
 /**
  * The composition root: the one place that wires the real implementations of the engine's ports
- * (Graph source, Zendesk target, Kysely state store, system clock) from a validated configuration.
+ * (Graph source, Zendesk target, Kysely state store, system clock, SMTP notifier) from a compiled
+ * job and the installation settings. Its inputs are explicit: nothing here reads the process
+ * environment or working directory.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import {
-  type Config,
+  type CompiledJob,
   type EngineDeps,
-  loadConfigFile,
   openStateStore,
-  resolveDatabaseUrl,
   type StateStore,
   systemClock,
 } from '@provisio/engine';
 import { createEntraSource } from '@provisio/entra';
 import { createZendeskTarget } from '@provisio/zendesk';
+import type { Installation } from './installation.js';
 import { createSmtpNotifier } from './notify/smtp.js';
 
 export interface Composed extends EngineDeps {
-  readonly config: Config;
+  readonly config: CompiledJob;
+  /** Closes the state store (the one given, or the one opened). */
   close(): Promise<void>;
 }
 
-export async function loadConfig(path: string, options: { secretsOptional?: boolean } = {}): Promise<Config> {
-  return loadConfigFile(path, process.env, options);
-}
-
-export async function openStore(): Promise<StateStore> {
-  const store = await openStateStore(resolveDatabaseUrl(process.env, process.cwd()));
-  await store.migrate();
+/** Opens and migrates the state store at `databaseUrl` (`Installation.databaseUrl`). */
+export async function openStore(databaseUrl: string): Promise<StateStore> {
+  const store = await openStateStore(databaseUrl);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   return store;
 }
 
-export async function compose(config: Config, store?: StateStore): Promise<Composed> {
-  const ca = config.source.caCertificateFile
-    ? await readFile(config.source.caCertificateFile, 'utf8')
+export interface ComposeContext {
+  /** Where a relative `source.caCertificateFile` is found. */
+  readonly cwd: string;
+  /** An already opened state store; otherwise `installation.databaseUrl` is opened. */
+  readonly store?: StateStore;
+}
+
+export async function compose(
+  job: CompiledJob,
+  installation: Installation,
+  context: ComposeContext,
+): Promise<Composed> {
+  const ca = job.source.caCertificateFile
+    ? await readFile(resolve(context.cwd, job.source.caCertificateFile), 'utf8')
     : undefined;
   const source = createEntraSource({
-    tenantId: config.source.tenantId,
-    clientId: config.source.clientId,
-    clientSecret: config.source.clientSecret,
-    servicePrincipalId: config.source.servicePrincipalId,
-    ...(config.source.authorityHost ? { authorityHost: config.source.authorityHost } : {}),
-    ...(config.source.graphBaseUrl ? { graphBaseUrl: config.source.graphBaseUrl } : {}),
+    tenantId: job.source.tenantId,
+    clientId: job.source.clientId,
+    clientSecret: job.source.clientSecret,
+    servicePrincipalId: job.source.servicePrincipalId,
+    ...(job.source.authorityHost ? { authorityHost: job.source.authorityHost } : {}),
+    ...(job.source.graphBaseUrl ? { graphBaseUrl: job.source.graphBaseUrl } : {}),
     ...(ca ? { ca } : {}),
   });
   const target = createZendeskTarget({
-    domain: config.target.domain,
-    adminUsername: config.target.adminUsername,
-    secretToken: config.target.secretToken,
-    ...(config.target.baseUrl ? { baseUrl: config.target.baseUrl } : {}),
+    domain: job.target.domain,
+    adminUsername: job.target.adminUsername,
+    secretToken: job.target.secretToken,
+    ...(job.target.baseUrl ? { baseUrl: job.target.baseUrl } : {}),
   });
-  const opened = store ?? (await openStore());
+  const opened = context.store ?? (await openStore(installation.databaseUrl));
   const notifier =
-    config.smtp && config.settings.notificationEmail
-      ? createSmtpNotifier(config.smtp, config.settings.notificationEmail)
+    installation.smtp && job.settings.notificationEmail
+      ? createSmtpNotifier(installation.smtp, job.settings.notificationEmail)
       : undefined;
   return {
-    config,
+    config: job,
     source,
     target,
     store: opened,

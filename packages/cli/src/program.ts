@@ -2,17 +2,20 @@ import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEmulatorCommands } from './commands/emulator.js';
 import { registerExprCommands, registerScopeCommands } from './commands/expr.js';
+import { registerJobCommands } from './commands/jobs.js';
 import { registerProvisioningCommands } from './commands/provisioning.js';
 
 export function buildProgram(): Command {
   const program = new Command('provisio')
     .description(
       'Automatic user provisioning from Microsoft Entra ID to Zendesk Support. ' +
-        'Configure it with a YAML file (npx provisio init), check it (test-connection), preview (plan) and run (sync).',
+        'Configure it with a YAML file (npx provisio init), check it (test-connection), preview (plan) and run (sync); ' +
+        'or keep jobs in the state store (npx provisio jobs import) and run them with --job <id>.',
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   registerProvisioningCommands(program);
+  registerJobCommands(program);
   registerEmulatorCommands(program);
   registerDemoCommand(program);
   registerExprCommands(program);

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { type ProvisioningObjectSummary, parseDuration } from '@provisio/engine';
 import { stringify } from 'csv-stringify/sync';
 import type { LogsOptions } from './commands/provisioning.js';
-import { loadConfig, openStore } from './compose.js';
+import { type CommandContext, loadJobWithoutSecrets, processContext } from './load-job.js';
 import { reportError } from './run-provisioning.js';
+import { selectionOf } from './selection.js';
 
 function sinceFrom(text: string | undefined, now: Date): string | undefined {
   if (text === undefined) return undefined;
@@ -99,14 +100,16 @@ export function toCsvFiles(entries: readonly ProvisioningObjectSummary[]): Recor
   };
 }
 
-export async function runLogs(options: LogsOptions): Promise<number> {
+export async function runLogs(
+  options: LogsOptions,
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
     const limit = Number(options.limit);
     if (!Number.isInteger(limit) || limit < 1)
       throw new Error(`--limit: "${options.limit}" must be a positive whole number`);
     const since = sinceFrom(options.since, new Date());
-    const config = await loadConfig(options.config, { secretsOptional: true });
-    const store = await openStore();
+    const { job: config, store } = await loadJobWithoutSecrets(selectionOf(options), context);
     try {
       const entries = await store.queryLogs({
         jobId: config.settings.jobId,

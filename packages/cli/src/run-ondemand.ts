@@ -1,8 +1,8 @@
 /** `provisio provision`: one user or group now, with Entra's steps. */
-import { userInfo } from 'node:os';
 import { type OnDemandReport, provisionOnDemand } from '@provisio/engine';
-import { compose, loadConfig } from './compose.js';
-import { reportError } from './run-provisioning.js';
+import { type CommandContext, type JobSelection, processContext } from './load-job.js';
+import { operator } from './operator.js';
+import { composeJob, reportError } from './run-provisioning.js';
 
 const marks = { success: '✓', skipped: '–', failure: '✗' } as const;
 
@@ -22,20 +22,16 @@ export function formatOnDemand(report: OnDemandReport): string {
 }
 
 export async function runProvision(
-  configPath: string,
+  selection: JobSelection,
   query: string,
   dryRun: boolean,
   format: 'text' | 'json',
+  context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    const config = await loadConfig(configPath);
-    const deps = await compose(config);
+    const { config, deps } = await composeJob(selection, context);
     try {
-      let who = 'unknown';
-      try {
-        who = userInfo().username;
-      } catch {}
-      const report = await provisionOnDemand(deps, config, query, { dryRun, initiatedBy: who });
+      const report = await provisionOnDemand(deps, config, query, { dryRun, initiatedBy: operator() });
       process.stdout.write(
         format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatOnDemand(report),
       );

@@ -1,79 +1,48 @@
 /**
- * Job operations: pause, resume, restart, allow-deletes, roles import, audit. Each one is recorded in
- * the audit log with the operating-system user who ran it (Entra's audit activities where they exist).
+ * Job operations on the command line: pause, resume, restart, allow-deletes, roles import, audit.
+ * Each is the engine's operation (`@provisio/engine`, jobs/operations.ts), which changes the store and
+ * records the audit log with who ran it (the operating-system user); this file only presents it.
  */
-import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
 import {
-  type Config,
+  allowDeletes,
+  type CompiledJobWithoutSecrets,
   importRoles,
-  JobLeaseHeld,
-  type JobRecord,
-  newJobRecord,
-  newLeaseOwner,
-  quarantineOf,
-  runCycle,
+  type JobOperationResult,
+  jobAudit,
+  pauseJob,
+  restartJob,
+  resumeJob,
   type StateStore,
-  takeLease,
+  systemClock,
 } from '@provisio/engine';
-import { compose, loadConfig, openStore } from './compose.js';
-import { cycleSummary, reportError } from './run-provisioning.js';
+import { type CommandContext, type JobSelection, loadJobWithoutSecrets, processContext } from './load-job.js';
+import { operator } from './operator.js';
+import { presentForCli } from './present-error.js';
+import { composeJob, cycleSummary, reportError } from './run-provisioning.js';
 
-function operator(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
-
-async function withJob<T>(
-  configPath: string,
-  work: (config: Config, store: StateStore, job: JobRecord) => Promise<T>,
+async function withStore<T>(
+  selection: JobSelection,
+  context: CommandContext,
+  work: (config: CompiledJobWithoutSecrets, store: StateStore) => Promise<T>,
 ): Promise<T> {
-  const config = await loadConfig(configPath, { secretsOptional: true });
-  const store = await openStore();
+  const { job: config, store } = await loadJobWithoutSecrets(selection, context);
   try {
-    const job =
-      (await store.getJob(config.settings.jobId)) ?? newJobRecord(config.settings.jobId, new Date());
-    return await work(config, store, job);
+    return await work(config, store);
   } finally {
     await store.close();
   }
 }
 
-async function audit(
-  store: StateStore,
-  jobId: string,
-  activity: string,
-  summary: string,
-  details: Record<string, unknown> = {},
-) {
-  await store.appendAudit({
-    jobId,
-    id: randomUUID(),
-    activityDateTime: new Date().toISOString(),
-    activity,
-    initiatedBy: operator(),
-    result: 'success',
-    summary,
-    details,
-  });
-}
-
-export async function runPause(configPath: string): Promise<number> {
+async function operation(
+  selection: JobSelection,
+  context: CommandContext,
+  run: (deps: { store: StateStore; clock: typeof systemClock }, jobId: string) => Promise<JobOperationResult>,
+  describe: (result: JobOperationResult) => string,
+): Promise<number> {
   try {
-    return await withJob(configPath, async (config, store, job) => {
-      await store.updateJob(job.jobId, { status: 'Paused' }, new Date());
-      await audit(
-        store,
-        job.jobId,
-        'Disable/pause provisioning configuration',
-        'Provisioning paused: no cycle runs until "provisio resume".',
-      );
-      process.stdout.write(
-        `job ${config.settings.jobId} paused: a running sync finishes its current cycle, then runs none until "npx provisio resume"\n`,
-      );
+    return await withStore(selection, context, async (config, store) => {
+      const result = await run({ store, clock: systemClock }, config.settings.jobId);
+      process.stdout.write(`${describe(result)}\n`);
       return 0;
     });
   } catch (error) {
@@ -81,108 +50,64 @@ export async function runPause(configPath: string): Promise<number> {
   }
 }
 
-export async function runResume(configPath: string): Promise<number> {
-  try {
-    return await withJob(configPath, async (config, store, job) => {
-      const quarantine = quarantineOf(job);
-      await store.updateJob(
-        job.jobId,
-        { status: job.watermark === null ? 'NotRun' : 'Active', quarantine: null },
-        new Date(),
-      );
-      await audit(
-        store,
-        job.jobId,
-        'Enable/start provisioning configuration',
-        `Provisioning resumed${quarantine ? `; quarantine (${quarantine.reason}) cleared` : ''}: cycles pick up where they left off.`,
-      );
-      process.stdout.write(
-        `job ${config.settings.jobId} resumed${quarantine ? ` (quarantine ${quarantine.reason} cleared)` : ''}: a running sync starts its next cycle within one interval\n`,
-      );
-      return 0;
-    });
-  } catch (error) {
-    return reportError(error);
-  }
+export function runPause(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
+  return operation(
+    selection,
+    context,
+    (deps, jobId) => pauseJob(deps, jobId, operator()),
+    (r) =>
+      `job ${r.jobId} paused: a running sync finishes its current cycle, then runs none until "npx provisio resume" (sync --once runs none either)`,
+  );
 }
 
-export async function runRestart(configPath: string, full: boolean): Promise<number> {
-  try {
-    return await withJob(configPath, async (config, store, job) => {
-      const jobId = job.jobId;
-      await store.clearEscrows(jobId);
-      if (full) {
-        await store.clearTargetObjects(jobId);
-        await store.clearLinks(jobId);
-        await store.clearGroupLinks(jobId);
-        await store.clearSourceUsers(jobId);
-        await store.clearSourceGroups(jobId);
-      }
-      await store.updateJob(
-        jobId,
-        {
-          status: job.status === 'Paused' ? 'Paused' : 'Active',
-          watermark: null,
-          watermarkAt: null,
-          groupWatermark: null,
-          quarantine: null,
-          allowDeletes: false,
-          reconciledAt: null,
-        },
-        new Date(),
-      );
-      await audit(
-        store,
-        jobId,
-        'Enable/restart provisioning configuration',
-        full
-          ? 'Restarted in full: watermarks, escrows and quarantine cleared, links forgotten (every user and group is matched again).'
-          : 'Restarted: watermarks, escrows and quarantine cleared; the next cycle is an initial cycle.',
-        { full },
-      );
-      process.stdout.write(
-        `job ${config.settings.jobId} restarted${full ? ' in full (links forgotten: users and groups are matched again)' : ''}: the next cycle re-evaluates everything\n`,
-      );
-      return 0;
-    });
-  } catch (error) {
-    return reportError(error);
-  }
+export function runResume(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
+  return operation(
+    selection,
+    context,
+    (deps, jobId) => resumeJob(deps, jobId, operator()),
+    (r) =>
+      `job ${r.jobId} resumed${r.clearedQuarantine ? ` (quarantine ${r.clearedQuarantine} cleared)` : ''}: a running sync starts its next cycle within one interval`,
+  );
 }
 
-export async function runAllowDeletes(configPath: string): Promise<number> {
+export function runRestart(
+  selection: JobSelection,
+  full: boolean,
+  context: CommandContext = processContext(),
+): Promise<number> {
+  return operation(
+    selection,
+    context,
+    (deps, jobId) => restartJob(deps, jobId, { full }, operator()),
+    (r) =>
+      `job ${r.jobId} restarted${full ? ' in full (links forgotten: users and groups are matched again)' : ''}: the next cycle re-evaluates everything`,
+  );
+}
+
+export async function runAllowDeletes(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    const config = await loadConfig(configPath);
-    const deps = await compose(config);
+    const { config, deps } = await composeJob(selection, context);
     try {
-      const jobId = config.settings.jobId;
-      await deps.store.updateJob(jobId, { allowDeletes: true }, new Date());
-      await audit(
-        deps.store,
-        jobId,
-        'Allow deletes',
-        'Deprovisioning beyond the accidental-deletion threshold allowed for the next cycle.',
-      );
       process.stdout.write('deprovisioning beyond the threshold is allowed for one cycle; running it now\n');
       // The cycle runs under the job's lease, like sync's: never beside a running sync.
-      const owner = newLeaseOwner();
-      try {
-        await takeLease(deps.store, jobId, owner, new Date(), config.settings.intervalMs);
-      } catch (error) {
-        if (!(error instanceof JobLeaseHeld)) throw error;
+      const result = await allowDeletes(deps, config, operator());
+      if (result.cycle === null) {
         process.stdout.write(
-          `a running sync (${error.holder}) holds the job: it carries the deprovisioning out in its next cycle\n`,
+          `a running sync (${result.heldBy ?? 'unknown'}) holds the job: it carries the deprovisioning out in its next cycle\n`,
         );
         return 0;
       }
-      let report: Awaited<ReturnType<typeof runCycle>>;
-      try {
-        report = await runCycle(deps, config, { allowDeletes: true });
-      } finally {
-        await deps.store.releaseLease(jobId, owner);
-      }
-      process.stdout.write(`${cycleSummary(report)}\n`);
-      return report.state === 'succeeded' ? 0 : 1;
+      process.stdout.write(`${cycleSummary(result.cycle)}\n`);
+      return result.cycle.state === 'succeeded' ? 0 : 1;
     } finally {
       await deps.close();
     }
@@ -191,10 +116,12 @@ export async function runAllowDeletes(configPath: string): Promise<number> {
   }
 }
 
-export async function runRolesImport(configPath: string): Promise<number> {
+export async function runRolesImport(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    const config = await loadConfig(configPath);
-    const deps = await compose(config);
+    const { config, deps } = await composeJob(selection, context);
     try {
       const report = await importRoles(deps, config, operator());
       const p = report.published;
@@ -222,16 +149,25 @@ export async function runRolesImport(configPath: string): Promise<number> {
   }
 }
 
-export async function runAudit(configPath: string, limit: number, format: 'table' | 'json'): Promise<number> {
+export async function runAudit(
+  selection: JobSelection,
+  limit: number,
+  format: 'table' | 'json',
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    return await withJob(configPath, async (_config, store, job) => {
-      const records = await store.listAudit(job.jobId, Number.isInteger(limit) && limit > 0 ? limit : 100);
+    return await withStore(selection, context, async (config, store) => {
+      const records = await jobAudit(
+        { store, clock: systemClock },
+        config.settings.jobId,
+        Number.isInteger(limit) && limit > 0 ? limit : 100,
+      );
       if (format === 'json') process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
       else if (records.length === 0) process.stdout.write('no audit entries yet\n');
       else
         for (const r of records)
           process.stdout.write(
-            `${r.activityDateTime}  ${r.activity.padEnd(42)} ${r.result.padEnd(7)} ${r.initiatedBy.padEnd(10)} ${r.summary}\n`,
+            `${r.activityDateTime}  ${r.activity.padEnd(42)} ${r.result.padEnd(7)} ${r.initiatedBy.padEnd(10)} ${presentForCli(r.summary)}\n`,
           );
       return 0;
     });

@@ -2,19 +2,31 @@
 import { access, writeFile } from 'node:fs/promises';
 import {
   ConfigError,
-  type ConnectionCheck,
+  type ConnectionTestResult,
   ConnectorFailure,
   type CycleProgress,
   type CycleReport,
   explainQuarantine,
   formatDuration,
   importRoles,
+  JobDefinitionConflict,
+  type JobStatusReport,
+  jobStatus,
   type PlannedUser,
-  quarantineOf,
-  runCycle,
+  planJob,
   runSyncLoop,
+  systemClock,
+  testJobConnection,
 } from '@provisio/engine';
-import { compose, loadConfig, openStore } from './compose.js';
+import { compose } from './compose.js';
+import {
+  type CommandContext,
+  type JobSelection,
+  loadJob,
+  loadJobWithoutSecrets,
+  processContext,
+} from './load-job.js';
+import { presentForCli } from './present-error.js';
 import { ProgressView } from './progress.js';
 import { starterConfig } from './starter-config.js';
 
@@ -24,10 +36,14 @@ export function reportError(error: unknown): number {
     process.stderr.write(`${error.message}\n`);
     return 2;
   }
+  if (error instanceof JobDefinitionConflict) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
+  }
   if (error instanceof ConnectorFailure) {
     const d = error.detail;
     process.stderr.write(
-      `error ${d.code}: ${d.message}\n${d.recommendedAction ? `fix: ${d.recommendedAction}\n` : ''}`,
+      `error ${d.code}: ${d.message}\n${d.recommendedAction ? `fix: ${presentForCli(d.recommendedAction)}\n` : ''}`,
     );
     return 1;
   }
@@ -51,25 +67,36 @@ export async function runInit(path: string, force: boolean): Promise<number> {
   return 0;
 }
 
-function printCheck(title: string, check: ConnectionCheck): void {
+function printCheck(title: string, check: ConnectionTestResult['source']): void {
   process.stdout.write(`${title}: ${check.ok ? 'ok' : 'FAILED'}\n`);
   for (const step of check.steps) {
     process.stdout.write(`  ${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}\n`);
     if (!step.ok && step.code) process.stdout.write(`      code: ${step.code}\n`);
-    if (!step.ok && step.fix) process.stdout.write(`      fix: ${step.fix}\n`);
+    if (!step.ok && step.fix) process.stdout.write(`      fix: ${presentForCli(step.fix)}\n`);
   }
 }
 
-export async function runTestConnection(configPath: string): Promise<number> {
+/** Loads the job with its secrets and composes the ports; the caller closes `deps`. */
+export async function composeJob(selection: JobSelection, context: CommandContext, printWarnings = false) {
+  const loaded = await loadJob(selection, context);
   try {
-    const config = await loadConfig(configPath);
-    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
-    const deps = await compose(config);
+    if (printWarnings) for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const deps = await compose(loaded.job, loaded.installation, { cwd: context.cwd, store: loaded.store });
+    return { config: loaded.job, deps };
+  } catch (error) {
+    await loaded.store.close();
+    throw error;
+  }
+}
+
+export async function runTestConnection(
+  selection: JobSelection,
+  context: CommandContext = processContext(),
+): Promise<number> {
+  try {
+    const { config, deps } = await composeJob(selection, context, true);
     try {
-      const [source, target] = await Promise.all([
-        deps.source.testConnection(),
-        deps.target.testConnection(),
-      ]);
+      const { source, target } = await testJobConnection(deps);
       printCheck(`Entra ID (tenant ${config.source.tenantId})`, source);
       printCheck(`Zendesk (${config.target.domain})`, target);
       return source.ok && target.ok ? 0 : 1;
@@ -112,45 +139,19 @@ export function planSummary(report: Pick<CycleReport, 'counts' | 'kind'>): strin
   return `${c.created} to create, ${c.updated} to update, ${c.disabled} to disable, ${c.deleted} to delete, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failing`;
 }
 
-export async function runPlan(configPath: string, all: boolean, format: 'text' | 'json'): Promise<number> {
+export async function runPlan(
+  selection: JobSelection,
+  all: boolean,
+  format: 'text' | 'json',
+  context: CommandContext = processContext(),
+): Promise<number> {
   try {
-    const config = await loadConfig(configPath);
-    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
-    const deps = await compose(config);
+    const { config, deps } = await composeJob(selection, context, true);
     try {
-      const report = await runCycle(deps, config, { dryRun: true });
+      const { report, plan } = await planJob(deps, config, { all });
       const shown = report.planned.filter((user) => all || user.action !== null || user.status === 'failure');
       if (format === 'json') {
-        process.stdout.write(
-          `${JSON.stringify(
-            {
-              jobId: config.settings.jobId,
-              kind: report.kind,
-              counts: report.counts,
-              staged: report.staged,
-              groups: report.groups
-                ? {
-                    inScope: report.groups.groups.filter((g) => g.inScope).length,
-                    plans: report.groups.groups,
-                    memberships: report.groups.memberships,
-                  }
-                : null,
-              users: shown.map((user) => ({
-                sourceId: user.sourceId,
-                displayName: user.displayName,
-                action: user.action?.kind ?? null,
-                provisioningAction: user.provisioningAction,
-                status: user.status,
-                targetId: user.target?.id ?? null,
-                description: user.description,
-                modifiedProperties: user.modifiedProperties,
-                error: user.error ?? null,
-              })),
-            },
-            null,
-            2,
-          )}\n`,
-        );
+        process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
         return 0;
       }
       process.stdout.write(
@@ -208,17 +209,20 @@ export function cycleSummary(report: CycleReport): string {
   );
 }
 
-export async function runSync(configPath: string, once: boolean, force = false): Promise<number> {
+export async function runSync(
+  selection: JobSelection,
+  once: boolean,
+  force = false,
+  context: CommandContext = processContext(),
+): Promise<number> {
   let close: (() => Promise<void>) | undefined;
   try {
-    const config = await loadConfig(configPath);
-    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const { config, deps } = await composeJob(selection, context, true);
+    close = deps.close;
     if (config.settings.provisioningStatus === 'off') {
       process.stdout.write('settings.provisioningStatus is off: no cycle runs. Set it to on to provision.\n');
       return 0;
     }
-    const deps = await compose(config);
-    close = deps.close;
     const controller = new AbortController();
     const stop = () => {
       process.stderr.write('stopping after the current cycle…\n');
@@ -293,104 +297,76 @@ export async function runSync(configPath: string, once: boolean, force = false):
 }
 
 export async function runStatus(
-  configPath: string,
+  selection: JobSelection,
   cycles: number,
   format: 'text' | 'json',
+  context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    const config = await loadConfig(configPath, { secretsOptional: true });
-    const store = await openStore();
+    const { job: config, store } = await loadJobWithoutSecrets(selection, context);
     try {
-      const jobId = config.settings.jobId;
-      const job = await store.getJob(jobId);
-      const recent = await store.listCycles(jobId, Number.isFinite(cycles) && cycles > 0 ? cycles : 10);
-      const links = await store.listLinks(jobId);
-      const linkStates = { active: 0, disabled: 0, deleted: 0 };
-      for (const link of links) linkStates[link.state]++;
-      const now = Date.now();
-      const watermarkAgeMs = job?.watermarkAt ? now - Date.parse(job.watermarkAt) : null;
-      const quarantine = job ? quarantineOf(job) : null;
-      const escrows = await store.listEscrows(jobId);
-      const groupLinks = await store.listGroupLinks(jobId);
+      const status = await jobStatus({ store, clock: systemClock }, config, {
+        cycles: Number.isFinite(cycles) && cycles > 0 ? cycles : 10,
+      });
       if (format === 'json') {
-        process.stdout.write(
-          `${JSON.stringify(
-            {
-              jobId,
-              status: job?.status ?? 'NotRun',
-              provisioningStatus: config.settings.provisioningStatus,
-              configurationChanged: job !== null && job.configHash !== null && job.configHash !== config.hash,
-              watermarkAt: job?.watermarkAt ?? null,
-              watermarkAgeMs,
-              quarantine,
-              escrows,
-              rolesImportedAt: job?.rolesImportedAt ?? null,
-              allowDeletesPending: job?.allowDeletes === true,
-              users: linkStates,
-              groups: {
-                active: groupLinks.filter((l) => l.state === 'active').length,
-                deleted: groupLinks.filter((l) => l.state === 'deleted').length,
-              },
-              cycles: recent,
-            },
-            null,
-            2,
-          )}\n`,
-        );
+        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
         return 0;
       }
-      process.stdout.write(
-        `job ${jobId}: ${job?.status ?? 'NotRun'} (provisioning status ${config.settings.provisioningStatus})\n`,
-      );
-      if (job && job.configHash !== null && job.configHash !== config.hash)
-        process.stdout.write(
-          'configuration changed since the last cycle: the next cycle is an initial cycle\n',
-        );
-      process.stdout.write(
-        `watermark: ${watermarkAgeMs === null ? 'none (the next cycle is an initial cycle)' : `${formatDuration(watermarkAgeMs)} old (${job?.watermarkAt})`}\n`,
-      );
-      process.stdout.write(
-        `users managed: ${linkStates.active} active, ${linkStates.disabled} deprovisioned, ${linkStates.deleted} deleted\n`,
-      );
-      process.stdout.write(
-        `groups managed: ${groupLinks.filter((l) => l.state === 'active').length} active, ${groupLinks.filter((l) => l.state === 'deleted').length} deleted\n`,
-      );
-      if (quarantine) {
-        const { what, fix } = explainQuarantine(quarantine.reason);
-        process.stdout.write(
-          `QUARANTINE since ${quarantine.seriesBegan} (${quarantine.reason}, re-evaluated ${quarantine.seriesCount} times): ${what}\n` +
-            `  error: ${quarantine.error.code}: ${quarantine.error.message}\n` +
-            quarantine.error.failingRequests.map((r) => `  failing request: ${r}\n`).join('') +
-            `  next attempt: ${quarantine.nextAttempt}\n  what to do: ${fix}\n`,
-        );
-      }
-      if (escrows.length > 0) {
-        process.stdout.write(`retries pending (escrows): ${escrows.length}\n`);
-        for (const e of escrows.slice(0, 20))
-          process.stdout.write(
-            `  ${e.objectType} ${e.displayName}: ${e.errorCode}: ${e.errorMessage} (attempt ${e.attempts}, next ${e.nextAttemptAt})\n`,
-          );
-      }
-      if (recent.length === 0) process.stdout.write('no cycle has run yet: npx provisio sync\n');
-      else {
-        process.stdout.write('last cycles:\n');
-        for (const cycle of recent) {
-          const c = cycle.counts;
-          const duration = cycle.endedAt
-            ? formatDuration(Date.parse(cycle.endedAt) - Date.parse(cycle.startedAt))
-            : 'running';
-          process.stdout.write(
-            `  ${cycle.startedAt}  ${cycle.kind.padEnd(11)} ${cycle.state.padEnd(16)} ${duration.padEnd(10)} ` +
-              `created ${c.created}, updated ${c.updated}, disabled ${c.disabled}, deleted ${c.deleted}, failed ${c.failed}, skipped ${c.skipped}, requests ${c.targetRequests}` +
-              `${cycle.error ? `\n      error: ${cycle.error}` : ''}\n`,
-          );
-        }
-      }
+      printStatus(status);
       return 0;
     } finally {
       await store.close();
     }
   } catch (error) {
     return reportError(error);
+  }
+}
+
+function printStatus(status: JobStatusReport): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(`job ${status.jobId}: ${status.status} (provisioning status ${status.provisioningStatus})`);
+  if (status.configurationChanged)
+    out('configuration changed since the last cycle: the next cycle is an initial cycle');
+  out(`next cycle: ${status.nextCycle}`);
+  out(
+    `watermark: ${status.watermarkAgeMs === null ? 'none (the next cycle is an initial cycle)' : `${formatDuration(status.watermarkAgeMs)} old (${status.watermarkAt})`}`,
+  );
+  out(
+    `users managed: ${status.users.active} active, ${status.users.disabled} deprovisioned, ${status.users.deleted} deleted`,
+  );
+  out(`groups managed: ${status.groups.active} active, ${status.groups.deleted} deleted`);
+  const quarantine = status.quarantine;
+  if (quarantine) {
+    const { what, fix } = explainQuarantine(quarantine.reason);
+    out(
+      `QUARANTINE since ${quarantine.seriesBegan} (${quarantine.reason}, re-evaluated ${quarantine.seriesCount} times): ${what}`,
+    );
+    out(`  error: ${quarantine.error.code}: ${quarantine.error.message}`);
+    for (const request of quarantine.error.failingRequests) out(`  failing request: ${request}`);
+    out(`  next attempt: ${quarantine.nextAttempt}`);
+    out(`  what to do: ${presentForCli(fix)}`);
+  }
+  if (status.escrows.length > 0) {
+    out(`retries pending (escrows): ${status.escrows.length}`);
+    for (const e of status.escrows.slice(0, 20))
+      out(
+        `  ${e.objectType} ${e.displayName}: ${e.errorCode}: ${e.errorMessage} (attempt ${e.attempts}, next ${e.nextAttemptAt})`,
+      );
+  }
+  if (status.cycles.length === 0) {
+    out('no cycle has run yet: npx provisio sync');
+    return;
+  }
+  out('last cycles:');
+  for (const cycle of status.cycles) {
+    const c = cycle.counts;
+    const duration = cycle.endedAt
+      ? formatDuration(Date.parse(cycle.endedAt) - Date.parse(cycle.startedAt))
+      : 'running';
+    out(
+      `  ${cycle.startedAt}  ${cycle.kind.padEnd(11)} ${cycle.state.padEnd(16)} ${duration.padEnd(10)} ` +
+        `created ${c.created}, updated ${c.updated}, disabled ${c.disabled}, deleted ${c.deleted}, failed ${c.failed}, skipped ${c.skipped}, requests ${c.targetRequests}` +
+        `${cycle.error ? `\n      error: ${cycle.errorCode ? `${cycle.errorCode}: ` : ''}${cycle.error}` : ''}`,
+    );
   }
 }

@@ -128,13 +128,13 @@ describe('groups and memberships', () => {
     await h.cycle();
     // Entra's behaviour: direct members only.
     expect(await zendeskMemberIds(h, 'Support All')).toEqual([]);
-    h.reconfigure({ settings: { expandNestedGroups: true } });
+    await h.reconfigure({ settings: { expandNestedGroups: true } });
     try {
       const expanded = await h.cycle();
       expect(expanded.kind).toBe('initial');
       expect(await zendeskMemberIds(h, 'Support All')).toEqual([await idOf(nina)]);
     } finally {
-      h.reconfigure({ settings: { expandNestedGroups: false } });
+      await h.reconfigure({ settings: { expandNestedGroups: false } });
     }
     await patchUser(h, nina, { jobTitle: 'Night lead' });
   });
@@ -145,7 +145,7 @@ describe('groups and memberships', () => {
     const leaver = await createEntraUser(h, 'leaver', { displayName: 'Lee Leaver' });
     const leaverAssignment = await assign(h, leaver, await appRoleId(h, 'Agent'));
     await h.cycle();
-    h.reconfigure({ settings: { accidentalDeletionThreshold: 2 } });
+    await h.reconfigure({ settings: { accidentalDeletionThreshold: 2 } });
     try {
       await h.cycle();
       for (const g of groups) expect((await h.graph.delete(`/v1.0/groups/${g}`)).status).toBe(204);
@@ -164,7 +164,7 @@ describe('groups and memberships', () => {
       expect(allowed.groups?.counts.groupsDeleted).toBe(2);
       expect((await zendeskGroups(h)).map((g) => g.name)).not.toContain('Old Team A');
     } finally {
-      h.reconfigure({ settings: { accidentalDeletionThreshold: 500 } });
+      await h.reconfigure({ settings: { accidentalDeletionThreshold: 500 } });
     }
   });
 });

@@ -121,7 +121,7 @@ describe('failures', () => {
     const support = await createEntraUser(h, 'sam', { department: 'Support' });
     for (const id of [sales, support]) await assign(h, id, agent);
     await h.cycle();
-    h.reconfigure({
+    await h.reconfigure({
       mappings: {
         users: {
           scopingFilters: [
@@ -152,7 +152,7 @@ describe('failures', () => {
     const back = await h.cycle();
     expect(planned(back, sales).action?.kind).toBe('reactivate');
     expect((await zendeskUserByExternalId(h, sales)).suspended).toBe(false);
-    h.reconfigure({ mappings: { users: {} } });
+    await h.reconfigure({ mappings: { users: {} } });
   });
 
   it('a paused job runs no cycle until it is resumed', async () => {

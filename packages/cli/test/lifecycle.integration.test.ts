@@ -247,7 +247,7 @@ describe('user lifecycle, Entra ID → Zendesk', () => {
       ).toBe(201);
     const id = await createEntraUser(h, 'dupl', { mobilePhone: '+15555550123' });
     await assign(h, id, await appRoleId(h, 'Agent'));
-    h.reconfigure({
+    await h.reconfigure({
       mappings: {
         users: {
           attributes: [
@@ -277,7 +277,7 @@ describe('user lifecycle, Entra ID → Zendesk', () => {
         errorInformation: { errorCode: 'DuplicateTargetEntries' },
       });
     } finally {
-      h.reconfigure({ mappings: { users: {} } });
+      await h.reconfigure({ mappings: { users: {} } });
     }
   });
 });

@@ -4,11 +4,12 @@
  * state store. Each job has its own connector instances; the store is all they share. Every job
  * converges, none touches another's users, and a second round changes exactly what changed.
  */
-import { type EngineDeps, parseConfig, runSyncLoop, systemClock } from '@provisio/engine';
+import { type Config, type EngineDeps, runSyncLoop, systemClock } from '@provisio/engine';
 import { createEntraSource } from '@provisio/entra';
 import { createZendeskTarget } from '@provisio/zendesk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../emulators/test/support/zendesk.js';
+import { compileDocument } from '../src/load-job.js';
 import { createEntraUser, type JobHarness, patchUser, startJobHarness } from './support/provisioning.js';
 
 const JOBS = 20;
@@ -33,7 +34,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-function jobOf(index: number): { deps: EngineDeps; config: ReturnType<typeof parseConfig> } {
+async function jobOf(index: number): Promise<{ deps: EngineDeps; config: Config }> {
   const account = index < JOBS / 2 ? h.zendesk : second;
   const document = {
     ...h.document,
@@ -63,7 +64,9 @@ function jobOf(index: number): { deps: EngineDeps; config: ReturnType<typeof par
       groups: { enabled: false },
     },
   };
-  const config = parseConfig(document, { ...h.env, TOKEN: account.emulator.apiToken });
+  const config = (
+    await compileDocument(document, `job ${index}`, { ...h.env, TOKEN: account.emulator.apiToken }, 'resolve')
+  ).job;
   // Nothing shared between jobs but the store: connectors of their own.
   const deps: EngineDeps = {
     source: createEntraSource({
@@ -88,7 +91,7 @@ function jobOf(index: number): { deps: EngineDeps; config: ReturnType<typeof par
 }
 
 async function roundOfAllJobs() {
-  const jobs = Array.from({ length: JOBS }, (_, i) => jobOf(i));
+  const jobs = await Promise.all(Array.from({ length: JOBS }, (_, i) => jobOf(i)));
   const reports = await Promise.all(jobs.map((job) => runSyncLoop(job.deps, job.config, { once: true })));
   return reports.map((r) => {
     const report = r[0];

@@ -64,10 +64,10 @@ beforeAll(async () => {
     },
   });
   h.document['smtp'] = { host: '127.0.0.1', port, secure: false, from: 'provisio <provisio@example.com>' };
-  h.reconfigure({ settings: { notificationEmail: 'ops@example.com', sendEmailOnFailure: true } });
+  await h.reconfigure({ settings: { notificationEmail: 'ops@example.com', sendEmailOnFailure: true } });
   h.deps = {
     ...h.deps,
-    notifier: createSmtpNotifier(h.config.smtp as NonNullable<typeof h.config.smtp>, 'ops@example.com'),
+    notifier: createSmtpNotifier(h.smtp as NonNullable<typeof h.smtp>, 'ops@example.com'),
   };
 }, 60_000);
 afterAll(async () => {

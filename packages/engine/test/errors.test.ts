@@ -1,6 +1,5 @@
 import { expressionErrorCodes } from '@provisio/expressions';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/config/load.js';
 import { JobLeaseHeld } from '../src/cycle/lease.js';
 import {
   DuplicateErrorCodeError,
@@ -19,6 +18,7 @@ import {
   presentOperations,
   toPublicError,
 } from '../src/errors/index.js';
+import { ConfigError } from '../src/jobs/problems.js';
 import { ConnectorFailure } from '../src/ports/common.js';
 import { failureNotification, quarantineNotification } from '../src/safety/notifications.js';
 import { explainQuarantine, imposeQuarantine, isCredentialError } from '../src/safety/quarantine.js';

@@ -14,18 +14,20 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCycleCounts } from '../src/cycle/run-cycle.js';
+import type { JobDefinition } from '../src/jobs/definition.js';
 import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../src/log/types.js';
 import type { MemberRef } from '../src/ports/source.js';
-import type {
-  AuditRecord,
-  CycleRecord,
-  EscrowRecord,
-  GroupLinkRecord,
-  JobRecord,
-  LinkRecord,
-  SourceGroupRecord,
-  SourceUserRecord,
-  StateStore,
+import {
+  type AuditRecord,
+  type CycleRecord,
+  type EscrowRecord,
+  type GroupLinkRecord,
+  JobDefinitionConflict,
+  type JobRecord,
+  type LinkRecord,
+  type SourceGroupRecord,
+  type SourceUserRecord,
+  type StateStore,
 } from '../src/ports/state.js';
 import {
   openStateStore,
@@ -1211,6 +1213,7 @@ describe.each(backends)('state store on $name', (backend) => {
               ['0002_groups_escrows_audit', true],
               ['0003_job_leases', true],
               ['0004_job_state', true],
+              ['0005_job_definitions', true],
             ]);
           } finally {
             await check.destroy();
@@ -1363,4 +1366,208 @@ describe('resolveDatabaseUrl', () => {
       'sqlite:/srv/provisio/data/provisio.db',
     );
   });
+});
+
+// ── job definitions (0005_job_definitions), once per database ────────────────────────────────────
+
+function definition(id: string, overrides: Partial<JobDefinition> = {}): JobDefinition {
+  return {
+    id,
+    source: {
+      type: 'entra',
+      tenantId: '8f2d7c1e-5b0a-4c3e-9d61-2a7b3c4d5e6f',
+      clientId: '6a1f4b2c-3d5e-4f60-8a71-b2c3d4e5f607',
+      clientSecret: { secretRef: 'env:ENTRA_CLIENT_SECRET' },
+      servicePrincipalId: '11111111-2222-4333-8444-555555555555',
+    },
+    target: {
+      type: 'zendesk',
+      adminUsername: 'admin@example.com',
+      secretToken: { secretRef: 'env:ZENDESK_TOKEN' },
+      domain: 'example',
+    },
+    settings: {
+      scope: 'assigned',
+      provisioningStatus: 'on',
+      interval: 'PT40M',
+      deprovision: 'suspend',
+      skipOutOfScopeDeletions: false,
+      defaultAccess: 'skip',
+      accidentalDeletionThreshold: 500,
+      sendEmailOnFailure: false,
+      expandNestedGroups: false,
+    },
+    mappings: {
+      users: { enabled: true, actions: ['create', 'update', 'delete'] },
+      groups: { enabled: true, actions: ['create', 'update', 'delete'] },
+    },
+    ...overrides,
+  };
+}
+
+describe.each(backends)('job definitions on $name', (backend) => {
+  describe.skipIf(backend.skip)(
+    backend.skip ? `skipped: PostgreSQL not reachable at ${PG_URL}` : 'StateStore job definitions',
+    () => {
+      let database: TestDatabase | undefined;
+      let store: StateStore;
+      const at = (minute: number) => new Date(Date.UTC(2025, 2, 1, 10, minute));
+
+      beforeAll(async () => {
+        database = await backend.create();
+        store = await openStateStore(database.url);
+        await store.migrate();
+      });
+
+      afterAll(async () => {
+        await store?.close();
+        await database?.drop();
+      });
+
+      it('adds a definition at revision 1 and records who added it, secrets as references', async () => {
+        expect(await store.getJobDefinition('jobs-a')).toBeNull();
+        const saved = await store.saveJobDefinition(definition('jobs-a', { displayName: 'Support' }), {
+          initiatedBy: 'alice',
+          at: at(0),
+          ifRevision: 'none',
+        });
+        const expected = {
+          jobId: 'jobs-a',
+          definition: definition('jobs-a', { displayName: 'Support' }),
+          revision: 1,
+          createdAt: at(0).toISOString(),
+          updatedAt: at(0).toISOString(),
+        };
+        expect(saved).toEqual(expected);
+        expect(await store.getJobDefinition('jobs-a')).toEqual(expected);
+
+        const [record, ...older] = await store.listAudit('jobs-a', 10);
+        expect(older).toEqual([]);
+        expect(record).toMatchObject({
+          jobId: 'jobs-a',
+          activity: 'Add provisioning configuration',
+          initiatedBy: 'alice',
+          result: 'success',
+          activityDateTime: at(0).toISOString(),
+          details: { revision: 1, changed: [], before: null, after: expected.definition },
+        });
+        expect(JSON.stringify(record?.details)).toContain('"secretRef":"env:ZENDESK_TOKEN"');
+      });
+
+      it('updates it: the revision moves on, the creation time stays, the audit names what changed', async () => {
+        const changed = definition('jobs-a', {
+          displayName: 'Support',
+          settings: { ...definition('x').settings, interval: 'PT5M' },
+          mappings: { ...definition('x').mappings, groups: { enabled: false, actions: ['create'] } },
+        });
+        const saved = await store.saveJobDefinition(changed, {
+          initiatedBy: 'bob',
+          at: at(5),
+          ifRevision: 1,
+        });
+        expect(saved).toMatchObject({
+          revision: 2,
+          createdAt: at(0).toISOString(),
+          updatedAt: at(5).toISOString(),
+        });
+        expect((await store.getJobDefinition('jobs-a'))?.definition).toEqual(changed);
+        const [update] = await store.listAudit('jobs-a', 10);
+        expect(update).toMatchObject({
+          activity: 'Update provisioning configuration',
+          initiatedBy: 'bob',
+          details: { revision: 2, changed: ['mappings.groups', 'settings.interval'] },
+        });
+        expect(update?.summary).toMatch(/revision 2: mappings\.groups, settings\.interval changed/);
+        expect(update?.details['before']).toMatchObject({ settings: { interval: 'PT40M' } });
+        expect(update?.details['after']).toMatchObject({ settings: { interval: 'PT5M' } });
+
+        // Saving the same definition again (keys in another order) changes and records nothing.
+        const reordered = Object.fromEntries(Object.entries(changed).reverse()) as unknown as JobDefinition;
+        expect((await store.saveJobDefinition(reordered, { initiatedBy: 'carol', at: at(9) })).revision).toBe(
+          2,
+        );
+        expect(await store.listAudit('jobs-a', 10)).toHaveLength(2);
+      });
+
+      it('refuses a save whose revision condition does not hold', async () => {
+        const conflict = await store
+          .saveJobDefinition(definition('jobs-a'), { initiatedBy: 'x', at: at(10), ifRevision: 'none' })
+          .catch((error: unknown) => error);
+        expect(conflict).toBeInstanceOf(JobDefinitionConflict);
+        expect(conflict).toMatchObject({ jobId: 'jobs-a', revision: 2 });
+        expect((conflict as Error).message).toMatch(/already has a definition \(revision 2\)/);
+        await expect(
+          store.saveJobDefinition(definition('jobs-a'), { initiatedBy: 'x', at: at(10), ifRevision: 1 }),
+        ).rejects.toThrow(/at revision 2, not 1/);
+        await expect(
+          store.saveJobDefinition(definition('jobs-new'), { initiatedBy: 'x', at: at(10), ifRevision: 3 }),
+        ).rejects.toThrow(/has no definition/);
+        expect((await store.getJobDefinition('jobs-a'))?.revision).toBe(2);
+        expect(await store.getJobDefinition('jobs-new')).toBeNull();
+        expect(await store.listAudit('jobs-a', 10)).toHaveLength(2);
+      });
+
+      it('never stores a secret value, whatever the caller passes', async () => {
+        const leaked = definition('jobs-leak');
+        const withValue = { ...leaked, target: { ...leaked.target, secretToken: 'zendesk-token-value' } };
+        await expect(
+          store.saveJobDefinition(withValue as unknown as JobDefinition, { initiatedBy: 'x', at: at(11) }),
+        ).rejects.toThrow(/target\.secretToken must be a secret reference/);
+        expect(await store.getJobDefinition('jobs-leak')).toBeNull();
+        expect(await store.listAudit('jobs-leak', 10)).toEqual([]);
+      });
+
+      it('lists definitions by job id', async () => {
+        await store.saveJobDefinition(definition('jobs-0'), { initiatedBy: 'x', at: at(12) });
+        const listed = await store.listJobDefinitions();
+        expect(listed.map((r) => [r.jobId, r.revision])).toEqual([
+          ['jobs-0', 1],
+          ['jobs-a', 2],
+        ]);
+        expect(listed[1]?.definition.displayName).toBe('Support');
+      });
+
+      it("deletes a definition, records it, and keeps the job's state", async () => {
+        await store.saveJob(job('jobs-0', { status: 'Active', watermark: 'w' }));
+        await store.saveLinks([link('jobs-0', 'u1')]);
+        await expect(
+          store.deleteJobDefinition('jobs-0', { initiatedBy: 'dave', at: at(20), ifRevision: 7 }),
+        ).rejects.toBeInstanceOf(JobDefinitionConflict);
+        expect(await store.deleteJobDefinition('jobs-0', { initiatedBy: 'dave', at: at(20) })).toBe(true);
+        expect(await store.getJobDefinition('jobs-0')).toBeNull();
+        expect(await store.deleteJobDefinition('jobs-0', { initiatedBy: 'dave', at: at(21) })).toBe(false);
+        expect((await store.listJobDefinitions()).map((r) => r.jobId)).toEqual(['jobs-a']);
+
+        const [deletion] = await store.listAudit('jobs-0', 10);
+        expect(deletion).toMatchObject({
+          activity: 'Delete provisioning configuration',
+          initiatedBy: 'dave',
+          details: { revision: 1, before: definition('jobs-0'), after: null },
+        });
+        expect(await store.listAudit('jobs-0', 10)).toHaveLength(2);
+        expect(await store.getJob('jobs-0')).toEqual(job('jobs-0', { status: 'Active', watermark: 'w' }));
+        expect(await store.listLinks('jobs-0')).toEqual([link('jobs-0', 'u1')]);
+
+        // Imported again under the same id, the job starts over at revision 1 and finds its state.
+        const again = await store.saveJobDefinition(definition('jobs-0'), {
+          initiatedBy: 'dave',
+          at: at(22),
+          ifRevision: 'none',
+        });
+        expect(again).toMatchObject({ revision: 1, createdAt: at(22).toISOString() });
+        expect(await store.listLinks('jobs-0')).toHaveLength(1);
+      });
+
+      it('keeps definitions across a reopen', async () => {
+        if (database === undefined) throw new Error('no database');
+        const reader = await openStateStore(database.url);
+        try {
+          await reader.migrate();
+          expect(await reader.getJobDefinition('jobs-a')).toEqual(await store.getJobDefinition('jobs-a'));
+        } finally {
+          await reader.close();
+        }
+      });
+    },
+  );
 });

@@ -1,16 +1,30 @@
 import { type Command, Option } from 'commander';
+import { selectionOf } from '../selection.js';
 
-const configOption = () =>
-  new Option('-c, --config <file>', 'configuration file (YAML)').default('provisio.yaml');
+const configOption = (description = 'configuration file (YAML), or a job definition file (jobs export)') =>
+  new Option('-c, --config <file>', description).default('provisio.yaml');
+
+/** `--job <id>`: the job's definition from the state store instead of a file. */
+const jobOption = () =>
+  new Option(
+    '--job <id>',
+    'a job stored in the state store (npx provisio jobs list) instead of --config',
+  ).conflicts('config');
+
+interface JobOptions {
+  config: string;
+  job?: string;
+}
 
 const databaseNote =
-  '\nThe state store is ./data/provisio.db (SQLite) unless DATABASE_URL is set (postgres://… or sqlite:<path>).';
+  '\nThe state store is ./data/provisio.db (SQLite) unless DATABASE_URL is set (postgres://… or sqlite:<path>); ' +
+  'with --job the job is read from it.';
 
 export function registerProvisioningCommands(program: Command): void {
   program
     .command('init')
     .description('Write a commented starter configuration file')
-    .addOption(configOption())
+    .addOption(configOption('the configuration file to write'))
     .option('--force', 'overwrite an existing file')
     .action(async (options: { config: string; force?: boolean }) => {
       const { runInit } = await import('../run-provisioning.js');
@@ -23,48 +37,52 @@ export function registerProvisioningCommands(program: Command): void {
       'Check the credentials and permissions on both sides (Entra ID and Zendesk) and explain any failure',
     )
     .addOption(configOption())
-    .action(async (options: { config: string }) => {
+    .addOption(jobOption())
+    .action(async (options: JobOptions) => {
       const { runTestConnection } = await import('../run-provisioning.js');
-      process.exitCode = await runTestConnection(options.config);
+      process.exitCode = await runTestConnection(selectionOf(options));
     });
 
   program
     .command('plan')
     .description('Print what the next cycle would do, per user and attribute, writing nothing')
     .addOption(configOption())
+    .addOption(jobOption())
     .option('--all', 'also list users that are unchanged or skipped')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', databaseNote)
-    .action(async (options: { config: string; all?: boolean; format: 'text' | 'json' }) => {
+    .action(async (options: JobOptions & { all?: boolean; format: 'text' | 'json' }) => {
       const { runPlan } = await import('../run-provisioning.js');
-      process.exitCode = await runPlan(options.config, options.all ?? false, options.format);
+      process.exitCode = await runPlan(selectionOf(options), options.all ?? false, options.format);
     });
 
   program
     .command('sync')
     .description('Run provisioning cycles: an initial cycle, then incremental cycles every settings.interval')
     .addOption(configOption())
+    .addOption(jobOption())
     .option(
       '--once',
       'run one cycle and exit (exit code 1 if it failed or any user failed); a paused job runs none and exits 0',
     )
     .option('--force', 'with --once: run the cycle even when the job is paused')
     .addHelpText('after', databaseNote)
-    .action(async (options: { config: string; once?: boolean; force?: boolean }) => {
+    .action(async (options: JobOptions & { once?: boolean; force?: boolean }) => {
       const { runSync } = await import('../run-provisioning.js');
-      process.exitCode = await runSync(options.config, options.once ?? false, options.force ?? false);
+      process.exitCode = await runSync(selectionOf(options), options.once ?? false, options.force ?? false);
     });
 
   program
     .command('status')
     .description('Show the job state, the last cycles with counts and durations, and the watermark age')
     .addOption(configOption())
+    .addOption(jobOption())
     .option('--cycles <n>', 'how many recent cycles to list', '10')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', databaseNote)
-    .action(async (options: { config: string; cycles: string; format: 'text' | 'json' }) => {
+    .action(async (options: JobOptions & { cycles: string; format: 'text' | 'json' }) => {
       const { runStatus } = await import('../run-provisioning.js');
-      process.exitCode = await runStatus(options.config, Number(options.cycles), options.format);
+      process.exitCode = await runStatus(selectionOf(options), Number(options.cycles), options.format);
     });
 
   for (const [name, description, fn] of [
@@ -79,24 +97,26 @@ export function registerProvisioningCommands(program: Command): void {
       .command(name)
       .description(description)
       .addOption(configOption())
+      .addOption(jobOption())
       .addHelpText('after', databaseNote)
-      .action(async (options: { config: string }) => {
+      .action(async (options: JobOptions) => {
         const operations = await import('../run-operations.js');
-        process.exitCode = await operations[fn](options.config);
+        process.exitCode = await operations[fn](selectionOf(options));
       });
 
   program
     .command('restart')
     .description('Clear watermarks, retries (escrows) and quarantine: the next cycle re-evaluates everything')
     .addOption(configOption())
+    .addOption(jobOption())
     .option(
       '--full',
       'also forget the links to Zendesk users and groups, so that everything is matched again',
     )
     .addHelpText('after', databaseNote)
-    .action(async (options: { config: string; full?: boolean }) => {
+    .action(async (options: JobOptions & { full?: boolean }) => {
       const { runRestart } = await import('../run-operations.js');
-      process.exitCode = await runRestart(options.config, options.full ?? false);
+      process.exitCode = await runRestart(selectionOf(options), options.full ?? false);
     });
 
   program
@@ -105,22 +125,24 @@ export function registerProvisioningCommands(program: Command): void {
       'Carry out the deprovisioning staged by the accidental-deletion threshold: runs one cycle that may exceed it',
     )
     .addOption(configOption())
+    .addOption(jobOption())
     .addHelpText('after', databaseNote)
-    .action(async (options: { config: string }) => {
+    .action(async (options: JobOptions) => {
       const { runAllowDeletes } = await import('../run-operations.js');
-      process.exitCode = await runAllowDeletes(options.config);
+      process.exitCode = await runAllowDeletes(selectionOf(options));
     });
 
   program
     .command('audit')
     .description('Show the audit log: pause, resume, restart, allow-deletes, role imports, quarantine')
     .addOption(configOption())
+    .addOption(jobOption())
     .option('--limit <n>', 'at most this many entries', '100')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .addHelpText('after', databaseNote)
-    .action(async (options: { config: string; limit: string; format: 'table' | 'json' }) => {
+    .action(async (options: JobOptions & { limit: string; format: 'table' | 'json' }) => {
       const { runAudit } = await import('../run-operations.js');
-      process.exitCode = await runAudit(options.config, Number(options.limit), options.format);
+      process.exitCode = await runAudit(selectionOf(options), Number(options.limit), options.format);
     });
 
   const roles = program.command('roles').description("Zendesk's roles as app roles of the Entra application");
@@ -130,10 +152,11 @@ export function registerProvisioningCommands(program: Command): void {
       "Read Zendesk's roles (end-user, agent, admin, custom roles) and publish them as app roles of the Entra application",
     )
     .addOption(configOption())
+    .addOption(jobOption())
     .addHelpText('after', databaseNote)
-    .action(async (options: { config: string }) => {
+    .action(async (options: JobOptions) => {
       const { runRolesImport } = await import('../run-operations.js');
-      process.exitCode = await runRolesImport(options.config);
+      process.exitCode = await runRolesImport(selectionOf(options));
     });
 
   program
@@ -143,18 +166,25 @@ export function registerProvisioningCommands(program: Command): void {
     )
     .argument('<who>', 'a userPrincipalName, an object id, or a group display name')
     .addOption(configOption())
+    .addOption(jobOption())
     .option('--dry-run', 'show the same steps without writing anything')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', databaseNote)
-    .action(async (who: string, options: { config: string; dryRun?: boolean; format: 'text' | 'json' }) => {
+    .action(async (who: string, options: JobOptions & { dryRun?: boolean; format: 'text' | 'json' }) => {
       const { runProvision } = await import('../run-ondemand.js');
-      process.exitCode = await runProvision(options.config, who, options.dryRun ?? false, options.format);
+      process.exitCode = await runProvision(
+        selectionOf(options),
+        who,
+        options.dryRun ?? false,
+        options.format,
+      );
     });
 
   program
     .command('logs')
     .description("Show provisioning log entries (Graph's provisioningObjectSummary), newest first")
     .addOption(configOption())
+    .addOption(jobOption())
     .addOption(
       new Option('--status <status>', 'only this status').choices([
         'success',
@@ -195,6 +225,7 @@ export function registerProvisioningCommands(program: Command): void {
 
 export interface LogsOptions {
   config: string;
+  job?: string;
   status?: 'success' | 'failure' | 'skipped' | 'warning';
   action?: 'create' | 'update' | 'delete' | 'disable' | 'stagedDelete' | 'other';
   identity?: string;

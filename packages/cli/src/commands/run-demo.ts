@@ -54,25 +54,31 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     ].join('\n'),
     { mode: 0o600 },
   );
-  process.env['PROVISIO_DEMO_ENTRA_SECRET'] = entra.clientSecret;
-  process.env['PROVISIO_DEMO_ZENDESK_TOKEN'] = zendesk.apiToken;
-  process.env['DATABASE_URL'] = `sqlite:${join(dir, 'provisio.db')}`;
+  // The secrets and the state store go to the sync below explicitly: the process's own environment
+  // is left as it is.
+  const databaseUrl = `sqlite:${join(dir, 'provisio.db')}`;
+  const env = {
+    ...process.env,
+    PROVISIO_DEMO_ENTRA_SECRET: entra.clientSecret,
+    PROVISIO_DEMO_ZENDESK_TOKEN: zendesk.apiToken,
+    DATABASE_URL: databaseUrl,
+  };
   process.stdout.write(
     [
       'provisio demo',
       `  Zendesk emulator listening on ${zendesk.url}  (admin ${zendesk.adminEmail}, token ${zendesk.apiToken})`,
       `  Entra emulator listening on ${entra.url}  (tenant ${entra.tenantId}, ${options.users} demo users)`,
       `  configuration:    ${configFile}`,
-      `  state store:      ${process.env['DATABASE_URL']}`,
+      `  state store:      ${databaseUrl}`,
       '  watch users arrive: curl -s -u admin@example.com/token:emulator-api-token ' +
         `${zendesk.url}/api/v2/users/count.json`,
-      `  in another terminal: DATABASE_URL=${process.env['DATABASE_URL']} npx provisio status --config ${configFile}`,
+      `  in another terminal: DATABASE_URL=${databaseUrl} npx provisio status --config ${configFile}`,
       '',
     ].join('\n'),
   );
   const { runSync } = await import('../run-provisioning.js');
   try {
-    process.exitCode = await runSync(configFile, false);
+    process.exitCode = await runSync({ config: configFile }, false, false, { env, cwd: process.cwd() });
   } finally {
     await Promise.all([zendesk.close(), entra.close()]);
   }

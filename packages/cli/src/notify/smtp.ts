@@ -1,7 +1,8 @@
 /**
- * Notification e-mails through SMTP (nodemailer): the `smtp:` section of the configuration, sent to
- * settings.notificationEmail. The password comes from the configuration (an ${ENV} reference) and is
- * never logged.
+ * Notification e-mails through SMTP (nodemailer), sent to settings.notificationEmail through the
+ * installation's SMTP server: the `smtp:` section of provisio.yaml, or the SMTP_* environment
+ * variables for a stored job (docs/configuration.md#installation-settings). The password is never
+ * logged.
  */
 import type { Notification, Notifier } from '@provisio/engine';
 import nodemailer from 'nodemailer';

@@ -12,7 +12,6 @@ import {
   type CycleReport,
   type EngineDeps,
   openStateStore,
-  parseConfig,
   runCycle,
   type StateStore,
   systemClock,
@@ -26,6 +25,13 @@ import {
   startEntraHarness,
 } from '../../../emulators/test/support/entra.js';
 import { type Harness, startHarness } from '../../../emulators/test/support/zendesk.js';
+import { compileDocument } from '../../src/load-job.js';
+import type { SmtpSettings } from '../../src/notify/smtp.js';
+
+/** The document compiled exactly as `--config` compiles a provisio.yaml. */
+async function compile(document: Record<string, unknown>, env: Record<string, string>) {
+  return compileDocument(document, 'the test configuration', env, 'resolve');
+}
 
 export const tenantDomain = 'provisio-demo.onmicrosoft.com';
 
@@ -38,6 +44,8 @@ export interface JobHarness {
   document: Record<string, unknown>;
   env: Record<string, string>;
   config: Config;
+  /** The document's smtp section, validated (the installation's SMTP server), or null. */
+  smtp: SmtpSettings | null;
   store: StateStore;
   databaseUrl: string;
   deps: EngineDeps;
@@ -45,7 +53,10 @@ export interface JobHarness {
   /** Runs one cycle the way `sync` does. */
   cycle(options?: { forceInitial?: boolean; dryRun?: boolean; allowDeletes?: boolean }): Promise<CycleReport>;
   /** Replaces the configuration (settings/mappings merged over the current document). */
-  reconfigure(patch: { settings?: Record<string, unknown>; mappings?: Record<string, unknown> }): void;
+  reconfigure(patch: {
+    settings?: Record<string, unknown>;
+    mappings?: Record<string, unknown>;
+  }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -114,6 +125,7 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
     baseUrl: zendesk.emulator.url,
   });
   const deps: EngineDeps = { source, target, store, clock: systemClock };
+  const compiled = await compile(document, env);
   const harness: JobHarness = {
     entra,
     zendesk,
@@ -121,7 +133,8 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
     servicePrincipalId: servicePrincipal.id,
     document,
     env,
-    config: parseConfig(document, env),
+    config: compiled.job,
+    smtp: compiled.smtp,
     store,
     databaseUrl,
     deps,
@@ -129,10 +142,12 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
     cycle(cycleOptions = {}) {
       return runCycle(harness.deps, harness.config, cycleOptions);
     },
-    reconfigure(patch) {
+    async reconfigure(patch) {
       if (patch.settings) document['settings'] = { ...(document['settings'] as object), ...patch.settings };
       if (patch.mappings) document['mappings'] = { ...(document['mappings'] as object), ...patch.mappings };
-      harness.config = parseConfig(document, env);
+      const recompiled = await compile(document, env);
+      harness.config = recompiled.job;
+      harness.smtp = recompiled.smtp;
     },
     async close() {
       await store.close();

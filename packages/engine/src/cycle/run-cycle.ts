@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { EngineErrorCode, engineErrors } from '../errors/engine.js';
 import { toPublicError } from '../errors/public.js';
+import { appendAuditEntry } from '../log/audit.js';
 import { buildLogEntry, type LogContext } from '../log/entry.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
 import { guardDeletions } from '../pipeline/guard.js';
@@ -729,10 +730,7 @@ async function notify(deps: EngineDeps, config: Config, notification: Notificati
   try {
     await deps.notifier.send(notification);
   } catch (error) {
-    await deps.store.appendAudit({
-      jobId: config.settings.jobId,
-      id: randomUUID(),
-      activityDateTime: at.toISOString(),
+    await appendAuditEntry(deps.store, config.settings.jobId, at, {
       activity: 'Send notification',
       initiatedBy: 'provisio',
       result: 'failure',
@@ -753,13 +751,9 @@ async function recordQuarantineChange(
   const jobId = config.settings.jobId;
   if (previous === null && current === null) return;
   if (previous !== null && current === null) {
-    await deps.store.appendAudit({
-      jobId,
-      id: randomUUID(),
-      activityDateTime: at.toISOString(),
+    await appendAuditEntry(deps.store, jobId, at, {
       activity: 'Quarantine',
       initiatedBy: 'provisio',
-      result: 'success',
       summary: `Quarantine lifted: a cycle succeeded (it began ${previous.seriesBegan} for ${previous.reason}).`,
       details: { reason: previous.reason, lifted: true },
     });
@@ -767,10 +761,7 @@ async function recordQuarantineChange(
   }
   const now = current as QuarantineState;
   const reasonChanged = previous !== null && previous.reason !== now.reason;
-  await deps.store.appendAudit({
-    jobId,
-    id: randomUUID(),
-    activityDateTime: at.toISOString(),
+  await appendAuditEntry(deps.store, jobId, at, {
     activity: 'Quarantine',
     initiatedBy: 'provisio',
     result: 'failure',

@@ -4,10 +4,10 @@
  * the contracts in `contracts.ts`. The CLI only presents them; the admin API serves them as they are.
  * None prints, none reads the environment; who runs an operation is the caller's to say.
  */
-import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { holdLease, JobLeaseHeld, newWorkerId } from '../cycle/lease.js';
 import { type CycleReport, nextCycleKind, runCycle } from '../cycle/run-cycle.js';
+import { type AuditEntry, appendAuditEntry } from '../log/audit.js';
 import type { Clock } from '../ports/clock.js';
 import type { EngineDeps } from '../ports/engine.js';
 import type { AuditRecord, JobRecord, StateStore } from '../ports/state.js';
@@ -29,21 +29,9 @@ export interface OperationDeps {
   readonly clock: Clock;
 }
 
-/** Appends one audit record for an operation on the job. */
-export async function recordAudit(
-  deps: OperationDeps,
-  jobId: string,
-  record: Pick<AuditRecord, 'activity' | 'initiatedBy' | 'summary'> &
-    Partial<Pick<AuditRecord, 'result' | 'details'>>,
-): Promise<void> {
-  await deps.store.appendAudit({
-    jobId,
-    id: randomUUID(),
-    activityDateTime: deps.clock.now().toISOString(),
-    result: 'success',
-    details: {},
-    ...record,
-  });
+/** Appends one audit record for an operation on the job, dated now. */
+export function recordAudit(deps: OperationDeps, jobId: string, entry: AuditEntry): Promise<void> {
+  return appendAuditEntry(deps.store, jobId, deps.clock.now(), entry);
 }
 
 async function jobOf(deps: OperationDeps, jobId: string): Promise<JobRecord> {

@@ -3,6 +3,7 @@
  * Every record is keyed by a job id so that one installation can run many jobs. Implemented with
  * Kysely over SQLite and PostgreSQL in `../state/`.
  */
+import type { JobDefinition } from '../jobs/definition.js';
 import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../log/types.js';
 import type { QuarantineState } from '../safety/quarantine.js';
 import type { MemberRef } from './source.js';
@@ -287,4 +288,60 @@ export interface StateStore {
   appendLogs(entries: readonly ProvisioningObjectSummary[]): Promise<void>;
   /** Newest first (activityDateTime, then insertion order). */
   queryLogs(query: LogQuery): Promise<ProvisioningObjectSummary[]>;
+
+  /** Every stored job definition, by job id. */
+  listJobDefinitions(): Promise<JobDefinitionRecord[]>;
+  getJobDefinition(jobId: string): Promise<JobDefinitionRecord | null>;
+  /**
+   * Inserts or replaces the definition of job `definition.id` and, in the same transaction, appends
+   * an audit record to that job's audit log: "Add provisioning configuration" or "Update
+   * provisioning configuration", `details: { before, after, revision, changed }` with the secrets
+   * as references. Saving a definition equal to the stored one changes nothing and records nothing.
+   * Throws `JobDefinitionConflict` when `change.ifRevision` does not hold.
+   */
+  saveJobDefinition(definition: JobDefinition, change: JobDefinitionChange): Promise<JobDefinitionRecord>;
+  /**
+   * Removes a job's definition, not its state (links, mirrors, logs and audit stay under the job
+   * id), and records "Delete provisioning configuration" in its audit log. False when there was none.
+   */
+  deleteJobDefinition(jobId: string, change: JobDefinitionChange): Promise<boolean>;
+}
+
+/** A stored job definition (migration 0005_job_definitions). */
+export interface JobDefinitionRecord {
+  readonly jobId: string;
+  /** As saved: validated when it was saved; `compileJob` validates it again before use. */
+  readonly definition: JobDefinition;
+  /** 1 when created, then one more at every change. */
+  readonly revision: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Who changes a job definition, when, and on what condition. */
+export interface JobDefinitionChange {
+  /** The operating-system user running the command, or the console's user. */
+  readonly initiatedBy: string;
+  readonly at: Date;
+  /** `'none'`: only if the job has no definition yet; a number: only if the stored revision is that one. */
+  readonly ifRevision?: number | 'none';
+}
+
+/** A job definition save refused because `ifRevision` did not hold. */
+export class JobDefinitionConflict extends Error {
+  readonly jobId: string;
+  /** The stored revision, or null when there is no definition. */
+  readonly revision: number | null;
+  constructor(jobId: string, revision: number | null, expected: number | 'none') {
+    super(
+      revision === null
+        ? `job ${jobId} has no definition (expected revision ${expected})`
+        : expected === 'none'
+          ? `job ${jobId} already has a definition (revision ${revision})`
+          : `job ${jobId}'s definition is at revision ${revision}, not ${expected}: it changed meanwhile`,
+    );
+    this.name = 'JobDefinitionConflict';
+    this.jobId = jobId;
+    this.revision = revision;
+  }
 }

@@ -5,8 +5,10 @@
  * "end-user", "admin", ignoring case and punctuation) is reported by name and left out, and the
  * others still import. Role imports go to the audit log, not the provisioning log.
  */
-import { randomUUID } from 'node:crypto';
+
 import type { Config } from '../config/load.js';
+import { toPublicError } from '../errors/public.js';
+import { appendAuditEntry } from '../log/audit.js';
 import type { Clock } from '../ports/clock.js';
 import type { AppRoleDefinition, GroupSourceConnector, PublishAppRolesResult } from '../ports/source.js';
 import type { JobRecord, StateStore } from '../ports/state.js';
@@ -123,10 +125,7 @@ export async function importRoles(
         ? `left out ${plan.collisions.map((c) => `"${c.name}" (collides with ${c.collidesWith})`).join(', ')}`
         : '',
     ].filter((part) => part !== '');
-    await deps.store.appendAudit({
-      jobId,
-      id: randomUUID(),
-      activityDateTime: at.toISOString(),
+    await appendAuditEntry(deps.store, jobId, at, {
       activity: 'Import roles',
       initiatedBy,
       result: plan.collisions.length > 0 ? 'failure' : 'success',
@@ -135,15 +134,11 @@ export async function importRoles(
     });
     return { ...plan, published };
   } catch (error) {
-    await deps.store.appendAudit({
-      jobId,
-      id: randomUUID(),
-      activityDateTime: at.toISOString(),
+    await appendAuditEntry(deps.store, jobId, at, {
       activity: 'Import roles',
       initiatedBy,
       result: 'failure',
-      summary: `Role import failed: ${error instanceof Error ? error.message : String(error)}`,
-      details: {},
+      summary: `Role import failed: ${toPublicError(error).code}: ${toPublicError(error).message}`,
     });
     throw error;
   }

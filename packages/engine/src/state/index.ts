@@ -1,5 +1,5 @@
 export { newJobRecord } from './job-record.js';
 export { DEFAULT_LOG_LIMIT, KyselyStateStore, type KyselyStateStoreOptions } from './kysely-store.js';
 export type { SqlDialect } from './migrations.js';
-export { openStateStore, resolveDatabaseUrl } from './open.js';
+export { openStateStore, redactUrl, resolveDatabaseUrl } from './open.js';
 export type { Database as StateDatabase } from './schema.js';

@@ -4,7 +4,9 @@
  * encryption at rest is a later layer). Batch writes go in chunks sized to each database's limit on
  * bound parameters, all chunks inside one transaction.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type JobDefinition, redactSecrets, secretFields, secretRefSchema } from '../jobs/definition.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
 import type { MemberRef } from '../ports/source.js';
 import type {
@@ -15,6 +17,8 @@ import type {
   CycleState,
   EscrowRecord,
   GroupLinkRecord,
+  JobDefinitionChange,
+  JobDefinitionRecord,
   JobPatch,
   JobRecord,
   JobStatus,
@@ -26,10 +30,11 @@ import type {
   TargetObjectKind,
   TargetObjectRecord,
 } from '../ports/state.js';
+import { JobDefinitionConflict } from '../ports/state.js';
 import type { QuarantineState } from '../safety/quarantine.js';
 import { newJobRecord } from './job-record.js';
 import { migrateToLatest, type SqlDialect } from './migrations.js';
-import type { Database } from './schema.js';
+import type { Database, JobDefinitionsTable } from './schema.js';
 
 /** Bound parameters per statement: SQLite's SQLITE_MAX_VARIABLE_NUMBER (since 3.32), PostgreSQL's protocol limit. */
 const MAX_PARAMETERS: Record<SqlDialect, number> = { sqlite: 32_766, postgres: 65_535 };
@@ -709,6 +714,112 @@ export class KyselyStateStore implements StateStore {
       }
     });
   }
+  // ── job definitions ──────────────────────────────────────────────────────────────────────────
+
+  async listJobDefinitions(): Promise<JobDefinitionRecord[]> {
+    const rows = await this.#db.selectFrom('job_definitions').selectAll().orderBy('job_id').execute();
+    return rows.map(definitionRecord);
+  }
+
+  async getJobDefinition(jobId: string): Promise<JobDefinitionRecord | null> {
+    const row = await this.#db
+      .selectFrom('job_definitions')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .executeTakeFirst();
+    return row === undefined ? null : definitionRecord(row);
+  }
+
+  async saveJobDefinition(
+    definition: JobDefinition,
+    change: JobDefinitionChange,
+  ): Promise<JobDefinitionRecord> {
+    const jobId = definition.id;
+    const at = change.at.toISOString();
+    // The storage boundary: whatever the caller did, no secret value is ever written here.
+    for (const { section, key } of secretFields)
+      if (!secretRefSchema.safeParse((definition[section] as Record<string, unknown>)[key]).success)
+        throw new TypeError(
+          `job ${jobId}: ${section}.${key} must be a secret reference ({ secretRef: "env:NAME" }); a stored job never holds a secret`,
+        );
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await this.#lockedDefinition(trx, jobId);
+      if (change.ifRevision !== undefined && (row?.revision ?? 'none') !== change.ifRevision)
+        throw new JobDefinitionConflict(jobId, row?.revision ?? null, change.ifRevision);
+      const before =
+        row === undefined ? null : (parseJson(row.definition, 'job_definitions.definition') as JobDefinition);
+      if (row !== undefined && stableJson(before) === stableJson(definition)) return definitionRecord(row);
+      const revision = (row?.revision ?? 0) + 1;
+      const text = JSON.stringify(definition);
+      if (row === undefined)
+        await trx
+          .insertInto('job_definitions')
+          .values({ job_id: jobId, definition: text, revision, created_at: at, updated_at: at })
+          .execute();
+      else
+        await trx
+          .updateTable('job_definitions')
+          .set({ definition: text, revision, updated_at: at })
+          .where('job_id', '=', jobId)
+          .execute();
+      const changed = before === null ? [] : changedPaths(before, definition);
+      await insertAudit(trx, {
+        jobId,
+        id: randomUUID(),
+        activityDateTime: at,
+        activity: before === null ? 'Add provisioning configuration' : 'Update provisioning configuration',
+        initiatedBy: change.initiatedBy,
+        result: 'success',
+        summary:
+          before === null
+            ? `Job definition added (revision ${revision}).`
+            : `Job definition updated to revision ${revision}: ${changed.join(', ')} changed.`,
+        details: { revision, changed, before: redactSecrets(before), after: redactSecrets(definition) },
+      });
+      return {
+        jobId,
+        definition: JSON.parse(text) as JobDefinition,
+        revision,
+        createdAt: row?.created_at ?? at,
+        updatedAt: at,
+      };
+    });
+  }
+
+  async deleteJobDefinition(jobId: string, change: JobDefinitionChange): Promise<boolean> {
+    const at = change.at.toISOString();
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await this.#lockedDefinition(trx, jobId);
+      if (change.ifRevision !== undefined && (row?.revision ?? 'none') !== change.ifRevision)
+        throw new JobDefinitionConflict(jobId, row?.revision ?? null, change.ifRevision);
+      if (row === undefined) return false;
+      await trx.deleteFrom('job_definitions').where('job_id', '=', jobId).execute();
+      await insertAudit(trx, {
+        jobId,
+        id: randomUUID(),
+        activityDateTime: at,
+        activity: 'Delete provisioning configuration',
+        initiatedBy: change.initiatedBy,
+        result: 'success',
+        summary: `Job definition deleted (it was at revision ${row.revision}); the job's state is kept.`,
+        details: {
+          revision: row.revision,
+          before: redactSecrets(parseJson(row.definition, 'job_definitions.definition')),
+          after: null,
+        },
+      });
+      return true;
+    });
+  }
+
+  /** The stored row, locked until the transaction ends on PostgreSQL (SQLite has one writer anyway). */
+  async #lockedDefinition(
+    trx: Transaction<Database>,
+    jobId: string,
+  ): Promise<Selectable<JobDefinitionsTable> | undefined> {
+    const query = trx.selectFrom('job_definitions').selectAll().where('job_id', '=', jobId);
+    return (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  }
 }
 
 /** The `jobs` columns of the fields present in `job` (all of them for a whole record). */
@@ -810,4 +921,54 @@ function parseJson(text: string, column: string): unknown {
   } catch (error) {
     throw new Error(`State store column ${column} holds invalid JSON`, { cause: error });
   }
+}
+
+// ── job definitions ────────────────────────────────────────────────────────────────────────────
+
+function definitionRecord(row: Selectable<JobDefinitionsTable>): JobDefinitionRecord {
+  return {
+    jobId: row.job_id,
+    definition: parseJson(row.definition, 'job_definitions.definition') as JobDefinition,
+    // PostgreSQL's integer comes back as a number, SQLite's too; Number() for safety.
+    revision: Number(row.revision),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** An audit record written inside a transaction (the same row `appendAudit` writes). */
+async function insertAudit(trx: Transaction<Database>, record: AuditRecord): Promise<void> {
+  await trx
+    .insertInto('audit_log')
+    .values({
+      id: record.id,
+      job_id: record.jobId,
+      activity_at: normaliseTimestamp(record.activityDateTime),
+      activity: record.activity,
+      initiated_by: record.initiatedBy,
+      result: record.result,
+      entry: JSON.stringify(record),
+    })
+    .execute();
+}
+
+/** JSON with object keys sorted: equal values give equal text whatever their key order. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => compareText(a, b)))
+      : item,
+  );
+}
+
+/** The paths, two levels deep (`settings.interval`, `mappings.users`), whose values differ. */
+function changedPaths(before: unknown, after: unknown, prefix = '', depth = 2): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (depth === 0 || !isObject(before) || !isObject(after))
+    return stableJson(before) === stableJson(after) ? [] : [prefix];
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort(compareText);
+  return keys.flatMap((key) =>
+    changedPaths(before[key], after[key], prefix === '' ? key : `${prefix}.${key}`, depth - 1),
+  );
 }

@@ -247,6 +247,21 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         }
       },
     },
+
+    // Jobs as data: each job's definition (JSON, secrets as references only), with a revision that
+    // every save increments. Changes are recorded in audit_log. New table only.
+    '0005_job_definitions': {
+      async up(db) {
+        await db.schema
+          .createTable('job_definitions')
+          .addColumn('job_id', 'text', (c) => c.primaryKey())
+          .addColumn('definition', 'text', (c) => c.notNull())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

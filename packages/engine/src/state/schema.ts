@@ -18,6 +18,7 @@ export interface Database {
   audit_log: AuditLogTable;
   job_leases: JobLeasesTable;
   target_objects: TargetObjectsTable;
+  job_definitions: JobDefinitionsTable;
 }
 
 /** Who runs a job's cycles now, and until when (ISO-8601, `Date#toISOString` form). */
@@ -179,4 +180,17 @@ export interface TargetObjectsTable {
   object_id: string;
   /** JSON: the connector's object. */
   data: string;
+}
+
+// ── 0005_job_definitions ────────────────────────────────────────────────────────────────────────
+
+export interface JobDefinitionsTable {
+  job_id: string;
+  /** JSON: the `JobDefinition`, secrets as references (never values). */
+  definition: string;
+  /** 1 when created, then one more at every save. */
+  revision: number;
+  /** ISO-8601, `Date#toISOString` form. */
+  created_at: string;
+  updated_at: string;
 }

@@ -1,0 +1,204 @@
+/**
+ * A job definition: everything one provisioning job needs, as plain JSON that can be stored,
+ * exported and imported (docs/configuration.md#job-definitions). It never holds a secret: the Entra
+ * client secret and the Zendesk API token are references (`{ "secretRef": "env:ZENDESK_TOKEN" }`)
+ * that a `SecretProvider` resolves when a command needs them. Installation-wide settings (the state
+ * store, the SMTP server) are not part of it.
+ *
+ * Field-level rules live in the schema (zod), so that one `safeParse` reports every malformed field;
+ * the rules that span fields, and the mappings and scoping filters, are checked by `compile.ts` in
+ * the same pass.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../config/duration.js';
+
+/** A job id: the key of everything the job keeps in the state store, chosen once and never derived. */
+export const jobIdPattern = /^[A-Za-z0-9._-]{1,100}$/;
+export const jobIdSchema = z
+  .string({ error: 'must be the job id: letters, digits, ".", "_" and "-" (at most 100)' })
+  .regex(jobIdPattern, 'may hold letters, digits, ".", "_" and "-" (at most 100)');
+
+/**
+ * A secret reference: `<scheme>:<name>`. `env:NAME` names an environment variable of the process
+ * that runs the job; other schemes belong to other secret providers (the CLI says which it serves).
+ */
+export const secretReferencePattern = /^([a-z][a-z0-9-]*):(\S+)$/;
+
+export const secretRefSchema = z.strictObject({
+  secretRef: z
+    .string()
+    .regex(
+      secretReferencePattern,
+      'must be "<provider>:<name>", e.g. "env:ZENDESK_TOKEN" (an environment variable)',
+    ),
+});
+
+/** `{ "secretRef": "env:NAME" }`: where a secret comes from, never its value. */
+export type SecretRef = z.output<typeof secretRefSchema>;
+
+/** The scheme of a well-formed reference (`env` for `env:NAME`). */
+export function secretScheme(reference: string): string | undefined {
+  return secretReferencePattern.exec(reference)?.[1];
+}
+
+const secretField = (what: string, variable: string) =>
+  z.strictObject(secretRefSchema.shape, {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? `must be a reference to ${what}, e.g. { secretRef: "env:${variable}" }: a job definition never holds the secret itself`
+        : undefined,
+  });
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const guidText = (what: string) =>
+  z.string().trim().regex(guid, `must be a GUID (the ${what}), e.g. 8f2d7c1e-5b0a-4c3e-9d61-2a7b3c4d5e6f`);
+const httpsUrl = z
+  .string()
+  .trim()
+  .url('must be a URL such as https://example.com')
+  .refine(
+    (value) => /^https?:\/\//i.test(value),
+    'must start with https:// (or http:// for a local emulator)',
+  );
+
+// Entra's token and Graph endpoints are HTTPS only (the emulator serves HTTPS too).
+const strictHttpsUrl = z
+  .string()
+  .trim()
+  .url('must be a URL such as https://login.microsoftonline.com')
+  .refine((value) => /^https:\/\//i.test(value), 'must start with https://');
+
+export const sourceDefinitionSchema = z.strictObject({
+  type: z.literal('entra', { error: 'must be "entra" (the only source so far)' }),
+  tenantId: guidText('directory (tenant) ID of your Entra tenant'),
+  clientId: guidText('application (client) ID of the provisio app registration'),
+  clientSecret: secretField('the client secret of the app registration', 'ENTRA_CLIENT_SECRET'),
+  servicePrincipalId: guidText('object ID of the Zendesk enterprise application'),
+  authorityHost: strictHttpsUrl.optional(),
+  graphBaseUrl: strictHttpsUrl.optional(),
+  /** A PEM file of extra certificate authorities to trust (a TLS-inspecting proxy, or the emulator). */
+  caCertificateFile: z.string().min(1).optional(),
+});
+
+/** The Zendesk subdomain: letters, digits and hyphens, so that it can never name another host. */
+export const zendeskDomainPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+export const targetDefinitionSchema = z.strictObject({
+  type: z.literal('zendesk', { error: 'must be "zendesk" (the only target so far)' }),
+  adminUsername: z.string().trim().email('must be the e-mail address of a Zendesk admin ("Admin Username")'),
+  secretToken: secretField('a Zendesk API token ("Secret Token")', 'ZENDESK_TOKEN'),
+  domain: z
+    .string()
+    .trim()
+    .regex(
+      zendeskDomainPattern,
+      'must be the bare Zendesk subdomain (letters, digits and hyphens), e.g. "example" for https://example.zendesk.com',
+    ),
+  baseUrl: httpsUrl.optional(),
+});
+
+export const actionSchema = z.enum(['create', 'update', 'delete']);
+
+/** The least time between cycles. */
+export const MIN_INTERVAL_MS = 1000;
+
+export const settingsSchema = z.strictObject({
+  /** `assigned`: users assigned to the application; `all`: every user in the tenant. */
+  scope: z.enum(['assigned', 'all']).default('assigned'),
+  provisioningStatus: z.enum(['on', 'off']).default('on'),
+  /** ISO-8601 duration between incremental cycles. */
+  interval: z
+    .string()
+    .refine((text) => (parseDuration(text) ?? 0) >= MIN_INTERVAL_MS, {
+      error: (issue) =>
+        `"${String(issue.input)}" is not an ISO-8601 duration of at least 1 s, e.g. PT40M, PT30S or PT1H`,
+    })
+    .default('PT40M'),
+  deprovision: z.enum(['suspend', 'downgrade-and-suspend', 'delete', 'none']).default('suspend'),
+  skipOutOfScopeDeletions: z.boolean().default(false),
+  /**
+   * `skip` (the Zendesk tutorial: "Users with the Default Access role are excluded from
+   * provisioning") or `provision` (Entra's generic rule since 2020: evaluated like any role).
+   */
+  defaultAccess: z.enum(['skip', 'provision']).default('skip'),
+  /**
+   * Disables plus deletes (users and groups) allowed in one cycle; beyond it nothing is
+   * deprovisioned, the actions are staged and the job is quarantined (TooManyDeletes). 0 turns it off.
+   */
+  accidentalDeletionThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(500),
+  /** Where quarantine and failure e-mails go (needs the installation's SMTP settings). */
+  notificationEmail: z.string().trim().email('must be an e-mail address').optional(),
+  /** Also send an e-mail when a cycle has new failures (Entra's "send an email notification when a failure occurs"). */
+  sendEmailOnFailure: z.boolean().default(false),
+  /** Flatten nested groups: members of member groups become members of the Zendesk group. */
+  expandNestedGroups: z.boolean().default(false),
+});
+
+export const userMappingsSchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .refine(
+      (enabled) => enabled,
+      'the user mapping cannot be disabled (as in Entra): remove the key or set it to true',
+    )
+    .default(true),
+  actions: z.array(actionSchema).default(['create', 'update', 'delete']),
+  /** Scoping filters: Graph's `{ groups: [...] }` or a bare list of filter groups (checked by compile). */
+  scopingFilters: z.unknown().optional(),
+  /** Attribute mappings (friendly or Graph form); omitted → provisio's defaults (docs/mappings.md). */
+  attributes: z.array(z.unknown()).optional(),
+});
+
+export const groupMappingsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  actions: z.array(actionSchema).default(['create', 'update', 'delete']),
+  scopingFilters: z.unknown().optional(),
+  /** Group attribute mappings; omitted → displayName → name (matching) and description. */
+  attributes: z.array(z.unknown()).optional(),
+});
+
+export const mappingsSchema = z.strictObject({
+  users: userMappingsSchema.prefault({}),
+  groups: groupMappingsSchema.prefault({}),
+});
+
+export const jobDefinitionSchema = z.strictObject({
+  /** The stable job id, chosen when the job is created (docs/configuration.md#the-job-id). */
+  id: jobIdSchema,
+  /** A name for people (lists, the console); the id stays the key. */
+  displayName: z.string().trim().min(1, 'must not be empty (or leave the key out)').max(200).optional(),
+  source: sourceDefinitionSchema,
+  target: targetDefinitionSchema,
+  settings: settingsSchema.prefault({}),
+  mappings: mappingsSchema.prefault({}),
+});
+
+/** A validated job definition, defaults applied: what the state store keeps and `jobs export` writes. */
+export type JobDefinition = z.output<typeof jobDefinitionSchema>;
+/** What a person may write: the defaulted keys may be left out. */
+export type JobDefinitionInput = z.input<typeof jobDefinitionSchema>;
+export type JobSettings = z.output<typeof settingsSchema>;
+export type JobAction = z.output<typeof actionSchema>;
+
+/** Where the secret references sit in a definition. */
+export const secretFields = [
+  { section: 'source', key: 'clientSecret' },
+  { section: 'target', key: 'secretToken' },
+] as const;
+
+/**
+ * A copy of a definition-shaped value that is safe to show or record: the secret fields keep a
+ * well-formed `{ secretRef }` and anything else in them (a value someone put there by mistake)
+ * becomes `"[redacted]"`. Audit records go through it.
+ */
+export function redactSecrets<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const copy = structuredClone(value) as Record<string, unknown>;
+  for (const { section, key } of secretFields) {
+    const holder = copy[section];
+    if (holder === null || typeof holder !== 'object' || !(key in holder)) continue;
+    const field = (holder as Record<string, unknown>)[key];
+    if (!secretRefSchema.safeParse(field).success) (holder as Record<string, unknown>)[key] = '[redacted]';
+  }
+  return copy as T;
+}

@@ -1,0 +1,383 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../src/config/duration.js';
+import { checkJob, checkJobDefinition, compileJob, compileJobWithoutSecrets } from '../src/jobs/compile.js';
+import { type JobDefinition, jobDefinitionSchema, redactSecrets } from '../src/jobs/definition.js';
+import { ConfigError, type ConfigProblem } from '../src/jobs/problems.js';
+import { secretsOf } from './support/jobs.js';
+
+const valid = {
+  id: 'zendesk.example',
+  source: {
+    type: 'entra',
+    tenantId: '8f2d7c1e-5b0a-4c3e-9d61-2a7b3c4d5e6f',
+    clientId: '6a1f4b2c-3d5e-4f60-8a71-b2c3d4e5f607',
+    clientSecret: { secretRef: 'env:ENTRA_CLIENT_SECRET' },
+    servicePrincipalId: '11111111-2222-4333-8444-555555555555',
+  },
+  target: {
+    type: 'zendesk',
+    adminUsername: 'admin@example.com',
+    secretToken: { secretRef: 'env:ZENDESK_TOKEN' },
+    domain: 'example',
+  },
+};
+const secrets = secretsOf({ 'env:ENTRA_CLIENT_SECRET': 's3cret', 'env:ZENDESK_TOKEN': 'tok' });
+
+function problemsOf(definition: unknown, smtpMissing?: ConfigProblem): readonly ConfigProblem[] {
+  const check = checkJobDefinition(definition, smtpMissing ? { smtpMissing } : {});
+  if (check.ok) throw new Error('expected problems');
+  return check.problems;
+}
+
+const paths = (problems: readonly ConfigProblem[]) => problems.map((p) => p.path).sort();
+
+describe('job definitions', () => {
+  it('applies the documented defaults (docs/configuration.md)', () => {
+    const definition = jobDefinitionSchema.parse(valid);
+    expect(definition.settings).toEqual({
+      scope: 'assigned',
+      provisioningStatus: 'on',
+      interval: 'PT40M',
+      deprovision: 'suspend',
+      skipOutOfScopeDeletions: false,
+      defaultAccess: 'skip',
+      accidentalDeletionThreshold: 500,
+      sendEmailOnFailure: false,
+      expandNestedGroups: false,
+    });
+    expect(definition.mappings).toEqual({
+      users: { enabled: true, actions: ['create', 'update', 'delete'] },
+      groups: { enabled: true, actions: ['create', 'update', 'delete'] },
+    });
+    // Optional keys stay out rather than appearing as undefined: a stored definition is plain JSON.
+    expect(Object.keys(definition)).toEqual(['id', 'source', 'target', 'settings', 'mappings']);
+    expect(Object.keys(definition.source)).not.toContain('authorityHost');
+  });
+
+  it('is stable: a normalised definition parses to itself (what export and import rely on)', () => {
+    const once = jobDefinitionSchema.parse({
+      ...valid,
+      displayName: '  Support desk ',
+      target: { ...valid.target, domain: ' example ' },
+      settings: { interval: 'PT5M', notificationEmail: 'ops@example.com' },
+      mappings: { users: { scopingFilters: [{ name: 'x', clauses: [] }] } },
+    });
+    expect(once.displayName).toBe('Support desk');
+    expect(jobDefinitionSchema.parse(JSON.parse(JSON.stringify(once)))).toEqual(once);
+  });
+
+  it('holds secret references, never a value: a value is refused without being echoed', () => {
+    const problems = problemsOf({
+      ...valid,
+      source: { ...valid.source, clientSecret: 'hunter2-client-secret' },
+      target: { ...valid.target, secretToken: { secretRef: 'ZENDESK_TOKEN' } },
+    });
+    expect(paths(problems)).toEqual(['source.clientSecret', 'target.secretToken.secretRef']);
+    expect(problems.find((p) => p.path === 'source.clientSecret')?.message).toMatch(
+      /must be a reference to the client secret.*\{ secretRef: "env:ENTRA_CLIENT_SECRET" \}.*never holds the secret itself/,
+    );
+    expect(problems.find((p) => p.path === 'target.secretToken.secretRef')?.message).toMatch(
+      /"<provider>:<name>", e.g. "env:ZENDESK_TOKEN"/,
+    );
+    expect(JSON.stringify(problems)).not.toContain('hunter2');
+    // A secret value smuggled into an extra key of the reference is refused too.
+    expect(
+      paths(
+        problemsOf({
+          ...valid,
+          source: { ...valid.source, clientSecret: { secretRef: 'env:X', value: 'v' } },
+        }),
+      ),
+    ).toEqual(['source.clientSecret']);
+  });
+
+  it('requires a stable job id of letters, digits, ".", "_" and "-"', () => {
+    const { id: _id, ...withoutId } = valid;
+    expect(problemsOf(withoutId)).toEqual([{ path: 'id', message: expect.stringMatching(/job id/) }]);
+    expect(problemsOf({ ...valid, id: 'has space' })).toEqual([
+      { path: 'id', message: 'may hold letters, digits, ".", "_" and "-" (at most 100)' },
+    ]);
+    expect(problemsOf({ ...valid, id: 'x'.repeat(101) }).map((p) => p.path)).toEqual(['id']);
+    expect(compileJobWithoutSecrets({ ...valid, id: 'Support_EU-1.prod' }).settings.jobId).toBe(
+      'Support_EU-1.prod',
+    );
+  });
+
+  it('lists every problem in one pass: schema and semantic ones together, each naming the field', () => {
+    const problems = problemsOf(
+      {
+        ...valid,
+        source: { ...valid.source, tenantId: 'nope' },
+        target: { ...valid.target, domain: 'evil.example.com/x', adminUsername: 'not-an-email' },
+        settings: {
+          scope: 'some',
+          colour: 'blue',
+          interval: '40m',
+          deprovision: 'delete',
+          notificationEmail: 'ops@example.com',
+        },
+        mappings: {
+          users: {
+            actions: ['create', 'update'],
+            attributes: [
+              { target: 'external_id', type: 'Direct', source: 'objectId' },
+              { target: 'name', type: 'Expression', source: 'Join(", ", [givenName]' },
+            ],
+            scopingFilters: [
+              {
+                name: 'x',
+                clauses: [
+                  {
+                    sourceOperandName: 'department',
+                    operatorName: 'EQUAL',
+                    targetOperand: { values: ['a'] },
+                  },
+                ],
+              },
+            ],
+          },
+          groups: { attributes: [{ target: 'description', type: 'Direct', source: 'description' }] },
+        },
+      },
+      { path: 'settings.notificationEmail', message: 'needs an SMTP server: set SMTP_HOST' },
+    );
+    expect(paths(problems)).toEqual(
+      [
+        'source.tenantId',
+        'target.adminUsername',
+        'target.domain',
+        'settings',
+        'settings.scope',
+        'settings.interval',
+        'settings.deprovision',
+        'settings.notificationEmail',
+        'mappings.users.attributes[1].source',
+        'mappings.users.scopingFilters.groups[0].clauses[0].operatorName',
+        'mappings.groups.attributes',
+      ].sort(),
+    );
+    const message = (path: string) => problems.find((p) => p.path === path)?.message;
+    expect(message('settings')).toMatch(/unknown key "colour"/);
+    expect(message('settings.interval')).toMatch(
+      /"40m" is not an ISO-8601 duration of at least 1 s, e\.g\. PT40M/,
+    );
+    expect(message('settings.deprovision')).toMatch(/does not include delete: add it or choose suspend/);
+    expect(message('target.domain')).toMatch(/bare Zendesk subdomain/);
+    expect(message('mappings.groups.attributes')).toMatch(/no attribute is marked as matching/);
+    expect(message('mappings.users.scopingFilters.groups[0].clauses[0].operatorName')).toMatch(
+      /unknown operator/,
+    );
+  });
+
+  it('reports the e-mail rules and a disabled user mapping with the rest', () => {
+    const problems = problemsOf({
+      ...valid,
+      settings: { sendEmailOnFailure: true, accidentalDeletionThreshold: -1 },
+      mappings: { users: { enabled: false } },
+    });
+    expect(paths(problems)).toEqual([
+      'mappings.users.enabled',
+      'settings.accidentalDeletionThreshold',
+      'settings.sendEmailOnFailure',
+    ]);
+    // Without smtpMissing (a definition checked for storing) the SMTP rule does not apply.
+    expect(checkJobDefinition({ ...valid, settings: { notificationEmail: 'ops@example.com' } }).ok).toBe(
+      true,
+    );
+  });
+
+  it('refuses a domain that is not a bare subdomain, so the token never goes elsewhere', () => {
+    for (const domain of ['example.zendesk.com', 'https://example', 'exa mple', '-x', 'a@b'])
+      expect(paths(problemsOf({ ...valid, target: { ...valid.target, domain } }))).toEqual(['target.domain']);
+  });
+
+  it('requires a matching attribute', () => {
+    expect(
+      problemsOf({
+        ...valid,
+        mappings: { users: { attributes: [{ target: 'name', type: 'Direct', source: 'displayName' }] } },
+      }),
+    ).toEqual([{ path: 'mappings.users.attributes', message: expect.stringMatching(/matching/) }]);
+  });
+
+  it('accepts only https:// for the Entra endpoints', () => {
+    expect(
+      problemsOf({ ...valid, source: { ...valid.source, graphBaseUrl: 'http://127.0.0.1:4020' } }),
+    ).toEqual([{ path: 'source.graphBaseUrl', message: 'must start with https://' }]);
+  });
+
+  it('redacts anything but a reference in the secret fields, for audit records', () => {
+    const leaked = { ...valid, source: { ...valid.source, clientSecret: 'value' } };
+    expect(redactSecrets(leaked).source.clientSecret).toBe('[redacted]');
+    expect(redactSecrets(valid)).toEqual(valid);
+    expect(leaked.source.clientSecret).toBe('value');
+    expect(redactSecrets(null)).toBeNull();
+  });
+});
+
+describe('compileJob', () => {
+  it('gives what a cycle needs, the secrets resolved through the provider', async () => {
+    const job = await compileJob(valid, secrets);
+    expect(job.source.clientSecret).toBe('s3cret');
+    expect(job.target.secretToken).toBe('tok');
+    expect(job.settings).toMatchObject({
+      scope: 'assigned',
+      jobId: 'zendesk.example',
+      intervalMs: 40 * 60_000,
+    });
+    expect(job.definition).toEqual(jobDefinitionSchema.parse(valid));
+    expect([...job.users.actions].sort()).toEqual(['create', 'delete', 'update']);
+    expect(job.users.mappings.matching.map((m) => m.target)).toEqual(['external_id', 'email']);
+    expect(job.users.select).toEqual(
+      expect.arrayContaining([
+        'userPrincipalName',
+        'displayName',
+        'accountEnabled',
+        'mobilePhone',
+        'jobTitle',
+      ]),
+    );
+    expect(job.users.select).not.toContain('objectId');
+    expect(job.users.select).not.toContain('appRoleAssignments');
+    expect(job.groups.select).toEqual(['description', 'displayName']);
+    // The definition keeps the references; only the compiled source and target carry the values.
+    expect(JSON.stringify(job.definition)).not.toMatch(/s3cret|"tok"/);
+  });
+
+  it('reports unresolved secrets with the other problems, in one pass', async () => {
+    const check = await checkJob(
+      {
+        ...valid,
+        source: { ...valid.source, clientSecret: { secretRef: 'env:MISSING' } },
+        settings: { interval: 'x' },
+      },
+      secrets,
+    );
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    expect(check.problems).toEqual([
+      { path: 'settings.interval', message: expect.stringMatching(/ISO-8601/) },
+      { path: 'source.clientSecret', message: 'env:MISSING is not known to the test provider' },
+    ]);
+    await expect(compileJob(valid, secretsOf({}), { where: 'job zendesk.example' })).rejects.toThrow(
+      /job zendesk\.example is not valid \(2 problems\)/,
+    );
+    const empty = await checkJob(
+      valid,
+      secretsOf({ 'env:ENTRA_CLIENT_SECRET': '', 'env:ZENDESK_TOKEN': 't' }),
+    );
+    expect(empty.ok ? [] : empty.problems).toEqual([
+      { path: 'source.clientSecret', message: expect.stringMatching(/env:ENTRA_CLIENT_SECRET is empty/) },
+    ]);
+  });
+
+  it('compiles without the secrets for commands that never call out: they are absent, not faked', () => {
+    const job = compileJobWithoutSecrets(valid);
+    expect(job.settings.jobId).toBe('zendesk.example');
+    expect('clientSecret' in job.source).toBe(false);
+    expect('secretToken' in job.target).toBe(false);
+    expect(() =>
+      compileJobWithoutSecrets({ ...valid, settings: { interval: 'soon' } }, { where: 'x.yaml' }),
+    ).toThrow(ConfigError);
+  });
+
+  it('keeps the hash of before job definitions: same scope and mappings, same hash, so no initial cycle', () => {
+    // Computed by the configuration loader this module replaced, for the same settings.
+    const before = compileJobWithoutSecrets({ ...valid, target: { ...valid.target, domain: 'Example' } });
+    expect(before.hash).toBe('1456ee813b631ce6');
+    const filtered = compileJobWithoutSecrets({
+      ...valid,
+      target: { ...valid.target, domain: 'Example' },
+      settings: { scope: 'all', expandNestedGroups: true },
+      mappings: {
+        users: {
+          actions: ['create', 'update'],
+          scopingFilters: [
+            {
+              name: 'S',
+              clauses: [
+                {
+                  sourceOperandName: 'department',
+                  operatorName: 'EQUALS',
+                  targetOperand: { values: ['Support'] },
+                },
+              ],
+            },
+          ],
+        },
+        groups: { enabled: false },
+      },
+    });
+    expect(filtered.hash).toBe('387b1d84c7d65b2b');
+  });
+
+  it('hashes what decides provisioning, not the job id, the secrets, the interval or the e-mail', async () => {
+    const a = await compileJob(valid, secrets);
+    const b = await compileJob(
+      {
+        ...valid,
+        id: 'renamed',
+        displayName: 'X',
+        settings: { interval: 'PT1M', notificationEmail: 'ops@example.com' },
+      },
+      secretsOf({ 'env:ENTRA_CLIENT_SECRET': 'other', 'env:ZENDESK_TOKEN': 'other' }),
+    );
+    const c = compileJobWithoutSecrets({ ...valid, settings: { scope: 'all' } });
+    expect(a.hash).toBe(b.hash);
+    expect(a.hash).not.toBe(c.hash);
+  });
+
+  it('knows which source attributes are read inside Redact, to hide them in logs', () => {
+    const job = compileJobWithoutSecrets({
+      ...valid,
+      mappings: {
+        users: {
+          attributes: [
+            { target: 'external_id', type: 'Direct', source: 'objectId', matching: 1 },
+            { target: 'notes', type: 'Expression', source: 'Join(" ", [jobTitle], Redact([employeeId]))' },
+          ],
+        },
+      },
+    });
+    expect([...job.users.redactedSources]).toEqual(['employeeId']);
+    expect(job.users.select).toEqual(expect.arrayContaining(['jobTitle', 'employeeId']));
+  });
+
+  it('returns mapping warnings beside the job', () => {
+    const check = checkJobDefinition({
+      ...valid,
+      mappings: {
+        users: {
+          attributes: [
+            { target: 'external_id', type: 'Direct', source: 'objectId', matching: 1 },
+            { target: 'alias', type: 'Expression', source: 'SelectUniqueValue([givenName], [surname])' },
+          ],
+        },
+      },
+    });
+    expect(check.ok && check.warnings).toEqual([expect.stringMatching(/^mappings\.users\.attributes\[1\]/)]);
+  });
+
+  it('types a stored definition: settings without jobId, secrets as references', () => {
+    const definition: JobDefinition = jobDefinitionSchema.parse(valid);
+    expect(definition.source.clientSecret).toEqual({ secretRef: 'env:ENTRA_CLIENT_SECRET' });
+    expect(problemsOf({ ...valid, settings: { jobId: 'x' } })).toEqual([
+      { path: 'settings', message: expect.stringMatching(/unknown key "jobId"/) },
+    ]);
+  });
+});
+
+describe('ISO-8601 durations', () => {
+  it.each([
+    ['PT40M', 2_400_000],
+    ['PT30S', 30_000],
+    ['P1D', 86_400_000],
+    ['P1DT12H', 129_600_000],
+    ['PT1.5S', 1500],
+    ['P1W', 604_800_000],
+  ])('%s is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+  it.each(['40m', 'P', 'PT', 'P1M', 'P1Y', 'PT1H30', ''])('%s is refused', (text) =>
+    expect(parseDuration(text)).toBeNull(),
+  );
+  it('formats', () => expect(formatDuration(90_061_000)).toBe('1 d 1 h 1 min 1 s'));
+});
