@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { EngineErrorCode } from '../errors/engine.js';
+import { type LogContext, systemsOf } from '../log/entry.js';
 import type { ModifiedProperty, ProvisioningObjectSummary, ProvisioningStep } from '../log/types.js';
 import { type GroupPlan, planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
 import { importGroupChange } from '../pipeline/import.js';
@@ -84,7 +85,8 @@ export interface GroupCycleInput extends GroupPlanInput {
   readonly userIndex: TargetIndex;
   /** Display names of source users, for logs. */
   readonly userNames: ReadonlyMap<string, string>;
-  readonly cycleId: string;
+  /** The cycle's provisioning-log context. */
+  readonly context: LogContext;
 }
 
 /** The groups assigned to the application: directly, or through the assignment of a member. */
@@ -364,7 +366,9 @@ function groupLogEntries(
   membershipPlans: readonly MembershipPlan[],
   membershipResults: ReadonlyMap<string, TargetMembershipActionResult>,
 ): ProvisioningObjectSummary[] {
-  const { config } = input;
+  const { context } = input;
+  const source = context.sourceSystem.displayName;
+  const target = context.targetSystem.displayName;
   const at = input.deps.clock.now().toISOString();
   const byGroup = new Map(membershipPlans.map((m) => [m.groupSourceId, m]));
   const entries: ProvisioningObjectSummary[] = [];
@@ -376,7 +380,7 @@ function groupLogEntries(
         name: 'EntryImport',
         provisioningStepType: 'import',
         status: 'success',
-        description: `Received Group '${plan.displayName}' from Microsoft Entra ID`,
+        description: `Received Group '${plan.displayName}' from ${source}`,
         details: {},
       },
       {
@@ -395,8 +399,8 @@ function groupLogEntries(
         provisioningStepType: 'export',
         status: result.ok ? 'success' : 'failure',
         description: result.ok
-          ? `${plan.action.kind === 'create' ? 'Created' : plan.action.kind === 'delete' ? 'Deleted' : 'Updated'} Group '${plan.displayName}' in Zendesk (id ${result.group.id})`
-          : `Failed to ${plan.action.kind} Group '${plan.displayName}' in Zendesk: ${result.error.message}`,
+          ? `${plan.action.kind === 'create' ? 'Created' : plan.action.kind === 'delete' ? 'Deleted' : 'Updated'} Group '${plan.displayName}' in ${target} (id ${result.group.id})`
+          : `Failed to ${plan.action.kind} Group '${plan.displayName}' in ${target}: ${result.error.message}`,
         details: result.ok
           ? { Request: result.request }
           : { ...(result.error.request ? { Request: result.error.request } : {}) },
@@ -462,9 +466,9 @@ function groupLogEntries(
     entries.push({
       id: randomUUID(),
       activityDateTime: at,
-      tenantId: config.source.tenantId,
-      jobId: config.settings.jobId,
-      cycleId: input.cycleId,
+      tenantId: context.tenantId,
+      jobId: context.jobId,
+      cycleId: context.cycleId,
       changeId: randomUUID(),
       provisioningAction:
         plan.action?.kind === 'create'
@@ -480,7 +484,6 @@ function groupLogEntries(
       initiatedBy: { id: '', displayName: 'provisio', initiatorType: 'system' },
       modifiedProperties: properties,
       provisioningSteps: steps,
-      servicePrincipal: { id: config.source.servicePrincipalId, displayName: 'Zendesk' },
       sourceIdentity: {
         id: plan.sourceId,
         displayName: plan.displayName,
@@ -493,16 +496,7 @@ function groupLogEntries(
         identityType: 'Group',
         details: null,
       },
-      sourceSystem: {
-        id: config.source.tenantId,
-        displayName: 'Microsoft Entra ID',
-        details: { ServicePrincipalId: config.source.servicePrincipalId },
-      },
-      targetSystem: {
-        id: `${config.target.domain}.zendesk.com`,
-        displayName: 'Zendesk',
-        details: { Domain: `${config.target.domain}.zendesk.com` },
-      },
+      ...systemsOf(context),
       provisioningStatusInfo: {
         status: failed ? 'failure' : wrote ? 'success' : 'skipped',
         errorInformation: error

@@ -21,7 +21,7 @@ import type { Config } from '../config/load.js';
 import { EngineErrorCode, engineErrors } from '../errors/engine.js';
 import { toPublicError } from '../errors/public.js';
 import { appendAuditEntry } from '../log/audit.js';
-import { buildLogEntry, type LogContext } from '../log/entry.js';
+import { buildLogEntry, type LogContext, logContextFor } from '../log/entry.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
 import { guardDeletions } from '../pipeline/guard.js';
 import { groupAssignmentsByUser, importUsers } from '../pipeline/import.js';
@@ -272,6 +272,9 @@ export async function runCycle(
     const plannedGroups: PlannedGroups | null = groupsRead ? { ...groupsRead, plans: guarded.groups } : null;
     const staged = guarded.staged;
     const userNames = new Map(planned.map((u) => [u.sourceId, u.displayName]));
+    const context = logContextFor(deps, config, cycleId, {
+      ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),
+    });
     const groupCycle = (userLinks: ReadonlyMap<string, LinkRecord>) =>
       runGroupCycle({
         ...groupInput,
@@ -279,7 +282,7 @@ export async function runCycle(
         userLinks,
         userIndex: index,
         userNames,
-        cycleId,
+        context,
       });
 
     if (dryRun) {
@@ -302,15 +305,6 @@ export async function runCycle(
     }
 
     // ── export: users, in batches; links, target mirror and log entries saved after each ──
-    const context: LogContext = {
-      tenantId: config.source.tenantId,
-      jobId,
-      cycleId,
-      servicePrincipalId: config.source.servicePrincipalId,
-      servicePrincipalName: options.servicePrincipalName ?? 'Zendesk',
-      targetName: `${config.target.domain}.zendesk.com`,
-      redactedSources: config.users.redactedSources,
-    };
     const results = await exportUsers(deps, context, planned, index, checkLease, progress);
 
     // ── groups and memberships, once the users are in place ──

@@ -4,8 +4,10 @@
  * the mapped target attributes; `[Redact]` is honoured; connectors never hand us secrets.
  */
 import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/load.js';
 import { lookupError } from '../errors/engine.js';
 import type { PlannedUser } from '../pipeline/plan.js';
+import type { SystemInfo } from '../ports/common.js';
 import type { TargetActionResult } from '../ports/target.js';
 import type {
   ErrorInformation,
@@ -19,9 +21,11 @@ export interface LogContext {
   readonly jobId: string;
   readonly cycleId: string;
   readonly servicePrincipalId: string;
+  /** The application's name in the source (Entra's enterprise application: "Zendesk"). */
   readonly servicePrincipalName: string;
-  /** e.g. `provisio-demo.zendesk.com`. */
-  readonly targetName: string;
+  /** Where the objects come from and go to, as the connectors describe themselves. */
+  readonly sourceSystem: SystemInfo;
+  readonly targetSystem: SystemInfo;
   readonly initiatedBy?: {
     readonly id: string;
     readonly displayName: string;
@@ -39,7 +43,7 @@ function text(value: unknown): string {
   return out.length > MAX_DETAIL ? `${out.slice(0, MAX_DETAIL)}…` : out;
 }
 
-function importStep(user: PlannedUser, redacted: ReadonlySet<string>): ProvisioningStep {
+function importStep(user: PlannedUser, redacted: ReadonlySet<string>, source: string): ProvisioningStep {
   const details: Record<string, string> = {};
   for (const [name, value] of Object.entries(user.view)) {
     if (redacted.has(name)) {
@@ -58,7 +62,7 @@ function importStep(user: PlannedUser, redacted: ReadonlySet<string>): Provision
     name: 'EntryImport',
     provisioningStepType: 'import',
     status: 'success',
-    description: `Received User '${user.displayName}' change of type (${change}) from Microsoft Entra ID`,
+    description: `Received User '${user.displayName}' change of type (${change}) from ${source}`,
     details,
   };
 }
@@ -84,7 +88,7 @@ function scopingStep(user: PlannedUser): ProvisioningStep {
   };
 }
 
-function matchingStep(user: PlannedUser): ProvisioningStep | null {
+function matchingStep(user: PlannedUser, source: string, target: string): ProvisioningStep | null {
   const m = user.match;
   if (m === null) return null;
   const details: Record<string, string> = {};
@@ -97,17 +101,20 @@ function matchingStep(user: PlannedUser): ProvisioningStep | null {
   const names = {
     linked: [
       'EntrySynchronizationUpdate',
-      `User '${user.displayName}' is linked to Zendesk user ${m.kind === 'linked' ? m.target.id : ''}`,
+      `User '${user.displayName}' is linked to ${target} user ${m.kind === 'linked' ? m.target.id : ''}`,
     ],
     matched: [
       'EntrySynchronizationUpdate',
-      `User '${user.displayName}' matched Zendesk user ${m.kind === 'matched' ? `${m.target.id} by ${m.attribute}` : ''}`,
+      `User '${user.displayName}' matched ${target} user ${m.kind === 'matched' ? `${m.target.id} by ${m.attribute}` : ''}`,
     ],
     none: [
       'EntrySynchronizationAdd',
-      `User '${user.displayName}' will be created in Zendesk (User is active and in scope in Microsoft Entra ID, but no matching User was found in Zendesk)`,
+      `User '${user.displayName}' will be created in ${target} (User is active and in scope in ${source}, but no matching User was found in ${target})`,
     ],
-    duplicate: ['EntrySynchronizationError', `More than one Zendesk user matches User '${user.displayName}'`],
+    duplicate: [
+      'EntrySynchronizationError',
+      `More than one ${target} user matches User '${user.displayName}'`,
+    ],
     noMatchingValue: [
       'EntrySynchronizationSkip',
       `User '${user.displayName}' has no value for any matching attribute`,
@@ -123,7 +130,11 @@ function matchingStep(user: PlannedUser): ProvisioningStep | null {
   };
 }
 
-function exportStep(user: PlannedUser, result: TargetActionResult | undefined): ProvisioningStep | null {
+function exportStep(
+  user: PlannedUser,
+  result: TargetActionResult | undefined,
+  target: string,
+): ProvisioningStep | null {
   if (user.action === null || result === undefined) {
     if (user.action === null && user.provisioningAction === 'other')
       return {
@@ -148,14 +159,14 @@ function exportStep(user: PlannedUser, result: TargetActionResult | undefined): 
       name: `EntryExport${verb}`,
       provisioningStepType: 'export',
       status: 'success',
-      description: `${verb === 'Add' ? 'Created' : verb === 'Delete' ? 'Deleted' : verb === 'Disable' ? 'Disabled' : 'Updated'} User '${user.displayName}' in Zendesk (id ${result.user.id})`,
+      description: `${verb === 'Add' ? 'Created' : verb === 'Delete' ? 'Deleted' : verb === 'Disable' ? 'Disabled' : 'Updated'} User '${user.displayName}' in ${target} (id ${result.user.id})`,
       details: { ReportableIdentifier: result.user.id, Request: result.request },
     };
   return {
     name: `EntryExport${verb}`,
     provisioningStepType: 'export',
     status: 'failure',
-    description: `Failed to ${verb === 'Add' ? 'create' : verb.toLowerCase()} User '${user.displayName}' in Zendesk: ${result.error.message}`,
+    description: `Failed to ${verb === 'Add' ? 'create' : verb.toLowerCase()} User '${user.displayName}' in ${target}: ${result.error.message}`,
     details: {
       ...(result.error.request ? { Request: result.error.request } : {}),
       ...(result.error.httpStatus ? { HttpStatus: String(result.error.httpStatus) } : {}),
@@ -206,10 +217,10 @@ export function buildLogEntry(
   durationInMilliseconds: number,
 ): ProvisioningObjectSummary {
   const steps = [
-    importStep(user, context.redactedSources ?? new Set()),
+    importStep(user, context.redactedSources ?? new Set(), context.sourceSystem.displayName),
     scopingStep(user),
-    matchingStep(user),
-    exportStep(user, result),
+    matchingStep(user, context.sourceSystem.displayName, context.targetSystem.displayName),
+    exportStep(user, result, context.targetSystem.displayName),
   ].filter((step): step is ProvisioningStep => step !== null);
   const { status, error } = outcome(user, result);
   const targetUser = result?.ok ? result.user : user.target;
@@ -225,7 +236,6 @@ export function buildLogEntry(
     initiatedBy: context.initiatedBy ?? { id: '', displayName: 'provisio', initiatorType: 'system' },
     modifiedProperties: user.modifiedProperties,
     provisioningSteps: steps,
-    servicePrincipal: { id: context.servicePrincipalId, displayName: context.servicePrincipalName },
     sourceIdentity: {
       id: user.sourceId,
       displayName: user.displayName,
@@ -238,12 +248,50 @@ export function buildLogEntry(
       identityType: 'User',
       details: null,
     },
-    sourceSystem: {
-      id: context.tenantId,
-      displayName: 'Microsoft Entra ID',
-      details: { ServicePrincipalId: context.servicePrincipalId },
-    },
-    targetSystem: { id: context.targetName, displayName: 'Zendesk', details: { Domain: context.targetName } },
+    ...systemsOf(context),
     provisioningStatusInfo: { status, errorInformation: error },
+  };
+}
+
+/** The log context of a job's cycle (or on-demand run), from its configuration and connectors. */
+export function logContextFor(
+  deps: {
+    readonly source: { readonly system: SystemInfo };
+    readonly target: { readonly system: SystemInfo };
+  },
+  config: Pick<Config, 'source' | 'users'> & { readonly settings: Pick<Config['settings'], 'jobId'> },
+  cycleId: string,
+  extra: { readonly servicePrincipalName?: string; readonly initiatedBy?: LogContext['initiatedBy'] } = {},
+): LogContext {
+  return {
+    tenantId: config.source.tenantId,
+    jobId: config.settings.jobId,
+    cycleId,
+    servicePrincipalId: config.source.servicePrincipalId,
+    // The enterprise application is the target's gallery app ("Zendesk") unless named otherwise.
+    servicePrincipalName: extra.servicePrincipalName ?? deps.target.system.displayName,
+    sourceSystem: deps.source.system,
+    targetSystem: deps.target.system,
+    redactedSources: config.users.redactedSources,
+    ...(extra.initiatedBy ? { initiatedBy: extra.initiatedBy } : {}),
+  };
+}
+
+/** The parts of an entry every object shares: the service principal and both systems. */
+export function systemsOf(
+  context: LogContext,
+): Pick<ProvisioningObjectSummary, 'servicePrincipal' | 'sourceSystem' | 'targetSystem'> {
+  return {
+    servicePrincipal: { id: context.servicePrincipalId, displayName: context.servicePrincipalName },
+    sourceSystem: {
+      id: context.sourceSystem.id,
+      displayName: context.sourceSystem.displayName,
+      details: { ...context.sourceSystem.details },
+    },
+    targetSystem: {
+      id: context.targetSystem.id,
+      displayName: context.targetSystem.displayName,
+      details: { ...context.targetSystem.details },
+    },
   };
 }

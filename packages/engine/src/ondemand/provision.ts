@@ -14,7 +14,7 @@ import { applyMembershipPlans, assignedGroupIds } from '../cycle/groups.js';
 import { linkAfter } from '../cycle/run-cycle.js';
 import * as mirrorStore from '../cycle/target-mirror.js';
 import { EngineErrorCode } from '../errors/engine.js';
-import { buildLogEntry, type LogContext } from '../log/entry.js';
+import { buildLogEntry, type LogContext, logContextFor } from '../log/entry.js';
 import { planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
 import { assignmentSignature } from '../pipeline/import.js';
 import { type MembershipIndex, planMemberships } from '../pipeline/membership-plan.js';
@@ -122,16 +122,9 @@ export async function provisionOnDemand(
     index = new TargetIndex(attributes, key);
     index.put(await target.loadUsers());
   }
-  const context: LogContext = {
-    tenantId: config.source.tenantId,
-    jobId,
-    cycleId: `ondemand-${randomUUID()}`,
-    servicePrincipalId: config.source.servicePrincipalId,
-    servicePrincipalName: 'Zendesk',
-    targetName: `${config.target.domain}.zendesk.com`,
-    redactedSources: config.users.redactedSources,
+  const context = logContextFor(deps, config, `ondemand-${randomUUID()}`, {
     initiatedBy: { id: '', displayName: options.initiatedBy ?? 'provisio provision', initiatorType: 'user' },
-  };
+  });
 
   const provisionUser = async (
     id: string,

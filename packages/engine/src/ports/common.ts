@@ -1,4 +1,15 @@
 /** Types shared by the ports. */
+
+/**
+ * What a connector is, for the provisioning log's `sourceSystem`/`targetSystem`: the system's name
+ * as people know it ("Microsoft Entra ID", "Zendesk") and the instance (a tenant id, a host name).
+ */
+export interface SystemInfo {
+  readonly displayName: string;
+  readonly id: string;
+  readonly details: Readonly<Record<string, string>>;
+}
+
 import type { ErrorCode } from '../errors/engine.js';
 
 /**

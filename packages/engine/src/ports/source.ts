@@ -2,7 +2,7 @@
  * The source port: what the engine needs from an identity source (Entra ID through Microsoft Graph).
  * Nothing here names a vendor type; the Graph connector (`@provisio/entra`) implements it.
  */
-import type { ConnectionCheck } from './common.js';
+import type { ConnectionCheck, SystemInfo } from './common.js';
 
 /** One user as the source reports it. Attribute names are the source's own (Graph property names). */
 export interface SourceUser {
@@ -85,6 +85,8 @@ export interface ReadAssignmentsResult {
 }
 
 export interface SourceConnector {
+  /** The source system, for the provisioning log. */
+  readonly system: SystemInfo;
   /** Gets a token and makes one read per permission the job needs; never throws. */
   testConnection(): Promise<ConnectionCheck>;
   /** Reads users: everything (watermark null) or the changes since the watermark. */

@@ -3,7 +3,7 @@
  * The Zendesk connector (`@provisio/zendesk`) implements it.
  */
 import type { ErrorCode } from '../errors/engine.js';
-import type { ConnectionCheck, ConnectorError } from './common.js';
+import type { ConnectionCheck, ConnectorError, SystemInfo } from './common.js';
 
 /** A user as the target holds it; `attributes` use the target's own names (Zendesk user fields). */
 export interface TargetUser {
@@ -84,6 +84,8 @@ export interface TargetProgress {
 }
 
 export interface TargetConnector {
+  /** The target system, for the provisioning log (e.g. Zendesk and the account's host). */
+  readonly system: SystemInfo;
   /** Checks credentials, admin rights and the account; never throws. */
   testConnection(): Promise<ConnectionCheck>;
   /**

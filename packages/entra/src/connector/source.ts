@@ -76,6 +76,11 @@ export function createEntraSource(options: EntraSourceOptions): EntraSource {
   });
 
   return {
+    system: {
+      displayName: 'Microsoft Entra ID',
+      id: o.tenantId,
+      details: { ServicePrincipalId: o.servicePrincipalId },
+    },
     testConnection: (): Promise<ConnectionCheck> =>
       testConnection({
         tokens,

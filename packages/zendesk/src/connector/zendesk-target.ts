@@ -3,6 +3,7 @@ import {
   ConnectorFailure,
   type GroupTargetConnector,
   type PreparedAttributes,
+  type SystemInfo,
   type TargetAction,
   type TargetActionResult,
   type TargetConnector,
@@ -45,6 +46,7 @@ const incrementalLagSeconds = 60;
  */
 export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
   readonly driftAttributes: readonly string[] = ['role', 'custom_role_id', 'suspended'];
+  readonly system: SystemInfo;
 
   readonly #http: ZendeskHttp;
   readonly #host: string;
@@ -72,6 +74,9 @@ export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
     this.#host = options.baseUrl
       ? new URL(options.baseUrl).host
       : `${options.domain.toLowerCase()}.zendesk.com`;
+    // The account's host as Zendesk names it, also behind a base URL (an emulator, a proxy).
+    const accountHost = `${options.domain.toLowerCase()}.zendesk.com`;
+    this.system = { displayName: 'Zendesk', id: accountHost, details: { Domain: accountHost } };
     this.#now = options.now ?? (() => new Date());
     const jobs = new BulkJobs(this.#http, options.jobs);
     this.#write = {
