@@ -5,7 +5,7 @@
  * `provisio sync --once` subprocesses on the same state store.
  */
 
-import { importRoles } from '@provisio/engine';
+import { importRoles, provisionOnDemand } from '@provisio/engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killChildren, spawnCli, writeCliJob } from './support/cli.js';
 import {
@@ -107,5 +107,21 @@ describe('a cycle in a fresh process', () => {
     const after = await h.cycle();
     expect(after.kind).toBe('incremental');
     expect(after.counts.updated + after.counts.created).toBe(0);
+  });
+
+  it('a loop keeps the target mirror in memory only while no one else writes it', async () => {
+    // The harness keeps its cache across cycles, as sync does. Provisioning on demand writes the
+    // target mirror in the store (here: a new Zendesk user); the loop's next cycle must see it.
+    expect((await h.cycle()).kind).toBe('incremental');
+    const newcomer = await createEntraUser(h, 'on-demand-newcomer');
+    await assign(h, newcomer, await appRoleId(h, 'Agent'));
+    const report = await provisionOnDemand(h.deps, h.config, newcomer);
+    expect(report.ok, JSON.stringify(report.objects)).toBe(true);
+    await patchUser(h, newcomer, { jobTitle: 'After on demand' });
+    const next = await h.cycle();
+    const planned = next.planned.find((user) => user.sourceId === newcomer);
+    // A stale in-memory mirror would not hold the user on demand created: it would be created again.
+    expect(planned?.action?.kind).toBe('update');
+    expect(next.counts.created).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ export * from './config/load.js';
 export * from './cycle/lease.js';
 export * from './cycle/run-cycle.js';
 export * from './cycle/sync-loop.js';
+export { type MirrorCache, newMirrorCache } from './cycle/target-mirror.js';
 export * from './errors/index.js';
 export * from './jobs/compile.js';
 export * from './jobs/contracts.js';

@@ -156,6 +156,7 @@ function job(jobId: string, overrides: Partial<JobRecord> = {}): JobRecord {
     targetState: null,
     reconciledAt: null,
     membershipsLoadedAt: null,
+    mirrorVersion: null,
     updatedAt: T0,
     ...overrides,
   };

@@ -11,6 +11,7 @@ import {
   type Config,
   type CycleReport,
   type EngineDeps,
+  newMirrorCache,
   openStateStore,
   runCycle,
   type StateStore,
@@ -126,6 +127,8 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
   });
   const deps: EngineDeps = { source, target, store, clock: systemClock };
   const compiled = await compile(document, env);
+  // Kept across calls, as `sync` keeps it (the fresh-process test runs cycles without it).
+  const cache = newMirrorCache();
   const harness: JobHarness = {
     entra,
     zendesk,
@@ -140,7 +143,7 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
     deps,
     dir,
     cycle(cycleOptions = {}) {
-      return runCycle(harness.deps, harness.config, cycleOptions);
+      return runCycle(harness.deps, harness.config, { cache, ...cycleOptions });
     },
     async reconfigure(patch) {
       if (patch.settings) document['settings'] = { ...(document['settings'] as object), ...patch.settings };

@@ -32,6 +32,7 @@ import type {
   TargetMembershipAction,
   TargetMembershipActionResult,
 } from '../ports/target.js';
+import type { MirrorCache } from './target-mirror.js';
 import * as mirrorStore from './target-mirror.js';
 
 export type { GroupPlan } from '../pipeline/group-plan.js';
@@ -57,6 +58,8 @@ export interface GroupCycleResult {
   readonly deletions: number;
   /** Group and membership writes tried, plus groups that failed at plan time (quarantine proportion). */
   readonly attempted: number;
+  /** The target's memberships after this cycle's writes (null when they were not read). */
+  readonly membershipIndex: MembershipIndex | null;
 }
 
 export interface GroupPlanInput {
@@ -67,6 +70,8 @@ export interface GroupPlanInput {
   readonly assignments: ReadAssignmentsResult;
   /** Plan only: nothing is written, not even the target mirror. */
   readonly dryRun: boolean;
+  /** The in-memory target mirror, when it is current (see `MirrorCache`). */
+  readonly warm?: MirrorCache | null;
 }
 
 /** The groups read and planned, before anything is written (the guard needs their deletions). */
@@ -120,7 +125,7 @@ export async function planGroups(input: GroupPlanInput): Promise<PlannedGroups> 
   if (kind === 'initial') {
     targetGroups = await target.loadGroups();
     if (!input.dryRun) await mirrorStore.replaceGroups(store, jobId, targetGroups);
-  } else targetGroups = await mirrorStore.loadGroups(store, jobId);
+  } else targetGroups = input.warm?.groups ?? (await mirrorStore.loadGroups(store, jobId));
   const index = new TargetGroupIndex(config.groups.mappings.matching[0]?.target ?? 'name', targetGroups);
 
   const assigned = assignedGroupIds(input.assignments);
@@ -234,7 +239,8 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
   let memberships: MembershipIndex = new Map();
   const membershipAdds: TargetMembership[] = [];
   const membershipRemovals: { groupId: string; userId: string }[] = [];
-  if (membershipsKnown) memberships = await mirrorStore.loadMemberships(store, jobId);
+  if (membershipsKnown)
+    memberships = input.warm?.memberships ?? (await mirrorStore.loadMemberships(store, jobId));
   else if (provisioned) {
     const loaded = await target.loadMemberships();
     for (const membership of loaded) mirrorStore.addMembership(memberships, membership);
@@ -328,6 +334,7 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     counts,
     watermark: input.planned.watermark,
     deletions: plans.filter((p) => p.action?.kind === 'delete').length,
+    membershipIndex: membershipsKnown || provisioned ? memberships : null,
     attempted:
       groupResults.size +
       membershipResults.size +

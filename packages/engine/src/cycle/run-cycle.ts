@@ -51,6 +51,7 @@ import {
 import { newJobRecord } from '../state/job-record.js';
 import { type GroupCycleResult, type PlannedGroups, planGroups, runGroupCycle } from './groups.js';
 import * as mirrorStore from './target-mirror.js';
+import { type MirrorCache, usableCache } from './target-mirror.js';
 
 export type { EngineDeps } from '../ports/engine.js';
 export { newJobRecord } from '../state/job-record.js';
@@ -80,6 +81,11 @@ export interface CycleOptions {
    * that lost its job stops writing (see cycle/lease.ts).
    */
   readonly checkLease?: () => void;
+  /**
+   * The target mirror kept in memory between this loop's cycles (an optimisation: a cycle without it,
+   * or with a stale one, reads the mirror from the store and does exactly the same).
+   */
+  readonly cache?: MirrorCache;
 }
 
 export interface CycleReport {
@@ -187,6 +193,13 @@ export async function runCycle(
     await store.saveCycle(cycleRecord('running', null, null));
   }
   target.restoreState(job.targetState);
+  // The in-memory mirror, when it is still what the store holds; then this cycle's writes make a new
+  // version (set before the first write, so that a failure leaves no cache claiming it).
+  const warm = dryRun || kind === 'initial' ? null : usableCache(options.cache, job);
+  if (!dryRun) {
+    if (options.cache) options.cache.version = null;
+    await store.updateJob(jobId, { mirrorVersion: cycleId }, startedAt);
+  }
   const requestsBefore = targetRequests(target);
 
   try {
@@ -221,7 +234,7 @@ export async function runCycle(
 
     // ── the target: read in full on an initial cycle, otherwise the mirror plus what changed ──
     progress({ phase: 'target', done: 0, total: null });
-    const index = await readTarget(deps, config, kind, dryRun, links, evaluate, (done) =>
+    const index = await readTarget(deps, config, kind, dryRun, warm, links, evaluate, (done) =>
       progress({ phase: 'target', done, total: null }),
     );
 
@@ -257,7 +270,7 @@ export async function runCycle(
     counts.inScope = plannedUsers.filter((user) => user.scope.inScope).length;
 
     // ── plan: groups (read and planned now, nothing written, so the guard sees every deprovisioning) ──
-    const groupInput = { deps, config, job, kind, assignments, dryRun };
+    const groupInput = { deps, config, job, kind, assignments, dryRun, warm };
     const groupsRead = config.groups.enabled ? await planGroups(groupInput) : null;
 
     // ── guard ──
@@ -389,6 +402,13 @@ export async function runCycle(
     }
     const state: CycleRecord['state'] = counts.failed > 0 ? 'entryLevelErrors' : 'succeeded';
     await store.saveCycle(cycleRecord(state, ended, null));
+    if (options.cache)
+      Object.assign(options.cache, {
+        version: cycleId,
+        users: index,
+        groups: groupsResult ? [...(plannedGroups as PlannedGroups).index.values()] : null,
+        memberships: groupsResult?.membershipIndex ?? null,
+      });
     return {
       cycleId,
       kind,
@@ -444,6 +464,7 @@ async function readTarget(
   config: Config,
   kind: CycleKind,
   dryRun: boolean,
+  warm: MirrorCache | null,
   links: ReadonlyMap<string, LinkRecord>,
   evaluate: Map<string, PlannedUser['change']>,
   onProgress: (done: number) => void,
@@ -459,7 +480,7 @@ async function readTarget(
     index.put(users);
     return index;
   }
-  const index = await mirrorStore.loadUserIndex(store, jobId, attributes, key);
+  const index = warm?.users ?? (await mirrorStore.loadUserIndex(store, jobId, attributes, key));
   // Only users whose target record differs from what the mirror holds in an attribute provisio
   // manages (the export also returns provisio's own recent writes, which the mirror already has,
   // and the target touches other attributes without anything to reconcile).

@@ -11,6 +11,7 @@ import type { EngineDeps } from '../ports/engine.js';
 import { rolesImportDue } from '../roles/import-roles.js';
 import { holdLease, JobLeaseHeld, newWorkerId } from './lease.js';
 import { type CycleOptions, type CycleReport, runCycle } from './run-cycle.js';
+import { newMirrorCache } from './target-mirror.js';
 
 export interface SyncLoopOptions {
   /** Run one cycle and return. A paused job runs none (see `force`); a quarantine is not waited for. */
@@ -37,6 +38,8 @@ export async function runSyncLoop(
   options: SyncLoopOptions = {},
 ): Promise<CycleReport[]> {
   const reports: CycleReport[] = [];
+  // The target mirror between this loop's cycles: an optimisation, checked against the store.
+  const cache = newMirrorCache();
   let cycle = 0;
   const owner = options.workerId ?? newWorkerId();
   const jobId = config.settings.jobId;
@@ -81,6 +84,7 @@ export async function runSyncLoop(
         options.onCycleStart?.(cycle);
         try {
           const report = await runCycle(deps, config, {
+            cache,
             checkLease: () => lease.check(),
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
             ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),

@@ -7,7 +7,7 @@
 
 import type { MembershipIndex } from '../pipeline/membership-plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
-import type { StateStore } from '../ports/state.js';
+import type { JobRecord, StateStore } from '../ports/state.js';
 import type { TargetGroup, TargetMembership, TargetUser } from '../ports/target.js';
 
 export async function loadUserIndex(
@@ -89,4 +89,26 @@ export function addMembership(index: MembershipIndex, membership: TargetMembersh
   const members = index.get(membership.groupId);
   if (members) members.set(membership.userId, membership.id);
   else index.set(membership.groupId, new Map([[membership.userId, membership.id]]));
+}
+
+/**
+ * The target mirror kept in a process's memory between the cycles of one job loop: an optimisation
+ * only. It is used while the job's `mirrorVersion` is still the one this process wrote; any other
+ * writer (another worker, provisioning on demand, restart) changes the version, and the next cycle
+ * reads the mirror from the store. A cycle that fails leaves the cache unusable.
+ */
+export interface MirrorCache {
+  version: string | null;
+  users: TargetIndex | null;
+  groups: readonly TargetGroup[] | null;
+  memberships: MembershipIndex | null;
+}
+
+export function newMirrorCache(): MirrorCache {
+  return { version: null, users: null, groups: null, memberships: null };
+}
+
+/** The cache when it holds exactly what the store holds for `job`, else null. */
+export function usableCache(cache: MirrorCache | undefined, job: JobRecord): MirrorCache | null {
+  return cache !== undefined && cache.version !== null && cache.version === job.mirrorVersion ? cache : null;
 }

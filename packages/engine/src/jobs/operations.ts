@@ -119,6 +119,7 @@ export async function restartJob(
       quarantine: null,
       allowDeletes: false,
       reconciledAt: null,
+      mirrorVersion: null,
       ...(options.full ? { targetState: null, membershipsLoadedAt: null } : {}),
     },
     deps.clock.now(),

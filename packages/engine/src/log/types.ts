@@ -1,6 +1,7 @@
 /**
  * The provisioning log entry, in Microsoft Graph's `provisioningObjectSummary` shape (v1.0,
- * reference §5) so that anything that reads Entra's logs reads ours. One entry per object per cycle.
+ * https://learn.microsoft.com/graph/api/resources/provisioningobjectsummary) so that anything that
+ * reads Entra's logs reads ours. One entry per object per cycle.
  */
 
 export type ProvisioningAction = 'create' | 'update' | 'delete' | 'stagedDelete' | 'disable' | 'other';

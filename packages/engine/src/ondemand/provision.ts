@@ -112,6 +112,8 @@ export async function provisionOnDemand(
 
   const job = (await store.getJob(jobId)) ?? newJobRecord(jobId, clock.now());
   target.restoreState(job.targetState);
+  // This run writes the target mirror: a copy another process keeps in memory is stale from now on.
+  if (!dryRun) await store.updateJob(jobId, { mirrorVersion: randomUUID() }, clock.now());
   const assignments = await source.readAssignments();
   const links = new Map((await store.listLinks(jobId)).map((l) => [l.sourceId, l]));
   // The target mirror the last cycle left; a job that never ran reads the target's users once.

@@ -1,7 +1,9 @@
 /**
  * Stage "match": find the target user for a source user. The cached link first; then each matching
  * attribute in precedence order against the local target index, stopping at the first attribute
- * that finds something (reference §1 "Matching"). Pure over the index.
+ * that finds something (docs/mappings.md, "Matching", as Entra's matching attributes:
+ * https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes).
+ * Pure over the index.
  */
 import type { MappingResult } from '@provisio/expressions';
 import type { TargetUser } from '../ports/target.js';

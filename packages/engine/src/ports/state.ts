@@ -46,6 +46,11 @@ export interface JobRecord {
    * initial cycle (they are read only once some group is provisioned).
    */
   readonly membershipsLoadedAt: string | null;
+  /**
+   * Changes whenever the target mirror is written (each cycle, provisioning on demand): a copy of the
+   * mirror kept in a process's memory is used only while this is still the version it was read at.
+   */
+  readonly mirrorVersion: string | null;
   readonly updatedAt: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Role import (design §2 item 9): Zendesk's roles (end-user, agent, admin, and the account's custom
+ * Role import (docs/provisioning.md, "Roles: importing Zendesk's roles into Entra"): Zendesk's roles (end-user, agent, admin, and the account's custom
  * roles, Light Agent included) become app roles of the Entra application, so that admins assign them
  * there. Unlike Entra's import, a custom role whose name collides with a built-in role ("agent",
  * "end-user", "admin", ignoring case and punctuation) is reported by name and left out, and the

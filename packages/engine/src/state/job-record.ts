@@ -15,6 +15,7 @@ export function newJobRecord(jobId: string, now: Date): JobRecord {
     targetState: null,
     reconciledAt: null,
     membershipsLoadedAt: null,
+    mirrorVersion: null,
     updatedAt: now.toISOString(),
   };
 }

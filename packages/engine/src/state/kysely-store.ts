@@ -93,6 +93,7 @@ export class KyselyStateStore implements StateStore {
       targetState: row.target_state,
       reconciledAt: row.reconciled_at,
       membershipsLoadedAt: row.memberships_loaded_at,
+      mirrorVersion: row.mirror_version,
       updatedAt: row.updated_at,
     };
   }
@@ -835,6 +836,7 @@ function jobColumns(job: JobPatch): {
   target_state: string | null;
   reconciled_at: string | null;
   memberships_loaded_at: string | null;
+  mirror_version: string | null;
   updated_at: string;
 } {
   const columns: Record<string, unknown> = {};
@@ -855,6 +857,7 @@ function jobColumns(job: JobPatch): {
   set('target_state', job.targetState);
   set('reconciled_at', job.reconciledAt);
   set('memberships_loaded_at', job.membershipsLoadedAt);
+  set('mirror_version', job.mirrorVersion);
   set('updated_at', job.updatedAt);
   // Partial for a patch; complete for a whole record (the caller's type says which).
   return columns as ReturnType<typeof jobColumns>;

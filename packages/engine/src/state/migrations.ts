@@ -182,6 +182,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           ['target_state', 'text'],
           ['reconciled_at', 'text'],
           ['memberships_loaded_at', 'text'],
+          ['mirror_version', 'text'],
         ];
         for (const [name, type] of jobColumns)
           await db.schema.alterTable('jobs').addColumn(name, type).execute();

@@ -48,6 +48,7 @@ export interface JobsTable {
   target_state: string | null;
   reconciled_at: string | null;
   memberships_loaded_at: string | null;
+  mirror_version: string | null;
 }
 
 export interface SourceUsersTable {
