@@ -1,9 +1,9 @@
 /**
- * The error catalogue against its documentation (as Fastify checks its errors against
- * docs/Reference/Errors.md): every code of every package's catalogue is in the tables of
- * docs/provisioning.md ("Error codes"), every code in those tables is in a catalogue, and the
- * reference table ("The catalogue") says what the catalogue says. Here, where every package is
- * visible, the full registry is built, so a code defined twice fails too.
+ * The error catalogue against its documentation (as Fastify checks its errors against its
+ * https://github.com/fastify/fastify/blob/main/docs/Reference/Errors.md): every code of every package's
+ * catalogue is in the tables of docs/provisioning.md ("Error codes"), every code in those tables is in a
+ * catalogue, and the reference table ("The catalogue") says what the catalogue says. Here, where every
+ * package is visible, the full registry is built, so a code defined twice fails too.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

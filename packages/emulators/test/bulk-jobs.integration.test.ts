@@ -215,7 +215,8 @@ describe('bulk user jobs: lifecycle and results', () => {
 
     const users = await showUsers([byEmail.id, byExternal.id]);
     expect(users[byEmail.id]).toMatchObject({ name: 'New Name' });
-    // The external_id takes the case that was sent (digest §2.2).
+    // The external_id takes the case that was sent (Users API reference, Create Or Update User,
+    // "External ID Case Sensitivity").
     expect(users[byExternal.id]).toMatchObject({ notes: 'matched case-insensitively', external_id: 'abc-1' });
   });
 

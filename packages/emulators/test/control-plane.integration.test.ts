@@ -242,7 +242,7 @@ describe('POST /__emulator/seed', () => {
     expect(description).toContain('ada@example.com');
     expect(description).toContain('users[3] (No Group): group "Nowhere" does not exist');
     expect(description).not.toContain('users[1]');
-    // Not atomic: what could be applied was (see the report on this design).
+    // Not atomic: what could be applied was (docs/emulators.md, "Seed format").
     const emails = (await state()).users.map((u: { email: string }) => u.email);
     expect(emails).toContain('fine@example.com');
     expect(emails).not.toContain('norole@example.com');

@@ -5,7 +5,8 @@ import { type Harness, startHarness, TestClient, waitForJob } from './support/ze
 
 /**
  * Drives every API route the emulator serves with a successful request, then validates every 2xx
- * answer against Zendesk's official OpenAPI document (read at test time from ../shared/reference)
+ * answer against Zendesk's official OpenAPI document (https://developer.zendesk.com/zendesk/oas.yaml,
+ * read at test time as data from ../shared/reference beside the repository; see support/oas.ts)
  * and checks that no route was left out. Known, deliberate deviations (the real API differs from
  * the document) are listed in support/oas-recorder.ts with their reasons.
  */

@@ -1,7 +1,8 @@
 /**
- * The rules the reference states in prose (§4 "Function semantics"), one or more cases each, and the
- * decisions taken where it is silent: null versus empty versus absent, bounds, case sensitivity,
- * multi-valued attributes, result types.
+ * The rules Microsoft's expression reference
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data)
+ * states in prose, one or more cases each, and the decisions taken where it is silent: null versus empty
+ * versus absent, bounds, case sensitivity, multi-valued attributes, result types.
  */
 import { describe, expect, it } from 'vitest';
 import { type ExpressionNode, node } from '../src/ast.js';

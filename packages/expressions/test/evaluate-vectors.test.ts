@@ -1,6 +1,7 @@
 /**
- * Every worked example of the reference's "Expression test vectors" (§4), in order, written as the
- * reference writes them and parsed by the real parser.
+ * Every worked example (expression, input, output) of Microsoft's expression reference
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data;
+ * "the doc" below), in order, written as the doc writes them and parsed by the real parser.
  */
 import { describe, expect, it } from 'vitest';
 import type { OutputValue } from '../src/evaluate/values.js';
@@ -108,7 +109,7 @@ const vectors: readonly Vector[] = [
     '9998887777',
   ],
   // The doc prints 19998887777 and says "returns only digits", but "+" is not in the class: the regex
-  // keeps it (the reference flags this vector). We follow the regex.
+  // keeps it (docs/expressions.md, section 8). We follow the regex.
   [String.raw`Replace([mobile], , "[()\\s-]+", , "", , )`, { mobile: '+1 (999) 888-7777' }, '+19998887777'],
   [
     String.raw`Replace([AddressLineData], ,"(?<streetNumber>^\\d*)","streetNumber", "888", , )`,
@@ -128,7 +129,7 @@ const vectors: readonly Vector[] = [
   ['Replace([mailNickname], , "[a-zA-Z_]*", , "", , )', { mailNickname: 'john_doe72' }, '72'],
   ['Replace([mail], "@contoso.com", , ,"", ,)', { mail: 'john.doe@contoso.com' }, 'john.doe'],
   ['Replace([preferredLanguage], "-", , , "_", , )', { preferredLanguage: 'EN-US' }, 'EN_US'],
-  // The doc shows "PermissionSetTwo" without its leading space; the reference flags that as sloppy.
+  // The doc shows "PermissionSetTwo" without its leading space, a slip (docs/expressions.md, section 8).
   // The documented rule is a plain split on the delimiter, which keeps the space.
   [
     'Split([extensionAttribute5], ",")',
@@ -159,7 +160,7 @@ const vectors: readonly Vector[] = [
   ['Append(Mid([givenName], 1, 3), Mid([surname], 1, 5))', { givenName: 'John', surname: 'Doe' }, 'JohDoe'],
   ['Join(", ", "", [surname], [givenName])', { givenName: 'John', surname: 'Doe' }, 'Doe, John'],
   // The doc's output was computed from the original, redacted GUID; this is the result for the
-  // placeholder input it shows (reference [derived]).
+  // placeholder input it shows [derived].
   [
     'Join("", 1000, Replace(ConvertToUTF8Hex([objectId]), , "[a-zA-Z_]*", , "", , ))',
     { objectId: '00aa00aa-bb11-cc22-dd33-44ee44ee44ee' },

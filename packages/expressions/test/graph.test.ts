@@ -22,7 +22,8 @@ function withoutFunctionExpressions(source: AttributeMappingSource): unknown {
   };
 }
 
-// Reference §7, objectMapping example (attributeMappings[0] and [1]), verbatim.
+// Graph's objectMapping example (attributeMappings[0] and [1];
+// https://learn.microsoft.com/graph/api/resources/synchronization-objectmapping), verbatim.
 const notExample = {
   expression: 'Not([IsSoftDeleted])',
   name: 'Not',

@@ -285,7 +285,8 @@ describe('validation', () => {
 });
 
 describe('the Graph attributeMapping form', () => {
-  // The objectMapping example of reference §7 (Salesforce), verbatim.
+  // Graph's objectMapping example (Salesforce;
+  // https://learn.microsoft.com/graph/api/resources/synchronization-objectmapping), verbatim.
   const graph = {
     attributeMappings: [
       {

@@ -248,9 +248,11 @@ describe('attribute lookup', () => {
 });
 
 describe('combination', () => {
-  // The doc's example filter, all clauses ANDed: State = New York, Department = Engineering, employee
-  // ID between 1,000,000 and 2,000,000, job title not null. There is no LESS_THAN operator, so the
-  // upper bound is a regex, as in the doc's own workerID example.
+  // The example filter of Entra's scoping filter page
+  // (https://learn.microsoft.com/entra/identity/app-provisioning/define-conditional-rules-for-provisioning-user-accounts;
+  // "the doc"), all clauses ANDed: State = New York, Department = Engineering, employee ID between 1,000,000
+  // and 2,000,000, job title not null. There is no LESS_THAN operator, so the upper bound is a regex, as in
+  // the doc's own workerID example.
   const docExample = filter({
     name: 'NY engineers',
     clauses: [

@@ -1,6 +1,11 @@
 import { type FaultSpec, noFaults } from '../common/faults.js';
 
-/** Zendesk Suite plans and what the emulator derives from them (digest §5 and §3.3). */
+/**
+ * Zendesk Suite plans and what the emulator derives from them: the requests a minute of
+ * https://developer.zendesk.com/api-reference/introduction/rate-limits/ ("Zendesk Suite plan limits"), and
+ * custom roles on Enterprise and above
+ * (https://developer.zendesk.com/api-reference/ticketing/account-configuration/custom_roles/).
+ */
 export const plans = {
   team: { requestsPerMinute: 200, customRoles: false },
   growth: { requestsPerMinute: 400, customRoles: false },

@@ -124,7 +124,8 @@ export function bootstrapAccount(
     createdAt: now,
     updatedAt: now,
   });
-  // System roles that Zendesk lists among custom roles on Enterprise plans (digest §3.3).
+  // System roles that Zendesk lists among custom roles on Enterprise plans
+  // (https://support.zendesk.com/hc/en-us/articles/4409155971354).
   for (const [name, type, description] of [
     ['Light Agent', 1, 'Can view and add private comments to tickets'],
     ['Staff', 0, 'Can edit tickets within their groups'],

@@ -11,15 +11,16 @@ export const knownDeviations: readonly { reason: string; undo: (object: Record<s
   [
     {
       // UserForAdmin types last_login_at as a non-nullable date-time; a user who never signed in has
-      // none and Zendesk sends null (unverified in the digest; every Zendesk client types it nullable).
+      // none and Zendesk sends null (not documented; every Zendesk client types it nullable).
       reason: 'last_login_at is null for a user who never signed in',
       undo: (o) => {
         if ('last_login_at' in o && o['last_login_at'] === null) o['last_login_at'] = '1970-01-01T00:00:00Z';
       },
     },
     {
-      // Permanently deleted users keep their record with email null (digest §2.2, PermanentlyDeleteUser
-      // and ListDeletedUsers: "email/phone are null"), where the document types email as a string.
+      // Permanently deleted users keep their record with email null (the document's own List Deleted
+      // Users: "the users' properties that normally contain personal data, such as `email` and `phone`,
+      // are null"), where the document types email as a string.
       reason: 'email is null for a permanently deleted user',
       undo: (o) => {
         if (o['name'] === 'Permanently Deleted User' && o['email'] === null) o['email'] = '';
@@ -27,7 +28,8 @@ export const knownDeviations: readonly { reason: string; undo: (object: Record<s
     },
     {
       // DeletedUserObject types organization_id as a non-nullable integer, but a user without an
-      // organization has none, and permanent deletion nulls it (digest §2.2, PermanentlyDeleteUser).
+      // organization has none, and permanent deletion nulls it, as the emulator models it (Zendesk
+      // documents only that personal data such as email and phone becomes null: List Deleted Users).
       reason: 'organization_id is null for a deleted user without an organization',
       undo: (o) => {
         if (o['active'] === false && o['organization_id'] === null) o['organization_id'] = 0;

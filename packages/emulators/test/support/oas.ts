@@ -1,5 +1,6 @@
 // Test support: validates responses of the Zendesk emulator against Zendesk's official OpenAPI 3.0
-// document. The document is DATA read at test time from outside the repository (by default
+// document, which Zendesk publishes at https://developer.zendesk.com/zendesk/oas.yaml. The document is
+// DATA read at test time from outside the repository (by default
 // `../shared/reference/zendesk-support-oas.yaml` relative to the repository root, or $ZENDESK_OAS_PATH);
 // nothing from it is copied into the repository.
 import { readFile } from 'node:fs/promises';

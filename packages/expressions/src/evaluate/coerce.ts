@@ -76,9 +76,11 @@ export function toNumber(item: Item | null): number | undefined {
 }
 
 /**
- * CBool's rule (reference §4 CBool: "If the expression evaluates to a non-zero value, then CBool
- * returns True, else it returns False"): true for the boolean true, for the text "True" in any case
- * and for a non-zero number or numeric text; false for everything else, null included.
+ * CBool's rule ("If the expression evaluates to a non-zero value, then CBool returns True, else it returns
+ * False":
+ * https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data#cbool):
+ * true for the boolean true, for the text "True" in any case and for a non-zero number or numeric text; false
+ * for everything else, null included.
  */
 export function truthy(value: Value): boolean {
   let item: Item | null | undefined;
@@ -114,7 +116,8 @@ export function mapText(value: Value, transform: (input: string) => string): Val
 
 /**
  * A DateTime parameter: a DateTime value, or text read as CDate reads it (VB's DateAdd and DateDiff
- * call CDate on their arguments; the doc recommends wrapping text in CDate but does not require it).
+ * call CDate on their arguments; Microsoft's expression reference recommends wrapping text in CDate but
+ * does not require it).
  */
 export function dateTime(value: Value, fn: string, param: string): DateTimeValue | null {
   const item = single(value, fn, param);

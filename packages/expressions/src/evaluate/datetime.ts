@@ -1,6 +1,7 @@
 /**
- * A small model of .NET's `System.DateTime` for the date functions (reference §4 "Function
- * semantics": CDate, DateAdd, DateDiff, DateFromNum, FormatDateTime, Now, NumFromDate).
+ * A small model of .NET's `System.DateTime` for the date functions (CDate, DateAdd, DateDiff, DateFromNum,
+ * FormatDateTime, Now, NumFromDate:
+ * https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data).
  *
  * Entra is a .NET service: its dates are `DateTime` values (100-nanosecond ticks since 0001-01-01,
  * years 1 to 9999, with a Kind of Utc, Local or Unspecified), printed with the en-US general pattern
@@ -399,7 +400,10 @@ export const DateTimeStyles = {
   RoundtripKind: 128,
 } as const;
 
-/** FormatDateTime's default when dateTimeStyles is left empty (reference §4 FormatDateTime). */
+/**
+ * FormatDateTime's default when dateTimeStyles is left empty
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data#formatdatetime).
+ */
 export const DEFAULT_DATE_TIME_STYLES =
   DateTimeStyles.RoundtripKind | DateTimeStyles.AllowLeadingWhite | DateTimeStyles.AllowTrailingWhite;
 

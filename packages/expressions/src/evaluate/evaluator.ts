@@ -1,5 +1,6 @@
 /**
- * Evaluation of attribute-mapping expressions with Entra's semantics (reference §4).
+ * Evaluation of attribute-mapping expressions with Entra's semantics
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data).
  *
  * `compileExpression` resolves every function once and builds a tree of closures; `evaluate` then
  * runs it against one source object. Problems that do not depend on the data (an unknown function,
@@ -48,7 +49,10 @@ export interface CompiledExpression {
   evaluate(source: EvaluationContext | EvaluationScope): EvaluationResult;
 }
 
-/** What provisioning logs show instead of a value produced through Redact (reference §4 Redact). */
+/**
+ * What provisioning logs show instead of a value produced through Redact
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data#redact).
+ */
 export const REDACTED_TEXT = '[Redact]';
 
 /** InStr's compareType constants, with VB's values. */

@@ -6,11 +6,12 @@
  * (`OutputValue`) DateTimes become the text Entra shows ("M/d/yyyy h:mm:ss tt") and role
  * assignments become their display names, so what comes out is plain JSON.
  *
- * Null, empty and absent (reference §4 IsNull / IsNullOrEmpty): "For an attribute, a Null is
- * expressed by the absence of the attribute", so an absent attribute, an attribute whose value is
- * null or undefined, and a multi-valued attribute with no values all read as null. An empty string
- * is a value: it is not NULL (Coalesce skips only NULL) but it is "empty" (IsNullOrEmpty, IsPresent,
- * IgnoreFlowIfNullOrEmpty, Join).
+ * Null, empty and absent (IsNull and IsNullOrEmpty in
+ * https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data):
+ * "For an attribute, a Null is expressed by the absence of the attribute", so an absent attribute, an
+ * attribute whose value is null or undefined, and a multi-valued attribute with no values all read as null.
+ * An empty string is a value: it is not NULL (Coalesce skips only NULL) but it is "empty" (IsNullOrEmpty,
+ * IsPresent, IgnoreFlowIfNullOrEmpty, Join).
  */
 import { type DateTimeValue, displayDateTime, fromEpochMilliseconds } from './datetime.js';
 

@@ -3,9 +3,11 @@
  * parameters are called. The parser checks arity against it at parse time (as Entra's
  * `parseExpression` does) and the Graph converter uses the names as `parameters[].key`.
  *
- * Source: reference §4 "Complete function list" and "Function semantics" (names and optionality as
- * in `functions-for-customizing-application-data.md`), §7 for the Graph key spellings (`source`).
- * Names are case-sensitive ("The syntax is case-sensitive"), so the table is looked up exactly.
+ * Source: the function list of Microsoft's expression reference
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data;
+ * "the doc" below: names and optionality), Graph's objectMapping example for the Graph key spellings
+ * (`source`: https://learn.microsoft.com/graph/api/resources/synchronization-objectmapping). Names are
+ * case-sensitive ("The syntax is case-sensitive"), so the table is looked up exactly.
  */
 
 export interface FunctionSignature {
@@ -54,13 +56,16 @@ function sig(name: string, params: readonly string[], options: SignatureOptions 
 
 /**
  * Every function, in the doc's alphabetical order, plus AssertiveAppRoleAssignmentsComplex (in the
- * role-mapping doc, not the function reference). DefaultDomain and AppRoleAssignments appear only in
- * Graph's function list with no documented semantics, so they are deliberately absent: an expression
- * using them fails with UnknownFunction rather than evaluating to something invented.
+ * role-mapping doc, https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes,
+ * not the function reference). DefaultDomain and AppRoleAssignments appear only in Graph's function list
+ * (https://learn.microsoft.com/graph/api/synchronization-synchronizationschema-functions) with no documented
+ * semantics, so they are deliberately absent: an expression using them fails with UnknownFunction rather than
+ * evaluating to something invented.
  */
 export const functionSignatures = Object.freeze({
   Append: sig('Append', ['source', 'suffix']),
-  // The role functions take `[appRoleAssignments]`; Graph keys that parameter `source` (§7 example).
+  // The role functions take `[appRoleAssignments]`; Graph keys that parameter `source` (its objectMapping
+  // example).
   AppRoleAssignmentsComplex: sig('AppRoleAssignmentsComplex', ['source']),
   AssertiveAppRoleAssignmentsComplex: sig('AssertiveAppRoleAssignmentsComplex', ['source']),
   BitAnd: sig('BitAnd', ['value1', 'value2']),

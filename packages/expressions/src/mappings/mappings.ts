@@ -1,6 +1,8 @@
 /**
- * Attribute mappings (reference §4 "Mapping model"): what flows into each target attribute when an
- * object is created or updated, and which attributes match source objects to target objects.
+ * Attribute mappings
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes): what flows
+ * into each target attribute when an object is created or updated, and which attributes match source objects
+ * to target objects.
  *
  * A mapping list is compiled once per configuration (every expression parsed and compiled once, every
  * problem reported at once, naming the target attribute). Evaluation is per object and never throws:
@@ -9,7 +11,8 @@
  * Two input forms are accepted, in any mix:
  * - friendly (what people write in the configuration file):
  *   `{ target, type: Direct|Constant|Expression|None, source?, default?, apply?: Always|OnCreate, matching? }`
- * - Graph's `attributeMapping` (§7, for import from an exported schema):
+ * - Graph's `attributeMapping` (for import from an exported schema;
+ *   https://learn.microsoft.com/graph/api/resources/synchronization-attributemapping):
  *   `{ targetAttributeName, source: attributeMappingSource | null, defaultValue, flowType, matchingPriority, … }`
  */
 import { z } from 'zod';
@@ -92,7 +95,10 @@ export interface MappingEvaluationInput {
   readonly random?: () => number;
 }
 
-/** Graph's `attributeMapping` (reference §7), as `toGraph` writes it. */
+/**
+ * Graph's `attributeMapping`
+ * (https://learn.microsoft.com/graph/api/resources/synchronization-attributemapping), as `toGraph` writes it.
+ */
 export interface GraphAttributeMapping {
   readonly targetAttributeName: string;
   readonly source: AttributeMappingSource | null;
@@ -286,8 +292,9 @@ export function compileMappings(list: unknown): CompileMappingsResult {
     let expression: CompiledExpression | undefined;
     if (ast !== undefined) {
       const unique = findCalls(ast, 'SelectUniqueValue');
-      // SelectUniqueValue "Must be top-level (not nested); not allowed on matching attributes;
-      // should be used with Only during object creation" (reference §4).
+      // SelectUniqueValue "must be at the top-level and can't be nested", "can't be applied to attributes
+      // that have a matching precedence" and is for "Only during object creation"
+      // (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data#selectuniquevalue).
       if (unique.includes(false)) {
         problem(
           '.source',
@@ -459,7 +466,9 @@ function readGraphEntry(
     apply,
     matching: parsed.data.matchingPriority ?? 0,
   };
-  // "A mapping of type None with only a default is represented as "source": null" (reference §4).
+  // A mapping of type None with only a default is written `"source": null` with its `defaultValue` (as in
+  // Graph's objectMapping example:
+  // https://learn.microsoft.com/graph/api/resources/synchronization-objectmapping).
   if (parsed.data.source === null || parsed.data.source === undefined) {
     return { definition: { ...common, type: 'None' } };
   }
@@ -546,9 +555,11 @@ function evaluateMappings(
       drop(target, 'OnCreateOnly');
       continue;
     }
-    // "Default value if null … is only provisioned when a user is created. The 'default value when
-    // null' isn't provisioned when updating an existing user." Only null triggers it, per the doc's
-    // wording; an empty string is a value (IgnoreFlowIfNullOrEmpty exists to drop those).
+    // "Default value if null … is only provisioned when a user is created. The 'default value when null'
+    // isn't provisioned when updating an existing user."
+    // (https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes). Only
+    // null triggers it, per the doc's wording; an empty string is a value (IgnoreFlowIfNullOrEmpty exists to
+    // drop those).
     if (value === null && input.operation === 'create' && definition.default !== null) {
       value = definition.default;
     }

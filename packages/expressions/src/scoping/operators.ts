@@ -1,8 +1,9 @@
 /**
- * The fourteen scoping-filter operators, with Entra's names exactly (reference §3, "Operators,
- * verbatim list"). Each operator is compiled once per clause: its value is checked (integers for the
- * Greater_Than family, a valid RE2 pattern for the REGEX pair) so that a bad filter is refused before
- * any user is evaluated, and evaluation never throws.
+ * The fourteen scoping-filter operators, with Entra's names exactly as its scoping filter page lists them
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/define-conditional-rules-for-provisioning-user-accounts;
+ * "the doc" below). Each operator is compiled once per clause: its value is checked (integers for the
+ * Greater_Than family, a valid RE2 pattern for the REGEX pair) so that a bad filter is refused before any
+ * user is evaluated, and evaluation never throws.
  */
 import { RE2JS, RE2JSException } from 're2js';
 
@@ -66,10 +67,10 @@ const fail = (reason: string): ClauseOutcome => ({ passed: false, reason });
 const quote = (text: string): string => JSON.stringify(text);
 
 /**
- * Wraps a value-comparing test with Entra's null rule: "Scoping filters will return 'false' if the
- * value is null / empty." The rule as written contradicts IS NULL, so, following the reference's
- * [derived] resolution, it applies to value-comparing operators only, negative ones included
- * (NOT EQUALS, !&, and NOT REGEX MATCH, which the doc says returns false on null/empty explicitly).
+ * Wraps a value-comparing test with Entra's null rule: "Scoping filters will return 'false' if the value is
+ * null / empty." The rule as written contradicts IS NULL, so we resolve it (docs/expressions.md, section 8):
+ * it applies to value-comparing operators only, negative ones included (NOT EQUALS, !&, and NOT REGEX MATCH,
+ * which the doc says returns false on null/empty explicitly).
  */
 function comparing(test: (actual: PresentValue) => ClauseOutcome): ClauseTest {
   return (input) => {
@@ -217,12 +218,12 @@ function isNull(wanted: boolean): OperatorDefinition {
 
 export const scopingOperators: Readonly<Record<ScopingOperatorName, OperatorDefinition>> = {
   /**
-   * `&`: true "if the evaluated attribute exists in the input string value" (reference §3). We read
+   * `&`: true "if the evaluated attribute exists in the input string value" (the doc). We read
    * this literally: the attribute's value occurs (case-sensitive, like EQUALS and Includes) inside
    * the clause value, i.e. the mirror of Includes, so `department & "Sales,Marketing"` keeps Sales
-   * and Marketing. The name suggests a bitwise AND, but the reference describes only string
-   * semantics and requires integers only for Greater_Than; operator names are an open gap (§ "Open
-   * gaps" 3), so we follow the documented text.
+   * and Marketing. The name suggests a bitwise AND, but the doc describes only string semantics and
+   * requires integers only for Greater_Than, and Graph's documentation does not spell out the operator
+   * names beyond EQUALS, so we follow the documented text.
    */
   '&': binary((actual, expected) => expected.includes(actual), 'does not occur in'),
   '!&': binary((actual, expected) => !expected.includes(actual), 'occurs in'),

@@ -1,5 +1,7 @@
 /**
- * Attribute-based scoping filters (reference §3), in Graph's `filter` shape (§7):
+ * Attribute-based scoping filters
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/define-conditional-rules-for-provisioning-user-accounts),
+ * in Graph's `filter` shape (https://learn.microsoft.com/graph/api/resources/synchronization-filter):
  * `{ groups: [{ name, clauses: [{ operatorName, sourceOperandName, targetOperand: { values } }] }] }`.
  *
  * "If multiple clauses are created in a single scoping filter, they're evaluated together using AND
@@ -94,8 +96,10 @@ export interface CompileScopingFiltersOptions {
 }
 
 /**
- * Attributes Entra documents as unsupported in scoping filters (reference §2 "Groups, memberships,
- * reference attributes" and §3 "Important rules"); keys are lower case because names are.
+ * Attributes Entra documents as unsupported in scoping filters
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/define-conditional-rules-for-provisioning-user-accounts
+ * and https://learn.microsoft.com/entra/identity/app-provisioning/known-issues); keys are lower case because
+ * names are.
  */
 const unsupportedAttributes: ReadonlyMap<string, string> = new Map([
   ['appRoleAssignments'.toLowerCase(), 'app role assignments cannot be used in scoping filters'],
@@ -194,8 +198,8 @@ export function compileScopingFilters(
       };
     }
     rawGroups = parsed.data.groups ?? [];
-    // The experimental early filters have different semantics (objects leaving them are *not*
-    // deprovisioned, reference §3 "Graph filter semantics"); refusing them beats silently
+    // The experimental early filters have different semantics (objects leaving them are *not* deprovisioned:
+    // https://learn.microsoft.com/graph/api/resources/synchronization-filter); refusing them beats silently
     // treating them as ordinary groups.
     for (const key of ['inputFilterGroups', 'categoryFilterGroups'] as const) {
       if ((parsed.data[key]?.length ?? 0) > 0) {

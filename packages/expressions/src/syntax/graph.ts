@@ -1,10 +1,12 @@
 /**
- * Conversion between the AST and Microsoft Graph's `attributeMappingSource` JSON tree (reference §7):
+ * Conversion between the AST and Microsoft Graph's `attributeMappingSource` JSON tree
+ * (https://learn.microsoft.com/graph/api/resources/synchronization-attributemappingsource):
  *
  *   { expression, name, parameters: [{ key, value: attributeMappingSource }], type: Attribute|Constant|Function }
  *
- * The reference says `expression` "is the canonical string form. Use it as the round-trip format and
- * treat `parameters` as derived." So:
+ * Graph describes `expression` as the "Equivalent expression representation of this
+ * attributeMappingSource object", so we treat it as the canonical form, the one that round-trips, and
+ * `parameters` as derived from it:
  * - `toGraphSource` writes every node's canonical text (`printExpression`) into its `expression`, and
  *   also the documented structure (`name`, `type`, `parameters` keyed by the function's parameter
  *   names in order) for readers that walk the tree.
@@ -14,8 +16,8 @@
  *   positions left out). Only a node without an `expression` is read from its structure, and then its
  *   parameters are positional, whatever their keys.
  *
- * How nodes the doc does not show are written (all undocumented; chosen so that the `expression`
- * round-trips exactly, and the structure alone stays readable):
+ * How nodes Graph's documentation does not show are written (all undocumented; chosen so that the
+ * `expression` round-trips exactly, and the structure alone stays readable):
  * - Number: a Constant whose `expression` is the literal (`1`, `&HF7`, unquoted, unlike Graph's own
  *   `"\"1\""`) and whose `name` is the decimal value. Without its expression it reads back as a string.
  * - Identifier (vbTextCompare): a Constant with the name as both `expression` and `name`.

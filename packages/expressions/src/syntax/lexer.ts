@@ -1,7 +1,9 @@
 /**
- * The lexer of the expression language (reference §4 "Expression syntax" and its derived lexeme list).
- * It is pulled one token at a time by the parser, so that the first error in reading order is the one
- * reported, whether it is lexical or grammatical.
+ * The lexer of the expression language: the "Syntax overview" of Microsoft's expression reference
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data;
+ * "the doc" below), plus the lexemes its examples use (integers, `&H` hex literals, vbTextCompare, empty
+ * arguments, comparisons). It is pulled one token at a time by the parser, so that the first error in reading
+ * order is the one reported, whether it is lexical or grammatical.
  *
  * Positions are 1-based line:column; columns count UTF-16 code units (as editors such as VS Code and
  * .NET string indices do). `\r\n`, `\n` and a lone `\r` each end a line.

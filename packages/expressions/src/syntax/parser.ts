@@ -1,5 +1,8 @@
 /**
- * The recursive-descent parser of attribute-mapping expressions (reference §4 "Expression syntax").
+ * The recursive-descent parser of attribute-mapping expressions ("Syntax overview" of Microsoft's expression
+ * reference,
+ * https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data;
+ * "the doc" below).
  *
  *   expression := argument End                       (not a comparison, see below)
  *   argument   := operand [ op operand ]             op ∈ = <> > >= < <=
@@ -34,7 +37,10 @@ import {
   type Token,
 } from './lexer.js';
 
-/** Entra refuses expressions over 10,000 characters (reference §4, `known-issues.md`). */
+/**
+ * Entra refuses expressions over 10,000 characters
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/known-issues).
+ */
 export const MAX_EXPRESSION_LENGTH = 10_000;
 
 /** The deepest nesting of function calls accepted; far beyond any real mapping. */

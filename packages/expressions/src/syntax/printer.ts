@@ -1,6 +1,7 @@
 /**
  * Prints an AST in canonical form: `Join(" ", [givenName], [surname])`, `Replace([x], , , , "_", , )`,
- * `IIF([country] = "US", …)`, `&HF7`. The form is the one the doc's examples mostly use (", " between
+ * `IIF([country] = "US", …)`, `&HF7`. The form is the one the examples of Microsoft's expression
+ * reference (functions-for-customizing-application-data, "the doc" below) mostly use (", " between
  * arguments, spaces around comparison operators), and it is what Graph-facing code stores in
  * `attributeMappingSource.expression`.
  *

@@ -1,4 +1,7 @@
-/** Helpers for the evaluator tests: parse the expression text as the reference writes it, then evaluate. */
+/**
+ * Helpers for the evaluator tests: parse the expression text as Microsoft's expression reference writes
+ * it, then evaluate.
+ */
 import type { ExpressionError } from '../../src/errors.js';
 import {
   compileExpression,

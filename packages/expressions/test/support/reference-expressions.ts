@@ -1,7 +1,10 @@
 /**
- * Every expression in the reference (/work/shared/reference/entra-provisioning.md §4): the
- * "Expression test vectors" block, plus the ones in the "Function semantics" prose and the Graph
- * examples of §7, and the multi-line SelectUniqueValue layout the doc shows.
+ * Every expression in Microsoft's reference for attribute-mapping expressions
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data):
+ * its worked examples and the ones in its prose, the multi-line SelectUniqueValue layout it shows, and
+ * the expressions of Graph's objectMapping example
+ * (https://learn.microsoft.com/graph/api/resources/synchronization-objectmapping). Together these pages
+ * are "the reference" in the expression tests' names.
  */
 export const referenceExpressions: readonly string[] = [
   'Append(Mid([givenName], 1, 3), Mid([surname], 1, 5))',

@@ -14,7 +14,10 @@ export type RouteModule = (app: FastifyInstance, ctx: EmulatorContext) => void;
 const apiPrefix = '/api/';
 const controlPrefix = '/__emulator/';
 
-/** Paths work with and without `.json` (digest §0): strip it before routing. */
+/**
+ * Paths work with and without `.json`, as on Zendesk (its reference writes paths without it; its
+ * curl examples and recorded client traffic use it): strip it before routing.
+ */
 function stripJsonSuffix(url: string): string {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
@@ -101,7 +104,8 @@ export function buildZendeskApp(
       render: new Renderer(store, base),
       page: { base, path: pathOf(request.originalUrl), query: request.query as Query },
     };
-    // GET /users/me answers 200 with an anonymous user to bad credentials (digest §1).
+    // GET /users/me answers 200 with an anonymous user to bad credentials (recorded traffic; Show Self
+    // is "Allowed For: Anonymous users" in the Users API reference).
     if (
       auth instanceof ZendeskApiError &&
       !(request.method === 'GET' && request.routeOptions.url === '/api/v2/users/me')
@@ -125,7 +129,8 @@ export function buildZendeskApp(
     const limit = requestsPerMinute(ctx.store.settings);
     ctx.limits.account.limit = limit;
     const { remaining, resetSeconds } = ctx.limits.account.peek(ctx.store.clock.now());
-    // Both spellings Zendesk documents (digest §0, §5); clients should accept either.
+    // Both spellings Zendesk documents
+    // (https://developer.zendesk.com/api-reference/introduction/rate-limits/); clients should accept either.
     reply.header('x-rate-limit', String(limit));
     reply.header('x-rate-limit-remaining', String(remaining));
     reply.header('ratelimit-limit', String(limit));

@@ -4,9 +4,10 @@ import type { ZendeskStore } from '../model/store.js';
 import type { UserRecord } from '../model/types.js';
 
 /**
- * Zendesk authentication (digest §1): API token basic auth `{email}/token:{token}` (any verified,
- * active user's email with an active account token authenticates as that user) and OAuth bearer
- * tokens. Returns the user, or the error the API would answer with.
+ * Zendesk authentication (https://developer.zendesk.com/api-reference/introduction/security-and-auth/): API
+ * token basic auth `{email}/token:{token}` (any verified, active user's email with an active account token
+ * authenticates as that user) and OAuth bearer tokens. Returns the user, or the error the API would answer
+ * with.
  */
 export function authenticate(store: ZendeskStore, header: string | undefined): UserRecord | ZendeskApiError {
   if (!header) return couldNotAuthenticate();
@@ -38,7 +39,7 @@ export function currentUser(request: FastifyRequest): UserRecord {
   return user;
 }
 
-/** Agents and admins ("Allowed for: Agents" in the reference). */
+/** Agents and admins ("Allowed for: Agents" in Zendesk's API reference). */
 export function requireAgent(request: FastifyRequest): UserRecord {
   const user = currentUser(request);
   if (user.role === 'end-user') throw forbidden();

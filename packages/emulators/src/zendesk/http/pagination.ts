@@ -2,9 +2,10 @@ import { badRequest } from '../model/errors.js';
 import type { Table } from '../model/table.js';
 
 /**
- * Zendesk's two pagination styles (digest §4). Cursor pagination starts when any `page[...]`
- * parameter is sent; otherwise offset pagination (`page`, `per_page`) applies, limited to the first
- * 10,000 records. Cursors are opaque base64 JSON (`{"o":"id","v":<last id>}`), as observed.
+ * Zendesk's two pagination styles (https://developer.zendesk.com/api-reference/introduction/pagination/).
+ * Cursor pagination starts when any `page[...]` parameter is sent; otherwise offset pagination (`page`,
+ * `per_page`) applies, limited to the first 10,000 records. Cursors are opaque base64 JSON
+ * (`{"o":"id","v":<last id>}`), as observed in recorded traffic.
  */
 
 export type Query = Record<string, string | string[] | undefined>;
@@ -126,8 +127,8 @@ export function paginate<T>(
           : source.slice({ ...(after === undefined ? {} : { after }), limit: size })
       ).rows;
     }
-    // Observed: a full page says has_more:true even when it is the last one with data; the next
-    // request then returns an empty page with has_more:false and null links (digest §4).
+    // Observed in recorded traffic: a full page says has_more:true even when it is the last one with
+    // data; the next request then returns an empty page with has_more:false and null links.
     const hasMore = rows.length === size;
     const first = rows[0];
     const last = rows[rows.length - 1];
@@ -161,8 +162,9 @@ export function paginate<T>(
   const page = parsePositiveInt(single(query, 'page'), 'page', 1, Number.MAX_SAFE_INTEGER);
   const offset = (page - 1) * perPage;
   if (offset + perPage > offsetRecordLimit) {
-    // Since 2024, offset requests beyond the first 10,000 records answer 400 (digest §4). The body
-    // text is not documented; the status is what clients must handle.
+    // Since 2024, offset requests beyond the first 10,000 records answer 400
+    // (https://support.zendesk.com/hc/en-us/articles/5591904358938). The body text is not
+    // documented; the status is what clients must handle.
     throw badRequest(
       `Offset pagination is limited to the first ${offsetRecordLimit} records; use cursor pagination (page[size]) instead`,
       'InvalidPaginationParameter',

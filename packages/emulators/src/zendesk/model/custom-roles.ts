@@ -4,13 +4,18 @@ import type { ZendeskStore } from './store.js';
 import type { CustomRoleRecord } from './types.js';
 
 /**
- * Custom agent roles (digest §3.3): available on Enterprise plans and above; names unique; the
- * `configuration` flags typed as the OpenAPI document lists them.
+ * Custom agent roles
+ * (https://developer.zendesk.com/api-reference/ticketing/account-configuration/custom_roles/): available on
+ * Enterprise plans and above; names unique; the `configuration` flags typed as the OpenAPI document lists
+ * them.
  */
 
 type Input = Record<string, unknown>;
 
-/** "A maximum of 197 custom roles" (digest §3.3, help center). */
+/**
+ * "You can create a maximum of 197 custom roles for your account"
+ * (https://support.zendesk.com/hc/en-us/articles/4408882153882).
+ */
 export const maxCustomRoles = 197;
 
 const booleanFlags = new Set([
@@ -67,7 +72,8 @@ const enumFlags: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * The configuration a new role starts with when the request does not say: a restrictive agent
- * (Zendesk's defaults for a new role are not documented; these follow the spec's example role).
+ * (Zendesk's defaults for a new role are not documented; these follow the OpenAPI document's example
+ * role).
  */
 function defaultConfiguration(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -92,8 +98,9 @@ function defaultConfiguration(): Record<string, unknown> {
 }
 
 /**
- * Every custom role endpoint answers 403 on plans without custom roles. The status follows the
- * digest's checklist (§3.3, item 9); the body text is unverified.
+ * Every custom role endpoint answers 403 on plans without custom roles. Zendesk documents only that
+ * the endpoints are for "Accounts on the Enterprise plan or above"; the 403 and its body text are the
+ * emulator's choice (docs/emulators.md, "Choices where Zendesk's behaviour is not documented").
  */
 export function requireCustomRoles(store: ZendeskStore): void {
   if (!plans[store.settings.plan].customRoles) {
@@ -121,7 +128,8 @@ function readAttributes(
     } else {
       const trimmed = name.trim();
       const lower = trimmed.toLowerCase();
-      // "Names must be unique and not too similar to Admin/Administrator" (digest §3.3).
+      // Each role "must have a unique name that isn't too similar to the names of existing roles, such
+      // as Admin or Administrator" (https://support.zendesk.com/hc/en-us/articles/4408882153882).
       if (lower === 'admin' || lower === 'administrator') {
         problems.add('name', `Name: ${trimmed} is reserved`, 'InvalidValue');
       } else if (
@@ -210,9 +218,10 @@ export function customRoleMembers(store: ZendeskStore, roleId: number): number {
 }
 
 /**
- * DELETE /custom_roles/{id}. Refused (422) while team members hold the role, as Zendesk asks to
- * reassign them first, and for the system roles other than custom agent roles (Light Agent:
- * role_type 1), which Zendesk does not let accounts delete. Exact texts unverified (digest §3.3).
+ * DELETE /custom_roles/{id}. Refused (422) while team members hold the role, as Zendesk asks to reassign them
+ * first, and for the system roles other than custom agent roles (Light Agent: role_type 1), which Zendesk
+ * does not let accounts delete. Zendesk's help center: "You can only delete a role if no agents are assigned
+ * to it" (https://support.zendesk.com/hc/en-us/articles/4408832292506). The API's exact texts are unverified.
  */
 export function deleteCustomRole(store: ZendeskStore, role: CustomRoleRecord): void {
   if (role.roleType !== 0) {

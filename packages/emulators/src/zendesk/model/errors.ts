@@ -1,7 +1,9 @@
 /**
- * Zendesk's error answers, as data. Route handlers and bulk jobs share them: a single-object
- * endpoint turns one into an HTTP answer, a bulk job turns it into a failed result item.
- * Body shapes follow the digest (`shared/reference/zendesk-api.md` §0) and recorded traffic.
+ * Zendesk's error answers, as data. Route handlers and bulk jobs share them: a single-object endpoint turns
+ * one into an HTTP answer, a bulk job turns it into a failed result item. Body shapes follow Zendesk's
+ * documentation (https://developer.zendesk.com/api-reference/introduction/requests/) and recorded traffic.
+ * docs/emulators.md ("Choices where Zendesk's behaviour is not documented") names the sources the emulator
+ * follows and the markers its comments use ([spec], observed, unverified).
  */
 export interface FieldProblem {
   readonly description: string;
@@ -61,8 +63,10 @@ export const recordInvalid = (details: Record<string, FieldProblem[]>): ZendeskA
   new ZendeskApiError(422, { error: 'RecordInvalid', description: 'Record validation errors', details });
 
 export const tooManyRequests = (retryAfterSeconds: number, text = 'Too Many Requests'): ZendeskApiError =>
-  // Zendesk's 429 body is not JSON (digest §5: documented example is text/html); clients must
-  // rely on the status and Retry-After, never on parsing the body.
+  // Zendesk's 429 body is not JSON (the documented example is text/html, in "Best practices for avoiding
+  // rate limiting":
+  // https://developer.zendesk.com/documentation/api-basics/best-practices/best-practices-for-avoiding-rate-limiting);
+  // clients must rely on the status and Retry-After, never on parsing the body.
   new ZendeskApiError(429, `${text}\n`, { 'retry-after': String(retryAfterSeconds) });
 
 /** Collects field problems and raises one RecordInvalid with all of them, as Zendesk does. */

@@ -3,8 +3,8 @@ import type { ZendeskStore } from './store.js';
 import type { GroupRecord } from './types.js';
 
 /**
- * The rules of Zendesk's Groups API (digest §3.1). Groups are soft-deleted: they stay readable with
- * `deleted: true` while their memberships go.
+ * The rules of Zendesk's Groups API (https://developer.zendesk.com/api-reference/ticketing/groups/groups/).
+ * Groups are soft-deleted: they stay readable with `deleted: true` while their memberships go.
  */
 
 type Input = Record<string, unknown>;
@@ -64,10 +64,10 @@ function readAttributes(
 }
 
 /**
- * POST /groups. Duplicate names are accepted: the digest (§3.1) leaves uniqueness unverified, the
- * OpenAPI document states no uniqueness rule for groups (it does for user field keys), and a client
- * that relied on a 422 to detect an existing group would break against an account that allows
- * duplicates, whereas a client that looks groups up by name first works either way.
+ * POST /groups. Duplicate names are accepted: Zendesk's documentation does not say whether names are unique,
+ * the OpenAPI document states no uniqueness rule for groups (it does for user field keys), and a client that
+ * relied on a 422 to detect an existing group would break against an account that allows duplicates, whereas
+ * a client that looks groups up by name first works either way.
  */
 export function createGroup(store: ZendeskStore, input: Input): GroupRecord {
   const problems = new ProblemList();
@@ -98,15 +98,16 @@ export function updateGroup(store: ZendeskStore, group: GroupRecord, input: Inpu
   return group;
 }
 
-/** Zendesk's UI text for this refusal (digest §3.1); the API status is unverified, 422 chosen. */
+/** Zendesk's admin UI text for this refusal; the API status is unverified, 422 chosen. */
 export const defaultGroupOfAgentsText =
   'This is the default group for one or more agents and cannot be deleted';
 
 /**
- * DELETE /groups/{id}: a soft delete that removes the group's memberships. Refused (422) for the
- * account's default group, which new agents join, and for a group that is the default group of one
- * or more agents (digest §3.1). Because an agent's only membership is always their default one, the
- * second rule also guarantees that deleting a group never leaves an agent without a group.
+ * DELETE /groups/{id}: a soft delete that removes the group's memberships. Refused (422) for the account's
+ * default group, which new agents join, and for a group that is the default group of one or more agents
+ * (Zendesk's admin UI refuses it; see docs/emulators.md, "Choices where Zendesk's behaviour is not
+ * documented"). Because an agent's only membership is always their default one, the second rule also
+ * guarantees that deleting a group never leaves an agent without a group.
  */
 export function deleteGroup(store: ZendeskStore, group: GroupRecord): void {
   if (group.deleted) throw recordNotFound();

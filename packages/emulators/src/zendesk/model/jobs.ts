@@ -2,9 +2,16 @@ import { ZendeskApiError } from './errors.js';
 import type { ZendeskStore } from './store.js';
 import type { JobRecord } from './types.js';
 
-/** "Only a certain number of jobs can be queued or running at the same time" (digest §5). */
+/**
+ * "Only a certain number of jobs can be queued or running at the same time" (every bulk endpoint of Zendesk's
+ * reference, pointing to https://developer.zendesk.com/api-reference/introduction/rate-limits/#job-limit).
+ */
 export const maxActiveJobs = 30;
-/** Job statuses are kept for one day (current Zendesk documentation; digest §2.5). */
+/**
+ * Job statuses are kept for one day
+ * (https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/; older
+ * versions of the page said one hour).
+ */
 export const jobRetentionMs = 24 * 60 * 60 * 1000;
 
 /** One unit of a bulk job's work: returns the result item Zendesk reports for it. */
@@ -13,7 +20,7 @@ export type JobItem = () => Record<string, unknown>;
 export interface JobOptions {
   /**
    * The `message` while the job is working, given how many items are done. Recorded traffic shows
-   * `"Creating organization #10"` with `progress: 10` (digest §2.5); without it a neutral text is used.
+   * `"Creating organization #10"` with `progress: 10`; without it a neutral text is used.
    */
   progressMessage?: (done: number) => string;
 }
@@ -21,7 +28,7 @@ export interface JobOptions {
 /**
  * Order of `GET /job_statuses`: "sorted first by completion date and then by creation date in
  * descending order" [spec]. Jobs still queued or working have no completion date; they come last,
- * as NULLs do in a descending MySQL sort (an inference, digest §2.5 does not say). The id breaks
+ * as NULLs do in a descending MySQL sort (an inference: Zendesk does not say). The id breaks
  * ties so that the order is total and cursors are stable.
  */
 export function compareJobs(a: JobSortKey, b: JobSortKey): number {
@@ -56,7 +63,7 @@ export class JobRunner {
   enqueue(jobType: string, items: JobItem[], options: JobOptions = {}): JobRecord {
     this.purgeExpired();
     if (this.activeCount() >= maxActiveJobs) {
-      // Exact Zendesk text unverified (digest §5); status 429 with Retry-After as for rate limits.
+      // Exact Zendesk answer unverified; status 429 with Retry-After as for rate limits.
       // A running job finishes within two steps, so that is when a place frees up.
       const retryAfter = Math.max(1, Math.ceil((2 * this.store.settings.jobStepMs) / 1000));
       throw new ZendeskApiError(

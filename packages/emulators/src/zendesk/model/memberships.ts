@@ -3,8 +3,9 @@ import type { ZendeskStore } from './store.js';
 import type { MembershipRecord, UserRecord } from './types.js';
 
 /**
- * Group membership rules (digest §3.2): memberships link agents (and admins) to groups; a user's
- * first membership is their default; new team members join the account's default group.
+ * Group membership rules (https://developer.zendesk.com/api-reference/ticketing/groups/group_memberships/):
+ * memberships link agents (and admins) to groups; a user's first membership is their default; new
+ * team members join the account's default group.
  */
 
 export function isStaff(user: UserRecord): boolean {
@@ -34,7 +35,7 @@ export function addMembership(
   const problems: Record<string, FieldProblem[]> = {};
   if (!user?.active) problems['user_id'] = [{ description: 'User: cannot be blank', error: 'BlankValue' }];
   else if (!isStaff(user)) {
-    // Exact text unverified (digest §3.2); the status and shape follow Zendesk's RecordInvalid.
+    // Exact text unverified; the status and shape follow Zendesk's RecordInvalid.
     problems['user_id'] = [{ description: `User: ${user.name} is not an agent`, error: 'InvalidValue' }];
   }
   if (!group || group.deleted)
@@ -61,17 +62,17 @@ export function addMembership(
   return membership;
 }
 
-/** Text of the refusal below; Zendesk's wording is unverified (digest §3.2). */
+/** Text of the refusal below; Zendesk's wording is unverified. */
 export const lastMembershipText =
   'An agent must belong to at least one group: add another group before removing this one';
 
 /**
- * DELETE /group_memberships/{id} and destroy_many. Zendesk's rule is that "all team members must
- * belong to at least one group" (digest §3.1); what the API does when the last membership of an
- * agent is removed is unverified (§3.2: a refusal or a re-add to the default group). The emulator
- * refuses with 422: a client that orders its changes as "add the new group, then remove the old
- * one" works against every plausible behaviour, and the refusal catches the client that does not.
- * Downgrading to end-user and deleting the user still remove every membership (removeAllMemberships).
+ * DELETE /group_memberships/{id} and destroy_many. Zendesk's rule is that "All team members must belong to at
+ * least one group" (https://support.zendesk.com/hc/en-us/articles/4408821536794); what the API does when the
+ * last membership of an agent is removed is undocumented (a refusal, or a re-add to the default group). The
+ * emulator refuses with 422: a client that orders its changes as "add the new group, then remove the old one"
+ * works against every plausible behaviour, and the refusal catches the client that does not. Downgrading to
+ * end-user and deleting the user still remove every membership (removeAllMemberships).
  */
 export function leaveGroup(store: ZendeskStore, membership: MembershipRecord): void {
   const user = store.users.get(membership.userId);
@@ -114,7 +115,10 @@ function clearDefault(store: ZendeskStore, userId: number): void {
   }
 }
 
-/** "A new team member is automatically added to the account's default group" (digest §3.1). */
+/**
+ * "When you add a new team member, the team member is automatically added to your account's default
+ * group" (https://support.zendesk.com/hc/en-us/articles/4408821536794).
+ */
 export function joinDefaultGroup(store: ZendeskStore, user: UserRecord): void {
   const group = store.defaultGroup();
   if (!group || store.membership(user.id, group.id)) return;

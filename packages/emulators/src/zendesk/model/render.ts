@@ -92,7 +92,11 @@ export class Renderer {
     return out;
   }
 
-  /** `users/me` with bad or missing credentials answers 200 with this (digest §1). */
+  /**
+   * `users/me` with bad or missing credentials answers 200 with this, as recorded traffic shows (Show Self is
+   * "Allowed For: Anonymous users":
+   * https://developer.zendesk.com/api-reference/ticketing/users/users/#show-self).
+   */
   anonymousUser(): Record<string, unknown> {
     return {
       id: null,

@@ -82,7 +82,8 @@ export class ZendeskStore {
   }
 
   newJobId(): string {
-    // Live Zendesk job ids look like `V3-` followed by 32 hex characters (digest §0).
+    // Live Zendesk job ids look like `V3-` followed by 32 hex characters (recorded traffic, and the
+    // examples of the Job Statuses reference).
     return `V3-${randomBytes(16).toString('hex')}`;
   }
 

@@ -15,15 +15,17 @@ import { roles } from './types.js';
 import { validateUserFieldValues } from './user-fields.js';
 
 /**
- * The rules of Zendesk's Users API (digest §2), shared by the single-object endpoints and the bulk
- * jobs. Each function either applies a whole change or throws a ZendeskApiError and changes nothing.
+ * The rules of Zendesk's Users API (https://developer.zendesk.com/api-reference/ticketing/users/users/),
+ * shared by the single-object endpoints and the bulk jobs. Each function either applies a whole change or
+ * throws a ZendeskApiError and changes nothing.
  */
 
 type Input = Record<string, unknown>;
 
 /**
- * Zendesk refuses addresses such as `error@example.com_` as "not properly formatted" (observed,
- * digest §2.5), so the domain must end in a label of letters.
+ * Zendesk refuses addresses such as `error@example.com_` as "not properly formatted" (observed in recorded
+ * traffic; see docs/emulators.md, "Choices where Zendesk's behaviour is not documented"), so the domain must
+ * end in a label of letters.
  */
 export const emailPattern = /^[^\s@]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$/;
 export const identityTypes: readonly IdentityType[] = [
@@ -263,7 +265,8 @@ function planChanges(store: ZendeskStore, input: Input, existing: UserRecord | n
     if (value !== null && (typeof value !== 'string' || !ticketRestrictions.includes(value))) {
       problems.add('ticket_restriction', 'Ticket restriction: is not included in the list', 'InvalidValue');
     } else {
-      // Digest §2.1: `groups`/`assigned` are agent-only; for end users they coerce to `requested`.
+      // `groups`/`assigned` are agent-only; an end user given one gets `requested` (Users API reference,
+      // ticket_restriction).
       if (role === 'end-user' && (value === 'groups' || value === 'assigned')) value = 'requested';
       user.ticketRestriction = value as string | null;
     }
@@ -293,7 +296,8 @@ function applyRoleSideEffects(store: ZendeskStore, user: UserRecord, previousRol
   const wasStaff = previousRole === 'agent' || previousRole === 'admin';
   const isStaff = user.role === 'agent' || user.role === 'admin';
   if (isStaff && !wasStaff) joinDefaultGroup(store, user);
-  // Memberships link agents to groups: a downgrade to end-user removes them (digest §3.2).
+  // Memberships link agents to groups: a downgrade to end-user removes them (unverified at Zendesk; a
+  // choice listed in docs/emulators.md, "Choices where Zendesk's behaviour is not documented").
   if (!isStaff && wasStaff) removeAllMemberships(store, user.id);
   if (user.role !== 'agent') user.customRoleId = null;
 }
@@ -407,7 +411,8 @@ export function createOrUpdateUser(
 ): { user: UserRecord; created: boolean } {
   const existing = findForUpsert(store, input);
   if (!existing) return { user: createUser(store, input), created: true };
-  // A match by external_id rewrites the stored external_id to the case sent (digest §2.2).
+  // A match by external_id rewrites the stored external_id to the case sent (Users API reference,
+  // Create Or Update User, "External ID Case Sensitivity").
   return { user: updateUser(store, existing, input), created: false };
 }
 

@@ -12,8 +12,9 @@ import { asInput, createOrUpdateUser, createUser, softDeleteUser, updateUser } f
 export const maxBulkUsers = 100;
 
 /**
- * `job_type` of the user bulk jobs. Zendesk's values for these jobs are not documented (digest §2.5
- * only lists the field, and the recorded job statuses do not carry it); these names are stable.
+ * `job_type` of the user bulk jobs. Zendesk's values for these jobs are not documented (the Job
+ * Statuses reference only lists the field, and the recorded job statuses do not carry it); these
+ * names are stable (docs/emulators.md, "Choices where Zendesk's behaviour is not documented").
  */
 export const userJobTypes = {
   createMany: 'bulk_create_users',
@@ -26,10 +27,11 @@ type Input = Record<string, unknown>;
 type Result = Record<string, unknown>;
 
 /**
- * Bulk user endpoints (digest §2.2, §2.5): create_many, create_or_update_many, update_many and
- * destroy_many each answer `200 {job_status}` at once and apply their items in a background job,
- * one by one, through the same model functions as the single-user endpoints, so validation is
- * identical and one bad item never blocks the others.
+ * Bulk user endpoints (https://developer.zendesk.com/api-reference/ticketing/users/users/; their jobs:
+ * https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/): create_many,
+ * create_or_update_many, update_many and destroy_many each answer `200 {job_status}` at once and apply their
+ * items in a background job, one by one, through the same model functions as the single-user endpoints, so
+ * validation is identical and one bad item never blocks the others.
  *
  * Result items follow recorded traffic and the OpenAPI document where they agree:
  * - created: `{index, id, status: "Created", email?, external_id?}`: the documented
@@ -72,7 +74,7 @@ export function registerBulkUserRoutes(app: FastifyInstance, ctx: EmulatorContex
     const items = bodyItems(request, 'users');
     const work: JobItem[] = items.map(
       (raw, index) => () =>
-        // Error code by analogy with the observed "UserUpdateError" (digest §2.5) [unverified].
+        // Error code by analogy with the observed "UserUpdateError" [unverified].
         attempt({ code: 'UserCreateError', base: { index, id: index, action: 'create' } }, () => {
           const input = asInput(raw, `users[${index}]`);
           assertMayAssignRole(actor, input);
@@ -91,8 +93,8 @@ export function registerBulkUserRoutes(app: FastifyInstance, ctx: EmulatorContex
     const items = bodyItems(request, 'users');
     const work: JobItem[] = items.map(
       (raw, index) => () =>
-        // Observed: a failed item reports "UserUpdateError", also for an address matching nobody
-        // (digest §2.5), and its `id` is the request index.
+        // Observed in recorded traffic: a failed item reports "UserUpdateError", also for an address
+        // matching nobody, and its `id` is the request index.
         attempt({ code: 'UserUpdateError', base: { index, id: index, action: 'create_or_update' } }, () => {
           const input = asInput(raw, `users[${index}]`);
           assertMayAssignRole(actor, input);
@@ -106,8 +108,8 @@ export function registerBulkUserRoutes(app: FastifyInstance, ctx: EmulatorContex
     return { job_status: request.zd.render.job(job) };
   });
 
-  // Not gated by the bulk import setting: the OpenAPI document names the 403 only for create_many
-  // and create_or_update_many, and the digest (§2.2) only for those two.
+  // Not gated by the bulk import setting: the OpenAPI document and the Users API reference name the
+  // 403 only for create_many and create_or_update_many.
   app.put('/api/v2/users/update_many', async (request) => {
     const actor = requireAgent(request);
     const targets = updateTargets(request);
@@ -153,7 +155,8 @@ export function registerBulkUserRoutes(app: FastifyInstance, ctx: EmulatorContex
 /** create_many and create_or_update_many answer 403 until Zendesk enables bulk imports [spec]. */
 function requireBulkImport(store: ZendeskStore): void {
   if (!store.settings.bulkImport) {
-    // The 403 is documented; its body text is not (digest §2.2): Zendesk's usual Forbidden shape.
+    // The 403 is documented (Users API reference, Create Many Users); its body text is not:
+    // Zendesk's usual Forbidden shape.
     throw forbidden(
       'Bulk user imports are not enabled for this account. The account owner must ask Zendesk Customer Support to enable them.',
     );
@@ -175,8 +178,9 @@ function upserted(
 }
 
 /**
- * The array under `key`: 1 to 100 items. The status beyond 100 is not documented (digest fidelity
- * checklist 5: "400/422 [unverified]"); 400 in Zendesk's `{error, description}` shape is chosen.
+ * The array under `key`: 1 to 100 items. The status beyond 100 is not documented (400 or 422 are both
+ * plausible); 400 in Zendesk's `{error, description}` shape is chosen (docs/emulators.md, "Choices where
+ * Zendesk's behaviour is not documented").
  */
 function bodyItems(request: FastifyRequest, key: string): unknown[] {
   const body = request.body;
@@ -222,8 +226,9 @@ function queryTargets(request: FastifyRequest, endpoint: string): Omit<Target, '
 }
 
 /**
- * update_many's two forms [spec, digest §2.2]: `?ids=`/`?external_ids=` with `{"user": {...}}`
- * (the same change for all), or `{"users": [{"id"|"external_id": ..., ...}]}` (one change each).
+ * update_many's two forms [spec; Users API reference, Update Many Users]: `?ids=`/`?external_ids=` with
+ * `{"user": {...}}` (the same change for all), or `{"users": [{"id"|"external_id": ..., ...}]}` (one change
+ * each).
  */
 function updateTargets(request: FastifyRequest): Target[] {
   const body = request.body;
@@ -246,7 +251,7 @@ function updateTargets(request: FastifyRequest): Target[] {
       if (typeof id === 'number') target.id = id;
       else if (typeof input['external_id'] === 'string' || typeof input['external_id'] === 'number') {
         // Identified by external_id: it stays in the changes, so a case difference is written, as
-        // create_or_update does (digest §2.2).
+        // create_or_update does (Users API reference, Create Or Update User).
         target.externalId = String(input['external_id']);
       }
       return target;

@@ -11,9 +11,10 @@ import {
 } from '../model/custom-roles.js';
 
 /**
- * Custom roles (digest §3.3), on Enterprise plans and above only: list (no pagination), show,
- * create (200, not 201 [spec]), update and delete (204). Listing is for agents; the rest is for
- * admins (agents with `manage_roles` may too [spec]; custom role permissions are not emulated).
+ * Custom roles (https://developer.zendesk.com/api-reference/ticketing/account-configuration/custom_roles/),
+ * on Enterprise plans and above only: list (no pagination), show, create (200, not 201 [spec]), update and
+ * delete (204). Listing is for agents; the rest is for admins (agents with `manage_roles` may too [spec];
+ * custom role permissions are not emulated).
  */
 export function registerCustomRoleRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { store } = ctx;

@@ -8,9 +8,10 @@ import type { UserRecord } from '../model/types.js';
 import { permanentlyDeleteUser } from '../model/users.js';
 
 /**
- * Deleted users (digest §2.2): soft-deleted users, permanently deleted ones included (their email
- * and phone null, name "Permanently Deleted User"). Permanent deletion needs a soft delete first and
- * is limited to 700 every 10 minutes.
+ * Deleted users (Users API reference, List Deleted Users and Permanently Delete User:
+ * https://developer.zendesk.com/api-reference/ticketing/users/users/): soft-deleted users, permanently
+ * deleted ones included (their email and phone null, name "Permanently Deleted User"). Permanent deletion
+ * needs a soft delete first and is limited to 700 every 10 minutes.
  */
 export function registerDeletedUserRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { store } = ctx;

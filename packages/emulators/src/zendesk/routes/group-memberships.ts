@@ -15,7 +15,7 @@ const maxBulkItems = 100;
 
 /**
  * Job types of the bulk endpoints. Zendesk's `job_type` values for these jobs are not documented
- * (digest §2.5 only lists the field); these names describe the job and are stable.
+ * (the Job Statuses reference only lists the field); these names describe the job and are stable.
  */
 export const membershipJobTypes = {
   createMany: 'bulk_create_group_memberships',
@@ -23,10 +23,11 @@ export const membershipJobTypes = {
 } as const;
 
 /**
- * Group memberships (digest §3.2): three list forms and their assignable variants (cursor or
- * offset, `include=users,groups`), show, create (201), delete (204), make_default, and the bulk
- * create_many / destroy_many jobs. Reading is for agents; changing memberships is for admins (the
- * custom role permission that also allows it [spec] is not emulated), except make_default.
+ * Group memberships (https://developer.zendesk.com/api-reference/ticketing/groups/group_memberships/): three
+ * list forms and their assignable variants (cursor or offset, `include=users,groups`), show, create (201),
+ * delete (204), make_default, and the bulk create_many / destroy_many jobs. Reading is for agents; changing
+ * memberships is for admins (the custom role permission that also allows it [spec] is not emulated), except
+ * make_default.
  */
 export function registerMembershipRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { store } = ctx;
@@ -169,7 +170,7 @@ export function registerMembershipRoutes(app: FastifyInstance, ctx: EmulatorCont
       throw badRequest('The request body must be a JSON object with a "group_memberships" array');
     }
     if (items.length === 0) throw badRequest('group_memberships must hold at least one item');
-    // The status beyond 100 items is unverified (digest, fidelity checklist 5): 400 chosen.
+    // The status beyond 100 items is undocumented: 400 chosen, as for the bulk user endpoints.
     if (items.length > maxBulkItems) {
       throw badRequest(`group_memberships accepts at most ${maxBulkItems} items`, 'TooManyValues');
     }
@@ -185,13 +186,13 @@ export function registerMembershipRoutes(app: FastifyInstance, ctx: EmulatorCont
           input['default'] === true,
         );
         ctx.changed();
-        // Documented `{id, index}` plus the observed `status: "Created"` (digest §2.5).
+        // Documented `{id, index}` (Job Statuses reference) plus the observed `status: "Created"`.
         return { id: membership.id, index, status: 'Created' };
       } catch (error) {
         return { index, action: 'create', ...failure(error) };
       }
     });
-    // The working message follows the recorded "Creating organization #10" (digest §2.5).
+    // The working message follows the recorded "Creating organization #10".
     const job = ctx.jobs.enqueue(membershipJobTypes.createMany, work, {
       progressMessage: (done) => `Creating group membership #${done}`,
     });

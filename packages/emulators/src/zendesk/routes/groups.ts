@@ -15,8 +15,9 @@ import type { GroupRecord, UserRecord } from '../model/types.js';
 import { activeUser } from '../model/users.js';
 
 /**
- * Groups (digest §3.1): list (cursor or offset, `exclude_deleted`), show, count, assignable,
- * create, update, soft delete, a group's users and a user's groups.
+ * Groups (https://developer.zendesk.com/api-reference/ticketing/groups/groups/): list (cursor or offset,
+ * `exclude_deleted`), show, count, assignable, create, update, soft delete, a group's users and a user's
+ * groups.
  */
 export function registerGroupRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { store } = ctx;

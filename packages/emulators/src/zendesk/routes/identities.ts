@@ -9,7 +9,8 @@ import { activeUser, emailPattern, identityTypes } from '../model/users.js';
 
 /**
  * User identities: list, show, create, make_primary, delete. An email added on user update becomes
- * a secondary identity; `make_primary` is how the primary address changes (digest §2.3).
+ * a secondary identity; `make_primary` is how the primary address changes (Users API reference, `email`;
+ * https://developer.zendesk.com/api-reference/ticketing/users/user_identities/).
  */
 export function registerIdentityRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { store } = ctx;

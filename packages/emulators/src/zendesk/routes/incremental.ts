@@ -7,7 +7,11 @@ import { badRequest, ZendeskApiError } from '../model/errors.js';
 import type { ZendeskStore } from '../model/store.js';
 import type { UserRecord } from '../model/types.js';
 
-/** "per_page: up to 1000, default 1000" (digest §5; documented for tickets, users assumed alike). */
+/**
+ * per_page: up to 1000, default 1000, as Zendesk documents it for the ticket export
+ * (https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/); users
+ * assumed alike.
+ */
 export const maxIncrementalPageSize = 1000;
 /** "Data isn't provided for the most recent minute" [spec IncrementalUnixTime]. */
 export const incrementalLagMs = 60_000;
@@ -19,7 +23,9 @@ interface Position {
 }
 
 /**
- * Incremental user export (digest §6), admins only, 10 requests a minute (digest §5):
+ * Incremental user export
+ * (https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/), admins
+ * only, 10 requests a minute:
  *
  * - cursor-based `GET /incremental/users/cursor?start_time=` then `?cursor=<after_cursor>`:
  *   `{users, after_cursor, after_url, before_cursor: null, before_url: null, end_of_stream}`;
@@ -38,7 +44,7 @@ interface Position {
 export function registerIncrementalRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { store } = ctx;
 
-  /** Admins only, then the endpoint's own budget of 10 requests a minute (digest §5). */
+  /** Admins only, then the endpoint's own budget of 10 requests a minute (Incremental Exports reference). */
   const admit = (request: FastifyRequest): void => {
     requireAdmin(request);
     if (!store.settings.rateLimits) return;
@@ -96,10 +102,10 @@ export function registerIncrementalRoutes(app: FastifyInstance, ctx: EmulatorCon
     const last = rows[rows.length - 1];
     let endTime = last ? seconds(last.updatedAt) : startTime;
     if (more && first && last && seconds(first.updatedAt) === endTime) {
-      // A full page within a single second: the next start_time (= end_time) would return this
-      // same page forever. The whole second is sent, even beyond per_page, and end_time moves past
-      // it. Zendesk's handling of this case is not documented (digest §6); this keeps the export
-      // moving, which is what a client relies on.
+      // A full page within a single second: the next start_time (= end_time) would return this same page
+      // forever. The whole second is sent, even beyond per_page, and end_time moves past it. Zendesk's
+      // handling of this case is not documented; this keeps the export moving, which is what a client relies
+      // on.
       const secondEnd = (endTime + 1) * 1000;
       const rest = nextUsers(store, positionOf(last), Math.min(cutoff, secondEnd), Number.POSITIVE_INFINITY);
       rows = [...rows, ...rest.rows];
@@ -112,10 +118,12 @@ export function registerIncrementalRoutes(app: FastifyInstance, ctx: EmulatorCon
         more = false;
       }
     }
-    // Otherwise the next page starts at end_time, the second of the last user sent, so the users
-    // of that second come again: time-based pages overlap and clients drop duplicates (Zendesk's
-    // incremental export guide says so; not in the digest, unverified here). `next_page` is always
-    // given, as in the documented example with `end_of_stream: true`: it is where to poll later.
+    // Otherwise the next page starts at end_time, the second of the last user sent, so the users of that
+    // second come again: time-based pages overlap and clients drop duplicates (Zendesk's incremental export
+    // guide says time-based exports can hold duplicates:
+    // https://developer.zendesk.com/documentation/ticketing/managing-tickets/using-the-incremental-export-api).
+    // `next_page` is always given, as in the documented example with `end_of_stream: true`: it is where to
+    // poll later.
     return {
       users: rows.map((u) => request.zd.render.user(u)),
       count: rows.length,
@@ -144,7 +152,7 @@ function startPosition(startTime: number): Position {
  * Missing or malformed answers 400 (the body is unverified). A too recent one answers what clients
  * have recorded for incremental exports: 422 `{"error":"InvalidValue","description":"Too recent
  * start_time. …"}` (embulk-input-zendesk and other clients match that text; then "5 minutes", now
- * one minute [spec]). The digest (§6) does not give this body.
+ * one minute [spec]). Zendesk's reference does not give this body.
  */
 function startTimeParam(request: FastifyRequest, now: number): number {
   const raw = single(query(request), 'start_time');

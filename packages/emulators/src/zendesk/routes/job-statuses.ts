@@ -11,9 +11,9 @@ import type { JobRecord } from '../model/types.js';
 const cursorOrder = '-completed_at,-created_at';
 
 /**
- * Job statuses (digest §2.5): show, show_many and the cursor-paginated list, all for agents. A job
- * is visible for one day after it completes (on the emulator clock); the `job404` fault hides a new
- * job for its first polls.
+ * Job statuses (https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/): show,
+ * show_many and the cursor-paginated list, all for agents. A job is visible for one day after it completes
+ * (on the emulator clock); the `job404` fault hides a new job for its first polls.
  */
 export function registerJobStatusRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   app.get('/api/v2/job_statuses', async (request) => {
@@ -40,8 +40,8 @@ export function registerJobStatusRoutes(app: FastifyInstance, ctx: EmulatorConte
       const start = after === undefined ? 0 : jobs.findIndex((j) => compareJobs(j, after) > 0);
       rows = start < 0 ? [] : jobs.slice(start, start + size);
     }
-    // The list is cursor-only [spec]. Like every cursor list (digest §4, observed), a full page
-    // says has_more even when nothing follows; the next request then answers an empty page.
+    // The list is cursor-only [spec]. Like every cursor list (observed in recorded traffic), a full
+    // page says has_more even when nothing follows; the next request then answers an empty page.
     const hasMore = rows.length === size;
     const first = rows[0];
     const last = rows[rows.length - 1];
@@ -92,13 +92,14 @@ export function registerJobStatusRoutes(app: FastifyInstance, ctx: EmulatorConte
     const id = (request.params as { id?: string }).id ?? '';
     const job = ctx.jobs.visible(id, true);
     // An unknown, expired or (job404 fault) not-yet-visible job: 404 RecordNotFound. node-zendesk's
-    // job monitor tolerates such a 404 right after enqueueing (digest §2.5).
+    // job monitor tolerates such a 404 right after enqueueing (https://github.com/blakmatrix/node-zendesk,
+    // src/clients/job-monitor.js).
     if (!job) throw recordNotFound();
     return { job_status: request.zd.render.job(job) };
   });
 }
 
-/** Opaque cursors, base64 JSON as Zendesk's own (digest §4), carrying the job's sort key. */
+/** Opaque cursors, base64 JSON as Zendesk's own (observed), carrying the job's sort key. */
 function encodeJobCursor(job: JobSortKey): string {
   return Buffer.from(
     JSON.stringify({ o: cursorOrder, v: [job.completedAt, job.createdAt, job.id] }),

@@ -22,7 +22,7 @@ export function registerUserFieldRoutes(app: FastifyInstance, ctx: EmulatorConte
   app.get('/api/v2/user_fields', async (request) => {
     requireAgent(request);
     // Fields come in `position` order, not id order, so the cursor carries the rank in that order
-    // (cursors are opaque to clients; digest §4).
+    // (cursors are opaque to clients: https://developer.zendesk.com/api-reference/introduction/pagination/).
     const ranked = orderedUserFields(store).map((field, i) => ({ field, rank: i + 1 }));
     return paginate(
       request.zd.page,

@@ -8,7 +8,10 @@ import type { ZendeskStore } from '../model/store.js';
 import type { UserRecord } from '../model/types.js';
 import { activeUser, createOrUpdateUser, createUser, softDeleteUser, updateUser } from '../model/users.js';
 
-/** Users API (digest §2.2): list, show, show_many, search, count, me, create, update, delete. */
+/**
+ * Users API (https://developer.zendesk.com/api-reference/ticketing/users/users/): list, show, show_many,
+ * search, count, me, create, update, delete.
+ */
 export function registerUserRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { store } = ctx;
 
@@ -80,14 +83,15 @@ export function registerUserRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     } else {
       throw badRequest('Either query or external_id is required', 'InvalidParameter');
     }
-    // users/search is offset-only and capped at 10,000 records (digest §4).
+    // users/search is offset-only and capped at 10,000 records (Users API reference, Search Users).
     const source = arraySource(matches, (u) => u.id);
     return paginate(request.zd.page, 'users', source, (u) => request.zd.render.user(u), { offsetOnly: true });
   });
 
   app.get('/api/v2/users/:id', async (request) => {
     requireAgent(request);
-    // A soft-deleted user still answers 200 with active:false (digest §2.4 models it so).
+    // A soft-deleted user still answers 200 with active:false (undocumented; docs/emulators.md, "Choices
+    // where Zendesk's behaviour is not documented").
     const user = store.users.get(idParam(request));
     if (!user || user.permanentlyDeleted) throw recordNotFound();
     return { user: request.zd.render.user(user) };
@@ -117,7 +121,8 @@ export function registerUserRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     const input = envelope(request, 'user');
     assertMayAssignRole(actor, input, user);
     if (store.settings.rateLimits) {
-      // Update User: 5 requests a minute for each user (digest §5).
+      // Update User: 5 requests a minute for each user, Zendesk's per-user limit on updates
+      // (docs/emulators.md, "What it emulates", Rate limits).
       const budget = ctx.limits.userUpdates.take(String(user.id), store.clock.now());
       if (!budget.allowed) {
         throw tooManyRequests(
@@ -150,7 +155,7 @@ function userListFilter(store: ZendeskStore, request: FastifyRequest): (user: Us
   for (const value of roleValues) {
     if (value === 'end-user' || value === 'agent' || value === 'admin') plainRoles.add(value);
     else {
-      // A custom role name filters by that role (digest §2.2).
+      // A custom role name filters by that role (Users API reference, List Users: `role`).
       for (const role of store.customRoles.values())
         if (role.name.toLowerCase() === value.toLowerCase()) customRoleIds.add(role.id);
       if (customRoleIds.size === 0) customRoleIds.add(-1);

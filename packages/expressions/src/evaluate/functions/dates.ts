@@ -1,8 +1,9 @@
 /**
  * Date functions: CDate, DateAdd, DateDiff, DateFromNum, FormatDateTime, Now, NumFromDate
- * (reference §4 "Function semantics"). DateAdd and DateDiff follow Microsoft.VisualBasic's
- * `DateAndTime.DateAdd` / `DateDiff` (dotnet/runtime, DateAndTime.vb), whose interval letters and
- * results the doc's examples match; see datetime.ts for the DateTime model.
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data;
+ * "the doc" below). DateAdd and DateDiff follow Microsoft.VisualBasic's `DateAndTime.DateAdd` / `DateDiff`
+ * (dotnet/runtime, DateAndTime.vb), whose interval letters and results the doc's examples match; see
+ * datetime.ts for the DateTime model.
  */
 import type { FunctionName } from '../../functions/signatures.js';
 import { dateTime, quote, single, text, toNumber } from '../coerce.js';

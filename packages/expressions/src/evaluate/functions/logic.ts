@@ -1,7 +1,9 @@
 /**
- * Conditions, tests and flow control: comparisons, IIF, Switch, CBool, Not, Coalesce, IsNull,
- * IsNullOrEmpty, IsPresent, IsString, BitAnd, IgnoreFlowIfNullOrEmpty, Redact, SelectUniqueValue
- * (reference §4 "Function semantics").
+ * Conditions, tests and flow control: comparisons, IIF, Switch, CBool, Not, Coalesce, IsNull, IsNullOrEmpty,
+ * IsPresent, IsString, BitAnd, IgnoreFlowIfNullOrEmpty, Redact, SelectUniqueValue, as Microsoft's expression
+ * reference describes them
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data;
+ * "the doc" below).
  *
  * Functions the doc types as Boolean (CBool, IsNull, IsNullOrEmpty, IsPresent, IsString, and a
  * comparison) give a boolean, which prints as True/False — the test vectors show them unquoted, like
@@ -94,7 +96,7 @@ export const logicFunctions = {
 
   /**
    * "Returns the first source value that isn't NULL": an empty string is a value and is returned
-   * [derived, reference §4 Coalesce]. The optional default is simply the last argument, returned when
+   * [derived from the doc's Coalesce]. The optional default is simply the last argument, returned when
    * every source before it is NULL. Later arguments are not evaluated once a value is found.
    */
   Coalesce: (args) => (env) => {
@@ -116,11 +118,11 @@ export const logicFunctions = {
   },
 
   /**
-   * IIF(condition, valueIfTrue, valueIfFalse); only the branch taken is evaluated. Documented
-   * limitation (reference §4 IIF): "If the source attribute used within the IIF function is empty or
-   * null, the condition check fails", so `IIF([country]="", …)`, `IIF(IsNullOrEmpty([country]), …)`
-   * and `IIF(IsPresent([country]), …)` do not work as written. We reproduce it: when an attribute read
-   * by the condition is null or empty, the condition is false and valueIfFalse is returned.
+   * IIF(condition, valueIfTrue, valueIfFalse); only the branch taken is evaluated. Documented limitation (the
+   * doc's IIF, "Known limitations"): "If the source attribute used within the IIF function is empty or null,
+   * the condition check fails", so `IIF([country]="", …)`, `IIF(IsNullOrEmpty([country]), …)` and
+   * `IIF(IsPresent([country]), …)` do not work as written. We reproduce it: when an attribute read by the
+   * condition is null or empty, the condition is false and valueIfFalse is returned.
    */
   IIF: (args) => {
     const [condition, whenTrue, whenFalse] = args;

@@ -1,6 +1,8 @@
 /**
- * Functions over multi-valued attributes: Count, Item, Join, RemoveDuplicates, Split (reference §4).
- * A single value counts as a list of one; null as a list of none.
+ * Functions over multi-valued attributes: Count, Item, Join, RemoveDuplicates, Split, as Microsoft's
+ * expression reference describes them
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data;
+ * "the doc" below). A single value counts as a list of one; null as a list of none.
  */
 import type { FunctionName } from '../../functions/signatures.js';
 import { integer, textOrEmpty } from '../coerce.js';
@@ -64,11 +66,11 @@ export const multiValueFunctions = {
   }),
 
   /**
-   * Split(source, delimiter): a plain split on the delimiter text, nothing trimmed. The doc's example
-   * shows "PermissionSetOne, PermissionSetTwo" giving "PermissionSetTwo" without its leading space;
-   * the reference flags that output as sloppy (§4 test vectors, "Open gaps" 6): the rule is "splits
-   * a string into a multi-valued array, using the specified delimiter", so " PermissionSetTwo" keeps
-   * its space. An empty delimiter leaves the string whole (as .NET's String.Split does).
+   * Split(source, delimiter): a plain split on the delimiter text, nothing trimmed. The doc's example shows
+   * "PermissionSetOne, PermissionSetTwo" giving "PermissionSetTwo" without its leading space, which we take
+   * for a slip in the example: the rule is "splits a string into a multi-valued array, using the specified
+   * delimiter", so " PermissionSetTwo" keeps its space (docs/expressions.md, section 8). An empty delimiter
+   * leaves the string whole (as .NET's String.Split does).
    */
   Split: strict(([source = null, delimiterArg = null]) => {
     const delimiter = textOrEmpty(delimiterArg, 'Split', 'delimiter');

@@ -1,7 +1,8 @@
 /**
  * Replace(source, oldValue, regexPattern, regexGroupName, replacementValue, replacementAttributeName,
- * template) in its five modes (reference §4 Replace), with .NET regular-expression semantics where
- * the expression can see them, run on re2js.
+ * template) in its five modes
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data#replace),
+ * with .NET regular-expression semantics where the expression can see them, run on re2js.
  *
  * Safety: patterns come from configuration and are matched against directory data, so they run on
  * RE2 (re2js), whose matching time is linear in the input: `(a+)+$` cannot backtrack

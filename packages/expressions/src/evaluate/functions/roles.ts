@@ -1,6 +1,9 @@
 /**
  * App role functions: SingleAppRoleAssignment, AppRoleAssignmentsComplex and
- * AssertiveAppRoleAssignmentsComplex (reference §4 "Role-mapping functions").
+ * AssertiveAppRoleAssignmentsComplex
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes,
+ * "Provisioning a role to a SCIM app"; the first two also in
+ * https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data).
  *
  * `[appRoleAssignments]` holds the user's assignments to this application: AppRoleAssignment objects
  * (whose displayName is the role name the functions return) or plain role-name strings (Graph's

@@ -1,7 +1,8 @@
 /**
- * String functions: Append, CStr, InStr, Left, Mid, StripSpaces, ToLower, ToUpper, Word
- * (reference §4 "Function semantics"). Positions are 1-based and count UTF-16 code units, as .NET
- * strings do.
+ * String functions: Append, CStr, InStr, Left, Mid, StripSpaces, ToLower, ToUpper, Word, as Microsoft's
+ * expression reference describes them
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data;
+ * "the doc" below). Positions are 1-based and count UTF-16 code units, as .NET strings do.
  */
 import type { FunctionName } from '../../functions/signatures.js';
 import { integer, mapText, quote, single, text, textOrEmpty } from '../coerce.js';
@@ -137,7 +138,7 @@ export const stringFunctions = {
   }),
 
   /**
-   * Reference §4 Left: NumChars = 0 → ""; NumChars < 0 → the input; a null string → "";
+   * The doc's Left: NumChars = 0 → ""; NumChars < 0 → the input; a null string → "";
    * fewer characters than NumChars → the whole string.
    */
   Left: strict(([source = null, count = null]) => {

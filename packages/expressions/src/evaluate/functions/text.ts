@@ -1,6 +1,8 @@
 /**
- * Text functions: NormalizeDiacritics, PCase, RandomString, Guid, ConvertToBase64, ConvertToUTF8Hex
- * (reference §4 "Function semantics").
+ * Text functions: NormalizeDiacritics, PCase, RandomString, Guid, ConvertToBase64, ConvertToUTF8Hex, as
+ * Microsoft's expression reference describes them
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/functions-for-customizing-application-data;
+ * "the doc" below).
  */
 import { randomUUID } from 'node:crypto';
 import type { FunctionName } from '../../functions/signatures.js';
@@ -14,7 +16,7 @@ import { lowerInvariant } from './strings.js';
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The doc's full table (reference §4 NormalizeDiacritics), lower case; each entry's upper-case
+ * The doc's full table (its NormalizeDiacritics section), lower case; each entry's upper-case
  * mirror maps to the upper-case replacement. Written with escapes because many entries are a letter
  * followed by combining marks ("ā́" is U+0101 U+0301).
  */
@@ -113,8 +115,8 @@ function normalizeDiacritics(input: string): string {
 
 const LETTER = /^\p{L}$/u;
 /**
- * .NET ToTitleCase's word separators (reference §4 PCase): space, line and paragraph separators,
- * Control, Format, Connector/Dash/Open/Close/InitialQuote/FinalQuote/Other punctuation, and Math,
+ * .NET ToTitleCase's word separators (as the doc's PCase section lists them): space, line and paragraph
+ * separators, Control, Format, Connector/Dash/Open/Close/InitialQuote/FinalQuote/Other punctuation, and Math,
  * Currency, Modifier and Other symbols. Letters, marks, numbers and the rest are part of a word.
  */
 const SEPARATOR =
