@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -263,6 +263,16 @@ describe('provisio emulator zendesk', () => {
 });
 
 describe('provisio demo', () => {
+  it('refuses a --dir that holds files it did not make, and deletes nothing', async () => {
+    const mine = join(dir, 'not-a-demo');
+    await mkdir(mine, { recursive: true });
+    await writeFile(join(mine, 'notes.txt'), 'keep me');
+    const refused = await run(['demo', '--port', '0', '--entra-port', '0', '--dir', mine]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/holds files the demo did not make/);
+    expect(await readFile(join(mine, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+
   it('serves the demo tenant and provisions its users into Zendesk within seconds', async () => {
     const demo = await start([
       'demo',

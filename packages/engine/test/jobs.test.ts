@@ -32,6 +32,26 @@ function problemsOf(definition: unknown, smtpMissing?: ConfigProblem): readonly 
 const paths = (problems: readonly ConfigProblem[]) => problems.map((p) => p.path).sort();
 
 describe('job definitions', () => {
+  it('sends the Zendesk token over plain http:// only to this machine (a local emulator)', () => {
+    const withBase = (baseUrl: string) => ({ ...valid, target: { ...valid.target, baseUrl } });
+    for (const local of [
+      'http://127.0.0.1:4010',
+      'http://localhost:4010',
+      'http://[::1]:4010',
+      'https://zd.example.com',
+    ])
+      expect(checkJobDefinition(withBase(local)).ok, local).toBe(true);
+    for (const remote of [
+      'http://zendesk.example.com',
+      'http://10.0.0.5:4010',
+      'http://127.0.0.1.example.com',
+    ]) {
+      const problems = problemsOf(withBase(remote));
+      expect(paths(problems), remote).toEqual(['target.baseUrl']);
+      expect(problems[0]?.message).toMatch(/clear text/);
+    }
+  });
+
   it('applies the documented defaults (docs/configuration.md)', () => {
     const definition = jobDefinitionSchema.parse(valid);
     expect(definition.settings).toEqual({

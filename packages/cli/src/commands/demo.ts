@@ -13,19 +13,24 @@ export function registerDemoCommand(program: Command): void {
     .option('--interval <duration>', 'ISO-8601 duration between incremental cycles', 'PT20S')
     .option(
       '--dir <dir>',
-      'where the configuration, certificate and SQLite state go (emptied first)',
+      'where the configuration, certificate and SQLite state go (emptied at every start; only a new or empty directory, or one an earlier demo made, is accepted)',
       'data/demo',
     )
     .action(
       async (options: { port: string; entraPort: string; users: string; interval: string; dir: string }) => {
         const { runDemo } = await import('./run-demo.js');
-        await runDemo({
-          zendeskPort: Number(options.port),
-          entraPort: Number(options.entraPort),
-          users: Number(options.users),
-          interval: options.interval,
-          dir: options.dir,
-        });
+        try {
+          await runDemo({
+            zendeskPort: Number(options.port),
+            entraPort: Number(options.entraPort),
+            users: Number(options.users),
+            interval: options.interval,
+            dir: options.dir,
+          });
+        } catch (error) {
+          process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+          process.exitCode = 1;
+        }
       },
     );
 }

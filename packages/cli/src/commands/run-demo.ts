@@ -3,7 +3,7 @@
  * configuration pointing at them, SQLite under ./data/demo, and `sync` running, so a newcomer sees
  * users arrive in Zendesk within a minute.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { demoSeed, startEntraEmulator, startZendeskEmulator, zendeskAppId } from '@provisio/emulators';
 
@@ -15,10 +15,33 @@ export interface DemoOptions {
   readonly dir: string;
 }
 
-export async function runDemo(options: DemoOptions): Promise<void> {
-  const dir = resolve(options.dir);
+/** Marks a directory the demo made, so that only such a directory is ever emptied. */
+const demoMarker = '.provisio-demo';
+
+/**
+ * Empties `dir` for a new demo, but only when it is empty, absent, or a directory an earlier demo
+ * made (it holds the marker): a directory of someone else's files is refused, never deleted.
+ */
+export async function prepareDemoDirectory(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException): string[] => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  if (entries.length > 0 && !entries.includes(demoMarker))
+    throw new Error(
+      `${dir} holds files the demo did not make (no ${demoMarker} in it): the demo empties its directory at every start, so it refuses this one. Choose an empty or new directory with --dir.`,
+    );
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, demoMarker),
+    'Made by `provisio demo`, which empties this directory at every start.\n',
+  );
+}
+
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const dir = resolve(options.dir);
+  await prepareDemoDirectory(dir);
   const caFile = join(dir, 'entra-emulator-ca.pem');
   const [zendesk, entra] = await Promise.all([
     startZendeskEmulator({ port: options.zendeskPort, plan: 'enterprise', seed: demoSeed, bulkImport: true }),

@@ -52,13 +52,32 @@ const secretField = (what: string, variable: string) =>
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const guidText = (what: string) =>
   z.string().trim().regex(guid, `must be a GUID (the ${what}), e.g. 8f2d7c1e-5b0a-4c3e-9d61-2a7b3c4d5e6f`);
+/**
+ * Whether a URL's host is this machine (127.0.0.0/8, ::1, localhost): the only hosts a secret may be
+ * sent to over plain http:// (a local emulator). Anything else would carry the Zendesk admin's e-mail
+ * and API token in clear text.
+ */
+export function isLoopbackUrl(value: string): boolean {
+  try {
+    const host = new URL(value).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    return (
+      host === 'localhost' ||
+      host.endsWith('.localhost') ||
+      host === '::1' ||
+      /^127(\.\d{1,3}){3}$/.test(host)
+    );
+  } catch {
+    return false;
+  }
+}
+
 const httpsUrl = z
   .string()
   .trim()
   .url('must be a URL such as https://example.com')
   .refine(
-    (value) => /^https?:\/\//i.test(value),
-    'must start with https:// (or http:// for a local emulator)',
+    (value) => /^https:\/\//i.test(value) || (/^http:\/\//i.test(value) && isLoopbackUrl(value)),
+    'must start with https:// (http:// only for a local emulator on 127.0.0.1, ::1 or localhost: the API token would otherwise cross the network in clear text)',
   );
 
 // Entra's token and Graph endpoints are HTTPS only (the emulator serves HTTPS too).
