@@ -184,7 +184,7 @@ describe('AppRolePublisher', () => {
     const graph = {
       url: (path: string) => `https://graph.example${path}`,
       find: async () => ({ id: 'app-object', appId: 'app', appRoles: roles }),
-      paginate: async () => ({ deltaLink: null, pages: 1 }),
+      getPage: async () => ({ page: { value: [] }, request: 'GET /assignments' }),
       patch: async (_url: string, body: { appRoles: AppRoleBody[] }) => {
         const removing = body.appRoles.length < roles.length;
         if (removing && refused < refusals) {

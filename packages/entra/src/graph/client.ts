@@ -11,7 +11,7 @@ import {
   retryableStatuses,
   retryDelay,
 } from './retry.js';
-import { collectionPage, describeIssues } from './schemas.js';
+import { type CollectionPage, collectionPage, describeIssues } from './schemas.js';
 
 export interface GraphClientOptions {
   /** e.g. `https://graph.microsoft.com`; paths start with `/v1.0/`. */
@@ -34,7 +34,7 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface PaginateOptions extends RequestOptions {
+export interface PageRequestOptions extends RequestOptions {
   /**
    * The request carries a delta token: an answer saying the token's state is gone (410,
    * `syncStateNotFound`) throws {@link DeltaTokenExpired} instead of failing.
@@ -45,6 +45,13 @@ export interface PaginateOptions extends RequestOptions {
 /** Graph no longer has the state of a delta token: start a new round without one. */
 export class DeltaTokenExpired extends Error {
   override readonly name = 'DeltaTokenExpired';
+}
+
+/** One page of a collection as Graph sent it, with the request line for messages. */
+export interface CollectionAnswer {
+  readonly page: CollectionPage;
+  /** `GET /v1.0/users/delta?…`, for the log. */
+  readonly request: string;
 }
 
 type Answer =
@@ -116,59 +123,17 @@ export class GraphClient {
   }
 
   /**
-   * Reads a collection page by page, following `@odata.nextLink` until a page has none, and hands
-   * each page's items (checked with `item`) to `onPage`. Returns the last page's `@odata.deltaLink`
-   * (delta rounds) or null (plain lists).
+   * GET one page of a collection (`value` with `@odata.nextLink` or `@odata.deltaLink`); its items
+   * are left unchecked. `paginate.ts` follows the links.
    */
-  async paginate<S extends z.ZodType>(
-    firstUrl: string,
-    item: S,
-    options: PaginateOptions,
-    onPage: (items: z.infer<S>[]) => void | Promise<void>,
-  ): Promise<{ deltaLink: string | null; pages: number }> {
-    let url: string | undefined = firstUrl;
-    const seen = new Set<string>();
-    let pages = 0;
-    while (url !== undefined) {
-      if (seen.has(url))
-        throw this.unexpected(
-          `Microsoft Graph sent the same next link twice (${url}).`,
-          url,
-          options.operation,
-        );
-      seen.add(url);
-      const answer = await this.send('GET', url, options);
-      if (!answer.ok) {
-        if (options.deltaToken && isExpiredDeltaToken(answer.status, answer.body))
-          throw new DeltaTokenExpired(`delta token expired (${answer.status})`);
-        throw this.failure(answer, options.operation);
-      }
-      const page = this.parse(answer, collectionPage, options.operation);
-      const items: z.infer<S>[] = [];
-      for (const [index, raw] of page.value.entries()) {
-        const parsed = item.safeParse(raw);
-        if (!parsed.success)
-          throw this.unexpected(
-            `Microsoft Graph sent an unexpected item at value.${index} (${describeIssues(parsed.error)}).`,
-            answer.request,
-            options.operation,
-          );
-        items.push(parsed.data);
-      }
-      pages += 1;
-      await onPage(items);
-      const next = page['@odata.nextLink'];
-      if (next !== undefined && !this.isGraphUrl(next))
-        // The token goes with every request: never follow a link off Graph's origin.
-        throw this.unexpected(
-          `Microsoft Graph sent a next link to another host (${next}).`,
-          url,
-          options.operation,
-        );
-      if (next === undefined) return { deltaLink: page['@odata.deltaLink'] ?? null, pages };
-      url = next;
+  async getPage(url: string, options: PageRequestOptions): Promise<CollectionAnswer> {
+    const answer = await this.send('GET', url, options);
+    if (!answer.ok) {
+      if (options.deltaToken && isExpiredDeltaToken(answer.status, answer.body))
+        throw new DeltaTokenExpired(`delta token expired (${answer.status})`);
+      throw this.failure(answer, options.operation);
     }
-    return { deltaLink: null, pages };
+    return { page: this.parse(answer, collectionPage, options.operation), request: answer.request };
   }
 
   /**
