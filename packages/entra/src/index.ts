@@ -1,11 +1,11 @@
 export { type AadstsAdvice, explainAadsts } from './auth/errors.js';
+export { type GraphOperation, graphOperations } from './client/permissions.js';
 export { defaultAccessRoleId, defaultAccessRoleName } from './connector/assignments.js';
-export { createEntraSource, type EntraSource } from './connector/source.js';
-export { type EntraConnectorError, EntraErrorCode, entraErrors } from './errors.js';
-export { type GraphOperation, graphOperations } from './graph/permissions.js';
 export {
   defaultGraphBaseUrl,
   EntraOptionsError,
   type EntraSourceOptions,
   graphScope,
-} from './options.js';
+} from './connector/options.js';
+export { createEntraSource, type EntraSource } from './connector/source.js';
+export { type EntraConnectorError, EntraErrorCode, entraErrors } from './errors.js';

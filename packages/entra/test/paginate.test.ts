@@ -2,9 +2,9 @@ import { ConnectorFailure } from '@provisio/engine';
 import { Response } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DeltaTokenExpired, GraphClient } from '../src/graph/client.js';
-import type { HttpTransport } from '../src/graph/http.js';
-import { type Page, paginate } from '../src/graph/paginate.js';
+import { DeltaTokenExpired, GraphClient } from '../src/client/client.js';
+import type { HttpTransport } from '../src/client/http.js';
+import { type Page, paginate } from '../src/client/paginate.js';
 
 const base = 'https://graph.example';
 const item = z.looseObject({ id: z.string() });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRetryPolicy, parseRetryAfter, retryDelay } from '../src/graph/retry.js';
+import { defaultRetryPolicy, parseRetryAfter, retryDelay } from '../src/client/retry.js';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');

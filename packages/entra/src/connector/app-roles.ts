@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AppRoleDefinition, PublishAppRolesResult } from '@provisio/engine';
 import { ConnectorFailure } from '@provisio/engine';
+import type { GraphClient } from '../client/client.js';
+import { graphErrorOf } from '../client/errors.js';
+import { paginate } from '../client/paginate.js';
+import { ownerFix } from '../client/permissions.js';
+import { type ApplicationAppRole, application, appRoleAssignment } from '../client/schemas.js';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
-import type { GraphClient } from '../graph/client.js';
-import { graphErrorOf } from '../graph/errors.js';
-import { paginate } from '../graph/paginate.js';
-import { ownerFix } from '../graph/permissions.js';
-import { type ApplicationAppRole, application, appRoleAssignment } from '../graph/schemas.js';
 import { type AssignmentReader, appRolesOf, defaultAccessRoleId } from './assignments.js';
 
 /** An app role as it is written back in `PATCH /applications/{id}` (`origin` is read-only). */

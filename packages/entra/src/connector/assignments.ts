@@ -1,14 +1,14 @@
 import type { ReadAssignmentsResult, SourceAppRole, SourceAssignment } from '@provisio/engine';
 import { ConnectorFailure } from '@provisio/engine';
-import type { GraphClient } from '../graph/client.js';
-import { paginate } from '../graph/paginate.js';
+import type { GraphClient } from '../client/client.js';
+import { paginate } from '../client/paginate.js';
 import {
   type AppRoleAssignment,
   appRoleAssignment,
   directoryObject,
   type ServicePrincipal,
   servicePrincipal,
-} from '../graph/schemas.js';
+} from '../client/schemas.js';
 
 /** The role of an assignment "to the app" without a specific role; Entra does not list it in appRoles. */
 export const defaultAccessRoleId = '00000000-0000-0000-0000-000000000000';

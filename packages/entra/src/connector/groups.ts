@@ -6,10 +6,10 @@ import type {
   SourceGroupChange,
 } from '@provisio/engine';
 import { ConnectorFailure } from '@provisio/engine';
+import { DeltaTokenExpired, type GraphClient } from '../client/client.js';
+import { paginate } from '../client/paginate.js';
+import { type DeltaGroup, deltaGroup, directoryObject, group } from '../client/schemas.js';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
-import { DeltaTokenExpired, type GraphClient } from '../graph/client.js';
-import { paginate } from '../graph/paginate.js';
-import { type DeltaGroup, deltaGroup, directoryObject, group } from '../graph/schemas.js';
 
 /** Always read: the engine matches groups by display name and keys them by id. */
 export const alwaysSelectedGroup = ['id', 'displayName'] as const;

@@ -1,7 +1,7 @@
 import type { ReadUsersRequest, ReadUsersResult, SourceUser, SourceUserChange } from '@provisio/engine';
-import { DeltaTokenExpired, type GraphClient } from '../graph/client.js';
-import { paginate } from '../graph/paginate.js';
-import { deltaUser, user } from '../graph/schemas.js';
+import { DeltaTokenExpired, type GraphClient } from '../client/client.js';
+import { paginate } from '../client/paginate.js';
+import { deltaUser, user } from '../client/schemas.js';
 
 /** Always read: the engine needs them for scoping (disabled users) and matching, whatever is mapped. */
 export const alwaysSelected = ['id', 'accountEnabled', 'userPrincipalName'] as const;

@@ -1,6 +1,6 @@
 import { EngineErrorCode } from '@provisio/engine';
 import { z } from 'zod';
-import { publicCloudAuthorityHost } from './auth/authority.js';
+import { publicCloudAuthorityHost } from '../auth/authority.js';
 
 /** What `createEntraSource` takes. Secrets are given as values, never logged. */
 export interface EntraSourceOptions {
