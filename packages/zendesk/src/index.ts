@@ -13,11 +13,9 @@ export {
   ZendeskHttpError,
 } from './client/errors.js';
 export {
-  backoffMs,
   type HttpMethod,
   lowWaterMark,
   parseRateLimitHeaders,
-  parseRetryAfter,
   type Query,
   type RateLimitInfo,
   type RequestOptions,
@@ -28,6 +26,7 @@ export {
 } from './client/http.js';
 export { BulkJobs, type BulkJobsOptions, isTerminal, terminalJobStatuses } from './client/jobs.js';
 export { collect, type Page, type PageStyle, type PaginateRequest, paginate } from './client/paginate.js';
+export { backoffMs, parseRetryAfter } from './client/retry.js';
 export {
   customRoleSchema,
   groupMembershipSchema,
