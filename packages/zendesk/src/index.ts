@@ -81,7 +81,7 @@ export {
   resolveRole,
   toTargetRoles,
 } from './connector/roles.js';
-export { createZendeskTarget, ZendeskTarget } from './connector/zendesk-target.js';
+export { createZendeskTarget, type ZendeskTarget } from './connector/target.js';
 export {
   type ZendeskConnectorError,
   ZendeskErrorCode,
