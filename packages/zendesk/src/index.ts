@@ -8,7 +8,6 @@ export {
   type ErrorSubject,
   type GroupRuleViolation,
   groupRuleViolation,
-  maxResponseChars,
   toConnectorError,
   ZendeskHttpError,
 } from './client/errors.js';
@@ -26,7 +25,7 @@ export {
 } from './client/http.js';
 export { BulkJobs, type BulkJobsOptions, isTerminal, terminalJobStatuses } from './client/jobs.js';
 export { collect, type Page, type PageStyle, type PaginateRequest, paginate } from './client/paginate.js';
-export { backoffMs, parseRetryAfter } from './client/retry.js';
+export { backoffMs } from './client/retry.js';
 export {
   customRoleSchema,
   groupMembershipSchema,

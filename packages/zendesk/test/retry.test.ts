@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, isRetryableStatus, parseRetryAfter } from '../src/client/retry.js';
+import { backoffMs, isRetryableStatus, retryDelay } from '../src/client/retry.js';
 
-describe('Retry-After', () => {
-  it('reads seconds and HTTP dates', () => {
-    expect(parseRetryAfter('93')).toBe(93_000);
-    expect(parseRetryAfter(' 0 ')).toBe(0);
-    expect(parseRetryAfter('1.5')).toBe(1500);
-    const now = Date.parse('2024-05-01T12:00:00Z');
-    expect(parseRetryAfter('Wed, 01 May 2024 12:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Wed, 01 May 2024 11:00:00 GMT', now)).toBe(0);
+describe('retryDelay', () => {
+  const now = Date.parse('2024-05-01T12:00:00Z');
+
+  it('waits what Retry-After says, in seconds or as an HTTP date', () => {
+    expect(retryDelay(0, '93', now)).toBe(93_000);
+    expect(retryDelay(0, ' 0 ', now)).toBe(0);
+    expect(retryDelay(0, 'Wed, 01 May 2024 12:00:30 GMT', now)).toBe(30_000);
+    expect(retryDelay(0, 'Wed, 01 May 2024 11:00:00 GMT', now)).toBe(0);
   });
 
-  it('is null when absent or unreadable, and capped at ten minutes', () => {
-    expect(parseRetryAfter(null)).toBeNull();
-    expect(parseRetryAfter('')).toBeNull();
-    expect(parseRetryAfter('soon')).toBeNull();
-    expect(parseRetryAfter('86400')).toBe(600_000);
+  it('caps Retry-After at ten minutes, and backs off without a readable one', () => {
+    expect(retryDelay(0, '86400', now)).toBe(600_000);
+    expect(retryDelay(2, null, now)).toBe(4000);
+    expect(retryDelay(1, 'soon', now)).toBe(2000);
+    expect(retryDelay(1, '-3', now)).toBe(2000);
   });
 
-  it('backs off exponentially without it', () => {
+  it('backs off exponentially, up to 30 s', () => {
     expect([0, 1, 2, 5, 9].map(backoffMs)).toEqual([1000, 2000, 4000, 30_000, 30_000]);
   });
 });

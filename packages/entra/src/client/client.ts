@@ -1,17 +1,12 @@
+import { describeIssues, parseRetryAfter, truncate } from '@provisio/engine';
 import type { z } from 'zod';
 import type { TokenSource } from '../auth/token-provider.js';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
 import { graphFailure, isExpiredDeltaToken } from './errors.js';
 import { type HttpTransport, NetworkError } from './http.js';
 import { type GraphOperation, graphOperations } from './permissions.js';
-import {
-  defaultRetryPolicy,
-  parseRetryAfter,
-  type RetryPolicy,
-  retryableStatuses,
-  retryDelay,
-} from './retry.js';
-import { type CollectionPage, collectionPage, describeIssues } from './schemas.js';
+import { defaultRetryPolicy, type RetryPolicy, retryableStatuses, retryDelay } from './retry.js';
+import { type CollectionPage, collectionPage } from './schemas.js';
 
 export interface GraphClientOptions {
   /** e.g. `https://graph.microsoft.com`; paths start with `/v1.0/`. */
@@ -239,7 +234,7 @@ export class GraphClient {
     const parsed = schema.safeParse(answer.json);
     if (parsed.success) return parsed.data;
     throw this.unexpected(
-      `Microsoft Graph answered in an unexpected shape (${describeIssues(parsed.error)}).`,
+      `Microsoft Graph answered in an unexpected shape (${describeIssues(parsed.error.issues)}).`,
       answer.request,
       operation,
       JSON.stringify(answer.json),
@@ -267,7 +262,7 @@ export class GraphClient {
 export function describeRequest(url: string, origin: string, method: 'GET' | 'PATCH' = 'GET'): string {
   const shown = url.startsWith(origin) ? url.slice(origin.length) : url;
   const line = `${method} ${decodeURIComponentSafe(shown)}`;
-  return line.length <= maxRequestChars ? line : `${line.slice(0, maxRequestChars - 1)}…`;
+  return truncate(line, maxRequestChars);
 }
 
 function decodeURIComponentSafe(text: string): string {

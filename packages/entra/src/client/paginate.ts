@@ -1,7 +1,7 @@
+import { describeIssues } from '@provisio/engine';
 import type { z } from 'zod';
 import type { GraphClient } from './client.js';
 import type { GraphOperation } from './permissions.js';
-import { describeIssues } from './schemas.js';
 
 /**
  * One paginator for Graph's two page styles, described as data
@@ -54,7 +54,7 @@ export async function* paginate<T>(graph: GraphClient, request: PaginateRequest<
       const parsed = request.item.safeParse(raw);
       if (!parsed.success)
         throw graph.unexpected(
-          `Microsoft Graph sent an unexpected item at value.${index} (${describeIssues(parsed.error)}).`,
+          `Microsoft Graph sent an unexpected item at value.${index} (${describeIssues(parsed.error.issues)}).`,
           line,
           operation,
         );

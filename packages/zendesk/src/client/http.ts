@@ -1,6 +1,7 @@
+import { describeIssues, truncate } from '@provisio/engine';
 import type { z } from 'zod';
 import { ZendeskErrorCode } from '../errors.js';
-import { type ErrorSubject, errorForStatus, truncate, ZendeskHttpError } from './errors.js';
+import { type ErrorSubject, errorForStatus, ZendeskHttpError } from './errors.js';
 import { backoffMs, defaultMaxRetries, isRetryableStatus, retryDelay } from './retry.js';
 
 /**
@@ -302,10 +303,7 @@ export class ZendeskHttp {
     }
     const parsed = schema.safeParse(json);
     if (parsed.success) return parsed.data;
-    const issues = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
-      .join('; ');
+    const issues = describeIssues(parsed.error.issues);
     throw new ZendeskHttpError({
       code: ZendeskErrorCode.ZendeskUnexpectedResponse,
       retryable: false,

@@ -1,3 +1,5 @@
+import { parseRetryAfter } from '@provisio/engine';
+
 /**
  * Retry policy for Zendesk requests (https://developer.zendesk.com/api-reference/introduction/rate-limits/):
  * 429 and 503 are retried after `Retry-After` (Zendesk sends delta-seconds, e.g. `93`), other 5xx
@@ -10,20 +12,6 @@ export const defaultMaxRetries = 6;
 
 /** Longest wait a Retry-After may impose before we give up waiting politely (10 minutes). */
 export const maxRetryAfterMs = 10 * 60_000;
-
-/**
- * `Retry-After` in milliseconds: delta-seconds (Zendesk sends these, e.g. `93`) or an HTTP date.
- * null when absent or unreadable; capped at ten minutes.
- */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {
-  if (value === null || value === undefined) return null;
-  const text = value.trim();
-  if (text === '') return null;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.min(maxRetryAfterMs, Math.round(Number(text) * 1000));
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return null;
-  return Math.min(maxRetryAfterMs, Math.max(0, date - now));
-}
 
 /** Exponential backoff without Retry-After: 1 s, 2 s, 4 s … up to 30 s (`attempt` counts from 0). */
 export function backoffMs(attempt: number): number {
@@ -38,7 +26,11 @@ export function isRetryableStatus(status: number, idempotent: boolean): boolean 
   return status === 429 || status === 503 || (status >= 500 && idempotent);
 }
 
-/** How long to wait before retry `attempt + 1`: the answer's `Retry-After`, else the back-off. */
-export function retryDelay(attempt: number, retryAfter: string | null): number {
-  return parseRetryAfter(retryAfter) ?? backoffMs(attempt);
+/**
+ * How long to wait before retry `attempt + 1`: the answer's `Retry-After` (the engine's
+ * `parseRetryAfter`), capped at ten minutes, else the back-off.
+ */
+export function retryDelay(attempt: number, retryAfter: string | null, now: number = Date.now()): number {
+  const wait = parseRetryAfter(retryAfter, now);
+  return wait === null ? backoffMs(attempt) : Math.min(maxRetryAfterMs, wait);
 }

@@ -1,7 +1,8 @@
-import type {
-  TargetMembership,
-  TargetMembershipAction,
-  TargetMembershipActionResult,
+import {
+  type TargetMembership,
+  type TargetMembershipAction,
+  type TargetMembershipActionResult,
+  truncate,
 } from '@provisio/engine';
 import {
   describeErrorBody,
@@ -185,7 +186,7 @@ export function mapMembershipResults(
     if (isFailure(result)) {
       return membershipProblem(item, result.error ?? null, detailsText(result.details), {
         request,
-        response: JSON.stringify(result).slice(0, 2000),
+        response: truncate(JSON.stringify(result)),
       });
     }
     if (item.kind === 'remove') return { kind: 'removed' };

@@ -1,3 +1,4 @@
+import { issueLines } from '@provisio/engine';
 import { z } from 'zod';
 import type { ZendeskHttpOptions } from '../client/http.js';
 import type { BulkJobsOptions } from '../client/jobs.js';
@@ -124,8 +125,7 @@ const schema = z.object({
  */
 export function resolveOptions(options: ZendeskTargetOptions): ResolvedOptions {
   const parsed = schema.safeParse(options);
-  if (!parsed.success)
-    throw new ZendeskConfigurationError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  if (!parsed.success) throw new ZendeskConfigurationError(issueLines(parsed.error.issues, '(options)'));
   const o = parsed.data;
   const subdomain = o.domain.toLowerCase();
   const accountHost = `${subdomain}.zendesk.com`;

@@ -1,3 +1,4 @@
+import { truncate } from '@provisio/engine';
 import { isDuplicateProblem } from '../client/errors.js';
 import type { ZendeskJobResult } from '../client/schemas.js';
 import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
@@ -72,7 +73,7 @@ export function fieldOfProblem(text: string): string | null {
 export function failedResultError(result: ZendeskJobResult, request: string): ZendeskConnectorError {
   const details = detailsText(result.details);
   const error = result.error ?? 'Failed';
-  const response = JSON.stringify(result).slice(0, 2000);
+  const response = truncate(JSON.stringify(result));
   if (error === 'RecordNotFound') {
     return {
       code: ZendeskErrorCode.InvalidAnchor,
