@@ -61,14 +61,12 @@ export {
 export {
   type MembershipItem,
   type MembershipOutcome,
-  mapMembershipResults,
-  maxMembershipsPerRequest,
   membershipProblem,
 } from './connector/memberships.js';
 export { ZendeskConfigurationError, type ZendeskTargetOptions } from './connector/options.js';
 export {
-  type ItemOutcome,
   type JobItem,
+  type JobItemOutcome,
   mapJobResults,
   type PlacementKey,
   placeJobResults,
