@@ -1,6 +1,8 @@
 import type { TargetUser } from '@provisio/engine';
 import { describe, expect, it } from 'vitest';
 import { errorForStatus } from '../src/client/errors.js';
+import { groupSchema, jobResultSchema } from '../src/client/schemas.js';
+import { canJoinGroups, prepareGroupAttributes, toTargetGroup } from '../src/connector/groups.js';
 import {
   type MembershipItem,
   membershipJobItem,
@@ -8,15 +10,7 @@ import {
   membershipProblem,
 } from '../src/connector/memberships.js';
 import { mapJobResults } from '../src/connector/results.js';
-import {
-  builtInRoles,
-  canJoinGroups,
-  groupSchema,
-  jobResultSchema,
-  prepareGroupAttributes,
-  toTargetGroup,
-  toTargetRoles,
-} from '../src/index.js';
+import { builtInRoles, toTargetRoles } from '../src/connector/roles.js';
 
 const parse = (items: unknown[]) => items.map((i) => jobResultSchema.parse(i));
 

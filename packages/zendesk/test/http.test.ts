@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { lowWaterMark, parseRateLimitHeaders, ZendeskHttp, ZendeskHttpError } from '../src/index.js';
+import { ZendeskHttpError } from '../src/client/errors.js';
+import { lowWaterMark, parseRateLimitHeaders, ZendeskHttp } from '../src/client/http.js';
 
 const token = 'super-secret-token-value';
 
