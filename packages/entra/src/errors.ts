@@ -3,6 +3,7 @@ import {
   ConnectorFailure,
   defineErrorCatalogue,
   EngineErrorCode,
+  truncate,
 } from '@provisio/engine';
 
 /**
@@ -102,13 +103,6 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out.replace(jwtPattern, '[redacted token]').replace(bearerPattern, '$1[redacted]');
 }
 
-/** Bodies in errors are truncated to this many characters (the port's contract). */
-export const maxResponseChars = 2000;
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /** Builds the `ConnectorFailure` to throw, with every text field cleaned of secrets. */
 export function connectorFailure(
   detail: EntraConnectorError,
@@ -122,7 +116,7 @@ export function connectorFailure(
   };
   if (detail.httpStatus !== undefined) out.httpStatus = detail.httpStatus;
   if (detail.request !== undefined) out.request = clean(detail.request);
-  if (detail.response !== undefined) out.response = truncate(clean(detail.response), maxResponseChars);
+  if (detail.response !== undefined) out.response = truncate(clean(detail.response));
   if (detail.detail !== undefined) out.detail = clean(detail.detail);
   if (detail.recommendedAction !== undefined) out.recommendedAction = clean(detail.recommendedAction);
   return new ConnectorFailure(out);

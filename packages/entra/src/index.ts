@@ -1,11 +1,9 @@
-export { type AadstsAdvice, explainAadsts } from './auth/errors.js';
-export { defaultAccessRoleId, defaultAccessRoleName } from './connector/assignments.js';
+/**
+ * @provisio/entra: the Microsoft Entra ID source connector of the provisioning engine, over
+ * Microsoft Graph. Its Graph client (`client/`), token provider (`auth/`) and the connector's parts
+ * are internal.
+ */
+
+export { EntraOptionsError, type EntraSourceOptions } from './connector/options.js';
 export { createEntraSource, type EntraSource } from './connector/source.js';
 export { type EntraConnectorError, EntraErrorCode, entraErrors } from './errors.js';
-export { type GraphOperation, graphOperations } from './graph/permissions.js';
-export {
-  defaultGraphBaseUrl,
-  EntraOptionsError,
-  type EntraSourceOptions,
-  graphScope,
-} from './options.js';

@@ -2,7 +2,8 @@ import { zendeskAppId } from '@provisio/emulators';
 import type { AppRoleDefinition } from '@provisio/engine';
 import { ConnectorFailure } from '@provisio/engine';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultAccessRoleId, type EntraSource } from '../src/index.js';
+import { defaultAccessRoleId } from '../src/connector/assignments.js';
+import type { EntraSource } from '../src/index.js';
 import { type Harness, startHarness } from './support/emulator.js';
 
 const domain = 'provisio-demo.onmicrosoft.com';

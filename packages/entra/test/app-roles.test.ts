@@ -1,5 +1,6 @@
 import { ConnectorFailure } from '@provisio/engine';
 import { describe, expect, it } from 'vitest';
+import type { GraphClient } from '../src/client/client.js';
 import {
   type AppRoleBody,
   AppRolePublisher,
@@ -10,7 +11,6 @@ import {
   sameAppRoles,
 } from '../src/connector/app-roles.js';
 import type { AssignmentReader } from '../src/connector/assignments.js';
-import type { GraphClient } from '../src/graph/client.js';
 
 const role = (id: string, value: string | null, displayName: string, extra: Partial<AppRoleBody> = {}) => ({
   id,
@@ -184,7 +184,7 @@ describe('AppRolePublisher', () => {
     const graph = {
       url: (path: string) => `https://graph.example${path}`,
       find: async () => ({ id: 'app-object', appId: 'app', appRoles: roles }),
-      paginate: async () => ({ deltaLink: null, pages: 1 }),
+      getPage: async () => ({ page: { value: [] }, request: 'GET /assignments' }),
       patch: async (_url: string, body: { appRoles: AppRoleBody[] }) => {
         const removing = body.appRoles.length < roles.length;
         if (removing && refused < refusals) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultAccessRoleId, type EntraSource } from '../src/index.js';
+import { defaultAccessRoleId } from '../src/connector/assignments.js';
+import type { EntraSource } from '../src/index.js';
 import { type Harness, startHarness, writePermissions } from './support/emulator.js';
 
 const domain = 'provisio-demo.onmicrosoft.com';

@@ -1,9 +1,9 @@
 import { ConnectorFailure, engineErrorCatalogues, mergeErrorCatalogues } from '@provisio/engine';
 import { describe, expect, it } from 'vitest';
 import { aadstsDescription, explainAadsts, tokenFailure } from '../src/auth/errors.js';
+import { graphFailure, isExpiredDeltaToken, unknownPropertyOf } from '../src/client/errors.js';
+import { NetworkError } from '../src/client/http.js';
 import { connectorFailure, EntraErrorCode, entraErrors, redact } from '../src/errors.js';
-import { graphFailure, isExpiredDeltaToken, unknownPropertyOf } from '../src/graph/errors.js';
-import { NetworkError } from '../src/graph/http.js';
 
 const secret = 'Zx8Q~abcdefghijklmnopqrstuvwxyz0123456789';
 const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJyb2xlcyI6WyJVc2VyLlJlYWQuQWxsIl19.c2lnbmF0dXJl';

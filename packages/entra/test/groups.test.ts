@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { graphFailure, unknownPropertyTypeOf } from '../src/client/errors.js';
 import {
   GroupChangeCollector,
   groupAttributesOf,
@@ -7,7 +8,6 @@ import {
   memberRefOf,
   odataString,
 } from '../src/connector/groups.js';
-import { graphFailure, unknownPropertyTypeOf } from '../src/graph/errors.js';
 
 const user = (id: string) => ({ '@odata.type': '#microsoft.graph.user', id });
 const group = (id: string) => ({ '@odata.type': '#microsoft.graph.group', id });

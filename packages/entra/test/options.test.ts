@@ -1,8 +1,8 @@
 import { toPublicError } from '@provisio/engine';
 import { describe, expect, it } from 'vitest';
 import { msalAuthOptions } from '../src/auth/authority.js';
-import { createEntraSource, EntraOptionsError, graphScope } from '../src/index.js';
-import { resolveOptions } from '../src/options.js';
+import { graphScope, resolveOptions } from '../src/connector/options.js';
+import { createEntraSource, EntraOptionsError } from '../src/index.js';
 
 const valid = {
   tenantId: '8f2d7c1e-5b0a-4c3e-9d61-2a7b3c4d5e6f',

@@ -1,7 +1,7 @@
 import { ConnectorFailure } from '@provisio/engine';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MsalTokenProvider } from '../src/auth/token-provider.js';
-import { createTransport } from '../src/graph/http.js';
+import { createTransport } from '../src/client/http.js';
 import { type Harness, startHarness } from './support/emulator.js';
 
 const domain = 'provisio-demo.onmicrosoft.com';

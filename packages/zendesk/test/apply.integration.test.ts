@@ -104,7 +104,8 @@ describe('creates', () => {
         ...creates(2),
         { kind: 'create', key: 'bad-email', attributes: { name: 'Bad', email: 'not-an-email@example.com_' } },
         // create_or_update finds Holder by external_id (any case), but the email belongs to Other:
-        // Zendesk refuses it as a duplicate (digest §2.3), and so must we, for this user only.
+        // Zendesk refuses it as a duplicate (docs/emulators.md, "Users, identities and deleted
+        // users"), and so must we, for this user only.
         {
           kind: 'create',
           key: 'conflict',

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { userSchema } from '../src/client/schemas.js';
 import {
   matchKeyOf,
-  normaliseRoleName,
   normaliseTags,
   prepareAttributes,
-  resolveRole,
   sameValue,
   toTargetUser,
   toUserBody,
-  userSchema,
-} from '../src/index.js';
+} from '../src/connector/attributes.js';
+import { normaliseRoleName, resolveRole } from '../src/connector/roles.js';
 
 const roles = [
   { id: 11, name: 'Light Agent' },

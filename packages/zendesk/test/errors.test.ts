@@ -1,6 +1,7 @@
 import { engineErrorCatalogues, mergeErrorCatalogues } from '@provisio/engine';
 import { describe, expect, it } from 'vitest';
-import { toConnectorError, ZendeskErrorCode, ZendeskHttpError, zendeskErrors } from '../src/index.js';
+import { toConnectorError, ZendeskHttpError } from '../src/client/errors.js';
+import { ZendeskErrorCode, zendeskErrors } from '../src/index.js';
 
 describe("the Zendesk connector's error catalogue", () => {
   const registry = mergeErrorCatalogues([...engineErrorCatalogues, zendeskErrors]);

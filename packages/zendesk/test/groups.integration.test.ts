@@ -233,7 +233,8 @@ describe('applyGroups', () => {
     const { target } = targetFor(h);
     const results = byKey(
       await target.applyGroups([
-        // A private group cannot become public (digest §3.1).
+        // "You can't change a private group to a public group" (GroupObject.is_public,
+        // https://developer.zendesk.com/api-reference/ticketing/groups/groups/).
         { kind: 'update', key: 'public', targetId: String(groupId('Secret')), changes: { is_public: true } },
         { kind: 'create', key: 'nameless', attributes: { name: '  ' } },
       ]),

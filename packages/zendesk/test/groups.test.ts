@@ -1,20 +1,28 @@
 import type { TargetUser } from '@provisio/engine';
 import { describe, expect, it } from 'vitest';
 import { errorForStatus } from '../src/client/errors.js';
+import { groupSchema, jobResultSchema } from '../src/client/schemas.js';
+import { canJoinGroups, prepareGroupAttributes, toTargetGroup } from '../src/connector/groups.js';
 import {
-  builtInRoles,
-  canJoinGroups,
-  groupSchema,
-  jobResultSchema,
   type MembershipItem,
-  mapMembershipResults,
+  membershipJobItem,
+  membershipOutcome,
   membershipProblem,
-  prepareGroupAttributes,
-  toTargetGroup,
-  toTargetRoles,
-} from '../src/index.js';
+} from '../src/connector/memberships.js';
+import { mapJobResults } from '../src/connector/results.js';
+import { builtInRoles, toTargetRoles } from '../src/connector/roles.js';
 
 const parse = (items: unknown[]) => items.map((i) => jobResultSchema.parse(i));
+
+/** What a create_many or destroy_many job's results mean for each membership write. */
+const mapMembershipResults = (
+  items: readonly MembershipItem[],
+  results: ReturnType<typeof parse>,
+  request: string,
+) =>
+  mapJobResults('membership', items.map(membershipJobItem), results, request).map((outcome, i) =>
+    membershipOutcome(items[i] as MembershipItem, outcome),
+  );
 
 describe('prepareGroupAttributes', () => {
   it('trims the name, keeps description and is_public, and reports no problem', () => {

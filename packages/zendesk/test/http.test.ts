@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  backoffMs,
-  lowWaterMark,
-  parseRateLimitHeaders,
-  parseRetryAfter,
-  ZendeskHttp,
-  ZendeskHttpError,
-} from '../src/index.js';
+import { ZendeskHttpError } from '../src/client/errors.js';
+import { lowWaterMark, parseRateLimitHeaders, ZendeskHttp } from '../src/client/http.js';
 
 const token = 'super-secret-token-value';
 
@@ -101,28 +95,6 @@ describe('rate-limit headers', () => {
     expect(lowWaterMark(200)).toBe(10);
     expect(lowWaterMark(20)).toBe(1);
     expect(lowWaterMark(null)).toBe(2);
-  });
-});
-
-describe('Retry-After', () => {
-  it('reads seconds and HTTP dates', () => {
-    expect(parseRetryAfter('93')).toBe(93_000);
-    expect(parseRetryAfter(' 0 ')).toBe(0);
-    expect(parseRetryAfter('1.5')).toBe(1500);
-    const now = Date.parse('2024-05-01T12:00:00Z');
-    expect(parseRetryAfter('Wed, 01 May 2024 12:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Wed, 01 May 2024 11:00:00 GMT', now)).toBe(0);
-  });
-
-  it('is null when absent or unreadable, and capped at ten minutes', () => {
-    expect(parseRetryAfter(null)).toBeNull();
-    expect(parseRetryAfter('')).toBeNull();
-    expect(parseRetryAfter('soon')).toBeNull();
-    expect(parseRetryAfter('86400')).toBe(600_000);
-  });
-
-  it('backs off exponentially without it', () => {
-    expect([0, 1, 2, 5, 9].map(backoffMs)).toEqual([1000, 2000, 4000, 30_000, 30_000]);
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BulkJobs, ZendeskHttp, type ZendeskJobStatus } from '../src/index.js';
+import { ZendeskHttp } from '../src/client/http.js';
+import { BulkJobs } from '../src/client/jobs.js';
+import type { ZendeskJobStatus } from '../src/client/schemas.js';
 
 /** A fake Zendesk job service: each job completes after `pollsToFinish` polls. */
 function fakeJobs(options: { pollsToFinish: number; hiddenPolls?: number }) {

@@ -23,6 +23,15 @@ describe('createZendeskTarget options', () => {
     expect(() => createZendeskTarget({ ...base, domain: 'Acme-Support2' })).not.toThrow();
   });
 
+  it('checks the tuning options too', () => {
+    expect(() =>
+      createZendeskTarget({ ...base, domain: 'acme', maxRetries: -1, singleRequestConcurrency: 0 }),
+    ).toThrow(/singleRequestConcurrency: .*maxRetries: /);
+    expect(() =>
+      createZendeskTarget({ ...base, domain: 'acme', baseUrl: 'http://127.0.0.1:4010/?x=1' }),
+    ).toThrow(/baseUrl: must not have a query or fragment/);
+  });
+
   it('lists every problem at once', () => {
     expect(() => createZendeskTarget({ domain: 'a.b', adminUsername: '', secretToken: ' ' })).toThrow(
       /domain.*adminUsername.*secretToken/,

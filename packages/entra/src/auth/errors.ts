@@ -1,6 +1,6 @@
 import type { ConnectorFailure } from '@provisio/engine';
+import { NetworkError } from '../client/http.js';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
-import { NetworkError } from '../graph/http.js';
 
 export interface CredentialContext {
   readonly tenantId: string;

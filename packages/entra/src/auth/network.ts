@@ -1,5 +1,5 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { type HttpTransport, NetworkError } from '../graph/http.js';
+import { type HttpTransport, NetworkError } from '../client/http.js';
 
 /** msal sends a timeout for GETs only; token POSTs get this one. */
 const tokenTimeoutMs = 30_000;

@@ -1,5 +1,5 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import type { HttpTransport, NetworkError } from '../graph/http.js';
+import type { HttpTransport, NetworkError } from '../client/http.js';
 import { msalAuthOptions } from './authority.js';
 import { tokenFailure } from './errors.js';
 import { msalNetworkModule } from './network.js';

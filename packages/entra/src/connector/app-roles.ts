@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AppRoleDefinition, PublishAppRolesResult } from '@provisio/engine';
 import { ConnectorFailure } from '@provisio/engine';
+import type { GraphClient } from '../client/client.js';
+import { graphErrorOf } from '../client/errors.js';
+import { paginate } from '../client/paginate.js';
+import { ownerFix } from '../client/permissions.js';
+import { type ApplicationAppRole, application, appRoleAssignment } from '../client/schemas.js';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
-import type { GraphClient } from '../graph/client.js';
-import { graphErrorOf } from '../graph/errors.js';
-import { ownerFix } from '../graph/permissions.js';
-import { type ApplicationAppRole, application, appRoleAssignment } from '../graph/schemas.js';
 import { type AssignmentReader, appRolesOf, defaultAccessRoleId } from './assignments.js';
 
 /** An app role as it is written back in `PATCH /applications/{id}` (`origin` is read-only). */
@@ -288,17 +289,16 @@ export class AppRolePublisher {
   /** Assignments of the application by role id (lower case), users and groups alike. */
   private async assignmentCounts(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    await this.options.graph.paginate(
-      this.options.assignments.assignmentsUrl(this.options.pageSize),
-      appRoleAssignment,
-      { operation: 'readAssignments' },
-      (items) => {
-        for (const item of items) {
-          const key = item.appRoleId.toLowerCase();
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-        }
-      },
-    );
+    for await (const page of paginate(this.options.graph, {
+      url: this.options.assignments.assignmentsUrl(this.options.pageSize),
+      item: appRoleAssignment,
+      style: { kind: 'list' },
+      operation: 'readAssignments',
+    }))
+      for (const item of page.items) {
+        const key = item.appRoleId.toLowerCase();
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
     return counts;
   }
 

@@ -1,13 +1,14 @@
 import type { ReadAssignmentsResult, SourceAppRole, SourceAssignment } from '@provisio/engine';
 import { ConnectorFailure } from '@provisio/engine';
-import type { GraphClient } from '../graph/client.js';
+import type { GraphClient } from '../client/client.js';
+import { paginate } from '../client/paginate.js';
 import {
   type AppRoleAssignment,
   appRoleAssignment,
   directoryObject,
   type ServicePrincipal,
   servicePrincipal,
-} from '../graph/schemas.js';
+} from '../client/schemas.js';
 
 /** The role of an assignment "to the app" without a specific role; Entra does not list it in appRoles. */
 export const defaultAccessRoleId = '00000000-0000-0000-0000-000000000000';
@@ -113,14 +114,13 @@ export class AssignmentReader {
     const sp = await this.servicePrincipal();
     const roles = appRolesOf(sp);
     const assignments: AppRoleAssignment[] = [];
-    await graph.paginate(
-      this.assignmentsUrl(pageSize),
-      appRoleAssignment,
-      { operation: 'readAssignments' },
-      (items) => {
-        assignments.push(...items);
-      },
-    );
+    for await (const page of paginate(graph, {
+      url: this.assignmentsUrl(pageSize),
+      item: appRoleAssignment,
+      style: { kind: 'list' },
+      operation: 'readAssignments',
+    }))
+      assignments.push(...page.items);
     const groupIds = [
       ...new Set(assignments.filter((a) => a.principalType === 'Group').map((a) => a.principalId)),
     ];
@@ -146,16 +146,15 @@ export class AssignmentReader {
   async directUserMembers(groupId: string): Promise<string[]> {
     const members: string[] = [];
     try {
-      await this.options.graph.paginate(
-        this.membersUrl(groupId, this.options.pageSize),
-        directoryObject,
-        { operation: 'readGroupMembers' },
-        (items) => {
-          // Nested groups (and devices, service principals) are not expanded, as in Entra.
-          for (const item of items)
-            if (item['@odata.type'] === undefined || item['@odata.type'] === userType) members.push(item.id);
-        },
-      );
+      // Nested groups (and devices, service principals) are not expanded, as in Entra.
+      for await (const page of paginate(this.options.graph, {
+        url: this.membersUrl(groupId, this.options.pageSize),
+        item: directoryObject,
+        style: { kind: 'list' },
+        operation: 'readGroupMembers',
+      }))
+        for (const item of page.items)
+          if (item['@odata.type'] === undefined || item['@odata.type'] === userType) members.push(item.id);
     } catch (error) {
       if (error instanceof ConnectorFailure && error.detail.httpStatus === 404) return [];
       throw error;

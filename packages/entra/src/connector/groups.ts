@@ -6,9 +6,10 @@ import type {
   SourceGroupChange,
 } from '@provisio/engine';
 import { ConnectorFailure } from '@provisio/engine';
+import { DeltaTokenExpired, type GraphClient } from '../client/client.js';
+import { paginate } from '../client/paginate.js';
+import { type DeltaGroup, deltaGroup, directoryObject, group } from '../client/schemas.js';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
-import { DeltaTokenExpired, type GraphClient } from '../graph/client.js';
-import { type DeltaGroup, deltaGroup, directoryObject, group } from '../graph/schemas.js';
 
 /** Always read: the engine matches groups by display name and keys them by id. */
 export const alwaysSelectedGroup = ['id', 'displayName'] as const;
@@ -184,26 +185,19 @@ export class GroupReader {
     full: boolean,
   ): Promise<{ changes: SourceGroupChange[]; watermark: string }> {
     const collector = new GroupChangeCollector(full);
-    const { deltaLink } = await this.options.graph.paginate(
+    let watermark = ''; // the delta style ends on a page that carries the deltaLink
+    for await (const page of paginate(this.options.graph, {
       url,
-      deltaGroup,
-      {
-        operation: 'readGroups',
-        headers: { prefer: `odata.maxpagesize=${this.options.pageSize}` },
-        deltaToken: true,
-      },
-      (items) => {
-        for (const item of items) collector.add(item);
-        request.onProgress?.(collector.size);
-      },
-    );
-    if (deltaLink === null)
-      throw this.options.graph.unexpected(
-        'Microsoft Graph ended the groups delta round without an @odata.deltaLink.',
-        url,
-        'readGroups',
-      );
-    return { changes: collector.changes(), watermark: deltaLink };
+      item: deltaGroup,
+      style: { kind: 'delta' },
+      operation: 'readGroups',
+      headers: { prefer: `odata.maxpagesize=${this.options.pageSize}` },
+    })) {
+      for (const item of page.items) collector.add(item);
+      request.onProgress?.(collector.size);
+      watermark = page.deltaLink ?? watermark;
+    }
+    return { changes: collector.changes(), watermark };
   }
 
   /**
@@ -226,16 +220,15 @@ export class GroupReader {
     }
     const filter = `displayName eq ${odataString(idOrDisplayName)}`;
     const found: SourceGroup[] = [];
-    await graph.paginate(
-      graph.url(
+    for await (const page of paginate(graph, {
+      url: graph.url(
         `/v1.0/groups?$filter=${encodeURIComponent(filter)}&$select=${selected}&$top=${this.options.pageSize}`,
       ),
-      group,
-      { operation: 'findGroup' },
-      (items) => {
-        for (const item of items) found.push(toSourceGroup(item));
-      },
-    );
+      item: group,
+      style: { kind: 'list' },
+      operation: 'findGroup',
+    }))
+      for (const item of page.items) found.push(toSourceGroup(item));
     const exact = found.filter((g) => g.attributes['displayName'] === idOrDisplayName);
     if (exact.length === 1) return exact[0] ?? null;
     if (found.length <= 1) return found[0] ?? null;
@@ -261,19 +254,18 @@ export class GroupReader {
     const { graph } = this.options;
     const members = new Map<string, MemberRef>();
     try {
-      await graph.paginate(
-        graph.url(
+      for await (const page of paginate(graph, {
+        url: graph.url(
           `/v1.0/groups/${encodeURIComponent(groupId.trim())}/members?$select=id&$top=${this.options.pageSize}`,
         ),
-        directoryObject,
-        { operation: 'readGroupMembers' },
-        (items) => {
-          for (const item of items) {
-            const ref = memberRefOf(item);
-            if (ref !== null) members.set(ref.id, ref);
-          }
-        },
-      );
+        item: directoryObject,
+        style: { kind: 'list' },
+        operation: 'readGroupMembers',
+      }))
+        for (const item of page.items) {
+          const ref = memberRefOf(item);
+          if (ref !== null) members.set(ref.id, ref);
+        }
     } catch (error) {
       if (error instanceof ConnectorFailure && error.detail.httpStatus === 404) return [];
       throw error;

@@ -14,12 +14,12 @@ import type {
   SourceUser,
 } from '@provisio/engine';
 import { MsalTokenProvider } from '../auth/token-provider.js';
-import { GraphClient } from '../graph/client.js';
-import { createTransport } from '../graph/http.js';
-import { type EntraSourceOptions, resolveOptions } from '../options.js';
+import { GraphClient } from '../client/client.js';
+import { createTransport } from '../client/http.js';
 import { AppRolePublisher } from './app-roles.js';
 import { AssignmentReader } from './assignments.js';
 import { GroupReader } from './groups.js';
+import { type EntraSourceOptions, resolveOptions } from './options.js';
 import { testConnection } from './test-connection.js';
 import { UserReader } from './users.js';
 

@@ -1,10 +1,10 @@
 import type { ConnectionCheck, ConnectionStep } from '@provisio/engine';
 import { ConnectorFailure } from '@provisio/engine';
 import type { TokenSource } from '../auth/token-provider.js';
+import type { GraphClient } from '../client/client.js';
+import { grantPermissionFix, grants, graphOperations } from '../client/permissions.js';
+import { appRoleAssignment, directoryObject, pageOf, servicePrincipal, user } from '../client/schemas.js';
 import { EntraErrorCode } from '../errors.js';
-import type { GraphClient } from '../graph/client.js';
-import { grantPermissionFix, grants, graphOperations } from '../graph/permissions.js';
-import { appRoleAssignment, directoryObject, pageOf, servicePrincipal, user } from '../graph/schemas.js';
 import { type AssignmentReader, appRolesOf } from './assignments.js';
 
 export interface ConnectionTestDeps {

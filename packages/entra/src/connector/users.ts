@@ -1,6 +1,7 @@
 import type { ReadUsersRequest, ReadUsersResult, SourceUser, SourceUserChange } from '@provisio/engine';
-import { DeltaTokenExpired, type GraphClient } from '../graph/client.js';
-import { deltaUser, user } from '../graph/schemas.js';
+import { DeltaTokenExpired, type GraphClient } from '../client/client.js';
+import { paginate } from '../client/paginate.js';
+import { deltaUser, user } from '../client/schemas.js';
 
 /** Always read: the engine needs them for scoping (disabled users) and matching, whatever is mapped. */
 export const alwaysSelected = ['id', 'accountEnabled', 'userPrincipalName'] as const;
@@ -72,27 +73,20 @@ export class UserReader {
     request: ReadUsersRequest,
   ): Promise<{ changes: SourceUserChange[]; watermark: string }> {
     const changes: SourceUserChange[] = [];
-    const { deltaLink } = await this.options.graph.paginate(
+    let watermark = ''; // the delta style ends on a page that carries the deltaLink
+    for await (const page of paginate(this.options.graph, {
       url,
-      deltaUser,
-      {
-        operation: 'readUsers',
-        // Graph's documented page size control for directory delta; `$top` is what the emulator reads.
-        headers: { prefer: `odata.maxpagesize=${this.options.pageSize}` },
-        deltaToken: true,
-      },
-      (items) => {
-        for (const item of items) changes.push(toChange(item));
-        request.onProgress?.(changes.length);
-      },
-    );
-    if (deltaLink === null)
-      throw this.options.graph.unexpected(
-        'Microsoft Graph ended the users delta round without an @odata.deltaLink.',
-        url,
-        'readUsers',
-      );
-    return { changes, watermark: deltaLink };
+      item: deltaUser,
+      style: { kind: 'delta' },
+      operation: 'readUsers',
+      // Graph's documented page size control for directory delta; `$top` is what the emulator reads.
+      headers: { prefer: `odata.maxpagesize=${this.options.pageSize}` },
+    })) {
+      for (const item of page.items) changes.push(toChange(item));
+      request.onProgress?.(changes.length);
+      watermark = page.deltaLink ?? watermark;
+    }
+    return { changes, watermark };
   }
 
   /** One user by object id or userPrincipalName; null when Graph has no such (live) user. */

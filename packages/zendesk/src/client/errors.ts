@@ -1,3 +1,4 @@
+import { truncate } from '@provisio/engine';
 import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 import { errorBodySchema } from './schemas.js';
 
@@ -13,13 +14,6 @@ const nouns: Readonly<Record<ErrorSubject, string>> = {
   membership: 'group membership',
   other: 'record',
 };
-
-/** Response bodies in errors are cut to this many characters (the port's limit). */
-export const maxResponseChars = 2_000;
-
-export function truncate(text: string, max = maxResponseChars): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
-}
 
 export interface ZendeskHttpErrorInit {
   readonly code: ZendeskErrorCode;

@@ -1,11 +1,16 @@
+import { describeIssues, truncate } from '@provisio/engine';
 import type { z } from 'zod';
 import { ZendeskErrorCode } from '../errors.js';
-import { type ErrorSubject, errorForStatus, truncate, ZendeskHttpError } from './errors.js';
+import { type ErrorSubject, errorForStatus, ZendeskHttpError } from './errors.js';
+import { backoffMs, defaultMaxRetries, isRetryableStatus, retryDelay } from './retry.js';
 
 /**
  * The one function every Zendesk call goes through: base URL, API-token authentication, JSON,
- * pacing by the rate-limit headers, bounded retries of 429/503 (honouring `Retry-After`), of other
- * 5xx answers and of connection failures for idempotent requests, and a request counter.
+ * pacing by the rate-limit headers, bounded retries (the policy is `retry.ts`), and a request
+ * counter. Authentication lives here rather than in an `auth/` folder as in the Entra connector:
+ * Zendesk's API token is a static Basic credential, `{email}/token:{token}`
+ * (https://developer.zendesk.com/api-reference/introduction/security-and-auth/), with nothing to
+ * acquire or renew.
  */
 
 export type Sleep = (ms: number) => Promise<void>;
@@ -85,23 +90,6 @@ export function parseRateLimitHeaders(headers: HeaderReader): RateLimitInfo {
   };
 }
 
-/** Longest wait a Retry-After may impose before we give up waiting politely (10 minutes). */
-export const maxRetryAfterMs = 10 * 60_000;
-
-/**
- * `Retry-After` in milliseconds: delta-seconds (Zendesk sends these, e.g. `93`) or an HTTP date.
- * null when absent or unreadable; capped at ten minutes.
- */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {
-  if (value === null || value === undefined) return null;
-  const text = value.trim();
-  if (text === '') return null;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.min(maxRetryAfterMs, Math.round(Number(text) * 1000));
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return null;
-  return Math.min(maxRetryAfterMs, Math.max(0, date - now));
-}
-
 /**
  * How few remaining requests count as "low": pause until the window resets rather than run into
  * 429. A few requests may be in flight at once (job polls, up to ten bulk jobs), hence up to 10.
@@ -109,11 +97,6 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 export function lowWaterMark(limit: number | null): number {
   if (limit === null) return 2;
   return Math.max(1, Math.min(10, Math.ceil(limit * 0.05)));
-}
-
-/** Exponential backoff without Retry-After: 1 s, 2 s, 4 s … up to 30 s. */
-export function backoffMs(attempt: number): number {
-  return Math.min(30_000, 1000 * 2 ** attempt);
 }
 
 const networkCodes = new Set([
@@ -174,7 +157,7 @@ export class ZendeskHttp {
     this.#base = new URL(options.baseUrl ?? `https://${options.domain}.zendesk.com`);
     this.#sleep = options.sleep ?? realSleep;
     this.#fetch = options.fetch ?? globalThis.fetch;
-    this.#maxRetries = options.maxRetries ?? 6;
+    this.#maxRetries = options.maxRetries ?? defaultMaxRetries;
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
   }
 
@@ -273,9 +256,9 @@ export class ZendeskHttp {
       }
 
       const status = response.status;
-      const retryable = status === 429 || status === 503 || (status >= 500 && idempotent);
+      const retryable = isRetryableStatus(status, idempotent);
       if (retryable && attempt < this.#maxRetries) {
-        const wait = parseRetryAfter(response.headers.get('retry-after')) ?? backoffMs(attempt);
+        const wait = retryDelay(attempt, response.headers.get('retry-after'));
         if (status === 429 && rate.remaining === 0) {
           // The account-wide budget is spent: hold every request, not only this one. A 429 with
           // budget left is endpoint-specific (incremental export, Update User per user).
@@ -320,10 +303,7 @@ export class ZendeskHttp {
     }
     const parsed = schema.safeParse(json);
     if (parsed.success) return parsed.data;
-    const issues = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
-      .join('; ');
+    const issues = describeIssues(parsed.error.issues);
     throw new ZendeskHttpError({
       code: ZendeskErrorCode.ZendeskUnexpectedResponse,
       retryable: false,

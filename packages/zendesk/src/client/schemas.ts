@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Schemas of the Zendesk responses this package reads (shared/reference/zendesk-api.md). They check
- * what the code relies on and let every other field through (`looseObject`), so a field Zendesk
- * adds tomorrow is kept, not stripped.
+ * Schemas of the Zendesk responses this package reads (https://developer.zendesk.com/api-reference/,
+ * the pages of each endpoint). They check what the code relies on and let every other field through
+ * (`looseObject`), so a field Zendesk adds tomorrow is kept, not stripped.
  */
 
 const id = z.number().int();

@@ -1,55 +1,40 @@
 import type { TargetAction, TargetActionResult, TargetProgress, TargetUser } from '@provisio/engine';
-import { toConnectorError, ZendeskHttpError } from '../client/errors.js';
+import { toConnectorError } from '../client/errors.js';
 import type { ZendeskHttp } from '../client/http.js';
-import type { BulkJobs } from '../client/jobs.js';
 import { collect, paginate } from '../client/paginate.js';
 import {
   identitiesEnvelopeSchema,
   identityEnvelopeSchema,
   identitySchema,
-  jobStatusEnvelopeSchema,
   userEnvelopeSchema,
   usersEnvelopeSchema,
-  type ZendeskJobStatus,
   type ZendeskUser,
 } from '../client/schemas.js';
 import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 import { parseZendeskId, toTargetUser, toUserBody } from './attributes.js';
-import { chunk, mapConcurrent, type Semaphore } from './concurrency.js';
-import { type ItemOutcome, type JobItem, mapJobResults } from './results.js';
+import { type BulkContext, type BulkEndpoint, forEachChunk, maxItemsPerRequest, runBulk } from './bulk.js';
+import { chunk, mapConcurrent } from './concurrency.js';
+import { noResult } from './results.js';
 
 /**
  * `apply`: actions → as few Zendesk requests as possible, one result per action.
  *
  * Order: deletes, then updates (disable and reactivate included), then creates, so that an email
- * or external_id freed by a delete or an update is free when a create needs it. Each phase works in
- * chunks of 100 users: one bulk job per chunk (at most ten jobs in flight, polled together), then
- * one `show_many` for the chunk's users as they are after the write. A chunk's failure (after the
- * client's retries) fails that chunk's actions only.
+ * or external_id freed by a delete or an update is free when a create needs it. Each phase goes
+ * through the bulk runner (`bulk.ts`: chunks of 100 users, one bulk job per chunk, single requests
+ * once a bulk endpoint answers 403), then one `show_many` per chunk for the users as they are after
+ * the write.
  *
- * - creates: `POST /users/create_or_update_many`, matched by email or external_id, so a retry after a
- *   crash updates the user created before instead of duplicating it. Without bulk import (403),
- *   `POST /users/create_or_update` per user, which is just as idempotent.
- * - updates: `PUT /users/update_many` with `{"users":[{id, …changes}]}`; at most one write per user
- *   per apply (Zendesk allows 5 Update User requests a minute per user), so several actions for one
- *   user are merged. 403 → `PUT /users/{id}`. An email change goes through identities (Zendesk's
- *   update would only add a secondary address): add the identity if missing, then make it primary.
- * - deletes: `DELETE /users/destroy_many?ids=` (soft delete); 403 → `DELETE /users/{id}`. A user
- *   already gone counts as deleted.
+ * At most one write per user per apply (Zendesk allows 5 Update User requests a minute per user),
+ * so several actions for one user are merged. An email change goes through identities (Zendesk's
+ * update would only add a secondary address): add the identity if missing, then make it primary.
+ * A user already gone counts as deleted.
  */
 
-export const maxUsersPerRequest = 100;
+/** The users' bulk endpoints that answered 403; single requests are used for them from then on. */
+export type UserFallback = 'create' | 'update' | 'delete';
 
-export interface WriteContext {
-  readonly http: ZendeskHttp;
-  readonly jobs: BulkJobs;
-  /** Bulk endpoints that answered 403; single requests are used for them from then on. */
-  readonly singles: { create: boolean; update: boolean; delete: boolean };
-  /** Limits single-user requests in parallel. */
-  readonly singleRequests: Semaphore;
-  /** Bulk chunks in progress at once (each holds at most one job). */
-  readonly chunkConcurrency: number;
-}
+export type WriteContext = BulkContext<UserFallback>;
 
 type Report = (results: readonly TargetActionResult[]) => void;
 
@@ -67,57 +52,8 @@ function fail(step: Step, error: ZendeskConnectorError): void {
   step.error ??= error;
 }
 
-function isForbidden(error: unknown): boolean {
-  return error instanceof ZendeskHttpError && error.status === 403;
-}
-
 function isGone(error: ZendeskConnectorError | null): boolean {
   return error?.code === ZendeskErrorCode.InvalidAnchor;
-}
-
-export const parseUserId: (targetId: string) => number | null = parseZendeskId;
-
-/** Outcomes of a finished job, one per item; a job that did not complete fails every item. */
-function jobOutcomes(job: ZendeskJobStatus, items: readonly JobItem[], request: string): ItemOutcome[] {
-  if (job.status !== 'completed') {
-    const error: ZendeskConnectorError = {
-      code: ZendeskErrorCode.ZendeskJobFailed,
-      message: `Zendesk job ${job.id} ended "${job.status}"${job.message ? `: ${job.message}` : ''}`,
-      retryable: true,
-      request,
-    };
-    return items.map(() => ({ kind: 'failed', error }));
-  }
-  return mapJobResults(items, Array.isArray(job.results) ? job.results : [], request);
-}
-
-function missingResult(request: string): ZendeskConnectorError {
-  return {
-    code: ZendeskErrorCode.ZendeskJobFailed,
-    message: 'The Zendesk job reported no result for this user',
-    retryable: true,
-    request,
-  };
-}
-
-/** Submits a bulk request as a job and waits for it; answers the job and the request label. */
-async function runJob(
-  ctx: WriteContext,
-  method: 'POST' | 'PUT' | 'DELETE',
-  path: string,
-  options: { body?: unknown; query?: Record<string, readonly number[]> },
-): Promise<{ job: ZendeskJobStatus; label: string }> {
-  const job = await ctx.jobs.run(async () => {
-    const answer = await ctx.http.request(method, path, {
-      ...(options.body === undefined ? {} : { body: options.body }),
-      ...(options.query === undefined ? {} : { query: options.query }),
-      schema: jobStatusEnvelopeSchema,
-      // create_or_update_many, update_many and destroy_many can be repeated without harm.
-      idempotent: true,
-    });
-    return answer.job_status;
-  });
-  return { job, label: `${method} ${path} (job ${job.id})` };
 }
 
 /** The users after the write: `show_many`, 100 ids a request. */
@@ -128,7 +64,7 @@ async function fetchUsers(
 ): Promise<{ users: Map<number, ZendeskUser>; errors: Map<number, ZendeskConnectorError> }> {
   const users = new Map<number, ZendeskUser>();
   const errors = new Map<number, ZendeskConnectorError>();
-  await mapConcurrent(chunk([...new Set(ids)], maxUsersPerRequest), 2, async (part) => {
+  await mapConcurrent(chunk([...new Set(ids)], maxItemsPerRequest), 2, async (part) => {
     try {
       const answer = await ctx.http.request('GET', '/api/v2/users/show_many', {
         query: { ids: part, ...(includeDeleted ? { include_deleted: 'true' } : {}) },
@@ -189,7 +125,7 @@ async function finish(
         out.push({
           key: action.key,
           ok: false,
-          error: error ?? missingResult(step.requests.join('; ') || 'apply'),
+          error: error ?? noResult('user', step.requests.join('; ') || 'apply'),
         });
     }
   }
@@ -205,52 +141,39 @@ interface DeleteGroup {
   readonly step: Step;
 }
 
-async function deleteChunk(ctx: WriteContext, part: readonly DeleteGroup[]): Promise<TargetActionResult[]> {
-  if (!ctx.singles.delete) {
+/** `DELETE /users/destroy_many?ids=` (a soft delete); 403 → `DELETE /users/{id}`. */
+const destroyUsers: BulkEndpoint<UserFallback, DeleteGroup> = {
+  method: 'DELETE',
+  path: '/api/v2/users/destroy_many',
+  fallback: 'delete',
+  unavailable: [403],
+  subject: 'user',
+  request: (part) => ({ query: { ids: part.map((g) => g.userId) } }),
+  item: (group) => ({ key: { id: group.userId } }),
+  settle: (group, outcome, label) => {
+    group.step.requests.push(label);
+    // A user already deleted is what a delete wants.
+    if (outcome.kind === 'failed' && !isGone(outcome.error)) fail(group.step, outcome.error);
+  },
+  fail: (group, error) => fail(group.step, error),
+  single: async (group, http) => {
+    const label = `DELETE /api/v2/users/${group.userId}`;
+    group.step.requests.push(label);
     try {
-      const { job, label } = await runJob(ctx, 'DELETE', '/api/v2/users/destroy_many', {
-        query: { ids: part.map((g) => g.userId) },
+      const answer = await http.request('DELETE', `/api/v2/users/${group.userId}`, {
+        schema: userEnvelopeSchema,
+        subject: 'user',
       });
-      const outcomes = jobOutcomes(
-        job,
-        part.map((g) => ({ userId: g.userId })),
-        label,
-      );
-      part.forEach((group, i) => {
-        const outcome = outcomes[i] ?? { kind: 'missing' };
-        group.step.requests.push(label);
-        // A user already deleted is what a delete wants.
-        if (outcome.kind === 'failed' && !isGone(outcome.error)) fail(group.step, outcome.error);
-        else if (outcome.kind === 'missing') fail(group.step, missingResult(label));
-      });
-      return await finish(ctx, part, 'delete');
+      group.step.user = answer.user;
     } catch (error) {
-      if (!isForbidden(error)) {
-        const detail = toConnectorError(error, 'DELETE /api/v2/users/destroy_many');
-        for (const group of part) fail(group.step, detail);
-        return await finish(ctx, part, 'delete');
-      }
-      ctx.singles.delete = true;
+      const detail = toConnectorError(error, label);
+      if (!isGone(detail)) fail(group.step, detail);
     }
-  }
-  await Promise.all(
-    part.map((group) =>
-      ctx.singleRequests.run(async () => {
-        const label = `DELETE /api/v2/users/${group.userId}`;
-        group.step.requests.push(label);
-        try {
-          const answer = await ctx.http.request('DELETE', `/api/v2/users/${group.userId}`, {
-            schema: userEnvelopeSchema,
-            subject: 'user',
-          });
-          group.step.user = answer.user;
-        } catch (error) {
-          const detail = toConnectorError(error, label);
-          if (!isGone(detail)) fail(group.step, detail);
-        }
-      }),
-    ),
-  );
+  },
+};
+
+async function deleteChunk(ctx: WriteContext, part: readonly DeleteGroup[]): Promise<TargetActionResult[]> {
+  await runBulk(ctx, part, destroyUsers);
   return await finish(ctx, part, 'delete');
 }
 
@@ -296,53 +219,44 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-async function writeChunk(ctx: WriteContext, part: readonly WriteGroup[]): Promise<TargetActionResult[]> {
-  const bulk = part.filter((g) => Object.keys(g.body).length > 0);
-  let singles = bulk;
-  if (bulk.length > 0 && !ctx.singles.update) {
-    singles = [];
+/**
+ * `PUT /users/update_many` with `{"users":[{id, …changes}]}`; 403 → `PUT /users/{id}`. The email
+ * goes through identities afterwards (`makePrimaryEmail`).
+ */
+const updateUsers: BulkEndpoint<UserFallback, WriteGroup> = {
+  method: 'PUT',
+  path: '/api/v2/users/update_many',
+  fallback: 'update',
+  unavailable: [403],
+  subject: 'user',
+  request: (part) => ({ body: { users: part.map((g) => ({ id: g.userId, ...g.body })) } }),
+  item: (group) => ({ key: { id: group.userId } }),
+  settle: (group, outcome, label) => {
+    group.step.requests.push(label);
+    if (outcome.kind === 'failed') fail(group.step, outcome.error);
+  },
+  fail: (group, error) => fail(group.step, error),
+  single: async (group, http) => {
+    const label = `PUT /api/v2/users/${group.userId}`;
+    group.step.requests.push(label);
     try {
-      const { job, label } = await runJob(ctx, 'PUT', '/api/v2/users/update_many', {
-        body: { users: bulk.map((g) => ({ id: g.userId, ...g.body })) },
+      const answer = await http.request('PUT', `/api/v2/users/${group.userId}`, {
+        body: { user: group.body },
+        schema: userEnvelopeSchema,
+        subject: 'user',
       });
-      const outcomes = jobOutcomes(
-        job,
-        bulk.map((g) => ({ userId: g.userId })),
-        label,
-      );
-      bulk.forEach((group, i) => {
-        const outcome = outcomes[i] ?? { kind: 'missing' };
-        group.step.requests.push(label);
-        if (outcome.kind === 'failed') fail(group.step, outcome.error);
-        else if (outcome.kind === 'missing') fail(group.step, missingResult(label));
-      });
+      if (group.email === null) group.step.user = answer.user;
     } catch (error) {
-      if (isForbidden(error)) {
-        ctx.singles.update = true;
-        singles = bulk;
-      } else {
-        const detail = toConnectorError(error, 'PUT /api/v2/users/update_many');
-        for (const group of bulk) fail(group.step, detail);
-      }
+      fail(group.step, toConnectorError(error, label));
     }
-  }
-  await Promise.all(
-    singles.map((group) =>
-      ctx.singleRequests.run(async () => {
-        const label = `PUT /api/v2/users/${group.userId}`;
-        group.step.requests.push(label);
-        try {
-          const answer = await ctx.http.request('PUT', `/api/v2/users/${group.userId}`, {
-            body: { user: group.body },
-            schema: userEnvelopeSchema,
-            subject: 'user',
-          });
-          if (group.email === null) group.step.user = answer.user;
-        } catch (error) {
-          fail(group.step, toConnectorError(error, label));
-        }
-      }),
-    ),
+  },
+};
+
+async function writeChunk(ctx: WriteContext, part: readonly WriteGroup[]): Promise<TargetActionResult[]> {
+  await runBulk(
+    ctx,
+    part.filter((g) => Object.keys(g.body).length > 0),
+    updateUsers,
   );
   await Promise.all(
     part
@@ -403,70 +317,55 @@ export async function makePrimaryEmail(
 // Creates
 
 interface CreateGroup {
-  readonly userId: number | null;
+  /** The user's id once Zendesk has created (or matched) it. */
+  userId: number | null;
   readonly actions: TargetAction[];
   readonly body: Record<string, unknown>;
   readonly step: Step;
 }
 
-async function createChunk(ctx: WriteContext, part: CreateGroup[]): Promise<TargetActionResult[]> {
-  const ids = new Map<CreateGroup, number>();
-  let singles: CreateGroup[] = part;
-  if (!ctx.singles.create) {
-    singles = [];
+/**
+ * `POST /users/create_or_update_many`, matched by email or external_id, so a retry after a crash
+ * updates the user created before instead of duplicating it. Bulk import is off for an account by
+ * default (403): `POST /users/create_or_update` per user then, which is just as idempotent.
+ */
+const createUsers: BulkEndpoint<UserFallback, CreateGroup> = {
+  method: 'POST',
+  path: '/api/v2/users/create_or_update_many',
+  fallback: 'create',
+  unavailable: [403],
+  subject: 'user',
+  request: (part) => ({ body: { users: part.map((g) => g.body) } }),
+  item: (group) => ({
+    key: { email: stringOrNull(group.body['email']), externalId: stringOrNull(group.body['external_id']) },
+  }),
+  settle: (group, outcome, label) => {
+    group.step.requests.push(label);
+    if (outcome.kind === 'failed') fail(group.step, outcome.error);
+    else if (outcome.id === null) fail(group.step, noResult('user', label));
+    else group.userId = outcome.id;
+  },
+  fail: (group, error) => fail(group.step, error),
+  single: async (group, http) => {
+    const label = 'POST /api/v2/users/create_or_update';
+    group.step.requests.push(label);
     try {
-      const { job, label } = await runJob(ctx, 'POST', '/api/v2/users/create_or_update_many', {
-        body: { users: part.map((g) => g.body) },
+      const answer = await http.request('POST', '/api/v2/users/create_or_update', {
+        body: { user: group.body },
+        schema: userEnvelopeSchema,
+        idempotent: true,
       });
-      const outcomes = jobOutcomes(
-        job,
-        part.map((g) => ({
-          email: stringOrNull(g.body['email']),
-          externalId: stringOrNull(g.body['external_id']),
-        })),
-        label,
-      );
-      part.forEach((group, i) => {
-        const outcome = outcomes[i] ?? { kind: 'missing' };
-        group.step.requests.push(label);
-        if (outcome.kind === 'ok') ids.set(group, outcome.userId);
-        else fail(group.step, outcome.kind === 'failed' ? outcome.error : missingResult(label));
-      });
+      group.userId = answer.user.id;
+      group.step.user = answer.user;
     } catch (error) {
-      if (isForbidden(error)) {
-        // Bulk import is off for the account (the default): create one by one from now on.
-        ctx.singles.create = true;
-        singles = part;
-      } else {
-        const detail = toConnectorError(error, 'POST /api/v2/users/create_or_update_many');
-        for (const group of part) fail(group.step, detail);
-      }
+      fail(group.step, toConnectorError(error, label));
     }
-  }
-  await Promise.all(
-    singles.map((group) =>
-      ctx.singleRequests.run(async () => {
-        const label = 'POST /api/v2/users/create_or_update';
-        group.step.requests.push(label);
-        try {
-          const answer = await ctx.http.request('POST', '/api/v2/users/create_or_update', {
-            body: { user: group.body },
-            schema: userEnvelopeSchema,
-            idempotent: true,
-          });
-          ids.set(group, answer.user.id);
-          group.step.user = answer.user;
-        } catch (error) {
-          fail(group.step, toConnectorError(error, label));
-        }
-      }),
-    ),
-  );
-  return await finish(
-    ctx,
-    part.map((g) => ({ ...g, userId: ids.get(g) ?? null })),
-    'write',
-  );
+  },
+};
+
+async function createChunk(ctx: WriteContext, part: CreateGroup[]): Promise<TargetActionResult[]> {
+  await runBulk(ctx, part, createUsers);
+  return await finish(ctx, part, 'write');
 }
 
 function stringOrNull(value: unknown): string | null {
@@ -508,7 +407,7 @@ export async function applyActions(
       creates.push({ userId: null, actions: [action], body: toUserBody(action.attributes), step: newStep() });
       continue;
     }
-    const userId = parseUserId(action.targetId);
+    const userId = parseZendeskId(action.targetId);
     if (userId === null) {
       rejected.push(invalidTarget(action));
       continue;
@@ -535,22 +434,17 @@ export async function applyActions(
     }
   }
 
-  const phase = async <G extends { readonly actions: readonly TargetAction[] }>(
+  const phase = <G extends { readonly actions: readonly TargetAction[] }>(
     groups: readonly G[],
     run: (part: G[]) => Promise<TargetActionResult[]>,
-  ) => {
-    await mapConcurrent(chunk(groups, maxUsersPerRequest), ctx.chunkConcurrency, async (part) => {
-      try {
-        report(await run(part));
-      } catch (error) {
-        // A bug must not lose the other chunks' results: this chunk's actions fail, retryably.
-        const detail = toConnectorError(error);
-        report(
-          part.flatMap((g) => g.actions.map((a) => ({ key: a.key, ok: false as const, error: detail }))),
-        );
-      }
-    });
-  };
+  ) =>
+    forEachChunk(
+      ctx,
+      groups,
+      async (part) => report(await run(part)),
+      (part, error) =>
+        report(part.flatMap((g) => g.actions.map((a) => ({ key: a.key, ok: false as const, error })))),
+    );
   await phase([...deletes.values()], (part) => deleteChunk(ctx, part));
   await phase([...writes.values()], (part) => writeChunk(ctx, part));
   await phase(creates, (part) => createChunk(ctx, part));

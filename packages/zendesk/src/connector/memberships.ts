@@ -3,28 +3,13 @@ import type {
   TargetMembershipAction,
   TargetMembershipActionResult,
 } from '@provisio/engine';
-import {
-  describeErrorBody,
-  groupRuleViolation,
-  isDuplicateProblem,
-  toConnectorError,
-  ZendeskHttpError,
-} from '../client/errors.js';
-import type { ZendeskHttp } from '../client/http.js';
-import type { BulkJobs } from '../client/jobs.js';
+import { describeErrorBody, toConnectorError, ZendeskHttpError } from '../client/errors.js';
 import { collect, paginate } from '../client/paginate.js';
-import {
-  groupMembershipEnvelopeSchema,
-  groupMembershipSchema,
-  jobStatusEnvelopeSchema,
-  noContentSchema,
-  type ZendeskJobResult,
-  type ZendeskJobStatus,
-} from '../client/schemas.js';
+import { groupMembershipEnvelopeSchema, groupMembershipSchema, noContentSchema } from '../client/schemas.js';
 import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 import { parseZendeskId } from './attributes.js';
-import { chunk, mapConcurrent, type Semaphore } from './concurrency.js';
-import { detailsText, fieldOfProblem, isFailure, placeJobResults } from './results.js';
+import { type BulkContext, type BulkEndpoint, forEachChunk, runBulk } from './bulk.js';
+import { type JobItem, type JobItemOutcome, noResult, problemError } from './results.js';
 
 /**
  * `applyMemberships` (https://developer.zendesk.com/api-reference/ticketing/groups/group_memberships/, https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/): adds first, then removes, so that an agent moving from
@@ -36,23 +21,16 @@ import { detailsText, fieldOfProblem, isFailure, placeJobResults } from './resul
  *   `GET /users/{id}/group_memberships`, so the result still carries it.
  * - removes: `DELETE /group_memberships/destroy_many?ids=` with up to 100 ids per job, results mapped
  *   by membership id. A membership already gone counts as removed.
- * - A bulk endpoint answering 403 or 404 is replaced by single requests (`POST /group_memberships`,
- *   `DELETE /group_memberships/{id}`) from then on. A batch's failure (after the client's retries,
- *   or a job that does not complete) fails that batch's actions only.
+ * - Both go through the bulk runner (`bulk.ts`): a bulk endpoint answering 403 or 404 is replaced
+ *   by single requests (`POST /group_memberships`, `DELETE /group_memberships/{id}`) from then on.
+ *   A batch's failure (after the client's retries, or a job that does not complete) fails that
+ *   batch's actions only.
  */
 
-export const maxMembershipsPerRequest = 100;
+/** The membership bulk endpoints that answered 403 or 404; single requests are used for them. */
+export type MembershipFallback = 'add' | 'remove';
 
-export interface MembershipWriteContext {
-  readonly http: ZendeskHttp;
-  readonly jobs: BulkJobs;
-  /** Limits single requests in parallel (shared with the users' single requests). */
-  readonly singleRequests: Semaphore;
-  /** Bulk batches in progress at once (each holds at most one job). */
-  readonly chunkConcurrency: number;
-  /** Bulk endpoints that answered 403 or 404; single requests are used for them from then on. */
-  readonly singles: { add: boolean; remove: boolean };
-}
+export type MembershipWriteContext = BulkContext<MembershipFallback>;
 
 /** One membership write, as sent to Zendesk. */
 export type MembershipItem =
@@ -68,15 +46,41 @@ export type MembershipOutcome =
   | { readonly kind: 'removed' }
   | { readonly kind: 'failed'; readonly error: ZendeskConnectorError };
 
-function describe(item: MembershipItem): string {
+/** What was asked, for messages: `Zendesk did not add user 1 to group 2`. */
+function askOf(item: MembershipItem): string {
   return item.kind === 'add'
-    ? `add user ${item.userId} to group ${item.groupId}`
-    : `remove group membership ${item.membershipId}`;
+    ? `Zendesk did not add user ${item.userId} to group ${item.groupId}`
+    : `Zendesk did not remove group membership ${item.membershipId}`;
+}
+
+/** A bulk item for the job's results: removes are found by membership id, adds by index or position. */
+export function membershipJobItem(item: MembershipItem): JobItem {
+  return {
+    key: item.kind === 'remove' ? { id: item.membershipId } : {},
+    what: askOf(item),
+  };
 }
 
 /**
- * The outcome of a refused item, from Zendesk's error name and problem text (a job result's
- * `error`/`details`, or a 422 body's `error` and field descriptions).
+ * What a write's outcome (a job result, or a refusal classified by `problemError`) means for a
+ * membership: a membership already there counts as added (its id is looked up afterwards), one
+ * already gone as removed.
+ */
+export function membershipOutcome(item: MembershipItem, outcome: JobItemOutcome): MembershipOutcome {
+  if (outcome.kind === 'failed') {
+    if (item.kind === 'remove' && outcome.error.code === ZendeskErrorCode.InvalidAnchor)
+      return { kind: 'removed' };
+    if (item.kind === 'add' && outcome.error.code === ZendeskErrorCode.ZendeskEntryConflict)
+      return { kind: 'member' };
+    return outcome;
+  }
+  if (item.kind === 'remove') return { kind: 'removed' };
+  return outcome.id === null ? { kind: 'member' } : { kind: 'added', membershipId: outcome.id };
+}
+
+/**
+ * The outcome of a refused item, from Zendesk's error name and problem text (a 422 body's `error`
+ * and field descriptions).
  */
 export function membershipProblem(
   item: MembershipItem,
@@ -84,114 +88,8 @@ export function membershipProblem(
   details: string,
   context: { readonly request: string; readonly response?: string; readonly httpStatus?: number },
 ): MembershipOutcome {
-  const text = details.trim();
-  const base = {
-    request: context.request,
-    ...(context.response === undefined ? {} : { response: context.response }),
-    ...(context.httpStatus === undefined ? {} : { httpStatus: context.httpStatus }),
-  };
-  const what = `Zendesk did not ${describe(item)}`;
-  if (item.kind === 'remove' && error === 'RecordNotFound') return { kind: 'removed' };
-  if (item.kind === 'add' && (/already (a )?member/i.test(text) || isDuplicateProblem(text))) {
-    return { kind: 'member' };
-  }
-  const rule = groupRuleViolation('membership', `${text} ${error ?? ''}`);
-  if (rule) {
-    return {
-      kind: 'failed',
-      error: {
-        ...base,
-        code: rule.code,
-        message: `${what}: ${text || error}`,
-        retryable: false,
-        recommendedAction: rule.recommendedAction,
-      },
-    };
-  }
-  if (error === 'RecordNotFound' || /cannot be blank|not found|does not exist/i.test(text)) {
-    const field = fieldOfProblem(text);
-    const which = field === 'user' || field === 'group' ? field : 'user or group';
-    return {
-      kind: 'failed',
-      error: {
-        ...base,
-        code: ZendeskErrorCode.InvalidAnchor,
-        message: `${what}: the ${which} does not exist in Zendesk (any more)${text ? ` (${text})` : ''}`,
-        retryable: false,
-        recommendedAction:
-          'The user or group was deleted in Zendesk; the next cycle creates or matches it again and compares memberships.',
-      },
-    };
-  }
-  if (/rate.?limit|too.?many/i.test(`${error ?? ''} ${text}`)) {
-    return {
-      kind: 'failed',
-      error: {
-        ...base,
-        code: ZendeskErrorCode.TooManyRequests,
-        message: `${what}: ${text}`,
-        retryable: true,
-      },
-    };
-  }
-  if (/internal/i.test(error ?? '')) {
-    return {
-      kind: 'failed',
-      error: {
-        ...base,
-        code: ZendeskErrorCode.ZendeskInternalServerError,
-        message: `${what} (${error})${text ? `: ${text}` : ''}`,
-        retryable: true,
-      },
-    };
-  }
-  return {
-    kind: 'failed',
-    error: {
-      ...base,
-      code: ZendeskErrorCode.ZendeskUnprocessableEntity,
-      message: `${what} (${error ?? 'Failed'})${text ? `: ${text}` : ''}`,
-      retryable: false,
-      recommendedAction: 'Check the user and the group in Zendesk; the message says what Zendesk refused.',
-    },
-  };
-}
-
-function noResult(request: string): ZendeskConnectorError {
-  return {
-    code: ZendeskErrorCode.ZendeskJobFailed,
-    message: 'The Zendesk job reported no result for this membership',
-    retryable: true,
-    request,
-  };
-}
-
-/**
- * Maps a completed create_many or destroy_many job's results back to its items (all of one kind),
- * in the items' order: adds by `index` (or position), removes by membership id.
- */
-export function mapMembershipResults(
-  items: readonly MembershipItem[],
-  results: readonly ZendeskJobResult[],
-  request: string,
-): MembershipOutcome[] {
-  const placed = placeJobResults(
-    items.map((item) => (item.kind === 'remove' ? { id: item.membershipId } : {})),
-    results,
-  );
-  return items.map((item, index): MembershipOutcome => {
-    const result = placed[index];
-    if (!result) return { kind: 'failed', error: noResult(request) };
-    if (isFailure(result)) {
-      return membershipProblem(item, result.error ?? null, detailsText(result.details), {
-        request,
-        response: JSON.stringify(result).slice(0, 2000),
-      });
-    }
-    if (item.kind === 'remove') return { kind: 'removed' };
-    const id = typeof result.id === 'number' ? result.id : Number(result.id);
-    return Number.isSafeInteger(id) && id > 0 ? { kind: 'added', membershipId: id } : { kind: 'member' };
-  });
+  const refusal = problemError('membership', { error, details }, { ...context, what: askOf(item) });
+  return membershipOutcome(item, { kind: 'failed', error: refusal });
 }
 
 /** The outcome of a single request's failure. */
@@ -210,10 +108,6 @@ function singleFailure(item: MembershipItem, error: unknown, request: string): M
   return { kind: 'failed', error: detail };
 }
 
-function isUnavailable(error: unknown): boolean {
-  return error instanceof ZendeskHttpError && (error.status === 403 || error.status === 404);
-}
-
 /** The actions that write one membership (duplicates in one call share the write). */
 interface Write {
   readonly item: MembershipItem;
@@ -222,97 +116,70 @@ interface Write {
   outcome: MembershipOutcome | null;
 }
 
-function jobNotCompleted(job: ZendeskJobStatus, request: string): ZendeskConnectorError {
-  return {
-    code: ZendeskErrorCode.ZendeskJobFailed,
-    message: `Zendesk job ${job.id} ended "${job.status}"${job.message ? `: ${job.message}` : ''}`,
-    retryable: true,
-    request,
-  };
-}
-
-/**
- * One bulk job for a batch; answers false when the endpoint is not available (403, 404) so the
- * batch goes through single requests instead.
- */
-async function bulk(
-  ctx: MembershipWriteContext,
-  part: readonly Write[],
-  method: 'POST' | 'DELETE',
-  path: string,
-  options: { body?: unknown; query?: Record<string, readonly number[]> },
-): Promise<boolean> {
-  let submitted = false;
-  try {
-    const job = await ctx.jobs.run(async () => {
-      const answer = await ctx.http.request(method, path, {
-        ...options,
-        schema: jobStatusEnvelopeSchema,
-        // A repeated create_many finds the memberships made ("already a member": added); a repeated
-        // destroy_many finds them gone (removed). Both can be retried.
-        idempotent: true,
+/** `POST /group_memberships/create_many` with up to 100 `{user_id, group_id}`; then `POST /group_memberships`. */
+const createMemberships: BulkEndpoint<MembershipFallback, Write> = {
+  method: 'POST',
+  path: '/api/v2/group_memberships/create_many',
+  fallback: 'add',
+  unavailable: [403, 404],
+  subject: 'membership',
+  request: (part) => ({
+    body: {
+      group_memberships: part.flatMap((w) =>
+        w.item.kind === 'add' ? [{ user_id: w.item.userId, group_id: w.item.groupId }] : [],
+      ),
+    },
+  }),
+  item: (write) => membershipJobItem(write.item),
+  settle: (write, outcome, label) => {
+    write.requests.push(label);
+    write.outcome = membershipOutcome(write.item, outcome);
+  },
+  fail: (write, error, request) => {
+    write.requests.push(request);
+    write.outcome = { kind: 'failed', error };
+  },
+  single: async (write, http) => {
+    if (write.item.kind !== 'add') return;
+    const label = 'POST /api/v2/group_memberships';
+    write.requests.push(label);
+    try {
+      const answer = await http.request('POST', '/api/v2/group_memberships', {
+        body: { group_membership: { user_id: write.item.userId, group_id: write.item.groupId } },
+        schema: groupMembershipEnvelopeSchema,
       });
-      submitted = true;
-      return answer.job_status;
-    });
-    const label = `${method} ${path} (job ${job.id})`;
-    const outcomes: MembershipOutcome[] =
-      job.status === 'completed'
-        ? mapMembershipResults(
-            part.map((w) => w.item),
-            Array.isArray(job.results) ? job.results : [],
-            label,
-          )
-        : part.map(() => ({ kind: 'failed', error: jobNotCompleted(job, label) }));
-    part.forEach((write, i) => {
-      write.requests.push(label);
-      write.outcome = outcomes[i] ?? { kind: 'failed', error: noResult(label) };
-    });
-    return true;
-  } catch (error) {
-    if (!submitted && isUnavailable(error)) return false;
-    const detail = toConnectorError(error, `${method} ${path}`);
-    for (const write of part) {
-      write.requests.push(`${method} ${path}`);
-      write.outcome = { kind: 'failed', error: detail };
+      write.outcome = { kind: 'added', membershipId: answer.group_membership.id };
+    } catch (error) {
+      write.outcome = singleFailure(write.item, error, label);
     }
-    return true;
-  }
-}
+  },
+};
+
+/** `DELETE /group_memberships/destroy_many?ids=` with up to 100 ids; then `DELETE /group_memberships/{id}`. */
+const destroyMemberships: BulkEndpoint<MembershipFallback, Write> = {
+  ...createMemberships,
+  method: 'DELETE',
+  path: '/api/v2/group_memberships/destroy_many',
+  fallback: 'remove',
+  request: (part) => ({
+    query: { ids: part.flatMap((w) => (w.item.kind === 'remove' ? [w.item.membershipId] : [])) },
+  }),
+  single: async (write, http) => {
+    if (write.item.kind !== 'remove') return;
+    const path = `/api/v2/group_memberships/${write.item.membershipId}`;
+    const label = `DELETE ${path}`;
+    write.requests.push(label);
+    try {
+      await http.request('DELETE', path, { schema: noContentSchema, subject: 'membership' });
+      write.outcome = { kind: 'removed' };
+    } catch (error) {
+      write.outcome = singleFailure(write.item, error, label);
+    }
+  },
+};
 
 async function addChunk(ctx: MembershipWriteContext, part: readonly Write[]): Promise<void> {
-  const pairs = part.map((w) => w.item).filter((i) => i.kind === 'add');
-  let singles = ctx.singles.add;
-  if (!singles) {
-    const done = await bulk(ctx, part, 'POST', '/api/v2/group_memberships/create_many', {
-      body: { group_memberships: pairs.map((p) => ({ user_id: p.userId, group_id: p.groupId })) },
-    });
-    if (!done) {
-      // The bulk endpoint is not available to this account or user: one by one from now on.
-      ctx.singles.add = true;
-      singles = true;
-    }
-  }
-  if (singles) {
-    await Promise.all(
-      part.map((write) =>
-        ctx.singleRequests.run(async () => {
-          if (write.item.kind !== 'add') return;
-          const label = 'POST /api/v2/group_memberships';
-          write.requests.push(label);
-          try {
-            const answer = await ctx.http.request('POST', '/api/v2/group_memberships', {
-              body: { group_membership: { user_id: write.item.userId, group_id: write.item.groupId } },
-              schema: groupMembershipEnvelopeSchema,
-            });
-            write.outcome = { kind: 'added', membershipId: answer.group_membership.id };
-          } catch (error) {
-            write.outcome = singleFailure(write.item, error, label);
-          }
-        }),
-      ),
-    );
-  }
+  await runBulk(ctx, part, createMemberships);
   await findExisting(ctx, part);
 }
 
@@ -354,40 +221,12 @@ async function findExisting(ctx: MembershipWriteContext, part: readonly Write[])
   );
 }
 
-async function removeChunk(ctx: MembershipWriteContext, part: readonly Write[]): Promise<void> {
-  const ids = part.flatMap((w) => (w.item.kind === 'remove' ? [w.item.membershipId] : []));
-  let singles = ctx.singles.remove;
-  if (!singles) {
-    const done = await bulk(ctx, part, 'DELETE', '/api/v2/group_memberships/destroy_many', {
-      query: { ids },
-    });
-    if (!done) {
-      ctx.singles.remove = true;
-      singles = true;
-    }
-  }
-  if (!singles) return;
-  await Promise.all(
-    part.map((write) =>
-      ctx.singleRequests.run(async () => {
-        if (write.item.kind !== 'remove') return;
-        const path = `/api/v2/group_memberships/${write.item.membershipId}`;
-        const label = `DELETE ${path}`;
-        write.requests.push(label);
-        try {
-          await ctx.http.request('DELETE', path, { schema: noContentSchema, subject: 'membership' });
-          write.outcome = { kind: 'removed' };
-        } catch (error) {
-          write.outcome = singleFailure(write.item, error, label);
-        }
-      }),
-    ),
-  );
-}
-
 function results(write: Write): TargetMembershipActionResult[] {
   const request = write.requests.join('; ');
-  const outcome = write.outcome ?? { kind: 'failed', error: noResult(request || 'applyMemberships') };
+  const outcome = write.outcome ?? {
+    kind: 'failed',
+    error: noResult('membership', request || 'applyMemberships'),
+  };
   return write.actions.map((action): TargetMembershipActionResult => {
     if (outcome.kind === 'failed') return { key: action.key, ok: false, error: outcome.error };
     if (outcome.kind === 'added' && write.item.kind === 'add') {
@@ -459,20 +298,23 @@ export async function applyMembershipActions(
     }
   }
 
-  const phase = async (writes: readonly Write[], run: (part: Write[]) => Promise<void>) => {
-    await mapConcurrent(chunk(writes, maxMembershipsPerRequest), ctx.chunkConcurrency, async (part) => {
-      try {
+  const phase = (writes: readonly Write[], run: (part: Write[]) => Promise<void>) =>
+    forEachChunk(
+      ctx,
+      writes,
+      async (part) => {
         await run(part);
-      } catch (error) {
-        // A bug must not lose the other batches' results: this batch's actions fail, retryably.
-        const detail = toConnectorError(error);
-        for (const write of part) write.outcome ??= { kind: 'failed', error: detail };
-      }
-      for (const write of part) out.push(...results(write));
-    });
-  };
+        for (const write of part) out.push(...results(write));
+      },
+      (part, error) => {
+        for (const write of part) {
+          write.outcome ??= { kind: 'failed', error };
+          out.push(...results(write));
+        }
+      },
+    );
   // Adds before removes: an agent moved between groups always keeps one.
   await phase([...adds.values()], (part) => addChunk(ctx, part));
-  await phase([...removes.values()], (part) => removeChunk(ctx, part));
+  await phase([...removes.values()], (part) => runBulk(ctx, part, destroyMemberships));
   return out;
 }

@@ -1,6 +1,10 @@
+import { issueLines } from '@provisio/engine';
+import { z } from 'zod';
+import type { ZendeskHttpOptions } from '../client/http.js';
 import type { BulkJobsOptions } from '../client/jobs.js';
 import { ZendeskErrorCode } from '../errors.js';
 
+/** What `createZendeskTarget` takes. The token is given as a value, never logged. */
 export interface ZendeskTargetOptions {
   /** The subdomain of `https://<domain>.zendesk.com` (letters, digits and hyphens only). */
   readonly domain: string;
@@ -24,7 +28,22 @@ export interface ZendeskTargetOptions {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-/** Thrown by `createZendeskTarget` for options that cannot work; lists every problem. */
+export interface ResolvedOptions {
+  /** For the HTTP client: the subdomain in lower case, the credentials trimmed. */
+  readonly http: ZendeskHttpOptions;
+  /** The host requests go to (`{domain}.zendesk.com`, or the base URL's), for messages. */
+  readonly host: string;
+  /** The account's host as Zendesk names it, `{domain}.zendesk.com`, also behind a base URL. */
+  readonly accountHost: string;
+  readonly now: () => Date;
+  readonly jobs: BulkJobsOptions;
+  /** Single requests in parallel. */
+  readonly singleRequestConcurrency: number;
+  /** Bulk chunks in progress at once: as many as jobs may be in flight. */
+  readonly chunkConcurrency: number;
+}
+
+/** Thrown by `createZendeskTarget` for options that cannot work; lists every problem at once. */
 export class ZendeskConfigurationError extends Error {
   override readonly name = 'ZendeskConfigurationError';
   readonly code = ZendeskErrorCode.InvalidConfiguration;
@@ -36,41 +55,96 @@ export class ZendeskConfigurationError extends Error {
 const subdomainPattern = /^[a-z0-9][a-z0-9-]*$/i;
 
 /**
- * Checks the options before anything is sent. The domain must be a bare subdomain, so that the
- * token can only ever go to `https://<domain>.zendesk.com` (or the explicit `baseUrl`). Messages
- * never repeat the token.
+ * The domain must be a bare subdomain, so that the token can only ever go to
+ * `https://<domain>.zendesk.com` (or the explicit `baseUrl`).
  */
-export function validateOptions(options: ZendeskTargetOptions): void {
-  const problems: string[] = [];
-  const domain = typeof options.domain === 'string' ? options.domain : '';
-  if (!subdomainPattern.test(domain) || domain.length > 63) {
-    const hint = /\.zendesk\.com/i.test(domain)
-      ? ` (enter only the subdomain, e.g. "${domain.replace(/^https?:\/\//i, '').split('.')[0] ?? ''}")`
+const domain = z
+  .string({ error: 'required (the subdomain, "acme" for https://acme.zendesk.com)' })
+  .superRefine((value, ctx) => {
+    if (subdomainPattern.test(value) && value.length <= 63) return;
+    const hint = /\.zendesk\.com/i.test(value)
+      ? ` (enter only the subdomain, e.g. "${value.replace(/^https?:\/\//i, '').split('.')[0] ?? ''}")`
       : '';
-    problems.push(
-      `domain: "${domain}" is not a Zendesk subdomain: use letters, digits and hyphens only, as in "acme" for https://acme.zendesk.com${hint}`,
-    );
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a Zendesk subdomain: use letters, digits and hyphens only, as in "acme" for https://acme.zendesk.com${hint}`,
+    });
+  });
+
+const adminRequired = "required (the Zendesk admin's email address)";
+const adminUsername = z
+  .string({ error: adminRequired })
+  .trim()
+  .min(1, { error: adminRequired, abort: true })
+  .includes('@', { error: "must be the Zendesk admin's email address" });
+
+const tokenRequired = 'required (a Zendesk API token)';
+
+const baseUrlProblem = 'must be an http(s) URL without credentials, e.g. http://127.0.0.1:4010';
+const baseUrl = z.string({ error: baseUrlProblem }).superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: baseUrlProblem });
+    return;
   }
-  if (typeof options.adminUsername !== 'string' || options.adminUsername.trim() === '') {
-    problems.push("adminUsername: required (the Zendesk admin's email address)");
-  } else if (!options.adminUsername.includes('@')) {
-    problems.push("adminUsername: must be the Zendesk admin's email address");
-  }
-  if (typeof options.secretToken !== 'string' || options.secretToken.trim() === '') {
-    problems.push('secretToken: required (a Zendesk API token)');
-  }
-  if (options.baseUrl !== undefined) {
-    let url: URL | null = null;
-    try {
-      url = new URL(options.baseUrl);
-    } catch {
-      url = null;
-    }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
-      problems.push('baseUrl: must be an http(s) URL without credentials, e.g. http://127.0.0.1:4010');
-    } else if (url.search || url.hash) {
-      problems.push('baseUrl: must not have a query or fragment');
-    }
-  }
-  if (problems.length > 0) throw new ZendeskConfigurationError(problems);
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
+    ctx.addIssue({ code: 'custom', message: baseUrlProblem });
+  else if (url.search || url.hash)
+    ctx.addIssue({ code: 'custom', message: 'must not have a query or fragment' });
+});
+
+const fn = <T>() => z.custom<T>((v) => typeof v === 'function', 'must be a function');
+const count = (min: number) => z.number().int().min(min);
+
+const schema = z.object({
+  domain,
+  adminUsername,
+  secretToken: z.string({ error: tokenRequired }).trim().min(1, tokenRequired),
+  baseUrl: baseUrl.optional(),
+  sleep: fn<(ms: number) => Promise<void>>().optional(),
+  now: fn<() => Date>().optional(),
+  jobs: z
+    .object({
+      maxInFlight: count(1).optional(),
+      initialIntervalMs: z.number().min(0).optional(),
+      maxIntervalMs: z.number().min(0).optional(),
+      notFoundPolls: count(1).optional(),
+      timeoutMs: z.number().min(0).optional(),
+    })
+    .optional(),
+  singleRequestConcurrency: count(1).optional(),
+  maxRetries: count(0).optional(),
+  fetch: fn<typeof globalThis.fetch>().optional(),
+});
+
+/**
+ * Checks the options before anything is sent, every problem at once (`ZendeskConfigurationError`),
+ * and fills in the defaults. Messages never repeat the token.
+ */
+export function resolveOptions(options: ZendeskTargetOptions): ResolvedOptions {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw new ZendeskConfigurationError(issueLines(parsed.error.issues, '(options)'));
+  const o = parsed.data;
+  const subdomain = o.domain.toLowerCase();
+  const accountHost = `${subdomain}.zendesk.com`;
+  const jobs: BulkJobsOptions = options.jobs ?? {};
+  return {
+    http: {
+      domain: subdomain,
+      adminUsername: o.adminUsername,
+      secretToken: o.secretToken,
+      ...(o.baseUrl === undefined ? {} : { baseUrl: o.baseUrl }),
+      ...(o.sleep === undefined ? {} : { sleep: o.sleep }),
+      ...(o.maxRetries === undefined ? {} : { maxRetries: o.maxRetries }),
+      ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
+    },
+    host: o.baseUrl ? new URL(o.baseUrl).host : accountHost,
+    accountHost,
+    now: o.now ?? (() => new Date()),
+    jobs,
+    singleRequestConcurrency: o.singleRequestConcurrency ?? 8,
+    chunkConcurrency: jobs.maxInFlight ?? 10,
+  };
 }

@@ -16,19 +16,10 @@ export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 10
 /** Statuses worth retrying: throttled, service unavailable, gateway timeout. */
 export const retryableStatuses: ReadonlySet<number> = new Set([429, 503, 504]);
 
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
-  if (value === null || value === undefined) return null;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  // An HTTP date names its weekday and month; anything else (a negative number) is not one.
-  if (!/[A-Za-z]/.test(text)) return null;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return null;
-  return Math.max(0, date - nowMs);
-}
-
-/** How long to wait before attempt `attempt + 1` (attempt counts from 1). */
+/**
+ * How long to wait before attempt `attempt + 1` (attempt counts from 1): `Retry-After` in
+ * milliseconds (the engine's `parseRetryAfter`) when Graph sent one, else the back-off.
+ */
 export function retryDelay(policy: RetryPolicy, attempt: number, retryAfterMs: number | null): number {
   const backoff = policy.baseDelayMs * 2 ** Math.max(0, attempt - 1);
   return Math.min(policy.maxDelayMs, retryAfterMs ?? backoff);

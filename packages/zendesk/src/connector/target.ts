@@ -33,7 +33,7 @@ import { matchKeyOf, prepareAttributes, sameValue, toTargetUser } from './attrib
 import { Semaphore } from './concurrency.js';
 import { applyGroupActions, canJoinGroups, prepareGroupAttributes, toTargetGroup } from './groups.js';
 import { applyMembershipActions, type MembershipWriteContext } from './memberships.js';
-import { validateOptions, type ZendeskTargetOptions } from './options.js';
+import { type ResolvedOptions, resolveOptions, type ZendeskTargetOptions } from './options.js';
 import { type CustomRole, toTargetRoles } from './roles.js';
 import { checkConnection } from './test-connection.js';
 
@@ -41,10 +41,30 @@ import { checkConnection } from './test-connection.js';
 const incrementalLagSeconds = 60;
 
 /**
- * The Zendesk Support target: the engine's `TargetConnector` (users) and `GroupTargetConnector`
- * (groups, memberships, roles) over our own Zendesk client.
+ * The Zendesk target connector: users (`TargetConnector`), groups, memberships and roles
+ * (`GroupTargetConnector`), plus what benchmarks and tests read about its requests.
  */
-export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
+export interface ZendeskTarget extends TargetConnector, GroupTargetConnector {
+  /** Requests sent to Zendesk so far, retries included (benchmarks and the cycle report read it). */
+  readonly requestCount: number;
+  /** Which bulk endpoints answered 403 and are replaced by single requests (bulk import off). */
+  readonly fallbacks: Readonly<{ create: boolean; update: boolean; delete: boolean }>;
+  /** Which membership bulk endpoints answered 403/404 and are replaced by single requests. */
+  readonly membershipFallbacks: Readonly<{ add: boolean; remove: boolean }>;
+  /** The custom roles `prepare` knows (after `loadUsers` or `listRoles`). */
+  readonly customRoles: readonly CustomRole[] | null;
+}
+
+/**
+ * The `TargetConnector` and `GroupTargetConnector` for Zendesk Support over our own Zendesk client
+ * (`client/`). Everything it holds belongs to this instance (no module state), so many jobs can run
+ * side by side. Throws `ZendeskConfigurationError` for options that cannot work.
+ */
+export function createZendeskTarget(options: ZendeskTargetOptions): ZendeskTarget {
+  return new Target(resolveOptions(options));
+}
+
+class Target implements ZendeskTarget {
   readonly driftAttributes: readonly string[] = ['role', 'custom_role_id', 'suspended'];
   readonly system: SystemInfo;
 
@@ -60,31 +80,19 @@ export class ZendeskTarget implements TargetConnector, GroupTargetConnector {
   /** The incremental export's `after_cursor`, kept between calls. */
   #cursor: string | null = null;
 
-  constructor(options: ZendeskTargetOptions) {
-    validateOptions(options);
-    this.#http = new ZendeskHttp({
-      domain: options.domain.toLowerCase(),
-      adminUsername: options.adminUsername.trim(),
-      secretToken: options.secretToken.trim(),
-      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    });
-    this.#host = options.baseUrl
-      ? new URL(options.baseUrl).host
-      : `${options.domain.toLowerCase()}.zendesk.com`;
-    // The account's host as Zendesk names it, also behind a base URL (an emulator, a proxy).
-    const accountHost = `${options.domain.toLowerCase()}.zendesk.com`;
+  constructor(options: ResolvedOptions) {
+    this.#http = new ZendeskHttp(options.http);
+    this.#host = options.host;
+    const { accountHost } = options;
     this.system = { displayName: 'Zendesk', id: accountHost, details: { Domain: accountHost } };
-    this.#now = options.now ?? (() => new Date());
+    this.#now = options.now;
     const jobs = new BulkJobs(this.#http, options.jobs);
     this.#write = {
       http: this.#http,
       jobs,
       singles: { create: false, update: false, delete: false },
-      singleRequests: new Semaphore(options.singleRequestConcurrency ?? 8),
-      chunkConcurrency: options.jobs?.maxInFlight ?? 10,
+      singleRequests: new Semaphore(options.singleRequestConcurrency),
+      chunkConcurrency: options.chunkConcurrency,
     };
     this.#memberships = {
       http: this.#http,
@@ -378,9 +386,4 @@ function parseSavedState(state: string | null): SavedState {
   } catch {
     return emptyState;
   }
-}
-
-/** Creates the Zendesk target; throws `ZendeskConfigurationError` for settings that cannot work. */
-export function createZendeskTarget(options: ZendeskTargetOptions): ZendeskTarget {
-  return new ZendeskTarget(options);
 }

@@ -1,17 +1,12 @@
+import { describeIssues, parseRetryAfter, truncate } from '@provisio/engine';
 import type { z } from 'zod';
 import type { TokenSource } from '../auth/token-provider.js';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
 import { graphFailure, isExpiredDeltaToken } from './errors.js';
 import { type HttpTransport, NetworkError } from './http.js';
 import { type GraphOperation, graphOperations } from './permissions.js';
-import {
-  defaultRetryPolicy,
-  parseRetryAfter,
-  type RetryPolicy,
-  retryableStatuses,
-  retryDelay,
-} from './retry.js';
-import { collectionPage, describeIssues } from './schemas.js';
+import { defaultRetryPolicy, type RetryPolicy, retryableStatuses, retryDelay } from './retry.js';
+import { type CollectionPage, collectionPage } from './schemas.js';
 
 export interface GraphClientOptions {
   /** e.g. `https://graph.microsoft.com`; paths start with `/v1.0/`. */
@@ -34,7 +29,7 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface PaginateOptions extends RequestOptions {
+export interface PageRequestOptions extends RequestOptions {
   /**
    * The request carries a delta token: an answer saying the token's state is gone (410,
    * `syncStateNotFound`) throws {@link DeltaTokenExpired} instead of failing.
@@ -45,6 +40,13 @@ export interface PaginateOptions extends RequestOptions {
 /** Graph no longer has the state of a delta token: start a new round without one. */
 export class DeltaTokenExpired extends Error {
   override readonly name = 'DeltaTokenExpired';
+}
+
+/** One page of a collection as Graph sent it, with the request line for messages. */
+export interface CollectionAnswer {
+  readonly page: CollectionPage;
+  /** `GET /v1.0/users/delta?…`, for the log. */
+  readonly request: string;
 }
 
 type Answer =
@@ -116,59 +118,17 @@ export class GraphClient {
   }
 
   /**
-   * Reads a collection page by page, following `@odata.nextLink` until a page has none, and hands
-   * each page's items (checked with `item`) to `onPage`. Returns the last page's `@odata.deltaLink`
-   * (delta rounds) or null (plain lists).
+   * GET one page of a collection (`value` with `@odata.nextLink` or `@odata.deltaLink`); its items
+   * are left unchecked. `paginate.ts` follows the links.
    */
-  async paginate<S extends z.ZodType>(
-    firstUrl: string,
-    item: S,
-    options: PaginateOptions,
-    onPage: (items: z.infer<S>[]) => void | Promise<void>,
-  ): Promise<{ deltaLink: string | null; pages: number }> {
-    let url: string | undefined = firstUrl;
-    const seen = new Set<string>();
-    let pages = 0;
-    while (url !== undefined) {
-      if (seen.has(url))
-        throw this.unexpected(
-          `Microsoft Graph sent the same next link twice (${url}).`,
-          url,
-          options.operation,
-        );
-      seen.add(url);
-      const answer = await this.send('GET', url, options);
-      if (!answer.ok) {
-        if (options.deltaToken && isExpiredDeltaToken(answer.status, answer.body))
-          throw new DeltaTokenExpired(`delta token expired (${answer.status})`);
-        throw this.failure(answer, options.operation);
-      }
-      const page = this.parse(answer, collectionPage, options.operation);
-      const items: z.infer<S>[] = [];
-      for (const [index, raw] of page.value.entries()) {
-        const parsed = item.safeParse(raw);
-        if (!parsed.success)
-          throw this.unexpected(
-            `Microsoft Graph sent an unexpected item at value.${index} (${describeIssues(parsed.error)}).`,
-            answer.request,
-            options.operation,
-          );
-        items.push(parsed.data);
-      }
-      pages += 1;
-      await onPage(items);
-      const next = page['@odata.nextLink'];
-      if (next !== undefined && !this.isGraphUrl(next))
-        // The token goes with every request: never follow a link off Graph's origin.
-        throw this.unexpected(
-          `Microsoft Graph sent a next link to another host (${next}).`,
-          url,
-          options.operation,
-        );
-      if (next === undefined) return { deltaLink: page['@odata.deltaLink'] ?? null, pages };
-      url = next;
+  async getPage(url: string, options: PageRequestOptions): Promise<CollectionAnswer> {
+    const answer = await this.send('GET', url, options);
+    if (!answer.ok) {
+      if (options.deltaToken && isExpiredDeltaToken(answer.status, answer.body))
+        throw new DeltaTokenExpired(`delta token expired (${answer.status})`);
+      throw this.failure(answer, options.operation);
     }
-    return { deltaLink: null, pages };
+    return { page: this.parse(answer, collectionPage, options.operation), request: answer.request };
   }
 
   /**
@@ -274,7 +234,7 @@ export class GraphClient {
     const parsed = schema.safeParse(answer.json);
     if (parsed.success) return parsed.data;
     throw this.unexpected(
-      `Microsoft Graph answered in an unexpected shape (${describeIssues(parsed.error)}).`,
+      `Microsoft Graph answered in an unexpected shape (${describeIssues(parsed.error.issues)}).`,
       answer.request,
       operation,
       JSON.stringify(answer.json),
@@ -302,7 +262,7 @@ export class GraphClient {
 export function describeRequest(url: string, origin: string, method: 'GET' | 'PATCH' = 'GET'): string {
   const shown = url.startsWith(origin) ? url.slice(origin.length) : url;
   const line = `${method} ${decodeURIComponentSafe(shown)}`;
-  return line.length <= maxRequestChars ? line : `${line.slice(0, maxRequestChars - 1)}…`;
+  return truncate(line, maxRequestChars);
 }
 
 function decodeURIComponentSafe(text: string): string {

@@ -104,11 +104,3 @@ export const graphErrorBody = z.looseObject({
     innerError: z.looseObject({ 'request-id': z.string().optional() }).optional(),
   }),
 });
-
-/** A short description of what did not match, for an `UnexpectedSourceResponse`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
-    .join('; ');
-}

@@ -1,6 +1,6 @@
-import { EngineErrorCode } from '@provisio/engine';
+import { EngineErrorCode, issueLines } from '@provisio/engine';
 import { z } from 'zod';
-import { publicCloudAuthorityHost } from './auth/authority.js';
+import { publicCloudAuthorityHost } from '../auth/authority.js';
 
 /** What `createEntraSource` takes. Secrets are given as values, never logged. */
 export interface EntraSourceOptions {
@@ -104,7 +104,7 @@ export function resolveOptions(options: EntraSourceOptions): ResolvedOptions {
   const parsed = schema.safeParse(options);
   if (!parsed.success)
     // Issue messages never echo the input, so the secret cannot leak through them.
-    throw new EntraOptionsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new EntraOptionsError(issueLines(parsed.error.issues, '(options)'));
   const o = parsed.data;
   const graphBaseUrl = (o.graphBaseUrl ?? defaultGraphBaseUrl).replace(/\/+$/, '');
   return {

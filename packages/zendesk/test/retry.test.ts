@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { backoffMs, isRetryableStatus, retryDelay } from '../src/client/retry.js';
+
+describe('retryDelay', () => {
+  const now = Date.parse('2024-05-01T12:00:00Z');
+
+  it('waits what Retry-After says, in seconds or as an HTTP date', () => {
+    expect(retryDelay(0, '93', now)).toBe(93_000);
+    expect(retryDelay(0, ' 0 ', now)).toBe(0);
+    expect(retryDelay(0, 'Wed, 01 May 2024 12:00:30 GMT', now)).toBe(30_000);
+    expect(retryDelay(0, 'Wed, 01 May 2024 11:00:00 GMT', now)).toBe(0);
+  });
+
+  it('caps Retry-After at ten minutes, and backs off without a readable one', () => {
+    expect(retryDelay(0, '86400', now)).toBe(600_000);
+    expect(retryDelay(2, null, now)).toBe(4000);
+    expect(retryDelay(1, 'soon', now)).toBe(2000);
+    expect(retryDelay(1, '-3', now)).toBe(2000);
+  });
+
+  it('backs off exponentially, up to 30 s', () => {
+    expect([0, 1, 2, 5, 9].map(backoffMs)).toEqual([1000, 2000, 4000, 30_000, 30_000]);
+  });
+});
+
+describe('isRetryableStatus', () => {
+  it('retries 429 and 503 always, other 5xx only when the request can be repeated', () => {
+    expect([429, 503, 500, 502].map((s) => isRetryableStatus(s, false))).toEqual([true, true, false, false]);
+    expect([500, 502, 504].map((s) => isRetryableStatus(s, true))).toEqual([true, true, true]);
+    expect([400, 403, 404, 422].some((s) => isRetryableStatus(s, true))).toBe(false);
+  });
+});
