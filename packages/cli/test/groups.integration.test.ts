@@ -90,6 +90,25 @@ describe('groups and memberships', () => {
     });
   });
 
+  it('a group that cannot be matched waits in escrow like a user, and leaves it once it is provisioned', async () => {
+    // Two Zendesk groups already carry the name: matching is ambiguous (DuplicateTargetEntries).
+    for (const name of ['Escrow Desk', 'escrow desk '])
+      expect((await h.zendesk.admin.post('/api/v2/groups.json', { group: { name } })).status).toBe(201);
+    const group = await createEntraGroup(h, 'Escrow Desk');
+    await assign(h, group, await appRoleId(h, 'Agent'));
+    await h.cycle({ forceInitial: true });
+    const escrows = await h.store.listEscrows(h.config.settings.jobId);
+    expect(escrows.find((e) => e.objectType === 'group' && e.objectId === group)).toMatchObject({
+      errorCode: 'DuplicateTargetEntries',
+      attempts: 1,
+    });
+    expect((await h.graph.patch(`/v1.0/groups/${group}`, { displayName: 'Escrow Desk 2' })).status).toBe(204);
+    const next = await h.cycle();
+    expect(next.groups?.counts.groupsCreated).toBe(1);
+    const after = await h.store.listEscrows(h.config.settings.jobId);
+    expect(after.some((e) => e.objectType === 'group' && e.objectId === group)).toBe(false);
+  });
+
   it('renames and deletes a provisioned group', async () => {
     const group = await createEntraGroup(h, 'Billing Team', { description: 'Invoices' });
     await assign(h, group, await appRoleId(h, 'Agent'));

@@ -104,7 +104,7 @@ describe('testConnection', () => {
       domain: 'acme',
       adminUsername: 'admin@example.com',
       secretToken: 'secret-token-value',
-      baseUrl: 'http://no-such-zendesk-account.invalid',
+      baseUrl: 'https://no-such-zendesk-account.invalid',
       sleep,
     });
     const check = await dns.testConnection();

@@ -32,6 +32,7 @@ import type {
   TargetMembershipAction,
   TargetMembershipActionResult,
 } from '../ports/target.js';
+import { type EscrowOutcome, escrowKey, settleEscrows } from '../safety/escrow.js';
 import type { MirrorCache } from './target-mirror.js';
 import * as mirrorStore from './target-mirror.js';
 
@@ -323,6 +324,7 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
       }
     }
     await mirrorStore.saveMemberships(store, jobId, membershipAdds, membershipRemovals);
+    await recordGroupEscrows(input, plans, groupResults, membershipPlans, membershipResults);
     await store.saveSourceGroups([...mirror.values()]);
     await store.appendLogs(groupLogEntries(input, plans, groupResults, membershipPlans, membershipResults));
   }
@@ -340,6 +342,59 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
       membershipResults.size +
       plans.filter((p) => p.action === null && p.status === 'failure').length,
   };
+}
+
+/**
+ * Failed groups and memberships wait in escrow like users (docs/provisioning.md, "When a write
+ * fails: escrow"); a success clears theirs. Both are evaluated again in every cycle whatever the
+ * escrow says (a group's plan and its memberships are recomputed each cycle): the escrow records
+ * the failure, its count and the next attempt for `status` and the retry e-mails.
+ */
+async function recordGroupEscrows(
+  input: GroupCycleInput,
+  plans: readonly GroupPlan[],
+  groupResults: ReadonlyMap<string, TargetGroupActionResult>,
+  membershipPlans: readonly MembershipPlan[],
+  membershipResults: ReadonlyMap<string, TargetMembershipActionResult>,
+): Promise<void> {
+  const { store, clock } = input.deps;
+  const jobId = input.config.settings.jobId;
+  const existing = new Map(
+    (await store.listEscrows(jobId))
+      .filter((e) => e.objectType !== 'user')
+      .map((e) => [escrowKey(e.objectType, e.objectId), e]),
+  );
+  const outcomes: EscrowOutcome[] = [];
+  for (const plan of plans) {
+    const result = groupResults.get(plan.sourceId);
+    const error =
+      result && !result.ok
+        ? { code: result.error.code, message: result.error.message }
+        : plan.status === 'failure' && plan.error
+          ? { code: plan.error.code, message: plan.error.reason }
+          : null;
+    if (error || result?.ok || existing.has(escrowKey('group', plan.sourceId)))
+      outcomes.push({ objectType: 'group', objectId: plan.sourceId, displayName: plan.displayName, error });
+  }
+  for (const m of membershipPlans)
+    for (const change of [...m.add, ...m.remove]) {
+      const key = `${m.groupSourceId}/${change.userSourceId}`;
+      const result = membershipResults.get(key);
+      outcomes.push({
+        objectType: 'membership',
+        objectId: key,
+        displayName: `${change.userName} in ${m.groupName}`,
+        error:
+          result === undefined
+            ? { code: EngineErrorCode.InternalError, message: 'The target connector returned no result.' }
+            : result.ok
+              ? null
+              : { code: result.error.code, message: result.error.message },
+      });
+    }
+  const { save, clear } = settleEscrows(jobId, outcomes, existing, clock.now());
+  await store.saveEscrows(save);
+  await store.deleteEscrows(jobId, clear);
 }
 
 /** Carries out membership plans in bulk; one result per add or remove, keyed `<group>/<user>`. */

@@ -40,7 +40,7 @@ import type {
   SourceUserRecord,
 } from '../ports/state.js';
 import type { TargetActionResult, TargetConnector, TargetUser } from '../ports/target.js';
-import { escrowAfterFailure } from '../safety/escrow.js';
+import { type EscrowOutcome, escrowKey, settleEscrows } from '../safety/escrow.js';
 import { failureNotification, quarantineNotification } from '../safety/notifications.js';
 import {
   imposeQuarantine,
@@ -612,10 +612,8 @@ async function recordEscrows(
   newEscrows: EscrowRecord[];
   failures: { displayName: string; code: string; message: string; request?: string }[];
 }> {
-  const newEscrows: EscrowRecord[] = [];
-  const cleared: { objectType: 'user'; objectId: string }[] = [];
   const failures: { displayName: string; code: string; message: string; request?: string }[] = [];
-  for (const user of planned) {
+  const outcomes: EscrowOutcome[] = planned.map((user) => {
     const result = results.get(user.sourceId);
     const error =
       result && !result.ok
@@ -623,27 +621,20 @@ async function recordEscrows(
         : user.status === 'failure' && user.error
           ? { code: user.error.code, message: user.error.reason, request: undefined }
           : null;
-    const previous = escrows.get(user.sourceId);
-    if (error) {
-      newEscrows.push(
-        escrowAfterFailure(
-          previous,
-          { jobId, objectType: 'user', objectId: user.sourceId, displayName: user.displayName },
-          error,
-          at,
-        ),
-      );
+    if (error)
       failures.push({
         displayName: user.displayName,
         code: error.code,
         message: error.message,
         ...(error.request ? { request: error.request } : {}),
       });
-    } else if (previous) cleared.push({ objectType: 'user', objectId: user.sourceId });
-  }
-  await deps.store.saveEscrows(newEscrows);
-  await deps.store.deleteEscrows(jobId, cleared);
-  return { newEscrows, failures };
+    return { objectType: 'user', objectId: user.sourceId, displayName: user.displayName, error };
+  });
+  const existing = new Map([...escrows.values()].map((e) => [escrowKey(e.objectType, e.objectId), e]));
+  const { save, clear } = settleEscrows(jobId, outcomes, existing, at);
+  await deps.store.saveEscrows(save);
+  await deps.store.deleteEscrows(jobId, clear);
+  return { newEscrows: save, failures };
 }
 
 /** The quarantine after a cycle: too many deprovisionings staged, or too many failures; else none. */

@@ -35,3 +35,52 @@ export function escrowAfterFailure(
 export function escrowIsDue(escrow: EscrowRecord, now: Date): boolean {
   return Date.parse(escrow.nextAttemptAt) <= now.getTime();
 }
+
+/** One object's outcome in a cycle, for its escrow: a failure (re)schedules it, a success clears it. */
+export interface EscrowOutcome {
+  readonly objectType: EscrowRecord['objectType'];
+  readonly objectId: string;
+  readonly displayName: string;
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
+
+/**
+ * The escrow changes of a cycle's outcomes, for users, groups and memberships alike: the records to
+ * save (failures, with their next attempt) and the keys to clear (successes of escrowed objects).
+ */
+export function settleEscrows(
+  jobId: string,
+  outcomes: readonly EscrowOutcome[],
+  existing: ReadonlyMap<string, EscrowRecord>,
+  now: Date,
+): {
+  readonly save: EscrowRecord[];
+  readonly clear: { objectType: EscrowRecord['objectType']; objectId: string }[];
+} {
+  const save: EscrowRecord[] = [];
+  const clear: { objectType: EscrowRecord['objectType']; objectId: string }[] = [];
+  for (const outcome of outcomes) {
+    const previous = existing.get(escrowKey(outcome.objectType, outcome.objectId));
+    if (outcome.error)
+      save.push(
+        escrowAfterFailure(
+          previous,
+          {
+            jobId,
+            objectType: outcome.objectType,
+            objectId: outcome.objectId,
+            displayName: outcome.displayName,
+          },
+          outcome.error,
+          now,
+        ),
+      );
+    else if (previous) clear.push({ objectType: outcome.objectType, objectId: outcome.objectId });
+  }
+  return { save, clear };
+}
+
+/** The key of an escrow in `settleEscrows`'s map. */
+export function escrowKey(objectType: EscrowRecord['objectType'], objectId: string): string {
+  return `${objectType}:${objectId}`;
+}

@@ -1,4 +1,4 @@
-import { issueLines } from '@provisio/engine';
+import { isLoopbackUrl, issueLines } from '@provisio/engine';
 import { z } from 'zod';
 import type { ZendeskHttpOptions } from '../client/http.js';
 import type { BulkJobsOptions } from '../client/jobs.js';
@@ -91,6 +91,13 @@ const baseUrl = z.string({ error: baseUrlProblem }).superRefine((value, ctx) => 
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
     ctx.addIssue({ code: 'custom', message: baseUrlProblem });
+  else if (url.protocol === 'http:' && !isLoopbackUrl(value))
+    // The admin e-mail and API token go in every request's Authorization header.
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must use https:// unless it names this machine (127.0.0.1, ::1, localhost): the API token would cross the network in clear text',
+    });
   else if (url.search || url.hash)
     ctx.addIssue({ code: 'custom', message: 'must not have a query or fragment' });
 });
