@@ -3,24 +3,9 @@ import { formatDuration, parseDuration } from '../src/config/duration.js';
 import { checkJob, checkJobDefinition, compileJob, compileJobWithoutSecrets } from '../src/jobs/compile.js';
 import { type JobDefinition, jobDefinitionSchema, redactSecrets } from '../src/jobs/definition.js';
 import { ConfigError, type ConfigProblem } from '../src/jobs/problems.js';
-import { secretsOf } from './support/jobs.js';
+import { exampleDefinition, secretsOf } from './support/jobs.js';
 
-const valid = {
-  id: 'zendesk.example',
-  source: {
-    type: 'entra',
-    tenantId: '8f2d7c1e-5b0a-4c3e-9d61-2a7b3c4d5e6f',
-    clientId: '6a1f4b2c-3d5e-4f60-8a71-b2c3d4e5f607',
-    clientSecret: { secretRef: 'env:ENTRA_CLIENT_SECRET' },
-    servicePrincipalId: '11111111-2222-4333-8444-555555555555',
-  },
-  target: {
-    type: 'zendesk',
-    adminUsername: 'admin@example.com',
-    secretToken: { secretRef: 'env:ZENDESK_TOKEN' },
-    domain: 'example',
-  },
-};
+const valid = exampleDefinition;
 const secrets = secretsOf({ 'env:ENTRA_CLIENT_SECRET': 's3cret', 'env:ZENDESK_TOKEN': 'tok' });
 
 function problemsOf(definition: unknown, smtpMissing?: ConfigProblem): readonly ConfigProblem[] {

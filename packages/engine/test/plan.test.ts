@@ -5,24 +5,9 @@ import type { SourceAssignment } from '../src/ports/source.js';
 import type { LinkRecord } from '../src/ports/state.js';
 import type { TargetUser } from '../src/ports/target.js';
 import { fakeTarget, targetUser } from './support/fakes.js';
-import { testJob } from './support/jobs.js';
+import { exampleDefinition, testJob } from './support/jobs.js';
 
-const base = {
-  id: 'zendesk.example',
-  source: {
-    type: 'entra',
-    tenantId: '8f2d7c1e-5b0a-4c3e-9d61-2a7b3c4d5e6f',
-    clientId: '6a1f4b2c-3d5e-4f60-8a71-b2c3d4e5f607',
-    clientSecret: { secretRef: 'env:ENTRA_CLIENT_SECRET' },
-    servicePrincipalId: '11111111-2222-4333-8444-555555555555',
-  },
-  target: {
-    type: 'zendesk',
-    adminUsername: 'admin@example.com',
-    secretToken: { secretRef: 'env:ZENDESK_TOKEN' },
-    domain: 'example',
-  },
-};
+const base = exampleDefinition;
 
 function settingsFrom(
   extra: Record<string, unknown> = {},

@@ -35,6 +35,7 @@ import {
   type SqlDialect,
   type StateDatabase,
 } from '../src/state/index.js';
+import { newJobRecord } from '../src/state/job-record.js';
 import { createMigrator } from '../src/state/migrations.js';
 
 const PG_URL = process.env['PROVISIO_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -143,23 +144,7 @@ const backends: Backend[] = [
 const T0 = '2025-03-01T10:00:00.000Z';
 
 function job(jobId: string, overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    jobId,
-    status: 'NotRun',
-    configHash: null,
-    watermark: null,
-    watermarkAt: null,
-    groupWatermark: null,
-    quarantine: null,
-    allowDeletes: false,
-    rolesImportedAt: null,
-    targetState: null,
-    reconciledAt: null,
-    membershipsLoadedAt: null,
-    mirrorVersion: null,
-    updatedAt: T0,
-    ...overrides,
-  };
+  return { ...newJobRecord(jobId, new Date(T0)), ...overrides };
 }
 
 function sourceUser(
