@@ -24,7 +24,13 @@ import { type MembershipIndex, type MembershipPlan, planMemberships } from '../p
 import type { TargetIndex } from '../pipeline/target-index.js';
 import type { EngineDeps } from '../ports/engine.js';
 import type { ReadAssignmentsResult } from '../ports/source.js';
-import type { GroupLinkRecord, JobRecord, LinkRecord, SourceGroupRecord } from '../ports/state.js';
+import type {
+  EscrowRecord,
+  GroupLinkRecord,
+  JobRecord,
+  LinkRecord,
+  SourceGroupRecord,
+} from '../ports/state.js';
 import type {
   TargetGroup,
   TargetGroupActionResult,
@@ -93,6 +99,8 @@ export interface GroupCycleInput extends GroupPlanInput {
   readonly userNames: ReadonlyMap<string, string>;
   /** The cycle's provisioning-log context. */
   readonly context: LogContext;
+  /** The job's group and membership escrows as the cycle found them. */
+  readonly escrows: readonly EscrowRecord[];
 }
 
 /** The groups assigned to the application: directly, or through the assignment of a member. */
@@ -359,11 +367,7 @@ async function recordGroupEscrows(
 ): Promise<void> {
   const { store, clock } = input.deps;
   const jobId = input.config.settings.jobId;
-  const existing = new Map(
-    (await store.listEscrows(jobId))
-      .filter((e) => e.objectType !== 'user')
-      .map((e) => [escrowKey(e.objectType, e.objectId), e]),
-  );
+  const existing = new Map(input.escrows.map((e) => [escrowKey(e.objectType, e.objectId), e]));
   const outcomes: EscrowOutcome[] = [];
   for (const plan of plans) {
     const result = groupResults.get(plan.sourceId);

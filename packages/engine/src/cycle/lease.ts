@@ -29,9 +29,6 @@ export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
-/** @deprecated the old name of `newWorkerId`. */
-export const newLeaseOwner = newWorkerId;
-
 export class JobLeaseHeld extends Error {
   readonly code = 'JobLeaseHeld';
   readonly holder: string;

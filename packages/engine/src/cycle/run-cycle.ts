@@ -123,11 +123,6 @@ export const emptyCycleCounts: CycleCounts = {
   targetRequests: 0,
 };
 
-/** The job's quarantine, if it is in one. */
-export function quarantineOf(job: JobRecord): QuarantineState | null {
-  return job.quarantine;
-}
-
 /**
  * Whether the next cycle of a job is an initial cycle: asked for, never reconciled, the watermark
  * or configuration changed, or the previous cycle was cut short (its target writes may be missing
@@ -215,10 +210,9 @@ export async function runCycle(
     const full = kind === 'initial' || read.fullRead;
     const mirror = new Map((await store.listSourceUsers(jobId)).map((record) => [record.sourceId, record]));
     const links = new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
+    const allEscrows = await store.listEscrows(jobId);
     const escrows = new Map(
-      (await store.listEscrows(jobId))
-        .filter((escrow) => escrow.objectType === 'user')
-        .map((escrow) => [escrow.objectId, escrow]),
+      allEscrows.filter((escrow) => escrow.objectType === 'user').map((escrow) => [escrow.objectId, escrow]),
     );
     const { changed, evaluate } = importUsers({
       jobId,
@@ -296,6 +290,7 @@ export async function runCycle(
         userIndex: index,
         userNames,
         context,
+        escrows: allEscrows.filter((escrow) => escrow.objectType !== 'user'),
       });
 
     if (dryRun) {

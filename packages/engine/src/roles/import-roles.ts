@@ -134,11 +134,12 @@ export async function importRoles(
     });
     return { ...plan, published };
   } catch (error) {
+    const failure = toPublicError(error);
     await appendAuditEntry(deps.store, jobId, at, {
       activity: 'Import roles',
       initiatedBy,
       result: 'failure',
-      summary: `Role import failed: ${toPublicError(error).code}: ${toPublicError(error).message}`,
+      summary: `Role import failed: ${failure.code}: ${failure.message}`,
     });
     throw error;
   }

@@ -284,28 +284,17 @@ class Target implements ZendeskTarget {
   }
 
   /** Every group membership: cursor pages of 100. */
-  async loadMemberships(): Promise<readonly TargetMembership[]> {
-    const memberships: TargetMembership[] = [];
-    try {
-      for await (const page of paginate(this.#http, {
-        path: '/api/v2/group_memberships',
-        key: 'group_memberships',
-        item: groupMembershipSchema,
-        style: { kind: 'cursor' },
-      })) {
-        for (const m of page.items)
-          memberships.push({ id: String(m.id), userId: String(m.user_id), groupId: String(m.group_id) });
-      }
-    } catch (error) {
-      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/group_memberships'));
-    }
-    return memberships;
+  loadMemberships(): Promise<readonly TargetMembership[]> {
+    return this.#readMemberships('/api/v2/group_memberships');
   }
 
   /** The memberships of one group: cursor pages of 100. */
-  async loadGroupMemberships(groupId: string): Promise<readonly TargetMembership[]> {
+  loadGroupMemberships(groupId: string): Promise<readonly TargetMembership[]> {
+    return this.#readMemberships(`/api/v2/groups/${encodeURIComponent(groupId)}/memberships`);
+  }
+
+  async #readMemberships(path: string): Promise<readonly TargetMembership[]> {
     const memberships: TargetMembership[] = [];
-    const path = `/api/v2/groups/${encodeURIComponent(groupId)}/memberships`;
     try {
       for await (const page of paginate(this.#http, {
         path,
