@@ -58,7 +58,9 @@ export function registerProvisioningCommands(program: Command): void {
 
   program
     .command('sync')
-    .description('Run provisioning cycles: an initial cycle, then incremental cycles every settings.interval')
+    .description(
+      'Run provisioning cycles every settings.interval: initial when the job needs one (first run, restart, configuration change), incremental otherwise',
+    )
     .addOption(configOption())
     .addOption(jobOption())
     .option(
