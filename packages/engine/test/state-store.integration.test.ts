@@ -1557,3 +1557,132 @@ describe.each(backends)('job definitions on $name', (backend) => {
     },
   );
 });
+
+// ── the service's tables (0006_service), once per database ──────────────────────────────────────
+
+describe.each(backends)('service tables on $name', (backend) => {
+  describe.skipIf(backend.skip)(
+    backend.skip ? `skipped: PostgreSQL not reachable at ${PG_URL}` : 'StateStore service tables',
+    () => {
+      let database: TestDatabase | undefined;
+      let store: StateStore;
+      const at = (minute: number) => new Date(Date.UTC(2025, 2, 1, 10, minute));
+
+      beforeAll(async () => {
+        database = await backend.create();
+        store = await openStateStore(database.url);
+        await store.migrate();
+      });
+
+      afterAll(async () => {
+        await store?.close();
+        await database?.drop();
+      });
+
+      it('keeps sealed secrets per scope: upserts, lists, deletes by name and by scope', async () => {
+        const t = at(0).toISOString();
+        await store.saveSecrets([
+          { scope: 'sp:a', name: 'SecretToken', sealed: 'v1.k.one', updatedAt: t },
+          { scope: 'sp:a', name: 'UserName', sealed: 'v1.k.two', updatedAt: t },
+          { scope: 'sp:b', name: 'SecretToken', sealed: 'v1.k.three', updatedAt: t },
+        ]);
+        await store.saveSecrets([{ scope: 'sp:a', name: 'SecretToken', sealed: 'v1.k.four', updatedAt: t }]);
+        expect((await store.listSecrets('sp:a')).map((s) => [s.name, s.sealed])).toEqual([
+          ['SecretToken', 'v1.k.four'],
+          ['UserName', 'v1.k.two'],
+        ]);
+        expect(await store.listAllSecrets()).toHaveLength(3);
+        await store.deleteSecrets('sp:a', ['UserName']);
+        expect((await store.listSecrets('sp:a')).map((s) => s.name)).toEqual(['SecretToken']);
+        await store.deleteSecrets('sp:a');
+        expect(await store.listSecrets('sp:a')).toEqual([]);
+        expect(await store.listSecrets('sp:b')).toHaveLength(1);
+      });
+
+      it('finds API tokens by hash, revokes them once and records their last use', async () => {
+        const token = {
+          id: 'tok1',
+          name: 'terraform',
+          role: 'Operator' as const,
+          tokenHash: 'a'.repeat(64),
+          createdAt: at(1).toISOString(),
+          createdBy: 'admin',
+          lastUsedAt: null,
+          revokedAt: null,
+        };
+        await store.saveApiToken(token);
+        expect(await store.findApiTokenByHash('a'.repeat(64))).toEqual(token);
+        expect(await store.findApiTokenByHash('b'.repeat(64))).toBeNull();
+        await store.touchApiToken('tok1', at(2));
+        expect(await store.revokeApiToken('tok1', at(3))).toBe(true);
+        expect(await store.revokeApiToken('tok1', at(4))).toBe(false);
+        expect(await store.listApiTokens()).toEqual([
+          { ...token, lastUsedAt: at(2).toISOString(), revokedAt: at(3).toISOString() },
+        ]);
+      });
+
+      it('keeps local accounts and sessions, and removes sessions past their absolute timeout', async () => {
+        await store.saveLocalAccount({
+          username: 'admin',
+          passwordHash: 'scrypt$x',
+          role: 'Administrator',
+          createdAt: at(0).toISOString(),
+          updatedAt: at(0).toISOString(),
+        });
+        await store.saveLocalAccount({
+          username: 'admin',
+          passwordHash: 'scrypt$y',
+          role: 'Administrator',
+          createdAt: at(5).toISOString(),
+          updatedAt: at(5).toISOString(),
+        });
+        expect(await store.getLocalAccount('admin')).toMatchObject({
+          passwordHash: 'scrypt$y',
+          createdAt: at(0).toISOString(),
+          updatedAt: at(5).toISOString(),
+        });
+        const session = (id: string, expires: number) => ({
+          idHash: id,
+          subject: 'admin',
+          displayName: 'Administrator',
+          role: 'Administrator' as const,
+          method: 'local' as const,
+          csrfHash: 'c'.repeat(64),
+          createdAt: at(0).toISOString(),
+          lastSeenAt: at(0).toISOString(),
+          expiresAt: at(expires).toISOString(),
+        });
+        await store.saveSession(session('s1', 10));
+        await store.saveSession(session('s2', 30));
+        await store.touchSession('s1', at(4));
+        expect(await store.getSession('s1')).toMatchObject({ lastSeenAt: at(4).toISOString() });
+        expect(await store.deleteExpiredSessions(at(20))).toBe(1);
+        expect(await store.getSession('s1')).toBeNull();
+        await store.deleteSession('s2');
+        expect(await store.getSession('s2')).toBeNull();
+      });
+
+      it('lists synchronization jobs per service principal and keeps their drafts', async () => {
+        const job = (jobId: string, sp: string) => ({
+          jobId,
+          servicePrincipalId: sp,
+          templateId: 'zendesk',
+          draft: { settings: { interval: 'PT5M' } },
+          createdAt: at(0).toISOString(),
+        });
+        await store.saveSynchronizationJob(job('zendesk.b', 'sp1'));
+        await store.saveSynchronizationJob(job('zendesk.a', 'sp1'));
+        await store.saveSynchronizationJob(job('zendesk.c', 'sp2'));
+        await store.saveSynchronizationJob({ ...job('zendesk.a', 'sp1'), draft: null });
+        expect((await store.listSynchronizationJobs('sp1')).map((j) => [j.jobId, j.draft])).toEqual([
+          ['zendesk.a', null],
+          ['zendesk.b', { settings: { interval: 'PT5M' } }],
+        ]);
+        expect(await store.listSynchronizationJobs()).toHaveLength(3);
+        expect(await store.deleteSynchronizationJob('zendesk.b')).toBe(true);
+        expect(await store.deleteSynchronizationJob('zendesk.b')).toBe(false);
+        expect(await store.getSynchronizationJob('zendesk.c')).toMatchObject({ servicePrincipalId: 'sp2' });
+      });
+    },
+  );
+});

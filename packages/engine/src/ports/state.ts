@@ -3,9 +3,11 @@
  * Every record is keyed by a job id so that one installation can run many jobs. Implemented with
  * Kysely over SQLite and PostgreSQL in `../state/`.
  */
+
 import type { JobDefinition } from '../jobs/definition.js';
 import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../log/types.js';
 import type { QuarantineState } from '../safety/quarantine.js';
+import type { ServiceStateStore } from './service-state.js';
 import type { MemberRef } from './source.js';
 
 export type JobStatus = 'NotRun' | 'Active' | 'Paused' | 'Quarantine';
@@ -210,7 +212,7 @@ export interface AuditRecord {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-export interface StateStore {
+export interface StateStore extends ServiceStateStore {
   /** Creates or upgrades the schema (idempotent). */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -8,6 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { type JobDefinition, redactSecrets, secretFields, secretRefSchema } from '../jobs/definition.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
+import type {
+  ApiTokenRecord,
+  LocalAccountRecord,
+  Role,
+  SealedSecretRecord,
+  SessionRecord,
+  SynchronizationJobRecord,
+} from '../ports/service-state.js';
 import type { MemberRef } from '../ports/source.js';
 import type {
   AuditRecord,
@@ -34,7 +42,13 @@ import { JobDefinitionConflict } from '../ports/state.js';
 import type { QuarantineState } from '../safety/quarantine.js';
 import { newJobRecord } from './job-record.js';
 import { migrateToLatest, type SqlDialect } from './migrations.js';
-import type { Database, JobDefinitionsTable } from './schema.js';
+import type {
+  ApiTokensTable,
+  Database,
+  JobDefinitionsTable,
+  SecretsTable,
+  SynchronizationJobsTable,
+} from './schema.js';
 
 /** Bound parameters per statement: SQLite's SQLITE_MAX_VARIABLE_NUMBER (since 3.32), PostgreSQL's protocol limit. */
 const MAX_PARAMETERS: Record<SqlDialect, number> = { sqlite: 32_766, postgres: 65_535 };
@@ -715,6 +729,239 @@ export class KyselyStateStore implements StateStore {
       }
     });
   }
+  // ── the service (0006_service) ───────────────────────────────────────────────────────────────
+
+  async listSecrets(scope: string): Promise<SealedSecretRecord[]> {
+    const rows = await this.#db
+      .selectFrom('secrets')
+      .selectAll()
+      .where('scope', '=', scope)
+      .orderBy('name')
+      .execute();
+    return rows.map(secretRecord);
+  }
+
+  async listAllSecrets(): Promise<SealedSecretRecord[]> {
+    const rows = await this.#db.selectFrom('secrets').selectAll().orderBy('scope').orderBy('name').execute();
+    return rows.map(secretRecord);
+  }
+
+  async saveSecrets(records: readonly SealedSecretRecord[]): Promise<void> {
+    const rows = lastPerKey(
+      records,
+      (r) => r.scope,
+      (r) => r.name,
+    ).map((r) => ({ scope: r.scope, name: r.name, sealed: r.sealed, updated_at: r.updatedAt }));
+    await this.#inChunks(rows, 4, (trx, chunk) =>
+      trx
+        .insertInto('secrets')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc.columns(['scope', 'name']).doUpdateSet((eb) => ({
+            sealed: eb.ref('excluded.sealed'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute(),
+    );
+  }
+
+  async deleteSecrets(scope: string, names?: readonly string[]): Promise<void> {
+    let q = this.#db.deleteFrom('secrets').where('scope', '=', scope);
+    if (names !== undefined) {
+      if (names.length === 0) return;
+      q = q.where('name', 'in', [...names]);
+    }
+    await q.execute();
+  }
+
+  async saveApiToken(record: ApiTokenRecord): Promise<void> {
+    await this.#db
+      .insertInto('api_tokens')
+      .values({
+        id: record.id,
+        name: record.name,
+        role: record.role,
+        token_hash: record.tokenHash,
+        created_at: record.createdAt,
+        created_by: record.createdBy,
+        last_used_at: record.lastUsedAt,
+        revoked_at: record.revokedAt,
+      })
+      .execute();
+  }
+
+  async listApiTokens(): Promise<ApiTokenRecord[]> {
+    const rows = await this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(apiTokenRecord);
+  }
+
+  async findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null> {
+    const row = await this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row === undefined ? null : apiTokenRecord(row);
+  }
+
+  async revokeApiToken(id: string, at: Date): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('api_tokens')
+      .set({ revoked_at: at.toISOString() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async touchApiToken(id: string, at: Date): Promise<void> {
+    await this.#db
+      .updateTable('api_tokens')
+      .set({ last_used_at: at.toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async getLocalAccount(username: string): Promise<LocalAccountRecord | null> {
+    const row = await this.#db
+      .selectFrom('local_accounts')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst();
+    return row === undefined
+      ? null
+      : {
+          username: row.username,
+          passwordHash: row.password_hash,
+          role: row.role as Role,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+        };
+  }
+
+  async saveLocalAccount(record: LocalAccountRecord): Promise<void> {
+    await this.#db
+      .insertInto('local_accounts')
+      .values({
+        username: record.username,
+        password_hash: record.passwordHash,
+        role: record.role,
+        created_at: record.createdAt,
+        updated_at: record.updatedAt,
+      })
+      .onConflict((oc) =>
+        oc.column('username').doUpdateSet({
+          password_hash: record.passwordHash,
+          role: record.role,
+          updated_at: record.updatedAt,
+        }),
+      )
+      .execute();
+  }
+
+  async saveSession(record: SessionRecord): Promise<void> {
+    await this.#db
+      .insertInto('sessions')
+      .values({
+        id_hash: record.idHash,
+        subject: record.subject,
+        display_name: record.displayName,
+        role: record.role,
+        method: record.method,
+        csrf_hash: record.csrfHash,
+        created_at: record.createdAt,
+        last_seen_at: record.lastSeenAt,
+        expires_at: record.expiresAt,
+      })
+      .execute();
+  }
+
+  async getSession(idHash: string): Promise<SessionRecord | null> {
+    const row = await this.#db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id_hash', '=', idHash)
+      .executeTakeFirst();
+    return row === undefined
+      ? null
+      : {
+          idHash: row.id_hash,
+          subject: row.subject,
+          displayName: row.display_name,
+          role: row.role as Role,
+          method: row.method as SessionRecord['method'],
+          csrfHash: row.csrf_hash,
+          createdAt: row.created_at,
+          lastSeenAt: row.last_seen_at,
+          expiresAt: row.expires_at,
+        };
+  }
+
+  async touchSession(idHash: string, at: Date): Promise<void> {
+    await this.#db
+      .updateTable('sessions')
+      .set({ last_seen_at: at.toISOString() })
+      .where('id_hash', '=', idHash)
+      .execute();
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.#db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  async deleteExpiredSessions(now: Date): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('sessions')
+      .where('expires_at', '<=', now.toISOString())
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async saveSynchronizationJob(record: SynchronizationJobRecord): Promise<void> {
+    const draft = record.draft === null ? null : JSON.stringify(record.draft);
+    await this.#db
+      .insertInto('synchronization_jobs')
+      .values({
+        job_id: record.jobId,
+        service_principal_id: record.servicePrincipalId,
+        template_id: record.templateId,
+        draft,
+        created_at: record.createdAt,
+      })
+      .onConflict((oc) => oc.column('job_id').doUpdateSet({ draft }))
+      .execute();
+  }
+
+  async getSynchronizationJob(jobId: string): Promise<SynchronizationJobRecord | null> {
+    const row = await this.#db
+      .selectFrom('synchronization_jobs')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .executeTakeFirst();
+    return row === undefined ? null : synchronizationJobRecord(row);
+  }
+
+  async listSynchronizationJobs(servicePrincipalId?: string): Promise<SynchronizationJobRecord[]> {
+    let q = this.#db.selectFrom('synchronization_jobs').selectAll();
+    if (servicePrincipalId !== undefined) q = q.where('service_principal_id', '=', servicePrincipalId);
+    const rows = await q.orderBy('job_id').execute();
+    return rows.map(synchronizationJobRecord);
+  }
+
+  async deleteSynchronizationJob(jobId: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('synchronization_jobs')
+      .where('job_id', '=', jobId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   // ── job definitions ──────────────────────────────────────────────────────────────────────────
 
   async listJobDefinitions(): Promise<JobDefinitionRecord[]> {
@@ -974,4 +1221,34 @@ function changedPaths(before: unknown, after: unknown, prefix = '', depth = 2): 
   return keys.flatMap((key) =>
     changedPaths(before[key], after[key], prefix === '' ? key : `${prefix}.${key}`, depth - 1),
   );
+}
+
+function secretRecord(row: Selectable<SecretsTable>): SealedSecretRecord {
+  return { scope: row.scope, name: row.name, sealed: row.sealed, updatedAt: row.updated_at };
+}
+
+function apiTokenRecord(row: Selectable<ApiTokensTable>): ApiTokenRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role as Role,
+    tokenHash: row.token_hash,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function synchronizationJobRecord(row: Selectable<SynchronizationJobsTable>): SynchronizationJobRecord {
+  return {
+    jobId: row.job_id,
+    servicePrincipalId: row.service_principal_id,
+    templateId: row.template_id,
+    draft:
+      row.draft === null
+        ? null
+        : (parseJson(row.draft, 'synchronization_jobs.draft') as Record<string, unknown>),
+    createdAt: row.created_at,
+  };
 }

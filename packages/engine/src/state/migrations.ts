@@ -263,6 +263,63 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006_service': {
+      async up(db) {
+        // Values sealed by the server's key (AES-256-GCM envelopes): never plain text at rest.
+        await db.schema
+          .createTable('secrets')
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('sealed', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('secrets_pk', ['scope', 'name'])
+          .execute();
+        await db.schema
+          .createTable('api_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('last_used_at', 'text')
+          .addColumn('revoked_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('local_accounts')
+          .addColumn('username', 'text', (c) => c.primaryKey())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id_hash', 'text', (c) => c.primaryKey())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('csrf_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('last_seen_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('synchronization_jobs')
+          .addColumn('job_id', 'text', (c) => c.primaryKey())
+          .addColumn('service_principal_id', 'text', (c) => c.notNull())
+          .addColumn('template_id', 'text', (c) => c.notNull())
+          .addColumn('draft', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('synchronization_jobs_service_principal')
+          .on('synchronization_jobs')
+          .columns(['service_principal_id', 'job_id'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -19,6 +19,11 @@ export interface Database {
   job_leases: JobLeasesTable;
   target_objects: TargetObjectsTable;
   job_definitions: JobDefinitionsTable;
+  secrets: SecretsTable;
+  api_tokens: ApiTokensTable;
+  local_accounts: LocalAccountsTable;
+  sessions: SessionsTable;
+  synchronization_jobs: SynchronizationJobsTable;
 }
 
 /** Who runs a job's cycles now, and until when (ISO-8601, `Date#toISOString` form). */
@@ -194,4 +199,64 @@ export interface JobDefinitionsTable {
   /** ISO-8601, `Date#toISOString` form. */
   created_at: string;
   updated_at: string;
+}
+
+// ── 0006_service ────────────────────────────────────────────────────────────────────────────────
+
+/** Secret values, each sealed (encrypted) by the server's key: `scope` is e.g. `sp:<servicePrincipalId>`. */
+export interface SecretsTable {
+  scope: string;
+  name: string;
+  /** The sealed envelope (docs/security.md); never the value itself. */
+  sealed: string;
+  updated_at: string;
+}
+
+/** Bearer tokens for automation; only a hash of each token is kept. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  /** 'Administrator' | 'Operator' | 'Reader'. */
+  role: string;
+  /** SHA-256 of the token, hex. */
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Local accounts (the first-run administrator); passwords as scrypt hashes. */
+export interface LocalAccountsTable {
+  username: string;
+  password_hash: string;
+  role: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Console sessions; the cookie holds the id, the table only its hash. */
+export interface SessionsTable {
+  id_hash: string;
+  subject: string;
+  display_name: string;
+  role: string;
+  /** 'local' | 'oidc'. */
+  method: string;
+  /** SHA-256 of the session's CSRF token, hex. */
+  csrf_hash: string;
+  created_at: string;
+  last_seen_at: string;
+  /** The absolute timeout. */
+  expires_at: string;
+}
+
+/** Jobs created through the admin API: which service principal and template each belongs to. */
+export interface SynchronizationJobsTable {
+  job_id: string;
+  service_principal_id: string;
+  template_id: string;
+  /** JSON: the definition so far, while the job is not yet configured (no credentials saved). */
+  draft: string | null;
+  created_at: string;
 }
