@@ -4,6 +4,7 @@ import { registerEmulatorCommands } from './commands/emulator.js';
 import { registerExprCommands, registerScopeCommands } from './commands/expr.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerProvisioningCommands } from './commands/provisioning.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('provisio')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerJobCommands(program);
   registerEmulatorCommands(program);
   registerDemoCommand(program);
+  registerServeCommand(program);
   registerExprCommands(program);
   registerScopeCommands(program);
   return program;

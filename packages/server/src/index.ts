@@ -1,1 +1,11 @@
-export {};
+export * from './auth/api-tokens.js';
+export * from './auth/authenticate.js';
+export * from './auth/principal.js';
+export * from './context.js';
+export * from './http/errors.js';
+export * from './jobs/catalog.js';
+export * from './metrics.js';
+export * from './secrets/key.js';
+export * from './secrets/store-secrets.js';
+export * from './secrets/vault.js';
+export * from './server.js';

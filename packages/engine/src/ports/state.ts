@@ -215,6 +215,8 @@ export interface AuditRecord {
 export interface StateStore extends ServiceStateStore {
   /** Creates or upgrades the schema (idempotent). */
   migrate(): Promise<void>;
+  /** Migrations not yet applied (reads the database: it also proves the store is reachable). */
+  pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 
   getJob(jobId: string): Promise<JobRecord | null>;

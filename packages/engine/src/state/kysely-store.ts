@@ -41,7 +41,7 @@ import type {
 import { JobDefinitionConflict } from '../ports/state.js';
 import type { QuarantineState } from '../safety/quarantine.js';
 import { newJobRecord } from './job-record.js';
-import { migrateToLatest, type SqlDialect } from './migrations.js';
+import { createMigrator, migrateToLatest, type SqlDialect } from './migrations.js';
 import type {
   ApiTokensTable,
   Database,
@@ -80,6 +80,11 @@ export class KyselyStateStore implements StateStore {
 
   async migrate(): Promise<void> {
     await migrateToLatest(this.#db, this.dialect);
+  }
+
+  async pendingMigrations(): Promise<string[]> {
+    const all = await createMigrator(this.#db, this.dialect).getMigrations();
+    return all.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
   }
 
   close(): Promise<void> {

@@ -1,0 +1,144 @@
+/**
+ * `provisio serve`: the composition root of the always-on service. It opens the state store, loads
+ * the secret key (docs/security.md#the-secret-key), wires the connectors for each job the scheduler
+ * runs (compose.ts) and starts the server (packages/server). Its inputs are explicit (options, env,
+ * cwd), so tests start it in-process on a free port exactly as the command does.
+ */
+import { resolve } from 'node:path';
+import {
+  type Clock,
+  ConfigError,
+  checkJob,
+  type JobDefinition,
+  type SecretProvider,
+  type StateStore,
+  systemClock,
+} from '@provisio/engine';
+import {
+  checkKeyAgainstStore,
+  createServer,
+  createVault,
+  type JobRuntime,
+  loadSecretKey,
+  type ProvisioServer,
+} from '@provisio/server';
+import pino, { type Logger } from 'pino';
+import { compose, openStore } from './compose.js';
+import { databaseUrlOf, smtpFromEnvironment } from './installation.js';
+import { type Environment, environmentSecrets } from './secrets.js';
+
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Accept custom Zendesk and Entra endpoints in saved secrets (the emulators need it). */
+  readonly allowCustomEndpoints: boolean;
+  /** Where people reach the server; default `http://<host>:<port>`. */
+  readonly publicUrl?: string;
+  /** The key file used when PROVISIO_SECRET_KEY is not set; default ./data/provisio.key. */
+  readonly keyFile?: string;
+  /** Trust X-Forwarded-* headers (behind a reverse proxy): true, or the proxy's addresses. */
+  readonly trustProxy?: boolean | string;
+  readonly logLevel?: string;
+  /** Where log lines go (default stdout). */
+  readonly logDestination?: NodeJS.WritableStream;
+  readonly pollMs?: number;
+  readonly clock?: Clock;
+}
+
+export interface ServeContext {
+  readonly env: Environment;
+  readonly cwd: string;
+}
+
+export interface RunningServe {
+  readonly url: string;
+  readonly server: ProvisioServer;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  /** Graceful shutdown, then the state store closes. */
+  close(deadlineMs?: number): Promise<{ abandoned: string[] }>;
+}
+
+/** Paths whose values pino replaces, whatever a log call passes: credentials never reach a log line. */
+export const redactedLogPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.secretToken',
+  '*.clientSecret',
+  '*.token',
+  '*.value',
+];
+
+export function createLogger(options: Pick<ServeOptions, 'logLevel' | 'logDestination'>): Logger {
+  return pino(
+    {
+      level: options.logLevel ?? 'info',
+      base: { service: 'provisio' },
+      redact: { paths: redactedLogPaths, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.logDestination ?? process.stdout,
+  ) as Logger;
+}
+
+export async function startServe(options: ServeOptions, context: ServeContext): Promise<RunningServe> {
+  const clock = options.clock ?? systemClock;
+  const logger = createLogger(options);
+  const databaseUrl = databaseUrlOf(context.env, context.cwd);
+  const store = await openStore(databaseUrl);
+  try {
+    const loaded = await loadSecretKey({
+      env: context.env as NodeJS.ProcessEnv,
+      keyFile: resolve(context.cwd, options.keyFile ?? 'data/provisio.key'),
+    });
+    const vault = createVault(loaded.key);
+    await checkKeyAgainstStore(store, vault, clock.now());
+    logger.info({ keyId: vault.keyId, origin: loaded.origin, created: loaded.created }, 'secret key loaded');
+    const { smtp } = smtpFromEnvironment(context.env);
+    const installation = { databaseUrl, smtp };
+    const runtime: JobRuntime = {
+      async open(definition: JobDefinition, secrets: SecretProvider) {
+        const check = await checkJob(definition, secrets, { where: `job ${definition.id}` });
+        if (!check.ok) throw new ConfigError(`job ${definition.id}`, check.problems);
+        const composed = await compose(check.job, installation, { cwd: context.cwd, store });
+        // The store is the server's: a job's close leaves it open.
+        return { config: check.job, deps: composed, close: async () => {} };
+      },
+    };
+    const server = await createServer({
+      store,
+      clock,
+      logger,
+      runtime,
+      vault,
+      secretProviders: { env: environmentSecrets(context.env) },
+      options: {
+        allowCustomEndpoints: options.allowCustomEndpoints,
+        publicUrl: options.publicUrl ?? `http://${options.host}:${options.port}`,
+      },
+      version: '0.1.0',
+      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    });
+    const url = await server.listen(options.host, options.port);
+    logger.info({ url }, 'provisio serve is listening');
+    return {
+      url,
+      server,
+      store,
+      logger,
+      async close(deadlineMs) {
+        try {
+          return await server.close(deadlineMs);
+        } finally {
+          await store.close();
+        }
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Every route module of the admin API, in one list: adding a module here is how a route exists.
+ * Each module declares, per route, who may call it (`config.access`) and its zod schemas.
+ */
+import type { ServerContext } from '../context.js';
+import type { ApiApp } from '../http/app.js';
+import { serviceRoutes } from './service.js';
+
+export type RouteModule = (app: ApiApp, context: ServerContext) => void;
+
+export const routeModules: readonly RouteModule[] = [serviceRoutes];

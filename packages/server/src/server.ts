@@ -1,0 +1,110 @@
+/**
+ * `provisio serve`, assembled: the admin API (http/app.ts and routes/), the scheduler that runs the
+ * enabled jobs, and graceful shutdown. The composition root (packages/cli, `serve`) opens the state
+ * store, loads the secret key and wires the connectors; this module only puts the pieces together.
+ */
+import type { Clock, SecretProvider, StateStore } from '@provisio/engine';
+import type { FastifyBaseLogger } from 'fastify';
+import { apiTokenAuthenticator } from './auth/api-tokens.js';
+import type { Authenticator } from './auth/authenticate.js';
+import type { JobRuntime, SecretVault, ServerContext, ServerOptions } from './context.js';
+import { type ApiApp, createApp } from './http/app.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { routeModules } from './routes/index.js';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { STORE_SCHEME, secretsByScheme, storeSecrets } from './secrets/store-secrets.js';
+
+export interface ServerParts {
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly logger: FastifyBaseLogger;
+  readonly runtime: JobRuntime;
+  readonly vault: SecretVault;
+  /** Providers of the other secret schemes (`env:`), besides the store's own. */
+  readonly secretProviders: Readonly<Record<string, SecretProvider>>;
+  readonly options: ServerOptions;
+  readonly version: string;
+  /** More ways to sign in (sessions, Entra access tokens), asked after API tokens. */
+  readonly authenticators?: readonly Authenticator[];
+  readonly trustProxy?: boolean | string;
+  /** Run the scheduler (default true); tests of the API alone leave it off. */
+  readonly schedule?: boolean;
+  readonly pollMs?: number;
+  readonly workerId?: string;
+}
+
+export interface ProvisioServer {
+  readonly app: ApiApp;
+  readonly scheduler: Scheduler;
+  readonly metrics: Metrics;
+  readonly context: ServerContext;
+  /** Starts the scheduler and listens; resolves to the URL. */
+  listen(host: string, port: number): Promise<string>;
+  /**
+   * Graceful shutdown: `/readyz` turns 503, no new connection is accepted, the running cycles get
+   * `deadlineMs` to finish (then they are abandoned safely), and the server closes.
+   */
+  close(deadlineMs?: number): Promise<{ abandoned: string[] }>;
+}
+
+export async function createServer(parts: ServerParts): Promise<ProvisioServer> {
+  const metrics = createMetrics();
+  let accepting = true;
+  const secrets = secretsByScheme({
+    ...parts.secretProviders,
+    [STORE_SCHEME]: storeSecrets(parts.store, parts.vault),
+  });
+  const scheduler = createScheduler({
+    store: parts.store,
+    clock: parts.clock,
+    logger: parts.logger.child({ component: 'scheduler' }),
+    metrics,
+    runtime: parts.runtime,
+    secrets,
+    ...(parts.pollMs === undefined ? {} : { pollMs: parts.pollMs }),
+    ...(parts.workerId === undefined ? {} : { workerId: parts.workerId }),
+  });
+  const context: ServerContext = {
+    store: parts.store,
+    clock: parts.clock,
+    logger: parts.logger,
+    metrics,
+    runtime: parts.runtime,
+    vault: parts.vault,
+    secrets,
+    scheduler,
+    options: parts.options,
+    accepting: () => accepting,
+  };
+  const app = await createApp({
+    logger: parts.logger,
+    clock: parts.clock,
+    metrics,
+    version: parts.version,
+    authenticators: [apiTokenAuthenticator(parts.store, parts.clock), ...(parts.authenticators ?? [])],
+    ...(parts.trustProxy === undefined ? {} : { trustProxy: parts.trustProxy }),
+  });
+  for (const module of routeModules) module(app, context);
+  await app.ready();
+  let closed: Promise<{ abandoned: string[] }> | null = null;
+  return {
+    app,
+    scheduler,
+    metrics,
+    context,
+    async listen(host, port) {
+      const url = await app.listen({ host, port });
+      if (parts.schedule !== false) await scheduler.start();
+      return url;
+    },
+    close(deadlineMs = 30_000) {
+      closed ??= (async () => {
+        accepting = false;
+        const abandoned = await scheduler.stop(deadlineMs);
+        await app.close();
+        return { abandoned };
+      })();
+      return closed;
+    },
+  };
+}
