@@ -48,9 +48,10 @@ export async function compose(
   installation: Installation,
   context: ComposeContext,
 ): Promise<Composed> {
-  const ca = job.source.caCertificateFile
+  const caFile = job.source.caCertificateFile
     ? await readFile(resolve(context.cwd, job.source.caCertificateFile), 'utf8')
     : undefined;
+  const ca = [caFile, job.source.caCertificate].filter((pem) => pem !== undefined).join('\n') || undefined;
   const source = createEntraSource({
     tenantId: job.source.tenantId,
     clientId: job.source.clientId,

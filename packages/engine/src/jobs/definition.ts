@@ -97,6 +97,20 @@ export const sourceDefinitionSchema = z.strictObject({
   graphBaseUrl: strictHttpsUrl.optional(),
   /** A PEM file of extra certificate authorities to trust (a TLS-inspecting proxy, or the emulator). */
   caCertificateFile: z.string().min(1).optional(),
+  /**
+   * Extra certificate authorities to trust, as PEM text (not a secret): what a job created through
+   * the admin API holds, so that the definition is whole wherever it runs (docs/api.md#secrets).
+   * Trusted together with `caCertificateFile` when both are set.
+   */
+  caCertificate: z
+    .string()
+    .trim()
+    .max(100_000, 'must be at most 100,000 characters of PEM')
+    .regex(
+      /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/,
+      'must be one or more PEM certificates ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----")',
+    )
+    .optional(),
 });
 
 /** The Zendesk subdomain: letters, digits and hyphens, so that it can never name another host. */

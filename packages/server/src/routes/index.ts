@@ -5,7 +5,13 @@
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
 import { serviceRoutes } from './service.js';
+import { synchronizationJobRoutes } from './synchronization-jobs.js';
+import { synchronizationSecretsRoutes } from './synchronization-secrets.js';
 
 export type RouteModule = (app: ApiApp, context: ServerContext) => void;
 
-export const routeModules: readonly RouteModule[] = [serviceRoutes];
+export const routeModules: readonly RouteModule[] = [
+  serviceRoutes,
+  synchronizationJobRoutes,
+  synchronizationSecretsRoutes,
+];
