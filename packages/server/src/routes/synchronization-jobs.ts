@@ -15,6 +15,7 @@ import {
   recordAudit,
   restartJob,
   resumeJob,
+  settingsSchema,
   testJobConnection,
 } from '@provisio/engine';
 import { z } from 'zod';
@@ -158,14 +159,24 @@ export function synchronizationJobRoutes(app: ApiApp, context: ServerContext): v
         summary: 'Create a synchronization job from a template ({"templateId":"zendesk"}).',
         tags,
         params: spParams,
-        body: z.object({ templateId: z.string() }),
+        body: z.object({
+          templateId: z.string(),
+          /** provisio: the interval between cycles, as Graph's job shows it (default PT40M). */
+          schedule: z.object({ interval: z.string().optional() }).optional(),
+        }),
         response: { 201: synchronizationJobSchema },
       },
     },
     async (request, reply) => {
       const { spId } = request.params;
       checkServicePrincipalId(spId);
-      const { templateId } = request.body;
+      const { templateId, schedule } = request.body;
+      const interval = schedule?.interval;
+      if (interval !== undefined && !settingsSchema.shape.interval.safeParse(interval).success)
+        throw new ApiError(
+          400,
+          `schedule.interval "${interval.slice(0, 40)}" is not an ISO-8601 duration of at least 1 s, e.g. PT40M, PT30S or PT1H.`,
+        );
       if (templateId !== ZENDESK_TEMPLATE_ID)
         throw new ApiError(
           400,
@@ -180,7 +191,7 @@ export function synchronizationJobRoutes(app: ApiApp, context: ServerContext): v
         jobId,
         servicePrincipalId: sp,
         templateId,
-        draft: { settings: { provisioningStatus: 'off' } },
+        draft: { settings: { provisioningStatus: 'off', ...(interval === undefined ? {} : { interval }) } },
         createdAt: now.toISOString(),
       });
       await recordAudit(context, jobId, {
