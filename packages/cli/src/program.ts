@@ -3,6 +3,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerEmulatorCommands } from './commands/emulator.js';
 import { registerExprCommands, registerScopeCommands } from './commands/expr.js';
 import { registerJobCommands } from './commands/jobs.js';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerProvisioningCommands } from './commands/provisioning.js';
 import { registerServeCommand } from './commands/serve.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerEmulatorCommands(program);
   registerDemoCommand(program);
   registerServeCommand(program);
+  registerKeysCommands(program);
   registerExprCommands(program);
   registerScopeCommands(program);
   return program;
