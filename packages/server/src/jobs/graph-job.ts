@@ -55,15 +55,14 @@ export const synchronizationProgressSchema = z
   })
   .meta({ id: 'synchronizationProgress' });
 
+/** Graph's `synchronizationSecretKeyStringValuePair` list (secrets, validateCredentials). */
 export const secretPairsSchema = z
   .array(
-    z.object({
-      key: z.string().max(200),
-      value: z.string().max(200_000),
-    }),
+    z
+      .object({ key: z.string().max(200), value: z.string().max(200_000) })
+      .meta({ id: 'synchronizationSecretKeyStringValuePair' }),
   )
-  .max(100)
-  .meta({ id: 'synchronizationSecretKeyStringValuePair' });
+  .max(100, 'at most 100 keys');
 
 export const spParams = z.object({
   spId: z.string().describe('The object id of the Zendesk enterprise application (service principal).'),
