@@ -18,6 +18,7 @@ import {
   checkKeyAgainstStore,
   createServer,
   createVault,
+  type JobHooks,
   type JobRuntime,
   loadSecretKey,
   type ProvisioServer,
@@ -99,10 +100,14 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
     const { smtp } = smtpFromEnvironment(context.env);
     const installation = { databaseUrl, smtp };
     const runtime: JobRuntime = {
-      async open(definition: JobDefinition, secrets: SecretProvider) {
+      async open(definition: JobDefinition, secrets: SecretProvider, hooks: JobHooks = {}) {
         const check = await checkJob(definition, secrets, { where: `job ${definition.id}` });
         if (!check.ok) throw new ConfigError(`job ${definition.id}`, check.problems);
-        const composed = await compose(check.job, installation, { cwd: context.cwd, store });
+        const composed = await compose(check.job, installation, {
+          cwd: context.cwd,
+          store,
+          ...(hooks.onUpstreamResponse ? { onUpstreamResponse: hooks.onUpstreamResponse } : {}),
+        });
         // The store is the server's: a job's close leaves it open.
         return { config: check.job, deps: composed, close: async () => {} };
       },
