@@ -5,6 +5,7 @@ export * from './context.js';
 export * from './http/errors.js';
 export * from './jobs/catalog.js';
 export * from './metrics.js';
+export * from './openapi/reference.js';
 export * from './secrets/key.js';
 export * from './secrets/store-secrets.js';
 export * from './secrets/vault.js';
