@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -273,6 +274,30 @@ describe('provisio demo', () => {
     expect(await readFile(join(mine, 'notes.txt'), 'utf8')).toBe('keep me');
   });
 
+  it('says which port is taken and how to choose another, instead of a bare EADDRINUSE', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const refused = await run([
+        'demo',
+        '--port',
+        '0',
+        '--entra-port',
+        '0',
+        '--api-port',
+        String(port),
+        '--dir',
+        join(dir, 'demo-port'),
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`127.0.0.1:${port} is already in use`);
+      expect(refused.stderr).toMatch(/choose another port with --port, --entra-port or --api-port/);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('serves the demo tenant through provisio serve and provisions its users into Zendesk within seconds', async () => {
     const demo = await start([
       'demo',
@@ -314,6 +339,28 @@ describe('provisio demo', () => {
     } finally {
       expect((await demo.stop()).code).toBe(0);
     }
+  });
+});
+
+describe('pipes', () => {
+  it('ends quietly when the reader of its output goes away (`provisio … | head`)', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'expr', 'parse', '--format', 'graph', 'Join(", ", [givenName], [surname])'],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    // The reader closes before the command writes: its first write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(code).toBe(0);
   });
 });
 

@@ -37,7 +37,10 @@ export function registerDemoCommand(program: Command): void {
             dir: options.dir,
           });
         } catch (error) {
-          process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+          const { describeListenError } = await import('../listen-error.js');
+          process.stderr.write(
+            `error: ${describeListenError(error, '--port, --entra-port or --api-port')}\n`,
+          );
           process.exitCode = 1;
         }
       },
