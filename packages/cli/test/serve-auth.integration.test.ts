@@ -267,6 +267,8 @@ describe('changing the password', () => {
     h = await startServeHarness({
       env: { PROVISIO_ADMIN_PASSWORD: ADMIN_PASSWORD },
       consoleOutput: capture().stream,
+      // Reached over https (a TLS-terminating proxy in front): the cookie is Secure.
+      publicUrl: 'https://provisio.example.com',
     });
   });
   afterAll(async () => {
@@ -275,6 +277,7 @@ describe('changing the password', () => {
 
   it('needs the current password and a long enough new one, ends the other sessions and renews the caller’s', async () => {
     const other = await session(h);
+    expect(other.setCookie.split(';').map((part) => part.trim())).toContain('Secure');
     const s = await session(h);
     const change = (json: unknown) =>
       withSession(h, s, '/provisio/v1/auth/password', { method: 'POST', json, csrf: true });
