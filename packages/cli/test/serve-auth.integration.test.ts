@@ -125,6 +125,10 @@ describe('console sessions of the local administrator', () => {
     expect(record?.subject).toBe('admin');
     expect(JSON.stringify(record)).not.toContain(id);
     expect(JSON.stringify(record)).not.toContain(s.csrfToken);
+    // Neither the session id nor its CSRF token reaches a log line.
+    expect((await withSession(h, s, '/provisio/v1/auth/session')).status).toBe(200);
+    expect(h.logs()).not.toContain(id);
+    expect(h.logs()).not.toContain(s.csrfToken);
   });
 
   it('authenticates calls with the session, and tells the console who is signed in', async () => {
@@ -396,7 +400,8 @@ function runWithInput(args: readonly string[], env: NodeJS.ProcessEnv, cwd: stri
   });
 }
 
-describe('API tokens and the administrator password from the CLI', () => {
+// Each CLI subprocess loads the compiled command (a few seconds on a busy machine).
+describe('API tokens and the administrator password from the CLI', { timeout: 90_000 }, () => {
   let h: ServeHarness;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
@@ -429,6 +434,7 @@ describe('API tokens and the administrator password from the CLI', () => {
     expect((await errorOf(tooHigh)).message).toContain('Operator');
 
     const hash = createHash('sha256').update(token).digest('hex');
+    const outputs: Record<string, string> = {};
     for (const format of ['table', 'json']) {
       const listed = await spawnCli(['tokens', 'list', '--format', format], { cwd: h.dir, env }).finished;
       expect(listed.code, listed.stderr).toBe(0);
@@ -437,11 +443,14 @@ describe('API tokens and the administrator password from the CLI', () => {
       expect(listed.stdout).not.toContain(token);
       expect(listed.stdout).not.toContain(token.slice(4, 20));
       expect(listed.stdout).not.toContain(hash);
+      outputs[format] = listed.stdout;
     }
-    const json = JSON.parse(
-      (await spawnCli(['tokens', 'list', '--format', 'json'], { cwd: h.dir, env }).finished).stdout,
-    ) as { id: string; lastUsedAt: string | null; revokedAt: string | null }[];
-    const row = json.find((r) => r.id === id);
+    const rows = JSON.parse(outputs['json'] ?? '[]') as {
+      id: string;
+      lastUsedAt: string | null;
+      revokedAt: string | null;
+    }[];
+    const row = rows.find((r) => r.id === id);
     expect(row?.lastUsedAt).not.toBeNull();
     expect(row?.revokedAt).toBeNull();
 
