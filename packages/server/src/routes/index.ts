@@ -4,8 +4,10 @@
  */
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
+import { authRoutes } from './auth.js';
 import { serviceRoutes } from './service.js';
+import { tokenRoutes } from './tokens.js';
 
 export type RouteModule = (app: ApiApp, context: ServerContext) => void;
 
-export const routeModules: readonly RouteModule[] = [serviceRoutes];
+export const routeModules: readonly RouteModule[] = [serviceRoutes, authRoutes, tokenRoutes];
