@@ -15,10 +15,15 @@ import {
   systemClock,
 } from '@provisio/engine';
 import {
+  ADMIN_PASSWORD_ENV,
+  bootstrapLocalAdmin,
   checkKeyAgainstStore,
   createServer,
   createVault,
+  generatedPasswordNotice,
+  type JobHooks,
   type JobRuntime,
+  type LocalAdminBootstrap,
   loadSecretKey,
   type ProvisioServer,
 } from '@provisio/server';
@@ -43,6 +48,8 @@ export interface ServeOptions {
   readonly logDestination?: NodeJS.WritableStream;
   readonly pollMs?: number;
   readonly clock?: Clock;
+  /** Where a generated administrator password is shown, once (default stderr; never the log). */
+  readonly consoleOutput?: NodeJS.WritableStream;
 }
 
 export interface ServeContext {
@@ -83,6 +90,31 @@ export function createLogger(options: Pick<ServeOptions, 'logLevel' | 'logDestin
   ) as Logger;
 }
 
+/** Says what became of the local administrator; a generated password goes to the console only. */
+function announceLocalAdmin(
+  admin: LocalAdminBootstrap,
+  url: string,
+  logger: Logger,
+  consoleOutput: NodeJS.WritableStream,
+): void {
+  if (admin.status === 'created-with-generated-password') {
+    consoleOutput.write(generatedPasswordNotice(admin.password, url));
+    logger.info(
+      { username: 'admin' },
+      'local administrator created with a generated password, shown once on the console (not here)',
+    );
+  } else if (admin.status === 'created-from-environment')
+    logger.info(
+      { username: 'admin' },
+      `local administrator created with the password of ${ADMIN_PASSWORD_ENV}`,
+    );
+  else if (admin.ignoredEnvironmentPassword)
+    logger.warn(
+      { username: 'admin' },
+      `${ADMIN_PASSWORD_ENV} is set but the local administrator exists already: it was not used (npx provisio admin reset-password changes the password)`,
+    );
+}
+
 export async function startServe(options: ServeOptions, context: ServeContext): Promise<RunningServe> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(options);
@@ -99,14 +131,20 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
     const { smtp } = smtpFromEnvironment(context.env);
     const installation = { databaseUrl, smtp };
     const runtime: JobRuntime = {
-      async open(definition: JobDefinition, secrets: SecretProvider) {
+      async open(definition: JobDefinition, secrets: SecretProvider, hooks: JobHooks = {}) {
         const check = await checkJob(definition, secrets, { where: `job ${definition.id}` });
         if (!check.ok) throw new ConfigError(`job ${definition.id}`, check.problems);
-        const composed = await compose(check.job, installation, { cwd: context.cwd, store });
+        const composed = await compose(check.job, installation, {
+          cwd: context.cwd,
+          store,
+          ...(hooks.onUpstreamResponse ? { onUpstreamResponse: hooks.onUpstreamResponse } : {}),
+        });
         // The store is the server's: a job's close leaves it open.
         return { config: check.job, deps: composed, close: async () => {} };
       },
     };
+    // The local administrator on the first start (docs/security.md#the-local-administrator).
+    const admin = await bootstrapLocalAdmin(store, clock, context.env[ADMIN_PASSWORD_ENV]);
     const server = await createServer({
       store,
       clock,
@@ -124,6 +162,7 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
     });
     const url = await server.listen(options.host, options.port);
     logger.info({ url }, 'provisio serve is listening');
+    announceLocalAdmin(admin, url, logger, options.consoleOutput ?? process.stderr);
     return {
       url,
       server,

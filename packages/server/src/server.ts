@@ -7,6 +7,7 @@ import type { Clock, SecretProvider, StateStore } from '@provisio/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { apiTokenAuthenticator } from './auth/api-tokens.js';
 import type { Authenticator } from './auth/authenticate.js';
+import { secureCookies, sessionAuthenticator } from './auth/sessions.js';
 import type { JobRuntime, SecretVault, ServerContext, ServerOptions } from './context.js';
 import { type ApiApp, createApp } from './http/app.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -81,7 +82,12 @@ export async function createServer(parts: ServerParts): Promise<ProvisioServer> 
     clock: parts.clock,
     metrics,
     version: parts.version,
-    authenticators: [apiTokenAuthenticator(parts.store, parts.clock), ...(parts.authenticators ?? [])],
+    authenticators: [
+      apiTokenAuthenticator(parts.store, parts.clock),
+      // Console sessions (cookie + CSRF token): docs/security.md#sessions-and-csrf
+      sessionAuthenticator(parts.store, parts.clock, { secure: secureCookies(parts.options.publicUrl) }),
+      ...(parts.authenticators ?? []),
+    ],
     ...(parts.trustProxy === undefined ? {} : { trustProxy: parts.trustProxy }),
   });
   for (const module of routeModules) module(app, context);

@@ -134,6 +134,12 @@ export const actionSchema = z.enum(['create', 'update', 'delete']);
 
 /** The least time between cycles. */
 export const MIN_INTERVAL_MS = 1000;
+/**
+ * The most: 24 days, below the longest delay a Node.js timer holds (2^31 - 1 ms, about 24.8 days;
+ * https://nodejs.org/api/timers.html#settimeoutcallback-delay-args), beyond which it would fire at
+ * once and run cycles back to back.
+ */
+export const MAX_INTERVAL_MS = 24 * 86_400_000;
 
 export const settingsSchema = z.strictObject({
   /** `assigned`: users assigned to the application; `all`: every user in the tenant. */
@@ -142,10 +148,16 @@ export const settingsSchema = z.strictObject({
   /** ISO-8601 duration between incremental cycles. */
   interval: z
     .string()
-    .refine((text) => (parseDuration(text) ?? 0) >= MIN_INTERVAL_MS, {
-      error: (issue) =>
-        `"${String(issue.input)}" is not an ISO-8601 duration of at least 1 s, e.g. PT40M, PT30S or PT1H`,
-    })
+    .refine(
+      (text) => {
+        const ms = parseDuration(text) ?? 0;
+        return ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS;
+      },
+      {
+        error: (issue) =>
+          `"${String(issue.input)}" is not an ISO-8601 duration from 1 s to 24 days (P24D), e.g. PT40M, PT30S or PT1H`,
+      },
+    )
     .default('PT40M'),
   deprovision: z.enum(['suspend', 'downgrade-and-suspend', 'delete', 'none']).default('suspend'),
   skipOutOfScopeDeletions: z.boolean().default(false),

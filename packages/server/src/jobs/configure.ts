@@ -27,8 +27,12 @@ export function buildDefinition(
   values: SecretValues,
   override: (input: JobDefinitionInput) => JobDefinitionInput = (input) => input,
 ): BuiltDefinition {
-  const input = definitionFrom(job.jobId, job.servicePrincipalId, job.sections, values);
-  if (input === null) return { kind: 'incomplete', missing: missingKeys(values) };
+  const built = definitionFrom(job.jobId, job.servicePrincipalId, job.sections, values);
+  if (built === null) return { kind: 'incomplete', missing: missingKeys(values) };
+  // A CA file the stored definition names (the demo's, a job imported from a file) is not a secret: kept.
+  const caFile = job.record?.definition.source.caCertificateFile;
+  const input =
+    caFile === undefined ? built : { ...built, source: { ...built.source, caCertificateFile: caFile } };
   const check = checkJobDefinition(override(input), { where: `job ${job.jobId}` });
   if (!check.ok) return { kind: 'invalid', problems: check.problems };
   // The definition as the schema gives it, defaults applied; `check.job` is the compiled form.

@@ -121,10 +121,13 @@ export const synchronizationTemplateSchema = z
   })
   .meta({ id: 'synchronizationTemplate' });
 
-/** A new job id in Entra's form: `<templateId>.<32 hex>.<32 hex>` (the second: the service principal). */
+/**
+ * A new job id in Entra's form, `<templateId>.<32 hex>.<32 hex>`: the service principal's id, then
+ * a random part (as the demo job's, packages/cli/src/commands/run-demo.ts).
+ */
 export function newJobId(templateId: string, servicePrincipalId: string): string {
   const sp = servicePrincipalId.toLowerCase().replace(/[^0-9a-f]/g, '');
-  return `${templateId}.${randomUUID().replaceAll('-', '')}.${sp.padEnd(32, '0').slice(0, 32)}`;
+  return `${templateId}.${sp.padEnd(32, '0').slice(0, 32)}.${randomUUID().replaceAll('-', '')}`;
 }
 
 /** Graph's "never": `DateTimeOffset.MinValue`, as Graph writes it for a steady state not reached. */

@@ -4,14 +4,18 @@
  */
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
+import { authRoutes } from './auth.js';
 import { serviceRoutes } from './service.js';
 import { synchronizationJobRoutes } from './synchronization-jobs.js';
 import { synchronizationSecretsRoutes } from './synchronization-secrets.js';
+import { tokenRoutes } from './tokens.js';
 
 export type RouteModule = (app: ApiApp, context: ServerContext) => void;
 
 export const routeModules: readonly RouteModule[] = [
   serviceRoutes,
+  authRoutes,
+  tokenRoutes,
   synchronizationJobRoutes,
   synchronizationSecretsRoutes,
 ];
