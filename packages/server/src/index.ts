@@ -1,10 +1,14 @@
 export * from './auth/api-tokens.js';
 export * from './auth/authenticate.js';
+export * from './auth/entra-tokens.js';
+export * from './auth/oidc.js';
 export * from './auth/principal.js';
+export * from './auth/session-port.js';
 export * from './context.js';
 export * from './http/errors.js';
 export * from './jobs/catalog.js';
 export * from './metrics.js';
+export { OIDC_CALLBACK_PATH, type OidcRoutesConfig } from './routes/oidc.js';
 export * from './secrets/key.js';
 export * from './secrets/store-secrets.js';
 export * from './secrets/vault.js';

@@ -4,8 +4,9 @@
  */
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
+import { oidcRoutes } from './oidc.js';
 import { serviceRoutes } from './service.js';
 
 export type RouteModule = (app: ApiApp, context: ServerContext) => void;
 
-export const routeModules: readonly RouteModule[] = [serviceRoutes];
+export const routeModules: readonly RouteModule[] = [serviceRoutes, oidcRoutes];
