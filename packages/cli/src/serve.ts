@@ -15,12 +15,17 @@ import {
   systemClock,
 } from '@provisio/engine';
 import {
+  type Authenticator,
   checkKeyAgainstStore,
+  createEntraOidc,
   createServer,
   createVault,
+  entraTokenAuthenticator,
   type JobRuntime,
+  loadOidcSettings,
   loadSecretKey,
   type ProvisioServer,
+  type SessionIssuer,
 } from '@provisio/server';
 import pino, { type Logger } from 'pino';
 import { compose, openStore } from './compose.js';
@@ -43,6 +48,16 @@ export interface ServeOptions {
   readonly logDestination?: NodeJS.WritableStream;
   readonly pollMs?: number;
   readonly clock?: Clock;
+  /**
+   * Console sessions: what sign-in with Microsoft opens (`issuer`) and what reads their cookie
+   * (`authenticator`), built over the server's store and clock.
+   */
+  readonly sessions?: (store: StateStore, clock: Clock) => ConsoleSessions;
+}
+
+export interface ConsoleSessions {
+  readonly issuer: SessionIssuer;
+  readonly authenticator: Authenticator;
 }
 
 export interface ServeContext {
@@ -86,9 +101,27 @@ export function createLogger(options: Pick<ServeOptions, 'logLevel' | 'logDestin
 export async function startServe(options: ServeOptions, context: ServeContext): Promise<RunningServe> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(options);
+  // Sign in with Microsoft and Entra access tokens, when PROVISIO_OIDC_* configure them
+  // (docs/security.md#sign-in-with-microsoft): a wrong setting fails start-up naming the variable.
+  const oidcSettings = await loadOidcSettings(context.env, {
+    allowCustomEndpoints: options.allowCustomEndpoints,
+  });
+  const oidc = oidcSettings === null ? null : await createEntraOidc(oidcSettings);
   const databaseUrl = databaseUrlOf(context.env, context.cwd);
-  const store = await openStore(databaseUrl);
+  const store = await openStore(databaseUrl).catch(async (error: unknown) => {
+    await oidc?.close();
+    throw error;
+  });
   try {
+    const sessions = options.sessions?.(store, clock);
+    if (oidc !== null && sessions === undefined)
+      logger.warn(
+        'sign-in with Microsoft is configured, but this server has no console sessions: its routes answer 404',
+      );
+    const authenticators: Authenticator[] = [
+      ...(sessions === undefined ? [] : [sessions.authenticator]),
+      ...(oidc === null ? [] : [entraTokenAuthenticator(oidc, clock)]),
+    ];
     const loaded = await loadSecretKey({
       env: context.env as NodeJS.ProcessEnv,
       keyFile: resolve(context.cwd, options.keyFile ?? 'data/provisio.key'),
@@ -119,6 +152,8 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
         publicUrl: options.publicUrl ?? `http://${options.host}:${options.port}`,
       },
       version: '0.1.0',
+      authenticators,
+      ...(oidc === null || sessions === undefined ? {} : { oidc: { oidc, sessions: sessions.issuer } }),
       ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
@@ -134,11 +169,13 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
           return await server.close(deadlineMs);
         } finally {
           await store.close();
+          await oidc?.close();
         }
       },
     };
   } catch (error) {
     await store.close();
+    await oidc?.close();
     throw error;
   }
 }

@@ -111,21 +111,22 @@ export function oidcSettingsFromEnvironment(
   }
   if (Object.keys(given).length === 0) return { settings: null, problems: [] };
   const parsed = environmentSchema.safeParse(given);
-  if (!parsed.success)
-    return {
-      settings: null,
-      problems: parsed.error.issues.map((issue) => ({
-        path: String(issue.path[0] ?? ''),
-        message: issue.message,
-      })),
-    };
-  const e = parsed.data;
-  const problems: ConfigProblem[] = [];
-  if (e.PROVISIO_OIDC_AUTHORITY_HOST !== DEFAULT_AUTHORITY_HOST && !options.allowCustomEndpoints)
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: String(issue.path[0] ?? ''), message: issue.message }));
+  const host = given.PROVISIO_OIDC_AUTHORITY_HOST;
+  if (
+    host !== undefined &&
+    URL.canParse(host) &&
+    new URL(host).origin !== DEFAULT_AUTHORITY_HOST &&
+    !options.allowCustomEndpoints
+  )
     problems.push({
       path: 'PROVISIO_OIDC_AUTHORITY_HOST',
-      message: `${e.PROVISIO_OIDC_AUTHORITY_HOST} is not ${DEFAULT_AUTHORITY_HOST}: start the server with --allow-custom-endpoints to use another identity platform (the Entra emulator, a national cloud)`,
+      message: `${new URL(host).origin} is not ${DEFAULT_AUTHORITY_HOST}: start the server with --allow-custom-endpoints to use another identity platform (the Entra emulator, a national cloud)`,
     });
+  if (!parsed.success) return { settings: null, problems };
+  const e = parsed.data;
   const appRoles: Record<Role, readonly string[]> = {
     Administrator: e.PROVISIO_OIDC_ROLE_ADMINISTRATOR ?? defaultAppRoles.Administrator,
     Operator: e.PROVISIO_OIDC_ROLE_OPERATOR ?? defaultAppRoles.Operator,
@@ -278,6 +279,10 @@ export function identityPlatformUnavailable(settings: OidcSettings, error: unkno
   );
 }
 
+/** Node's and undici's codes of a failed connection, DNS lookup or TLS handshake. */
+const networkCodes =
+  /^(E[A-Z]{3,}|EAI_AGAIN|UND_ERR_\w+|ERR_TLS_\w+|UNABLE_TO_\w+|CERT_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)$/;
+
 /** Whether `error` is a network failure rather than an answer that did not hold. */
 export function isNetworkFailure(error: unknown): boolean {
   let current: unknown = error;
@@ -288,8 +293,7 @@ export function isNetworkFailure(error: unknown): boolean {
       current.name === 'AbortError'
     )
       return true;
-    if ('code' in current && typeof current.code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(current.code))
-      return true;
+    if ('code' in current && typeof current.code === 'string' && networkCodes.test(current.code)) return true;
     current = current.cause;
   }
   return false;

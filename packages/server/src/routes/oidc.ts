@@ -237,7 +237,9 @@ function callbackRefusal(error: unknown, settings: EntraOidc['settings'], reques
   }
   if (error instanceof ConfigError) throw error;
   request.log.info({ err: error }, 'sign-in response refused');
-  const reason = error instanceof Error ? error.message : 'it does not hold';
+  // openid-client wraps oauth4webapi's error ("invalid response encountered"): the cause says what.
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const reason = cause instanceof Error ? cause.message : 'it does not hold';
   return new ApiError(
     400,
     `The sign-in response was refused (${reason}): sign in again at ${OIDC_PREFIX}/signin.`,
