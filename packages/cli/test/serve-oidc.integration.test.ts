@@ -274,6 +274,11 @@ describe('sign in with Microsoft', () => {
     // The same code cannot be redeemed twice.
     const replay = await callback(signIn);
     expect(replay.status).toBe(400);
+    // No credential reaches a log line: the client secret, the session id, the sealed transaction.
+    const logs = serve.logs();
+    expect(logs).toContain('signed in with Microsoft');
+    for (const secret of [entra.emulator.clientSecret, id, signIn.cookie.split('=')[1] ?? 'x'])
+      expect(logs).not.toContain(secret);
   });
 
   it('refuses a user without a provisio app role, saying which roles to assign', async () => {
