@@ -21,6 +21,7 @@ import {
   createServer,
   createVault,
   entraTokenAuthenticator,
+  type JobHooks,
   type JobRuntime,
   loadOidcSettings,
   loadSecretKey,
@@ -132,10 +133,14 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
     const { smtp } = smtpFromEnvironment(context.env);
     const installation = { databaseUrl, smtp };
     const runtime: JobRuntime = {
-      async open(definition: JobDefinition, secrets: SecretProvider) {
+      async open(definition: JobDefinition, secrets: SecretProvider, hooks: JobHooks = {}) {
         const check = await checkJob(definition, secrets, { where: `job ${definition.id}` });
         if (!check.ok) throw new ConfigError(`job ${definition.id}`, check.problems);
-        const composed = await compose(check.job, installation, { cwd: context.cwd, store });
+        const composed = await compose(check.job, installation, {
+          cwd: context.cwd,
+          store,
+          ...(hooks.onUpstreamResponse ? { onUpstreamResponse: hooks.onUpstreamResponse } : {}),
+        });
         // The store is the server's: a job's close leaves it open.
         return { config: check.job, deps: composed, close: async () => {} };
       },

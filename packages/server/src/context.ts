@@ -26,7 +26,12 @@ export interface JobRuntime {
    * Compiles `definition` with its secrets (resolved through `secrets`) and wires its connectors.
    * Throws `ConfigError` listing every problem when it cannot run.
    */
-  open(definition: JobDefinition, secrets: SecretProvider): Promise<OpenedJob>;
+  open(definition: JobDefinition, secrets: SecretProvider, hooks?: JobHooks): Promise<OpenedJob>;
+}
+
+export interface JobHooks {
+  /** Told the status of every response from the source and target systems (metrics). */
+  readonly onUpstreamResponse?: (system: 'entra' | 'zendesk', status: number) => void;
 }
 
 /** Seals and opens secret values with the server's key (docs/security.md#secrets-at-rest). */

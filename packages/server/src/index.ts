@@ -8,6 +8,7 @@ export * from './context.js';
 export * from './http/errors.js';
 export * from './jobs/catalog.js';
 export * from './metrics.js';
+export * from './openapi/reference.js';
 export { OIDC_CALLBACK_PATH, type OidcRoutesConfig } from './routes/oidc.js';
 export * from './secrets/key.js';
 export * from './secrets/store-secrets.js';

@@ -21,7 +21,7 @@ import {
 import type { SessionIssuer } from '../auth/session-port.js';
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, graphErrorSchema } from '../http/errors.js';
 
 /** What the composition root gives the sign-in routes: the tenant, and where sessions come from. */
 export interface OidcRoutesConfig {
@@ -55,6 +55,9 @@ const returnToSchema = z
   .optional()
   .describe('Where the browser lands after signing in: a path on this server. Default `/`.');
 
+/** A redirect has no body; the `Location` header says where. */
+const redirectSchema = z.null();
+
 const notEnabled = () =>
   new ApiError(
     404,
@@ -85,6 +88,11 @@ export function oidcRoutes(app: ApiApp, context: ServerContext): void {
           'Answers 302 to the tenant’s authorize endpoint and sets a short-lived HTTP-only cookie holding the sign-in’s state, nonce and PKCE verifier. 404 when sign-in with Microsoft is not configured.',
         tags: ['auth'],
         querystring: z.object({ returnTo: returnToSchema }),
+        response: {
+          302: redirectSchema.describe('To Entra ID’s authorize endpoint.'),
+          404: graphErrorSchema.describe('Sign-in with Microsoft is not configured.'),
+          503: graphErrorSchema.describe('Entra ID could not be reached.'),
+        },
       },
     },
     async (request, reply) => {
@@ -141,6 +149,13 @@ export function oidcRoutes(app: ApiApp, context: ServerContext): void {
           error: z.string().optional(),
           error_description: z.string().optional(),
         }),
+        response: {
+          302: redirectSchema.describe('Signed in: to `returnTo`, with the session cookie.'),
+          400: graphErrorSchema.describe('The sign-in does not hold (state, nonce, code, expired).'),
+          403: graphErrorSchema.describe('Entra refused, or the user holds no provisio app role.'),
+          404: graphErrorSchema.describe('Sign-in with Microsoft is not configured.'),
+          503: graphErrorSchema.describe('Entra ID could not be reached.'),
+        },
       },
     },
     async (request, reply) => {
