@@ -5,9 +5,10 @@
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
 import { authRoutes } from './auth.js';
+import { oidcRoutes } from './oidc.js';
 import { serviceRoutes } from './service.js';
 import { tokenRoutes } from './tokens.js';
 
 export type RouteModule = (app: ApiApp, context: ServerContext) => void;
 
-export const routeModules: readonly RouteModule[] = [serviceRoutes, authRoutes, tokenRoutes];
+export const routeModules: readonly RouteModule[] = [serviceRoutes, authRoutes, oidcRoutes, tokenRoutes];
