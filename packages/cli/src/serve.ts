@@ -16,16 +16,22 @@ import {
 } from '@provisio/engine';
 import {
   ADMIN_PASSWORD_ENV,
+  type Authenticator,
   bootstrapLocalAdmin,
   checkKeyAgainstStore,
+  createEntraOidc,
   createServer,
   createVault,
+  entraTokenAuthenticator,
   generatedPasswordNotice,
   type JobHooks,
   type JobRuntime,
   type LocalAdminBootstrap,
+  loadOidcSettings,
   loadSecretKey,
   type ProvisioServer,
+  secureCookies,
+  sessionIssuer,
 } from '@provisio/server';
 import pino, { type Logger } from 'pino';
 import { compose, openStore } from './compose.js';
@@ -118,9 +124,21 @@ function announceLocalAdmin(
 export async function startServe(options: ServeOptions, context: ServeContext): Promise<RunningServe> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(options);
+  // Sign in with Microsoft and Entra access tokens, when PROVISIO_OIDC_* configure them
+  // (docs/security.md#sign-in-with-microsoft): a wrong setting fails start-up naming the variable.
+  const oidcSettings = await loadOidcSettings(context.env, {
+    allowCustomEndpoints: options.allowCustomEndpoints,
+  });
+  const oidc = oidcSettings === null ? null : await createEntraOidc(oidcSettings);
   const databaseUrl = databaseUrlOf(context.env, context.cwd);
-  const store = await openStore(databaseUrl);
+  const store = await openStore(databaseUrl).catch(async (error: unknown) => {
+    await oidc?.close();
+    throw error;
+  });
   try {
+    const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
+    // Console sessions (cookie + CSRF) are the server's own; Entra access tokens come after them.
+    const authenticators: Authenticator[] = oidc === null ? [] : [entraTokenAuthenticator(oidc, clock)];
     const loaded = await loadSecretKey({
       env: context.env as NodeJS.ProcessEnv,
       keyFile: resolve(context.cwd, options.keyFile ?? 'data/provisio.key'),
@@ -154,9 +172,13 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
       secretProviders: { env: environmentSecrets(context.env) },
       options: {
         allowCustomEndpoints: options.allowCustomEndpoints,
-        publicUrl: options.publicUrl ?? `http://${options.host}:${options.port}`,
+        publicUrl,
       },
       version: '0.1.0',
+      authenticators,
+      ...(oidc === null
+        ? {}
+        : { oidc: { oidc, sessions: sessionIssuer(store, clock, { secure: secureCookies(publicUrl) }) } }),
       ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
@@ -173,11 +195,13 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
           return await server.close(deadlineMs);
         } finally {
           await store.close();
+          await oidc?.close();
         }
       },
     };
   } catch (error) {
     await store.close();
+    await oidc?.close();
     throw error;
   }
 }

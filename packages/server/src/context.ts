@@ -12,6 +12,7 @@ import type {
 } from '@provisio/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from './metrics.js';
+import type { OidcRoutesConfig } from './routes/oidc.js';
 
 /** A job's connectors and engine ports, opened for one use (a cycle loop, a credential check). */
 export interface OpenedJob {
@@ -78,4 +79,6 @@ export interface ServerContext {
   readonly options: ServerOptions;
   /** False once shutdown began: `/readyz` turns 503 so that a load balancer sends work elsewhere. */
   readonly accepting: () => boolean;
+  /** Sign-in with Microsoft (routes/oidc.ts); absent when the installation did not configure it. */
+  readonly oidc?: OidcRoutesConfig;
 }

@@ -12,6 +12,7 @@ import type { JobRuntime, SecretVault, ServerContext, ServerOptions } from './co
 import { type ApiApp, createApp } from './http/app.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { routeModules } from './routes/index.js';
+import type { OidcRoutesConfig } from './routes/oidc.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { STORE_SCHEME, secretsByScheme, storeSecrets } from './secrets/store-secrets.js';
 
@@ -27,6 +28,8 @@ export interface ServerParts {
   readonly version: string;
   /** More ways to sign in (sessions, Entra access tokens), asked after API tokens. */
   readonly authenticators?: readonly Authenticator[];
+  /** Sign-in with Microsoft: the tenant and the sessions it opens (docs/security.md#sign-in-with-microsoft). */
+  readonly oidc?: OidcRoutesConfig;
   readonly trustProxy?: boolean | string;
   /** Run the scheduler (default true); tests of the API alone leave it off. */
   readonly schedule?: boolean;
@@ -76,6 +79,7 @@ export async function createServer(parts: ServerParts): Promise<ProvisioServer> 
     scheduler,
     options: parts.options,
     accepting: () => accepting,
+    ...(parts.oidc === undefined ? {} : { oidc: parts.oidc }),
   };
   const app = await createApp({
     logger: parts.logger,

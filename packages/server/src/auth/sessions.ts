@@ -11,12 +11,14 @@
  * again after a reload (`GET /provisio/v1/auth/session`), and the store keeps only its SHA-256. A
  * request with an `Authorization` header is not a session's: bearer calls need no CSRF token.
  */
+
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock, Role, SessionRecord, StateStore } from '@provisio/engine';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../http/errors.js';
 import { type Authenticator, unauthorized } from './authenticate.js';
 import type { Principal } from './principal.js';
+import type { SessionIssuer } from './session-port.js';
 
 export const SESSION_COOKIE = 'provisio_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -194,4 +196,21 @@ export async function currentSession(
   if (sessionId === null || sha256(sessionId) !== request.principal.sessionIdHash) return null;
   const record = await store.getSession(request.principal.sessionIdHash);
   return record === null ? null : { record, csrfToken: csrfTokenOf(sessionId) };
+}
+
+/**
+ * The sessions as sign-in with Microsoft opens them (auth/session-port.ts): a session for the
+ * person Entra vouched for, and its cookie on the reply.
+ */
+export function sessionIssuer(
+  store: StateStore,
+  clock: Clock,
+  options: { secure: boolean; timeouts?: SessionTimeouts },
+): SessionIssuer {
+  return {
+    async issue(reply, principal) {
+      const started = await startSession(store, clock, principal, options.timeouts);
+      setSessionCookie(reply, started.sessionId, options.secure);
+    },
+  };
 }

@@ -5,6 +5,7 @@
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
 import { authRoutes } from './auth.js';
+import { oidcRoutes } from './oidc.js';
 import { serviceRoutes } from './service.js';
 import { synchronizationJobRoutes } from './synchronization-jobs.js';
 import { synchronizationSecretsRoutes } from './synchronization-secrets.js';
@@ -15,6 +16,7 @@ export type RouteModule = (app: ApiApp, context: ServerContext) => void;
 export const routeModules: readonly RouteModule[] = [
   serviceRoutes,
   authRoutes,
+  oidcRoutes,
   tokenRoutes,
   synchronizationJobRoutes,
   synchronizationSecretsRoutes,
