@@ -76,6 +76,14 @@ export async function createApp(options: AppOptions): Promise<ApiApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
+  // Graph's action calls (start, pause) carry no body, yet SDKs and PowerShell send them as
+  // `Content-Type: application/json`: an empty JSON body is no body, not a syntax error.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') done(null, undefined);
+    else jsonParser(request, body.toString(), done);
+  });
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
