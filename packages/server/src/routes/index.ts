@@ -4,8 +4,16 @@
  */
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
+import { onDemandRoutes } from './on-demand.js';
+import { planRoutes } from './plan.js';
 import { serviceRoutes } from './service.js';
+import { synchronizationSchemaRoutes } from './synchronization-schema.js';
 
 export type RouteModule = (app: ApiApp, context: ServerContext) => void;
 
-export const routeModules: readonly RouteModule[] = [serviceRoutes];
+export const routeModules: readonly RouteModule[] = [
+  serviceRoutes,
+  synchronizationSchemaRoutes,
+  onDemandRoutes,
+  planRoutes,
+];
