@@ -385,22 +385,70 @@ function readObjectMappings(
   return found;
 }
 
+/** Graph's names of an attribute mapping's fields, for problems the engine words in the friendly form. */
+const graphFieldNames: Readonly<Record<string, string>> = {
+  target: 'targetAttributeName',
+  matching: 'matchingPriority',
+  apply: 'flowType',
+  default: 'defaultValue',
+};
+
 /** A definition path (`mappings.users.attributes[2].source`) as a schema path. */
 function locate(path: string, read: { users?: ReadSide; groups?: ReadSide }): string {
   const match = /^mappings\.(users|groups)(?:\.(attributes|scopingFilters|actions|enabled))?(.*)$/.exec(path);
   if (match === null) return path;
-  const [, side, field, rest = ''] = match;
-  const base = read[side as Side]?.path;
-  if (base === undefined) return path;
-  const renamed = {
-    attributes: 'attributeMappings',
-    scopingFilters: 'scope',
-    actions: 'flowTypes',
-    enabled: 'enabled',
-  }[field as 'attributes' | 'scopingFilters' | 'actions' | 'enabled'];
-  // The flow types are one text: a problem in one of its actions is a problem of the text.
-  if (field === 'actions') return `${base}.flowTypes`;
-  return renamed === undefined ? `${base}${rest}` : `${base}.${renamed}${rest}`;
+  const [, sideName, field, rest = ''] = match;
+  const side = read[sideName as Side];
+  if (side === undefined) return path;
+  switch (field) {
+    case undefined:
+      return `${side.path}${rest}`;
+    case 'scopingFilters':
+      return `${side.path}.scope${rest}`;
+    // The flow types are one text: a problem in one of its actions is a problem of the text.
+    case 'actions':
+      return `${side.path}.flowTypes`;
+    case 'enabled':
+      return `${side.path}.enabled${rest}`;
+    default: {
+      // An entry in Graph's form has Graph's field names.
+      const entry = /^\[(\d+)\]\.(\w+)(.*)$/.exec(rest);
+      const raw =
+        entry === null
+          ? undefined
+          : (side.section['attributes'] as unknown[] | undefined)?.[Number(entry[1])];
+      if (entry !== null && isRecord(raw) && 'targetAttributeName' in raw) {
+        const [, index, name = '', tail = ''] = entry;
+        return `${side.path}.attributeMappings[${index}].${graphFieldNames[name] ?? name}${tail}`;
+      }
+      return `${side.path}.attributeMappings${rest}`;
+    }
+  }
+}
+
+/** Target attributes Zendesk does not have, read from the entries as given (whatever else is wrong with them). */
+function targetProblems(
+  read: { users?: ReadSide; groups?: ReadSide },
+  userFields: readonly TargetUserField[] | null,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const side of ['users', 'groups'] as const) {
+    const entries = read[side]?.section['attributes'];
+    if (!Array.isArray(entries)) continue;
+    entries.forEach((entry: unknown, index) => {
+      if (!isRecord(entry)) return;
+      const graphForm = 'targetAttributeName' in entry;
+      const target = graphForm ? entry['targetAttributeName'] : entry['target'];
+      if (typeof target !== 'string' || target.trim() === '') return;
+      const problem = targetAttributeProblem(side, target.trim(), userFields);
+      if (problem !== null)
+        problems.push({
+          path: locate(`mappings.${side}.attributes[${index}].target`, read),
+          message: `Mapping ${index + 1}: ${problem}`,
+        });
+    });
+  }
+  return problems;
 }
 
 /** A mapping in the friendly form, as stored (docs/mappings.md#writing-your-own-mappings). */
@@ -478,16 +526,7 @@ export function importSynchronizationSchema(body: unknown, context: ImportContex
         message: p.message,
       })),
     );
-  else
-    for (const side of ['users', 'groups'] as const)
-      check.job[side].mappings.mappings.forEach((mapping, index) => {
-        const problem = targetAttributeProblem(side, mapping.target, context.userFields);
-        if (problem !== null)
-          problems.push({
-            path: locate(`mappings.${side}.attributes[${index}].targetAttributeName`, read),
-            message: `Mapping ${index + 1}: ${problem}`,
-          });
-      });
+  problems.push(...targetProblems(read, context.userFields));
   if (problems.length > 0 || !check.ok)
     return {
       ok: false,
