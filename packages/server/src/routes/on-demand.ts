@@ -36,7 +36,7 @@ const provisionOnDemandInput = z
       )
       .min(1),
   })
-  .meta({ id: 'provisionOnDemandInput' });
+  .meta({ id: 'provisionOnDemandBody' });
 
 const stringKeyStringValuePairSchema = z
   .object({

@@ -247,7 +247,7 @@ const synchronizationSchemaInput = z
     directories: z.unknown().optional().describe('Ignored: the Zendesk attributes come from the account.'),
   })
   .meta({
-    id: 'synchronizationSchemaInput',
+    id: 'synchronizationSchemaBody',
     description: 'A synchronizationSchema, as GET …/schema returns it or as exported from Entra ID.',
   });
 
