@@ -12,11 +12,14 @@ import { join } from 'node:path';
 import type { JobDefinition } from '@provisio/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addMember,
   assign,
+  createEntraGroup,
   createEntraUser,
   type JobHarness,
   roleIds,
   startJobHarness,
+  zendeskGroups,
   zendeskUsers,
 } from './support/provisioning.js';
 import { type ServeHarness, startServeHarness } from './support/serve.js';
@@ -263,6 +266,56 @@ describe('synchronization schema', () => {
   });
 });
 
+describe('a draft job (no credentials yet)', () => {
+  it('GET lists the built-in Zendesk attributes, PUT saves into the draft, on-demand and plan need credentials', async () => {
+    const draftId = 'zendesk.draft-test';
+    await h.running.store.saveSynchronizationJob({
+      jobId: draftId,
+      servicePrincipalId: jh.servicePrincipalId,
+      templateId: 'zendesk',
+      draft: { displayName: 'Draft' },
+      createdAt: new Date().toISOString(),
+    });
+    const draftBase = `/v1.0/servicePrincipals/${jh.servicePrincipalId}/synchronization/jobs/${draftId}`;
+    const schema = await json(await h.call(`${draftBase}/schema`));
+    expect(schema.version).toMatch(/^draft:/);
+    const zendesk = schema.directories.find((d: Json) => d.name === 'Zendesk');
+    expect(zendesk.discoverabilities).toBe('None');
+    const names = zendesk.objects[0].attributes.map((a: Json) => a.name);
+    expect(names).toContain('custom_role_id');
+    expect(names.some((n: string) => n.startsWith('user_fields.'))).toBe(false);
+
+    const exported = JSON.parse(
+      await readFile(
+        new URL('../../server/test/fixtures/entra-zendesk-schema.json', import.meta.url),
+        'utf8',
+      ),
+    );
+    expect((await h.call(`${draftBase}/schema`, { method: 'PUT', json: exported })).status).toBe(204);
+    const row = await h.running.store.getSynchronizationJob(draftId);
+    expect(row?.draft).toMatchObject({
+      displayName: 'Draft',
+      mappings: {
+        users: {
+          attributes: expect.arrayContaining([{ target: 'details', type: 'Direct', source: 'department' }]),
+        },
+      },
+    });
+    expect(await h.running.store.getJobDefinition(draftId)).toBeNull();
+
+    const ruleId = schema.synchronizationRules[0].id;
+    const onDemand = await h.call(`${draftBase}/provisionOnDemand`, {
+      method: 'POST',
+      json: {
+        parameters: [{ ruleId, subjects: [{ objectId: jh.servicePrincipalId, objectTypeName: 'User' }] }],
+      },
+    });
+    expect(onDemand.status).toBe(400);
+    expect((await json(onDemand)).error.code).toBe('NotConfigured');
+    expect((await h.call(`/provisio/v1/jobs/${draftId}/plan`)).status).toBe(400);
+  });
+});
+
 describe('schema discovery', () => {
   it('lists the functions and the filter operators in Graph’s shape', async () => {
     const reader = await h.token('Reader');
@@ -392,5 +445,39 @@ describe('plan and provision on demand', () => {
       json: { parameters: [{ ruleId, subjects: [{ objectId: bob, objectTypeName: 'User' }] }] },
     });
     expect(reader.status).toBe(403);
+  });
+
+  it('provisionOnDemand provisions a group with its members', async () => {
+    const dave = await createEntraUser(jh, 'dave');
+    const group = await createEntraGroup(jh, 'Tier 2');
+    await addMember(jh, group, dave);
+    await assign(jh, group, roleIds.Agent);
+    const ruleId = (await json(await h.call(`${base}/schema`))).synchronizationRules[0].id;
+    const response = await h.call(`${base}/provisionOnDemand`, {
+      method: 'POST',
+      token: await h.token('Operator'),
+      json: {
+        parameters: [
+          {
+            ruleId,
+            subjects: [
+              {
+                objectId: group,
+                objectTypeName: 'Group',
+                links: { members: [{ objectId: dave, objectTypeName: 'User' }] },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const answer = await json(response);
+    expect(JSON.parse(answer.key).result).toBe('Success');
+    const value = JSON.parse(answer.value);
+    expect(value.sourceIdentity).toMatchObject({ id: group, type: 'Group', displayName: 'Tier 2' });
+    expect(value.members).toEqual([expect.objectContaining({ id: dave })]);
+    expect((await zendeskGroups(jh)).map((g) => g.name)).toContain('Tier 2');
+    expect(await zendeskUser('dave@provisio-demo.onmicrosoft.com')).toBeDefined();
   });
 });
