@@ -365,6 +365,34 @@ describe('a broken schema', () => {
     ]);
   });
 
+  it("leaves out Entra's group `members` mapping, and still locates problems by their place in the schema", () => {
+    const schema = overTheWire(schemaOf(definition())) as {
+      synchronizationRules: { objectMappings: { attributeMappings: Record<string, unknown>[] }[] }[];
+    };
+    const groups = schema.synchronizationRules[0]?.objectMappings[1];
+    groups?.attributeMappings.unshift({
+      targetAttributeName: 'members',
+      source: { expression: '[members]', name: 'members', parameters: [], type: 'Attribute' },
+    });
+    const fine = importInto(definition(), schema);
+    expect(fine.ok && fine.mappings.groups).toEqual({
+      enabled: true,
+      actions: ['create', 'update', 'delete'],
+    });
+    groups?.attributeMappings.push(
+      { targetAttributeName: 'is_public', source: { expression: 'Joint([x])', type: 'Function' } },
+      { targetAttributeName: 'owner', source: { type: 'Attribute', name: 'mail' } },
+    );
+    const broken = importInto(definition(), schema);
+    expect(!broken.ok && broken.problems.map((p) => p.target)).toEqual([
+      'synchronizationRules[0].objectMappings[1].attributeMappings[3].source',
+      'synchronizationRules[0].objectMappings[1].attributeMappings[4].targetAttributeName',
+    ]);
+    expect(!broken.ok && broken.problems[1]?.message).toMatch(
+      /Mapping 5: "owner" is not a Zendesk group attribute/,
+    );
+  });
+
   it('refuses what is not a schema at all, and a disabled user mapping', () => {
     const notAnObject = importInto(definition(), ['x']);
     expect(!notAnObject.ok && notAnObject.problems[0]?.message).toMatch(

@@ -235,6 +235,30 @@ interface ReadSide {
   /** Where the object mapping is in the schema, e.g. `synchronizationRules[0].objectMappings[1]`. */
   path: string;
   section: Record<string, unknown>;
+  /** The position in the schema's `attributeMappings` of each entry of `section.attributes`. */
+  positions: number[];
+}
+
+/**
+ * Entra's group object mappings carry `members` ← `[members]` (the reference attribute that carries
+ * memberships). provisio provisions memberships itself (docs/provisioning.md#groups-and-memberships),
+ * so that mapping is accepted and left out.
+ */
+function isMembersMapping(side: Side, entry: unknown): boolean {
+  if (side !== 'groups' || !isRecord(entry)) return false;
+  const target = entry['targetAttributeName'] ?? entry['target'];
+  if (typeof target !== 'string' || target.toLowerCase() !== 'members') return false;
+  const source = entry['source'];
+  if (typeof source === 'string') return source.replace(/^\[|\]$/g, '').toLowerCase() === 'members';
+  if (!isRecord(source)) return false;
+  const expression = source['expression'];
+  if (typeof expression === 'string' && expression.trim() !== '')
+    return expression.trim().toLowerCase() === '[members]';
+  return (
+    source['type'] === 'Attribute' &&
+    typeof source['name'] === 'string' &&
+    source['name'].toLowerCase() === 'members'
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -369,8 +393,17 @@ function readObjectMappings(
         path: `${path}.attributeMappings`,
         message: `must be the list of attribute mappings, found ${describe(attributeMappings)}`,
       });
-    else section['attributes'] = attributeMappings;
-    found[side] = { path, section };
+    const positions: number[] = [];
+    if (Array.isArray(attributeMappings)) {
+      const kept: unknown[] = [];
+      attributeMappings.forEach((entry: unknown, position) => {
+        if (isMembersMapping(side, entry)) return;
+        kept.push(entry);
+        positions.push(position);
+      });
+      section['attributes'] = kept;
+    }
+    found[side] = { path, section, positions };
   });
   if (found.users === undefined)
     problems.push({
@@ -411,17 +444,16 @@ function locate(path: string, read: { users?: ReadSide; groups?: ReadSide }): st
     case 'enabled':
       return `${side.path}.enabled${rest}`;
     default: {
+      const entry = /^\[(\d+)\](?:\.(\w+))?(.*)$/.exec(rest);
+      if (entry === null) return `${side.path}.attributeMappings${rest}`;
+      const [, index = '0', name, tail = ''] = entry;
+      const raw = (side.section['attributes'] as unknown[] | undefined)?.[Number(index)];
+      // The entry's position in the schema (a group's `members` mapping is left out before compiling).
+      const at = `${side.path}.attributeMappings[${side.positions[Number(index)] ?? index}]`;
+      if (name === undefined) return `${at}${tail}`;
       // An entry in Graph's form has Graph's field names.
-      const entry = /^\[(\d+)\]\.(\w+)(.*)$/.exec(rest);
-      const raw =
-        entry === null
-          ? undefined
-          : (side.section['attributes'] as unknown[] | undefined)?.[Number(entry[1])];
-      if (entry !== null && isRecord(raw) && 'targetAttributeName' in raw) {
-        const [, index, name = '', tail = ''] = entry;
-        return `${side.path}.attributeMappings[${index}].${graphFieldNames[name] ?? name}${tail}`;
-      }
-      return `${side.path}.attributeMappings${rest}`;
+      const field = isRecord(raw) && 'targetAttributeName' in raw ? (graphFieldNames[name] ?? name) : name;
+      return `${at}.${field}${tail}`;
     }
   }
 }
@@ -444,7 +476,7 @@ function targetProblems(
       if (problem !== null)
         problems.push({
           path: locate(`mappings.${side}.attributes[${index}].target`, read),
-          message: `Mapping ${index + 1}: ${problem}`,
+          message: `Mapping ${(read[side]?.positions[index] ?? index) + 1}: ${problem}`,
         });
     });
   }
