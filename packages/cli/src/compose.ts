@@ -41,6 +41,8 @@ export interface ComposeContext {
   readonly cwd: string;
   /** An already opened state store; otherwise `installation.databaseUrl` is opened. */
   readonly store?: StateStore;
+  /** Told the status of every response from Entra (Graph, sign-in) and Zendesk: `serve`'s metrics. */
+  readonly onUpstreamResponse?: (system: 'entra' | 'zendesk', status: number) => void;
 }
 
 export async function compose(
@@ -48,9 +50,11 @@ export async function compose(
   installation: Installation,
   context: ComposeContext,
 ): Promise<Composed> {
-  const ca = job.source.caCertificateFile
+  const caFile = job.source.caCertificateFile
     ? await readFile(resolve(context.cwd, job.source.caCertificateFile), 'utf8')
     : undefined;
+  const ca = [caFile, job.source.caCertificate].filter((pem) => pem !== undefined).join('\n') || undefined;
+  const observe = context.onUpstreamResponse;
   const source = createEntraSource({
     tenantId: job.source.tenantId,
     clientId: job.source.clientId,
@@ -59,12 +63,14 @@ export async function compose(
     ...(job.source.authorityHost ? { authorityHost: job.source.authorityHost } : {}),
     ...(job.source.graphBaseUrl ? { graphBaseUrl: job.source.graphBaseUrl } : {}),
     ...(ca ? { ca } : {}),
+    ...(observe ? { onResponse: (status: number) => observe('entra', status) } : {}),
   });
   const target = createZendeskTarget({
     domain: job.target.domain,
     adminUsername: job.target.adminUsername,
     secretToken: job.target.secretToken,
     ...(job.target.baseUrl ? { baseUrl: job.target.baseUrl } : {}),
+    ...(observe ? { fetch: observedFetch((status) => observe('zendesk', status)) } : {}),
   });
   const opened = context.store ?? (await openStore(installation.databaseUrl));
   const notifier =
@@ -79,5 +85,14 @@ export async function compose(
     clock: systemClock,
     ...(notifier ? { notifier } : {}),
     close: () => opened.close(),
+  };
+}
+
+/** The global fetch, telling `onResponse` the status of each response. */
+function observedFetch(onResponse: (status: number) => void): typeof globalThis.fetch {
+  return async (input, init) => {
+    const response = await globalThis.fetch(input, init);
+    onResponse(response.status);
+    return response;
   };
 }

@@ -1,10 +1,13 @@
 import { Command } from 'commander';
+import { registerAdminCommands } from './commands/admin.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEmulatorCommands } from './commands/emulator.js';
 import { registerExprCommands, registerScopeCommands } from './commands/expr.js';
 import { registerJobCommands } from './commands/jobs.js';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerProvisioningCommands } from './commands/provisioning.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTokenCommands } from './commands/tokens.js';
 
 export function buildProgram(): Command {
   const program = new Command('provisio')
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
   registerEmulatorCommands(program);
   registerDemoCommand(program);
   registerServeCommand(program);
+  registerTokenCommands(program);
+  registerAdminCommands(program);
+  registerKeysCommands(program);
   registerExprCommands(program);
   registerScopeCommands(program);
   return program;

@@ -1,4 +1,5 @@
 /** `provisio serve` as a process: start, print where, stop gracefully on SIGTERM or SIGINT. */
+import { describeListenError } from './listen-error.js';
 import { type ServeOptions, startServe } from './serve.js';
 
 export async function runServe(options: ServeOptions & { shutdownTimeoutMs: number }): Promise<number> {
@@ -6,7 +7,7 @@ export async function runServe(options: ServeOptions & { shutdownTimeoutMs: numb
   try {
     running = await startServe(options, { env: process.env, cwd: process.cwd() });
   } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${describeListenError(error, '--port')}\n`);
     return 1;
   }
   process.stderr.write(`provisio serve: ${running.url} (admin API under /v1.0, health at /healthz)\n`);

@@ -15,12 +15,23 @@ import {
   systemClock,
 } from '@provisio/engine';
 import {
+  ADMIN_PASSWORD_ENV,
+  type Authenticator,
+  bootstrapLocalAdmin,
   checkKeyAgainstStore,
+  createEntraOidc,
   createServer,
   createVault,
+  entraTokenAuthenticator,
+  generatedPasswordNotice,
+  type JobHooks,
   type JobRuntime,
+  type LocalAdminBootstrap,
+  loadOidcSettings,
   loadSecretKey,
   type ProvisioServer,
+  secureCookies,
+  sessionIssuer,
 } from '@provisio/server';
 import pino, { type Logger } from 'pino';
 import { compose, openStore } from './compose.js';
@@ -43,6 +54,8 @@ export interface ServeOptions {
   readonly logDestination?: NodeJS.WritableStream;
   readonly pollMs?: number;
   readonly clock?: Clock;
+  /** Where a generated administrator password is shown, once (default stderr; never the log). */
+  readonly consoleOutput?: NodeJS.WritableStream;
 }
 
 export interface ServeContext {
@@ -83,12 +96,49 @@ export function createLogger(options: Pick<ServeOptions, 'logLevel' | 'logDestin
   ) as Logger;
 }
 
+/** Says what became of the local administrator; a generated password goes to the console only. */
+function announceLocalAdmin(
+  admin: LocalAdminBootstrap,
+  url: string,
+  logger: Logger,
+  consoleOutput: NodeJS.WritableStream,
+): void {
+  if (admin.status === 'created-with-generated-password') {
+    consoleOutput.write(generatedPasswordNotice(admin.password, url));
+    logger.info(
+      { username: 'admin' },
+      'local administrator created with a generated password, shown once on the console (not here)',
+    );
+  } else if (admin.status === 'created-from-environment')
+    logger.info(
+      { username: 'admin' },
+      `local administrator created with the password of ${ADMIN_PASSWORD_ENV}`,
+    );
+  else if (admin.ignoredEnvironmentPassword)
+    logger.warn(
+      { username: 'admin' },
+      `${ADMIN_PASSWORD_ENV} is set but the local administrator exists already: it was not used (npx provisio admin reset-password changes the password)`,
+    );
+}
+
 export async function startServe(options: ServeOptions, context: ServeContext): Promise<RunningServe> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(options);
+  // Sign in with Microsoft and Entra access tokens, when PROVISIO_OIDC_* configure them
+  // (docs/security.md#sign-in-with-microsoft): a wrong setting fails start-up naming the variable.
+  const oidcSettings = await loadOidcSettings(context.env, {
+    allowCustomEndpoints: options.allowCustomEndpoints,
+  });
+  const oidc = oidcSettings === null ? null : await createEntraOidc(oidcSettings);
   const databaseUrl = databaseUrlOf(context.env, context.cwd);
-  const store = await openStore(databaseUrl);
+  const store = await openStore(databaseUrl).catch(async (error: unknown) => {
+    await oidc?.close();
+    throw error;
+  });
   try {
+    const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
+    // Console sessions (cookie + CSRF) are the server's own; Entra access tokens come after them.
+    const authenticators: Authenticator[] = oidc === null ? [] : [entraTokenAuthenticator(oidc, clock)];
     const loaded = await loadSecretKey({
       env: context.env as NodeJS.ProcessEnv,
       keyFile: resolve(context.cwd, options.keyFile ?? 'data/provisio.key'),
@@ -99,14 +149,20 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
     const { smtp } = smtpFromEnvironment(context.env);
     const installation = { databaseUrl, smtp };
     const runtime: JobRuntime = {
-      async open(definition: JobDefinition, secrets: SecretProvider) {
+      async open(definition: JobDefinition, secrets: SecretProvider, hooks: JobHooks = {}) {
         const check = await checkJob(definition, secrets, { where: `job ${definition.id}` });
         if (!check.ok) throw new ConfigError(`job ${definition.id}`, check.problems);
-        const composed = await compose(check.job, installation, { cwd: context.cwd, store });
+        const composed = await compose(check.job, installation, {
+          cwd: context.cwd,
+          store,
+          ...(hooks.onUpstreamResponse ? { onUpstreamResponse: hooks.onUpstreamResponse } : {}),
+        });
         // The store is the server's: a job's close leaves it open.
         return { config: check.job, deps: composed, close: async () => {} };
       },
     };
+    // The local administrator on the first start (docs/security.md#the-local-administrator).
+    const admin = await bootstrapLocalAdmin(store, clock, context.env[ADMIN_PASSWORD_ENV]);
     const server = await createServer({
       store,
       clock,
@@ -116,14 +172,19 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
       secretProviders: { env: environmentSecrets(context.env) },
       options: {
         allowCustomEndpoints: options.allowCustomEndpoints,
-        publicUrl: options.publicUrl ?? `http://${options.host}:${options.port}`,
+        publicUrl,
       },
       version: '0.1.0',
+      authenticators,
+      ...(oidc === null
+        ? {}
+        : { oidc: { oidc, sessions: sessionIssuer(store, clock, { secure: secureCookies(publicUrl) }) } }),
       ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
     const url = await server.listen(options.host, options.port);
     logger.info({ url }, 'provisio serve is listening');
+    announceLocalAdmin(admin, url, logger, options.consoleOutput ?? process.stderr);
     return {
       url,
       server,
@@ -134,11 +195,13 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
           return await server.close(deadlineMs);
         } finally {
           await store.close();
+          await oidc?.close();
         }
       },
     };
   } catch (error) {
     await store.close();
+    await oidc?.close();
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -273,12 +274,38 @@ describe('provisio demo', () => {
     expect(await readFile(join(mine, 'notes.txt'), 'utf8')).toBe('keep me');
   });
 
-  it('serves the demo tenant and provisions its users into Zendesk within seconds', async () => {
+  it('says which port is taken and how to choose another, instead of a bare EADDRINUSE', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const refused = await run([
+        'demo',
+        '--port',
+        '0',
+        '--entra-port',
+        '0',
+        '--api-port',
+        String(port),
+        '--dir',
+        join(dir, 'demo-port'),
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`127.0.0.1:${port} is already in use`);
+      expect(refused.stderr).toMatch(/choose another port with --port, --entra-port or --api-port/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('serves the demo tenant through provisio serve and provisions its users into Zendesk within seconds', async () => {
     const demo = await start([
       'demo',
       '--port',
       '0',
       '--entra-port',
+      '0',
+      '--api-port',
       '0',
       '--users',
       '40',
@@ -293,19 +320,47 @@ describe('provisio demo', () => {
       ]);
       const config = (await (await fetch(`${demo.url}/__emulator/config`)).json()) as Record<string, unknown>;
       expect(config).toMatchObject({ plan: 'enterprise', bulkImport: true, rateLimits: true });
+      // The service is up, and its one-time API token works.
+      const serveUrl = /provisio serve: +(http:\/\/\S+)/.exec(demo.stdout())?.[1];
+      const token = /API token \(Administrator, shown once\): (\S+)/.exec(demo.stdout())?.[1];
+      expect(serveUrl, demo.stdout()).toBeDefined();
+      const metrics = await fetch(`${serveUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(metrics.status).toBe(200);
       // Users assigned in the Entra demo tenant arrive in Zendesk, carrying their object id.
-      const summary = /cycle .* \(initial\) (succeeded|entryLevelErrors)/;
-      for (let i = 0; i < 150 && !summary.test(demo.stdout()); i++)
+      const provisioned = async () => {
+        const list = await api(demo.url, '/api/v2/users.json?page[size]=100');
+        return ((await list.json()) as { users: { external_id: string | null }[] }).users.filter(
+          (u) => u.external_id !== null,
+        ).length;
+      };
+      for (let i = 0; i < 150 && (await provisioned()) < 20; i++)
         await new Promise((r) => setTimeout(r, 200));
-      expect(demo.stdout()).toMatch(summary);
-      const list = await api(demo.url, '/api/v2/users.json?page[size]=100');
-      const provisioned = ((await list.json()) as { users: { external_id: string | null }[] }).users.filter(
-        (u) => u.external_id !== null,
-      ).length;
-      expect(provisioned, demo.stdout()).toBeGreaterThanOrEqual(20);
+      expect(await provisioned(), demo.stdout()).toBeGreaterThanOrEqual(20);
     } finally {
       expect((await demo.stop()).code).toBe(0);
     }
+  });
+});
+
+describe('pipes', () => {
+  it('ends quietly when the reader of its output goes away (`provisio … | head`)', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'expr', 'parse', '--format', 'graph', 'Join(", ", [givenName], [surname])'],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    // The reader closes before the command writes: its first write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(code).toBe(0);
   });
 });
 

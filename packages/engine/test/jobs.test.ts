@@ -164,7 +164,7 @@ describe('job definitions', () => {
     const message = (path: string) => problems.find((p) => p.path === path)?.message;
     expect(message('settings')).toMatch(/unknown key "colour"/);
     expect(message('settings.interval')).toMatch(
-      /"40m" is not an ISO-8601 duration of at least 1 s, e\.g\. PT40M/,
+      /"40m" is not an ISO-8601 duration from 1 s to 24 days \(P24D\), e\.g\. PT40M/,
     );
     expect(message('settings.deprovision')).toMatch(/does not include delete: add it or choose suspend/);
     expect(message('target.domain')).toMatch(/bare Zendesk subdomain/);
@@ -314,6 +314,18 @@ describe('compileJob', () => {
       },
     });
     expect(filtered.hash).toBe('387b1d84c7d65b2b');
+  });
+
+  it('refuses intervals a timer cannot hold (beyond 24 days) and absurd ones, naming the range', () => {
+    for (const interval of ['P30D', 'P99999999999999999999D', 'PT0.5S']) {
+      const check = checkJobDefinition({ ...valid, settings: { interval } });
+      expect(check.ok, interval).toBe(false);
+      if (!check.ok)
+        expect(check.problems.find((p) => p.path === 'settings.interval')?.message).toMatch(
+          /from 1 s to 24 days/,
+        );
+    }
+    expect(checkJobDefinition({ ...valid, settings: { interval: 'P24D' } }).ok).toBe(true);
   });
 
   it('hashes what decides provisioning, not the job id, the secrets, the interval or the e-mail', async () => {

@@ -5,7 +5,7 @@
  * its half is skipped with a warning, except under CI, where it fails.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -1328,14 +1328,16 @@ describe('openStateStore', () => {
     }
   });
 
-  it('creates the parent directories of a SQLite file', async () => {
+  it('creates the parent directories of a SQLite file, and the file readable by its owner only', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'provisio-open-'));
     try {
       const file = join(dir, 'a', 'b', 'provisio.db');
       const store = await openStateStore(`sqlite:${file}`);
       await store.migrate();
+      expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
       await store.close();
       expect(existsSync(file)).toBe(true);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -12,6 +12,7 @@ import type {
 } from '@provisio/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from './metrics.js';
+import type { OidcRoutesConfig } from './routes/oidc.js';
 
 /** A job's connectors and engine ports, opened for one use (a cycle loop, a credential check). */
 export interface OpenedJob {
@@ -25,7 +26,12 @@ export interface JobRuntime {
    * Compiles `definition` with its secrets (resolved through `secrets`) and wires its connectors.
    * Throws `ConfigError` listing every problem when it cannot run.
    */
-  open(definition: JobDefinition, secrets: SecretProvider): Promise<OpenedJob>;
+  open(definition: JobDefinition, secrets: SecretProvider, hooks?: JobHooks): Promise<OpenedJob>;
+}
+
+export interface JobHooks {
+  /** Told the status of every response from the source and target systems (metrics). */
+  readonly onUpstreamResponse?: (system: 'entra' | 'zendesk', status: number) => void;
 }
 
 /** Seals and opens secret values with the server's key (docs/security.md#secrets-at-rest). */
@@ -73,4 +79,6 @@ export interface ServerContext {
   readonly options: ServerOptions;
   /** False once shutdown began: `/readyz` turns 503 so that a load balancer sends work elsewhere. */
   readonly accepting: () => boolean;
+  /** Sign-in with Microsoft (routes/oidc.ts); absent when the installation did not configure it. */
+  readonly oidc?: OidcRoutesConfig;
 }

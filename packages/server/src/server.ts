@@ -7,10 +7,12 @@ import type { Clock, SecretProvider, StateStore } from '@provisio/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { apiTokenAuthenticator } from './auth/api-tokens.js';
 import type { Authenticator } from './auth/authenticate.js';
+import { secureCookies, sessionAuthenticator } from './auth/sessions.js';
 import type { JobRuntime, SecretVault, ServerContext, ServerOptions } from './context.js';
 import { type ApiApp, createApp } from './http/app.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { routeModules } from './routes/index.js';
+import type { OidcRoutesConfig } from './routes/oidc.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { STORE_SCHEME, secretsByScheme, storeSecrets } from './secrets/store-secrets.js';
 
@@ -26,6 +28,8 @@ export interface ServerParts {
   readonly version: string;
   /** More ways to sign in (sessions, Entra access tokens), asked after API tokens. */
   readonly authenticators?: readonly Authenticator[];
+  /** Sign-in with Microsoft: the tenant and the sessions it opens (docs/security.md#sign-in-with-microsoft). */
+  readonly oidc?: OidcRoutesConfig;
   readonly trustProxy?: boolean | string;
   /** Run the scheduler (default true); tests of the API alone leave it off. */
   readonly schedule?: boolean;
@@ -75,13 +79,19 @@ export async function createServer(parts: ServerParts): Promise<ProvisioServer> 
     scheduler,
     options: parts.options,
     accepting: () => accepting,
+    ...(parts.oidc === undefined ? {} : { oidc: parts.oidc }),
   };
   const app = await createApp({
     logger: parts.logger,
     clock: parts.clock,
     metrics,
     version: parts.version,
-    authenticators: [apiTokenAuthenticator(parts.store, parts.clock), ...(parts.authenticators ?? [])],
+    authenticators: [
+      apiTokenAuthenticator(parts.store, parts.clock),
+      // Console sessions (cookie + CSRF token): docs/security.md#sessions-and-csrf
+      sessionAuthenticator(parts.store, parts.clock, { secure: secureCookies(parts.options.publicUrl) }),
+      ...(parts.authenticators ?? []),
+    ],
     ...(parts.trustProxy === undefined ? {} : { trustProxy: parts.trustProxy }),
   });
   for (const module of routeModules) module(app, context);

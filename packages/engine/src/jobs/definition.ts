@@ -97,6 +97,20 @@ export const sourceDefinitionSchema = z.strictObject({
   graphBaseUrl: strictHttpsUrl.optional(),
   /** A PEM file of extra certificate authorities to trust (a TLS-inspecting proxy, or the emulator). */
   caCertificateFile: z.string().min(1).optional(),
+  /**
+   * Extra certificate authorities to trust, as PEM text (not a secret): what a job created through
+   * the admin API holds, so that the definition is whole wherever it runs (docs/api.md#secrets).
+   * Trusted together with `caCertificateFile` when both are set.
+   */
+  caCertificate: z
+    .string()
+    .trim()
+    .max(100_000, 'must be at most 100,000 characters of PEM')
+    .regex(
+      /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/,
+      'must be one or more PEM certificates ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----")',
+    )
+    .optional(),
 });
 
 /** The Zendesk subdomain: letters, digits and hyphens, so that it can never name another host. */
@@ -120,6 +134,12 @@ export const actionSchema = z.enum(['create', 'update', 'delete']);
 
 /** The least time between cycles. */
 export const MIN_INTERVAL_MS = 1000;
+/**
+ * The most: 24 days, below the longest delay a Node.js timer holds (2^31 - 1 ms, about 24.8 days;
+ * https://nodejs.org/api/timers.html#settimeoutcallback-delay-args), beyond which it would fire at
+ * once and run cycles back to back.
+ */
+export const MAX_INTERVAL_MS = 24 * 86_400_000;
 
 export const settingsSchema = z.strictObject({
   /** `assigned`: users assigned to the application; `all`: every user in the tenant. */
@@ -128,10 +148,16 @@ export const settingsSchema = z.strictObject({
   /** ISO-8601 duration between incremental cycles. */
   interval: z
     .string()
-    .refine((text) => (parseDuration(text) ?? 0) >= MIN_INTERVAL_MS, {
-      error: (issue) =>
-        `"${String(issue.input)}" is not an ISO-8601 duration of at least 1 s, e.g. PT40M, PT30S or PT1H`,
-    })
+    .refine(
+      (text) => {
+        const ms = parseDuration(text) ?? 0;
+        return ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS;
+      },
+      {
+        error: (issue) =>
+          `"${String(issue.input)}" is not an ISO-8601 duration from 1 s to 24 days (P24D), e.g. PT40M, PT30S or PT1H`,
+      },
+    )
     .default('PT40M'),
   deprovision: z.enum(['suspend', 'downgrade-and-suspend', 'delete', 'none']).default('suspend'),
   skipOutOfScopeDeletions: z.boolean().default(false),

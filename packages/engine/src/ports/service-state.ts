@@ -31,7 +31,7 @@ export interface ApiTokenRecord {
 
 export interface LocalAccountRecord {
   readonly username: string;
-  /** A self-describing scrypt hash (docs/security.md#local-administrator). */
+  /** A self-describing scrypt hash (docs/security.md#the-local-administrator). */
   readonly passwordHash: string;
   readonly role: Role;
   readonly createdAt: string;

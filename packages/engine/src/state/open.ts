@@ -2,7 +2,7 @@
  * Opens the state store named by a database URL: SQLite (the embedded default, one file) or
  * PostgreSQL (for many processes and, later, pg-boss workers). The caller runs `migrate()`.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -45,7 +45,12 @@ function openSqlite(location: string): StateStore {
   const file = memory ? ':memory:' : resolve(location);
   let database: BetterSqlite3.Database | undefined;
   try {
-    if (!memory) mkdirSync(dirname(file), { recursive: true });
+    if (!memory) {
+      mkdirSync(dirname(file), { recursive: true });
+      // The store holds names, e-mail addresses and phones: readable by its owner only. SQLite gives
+      // its -wal and -shm files the database file's permissions.
+      closeSync(openSync(file, 'a', 0o600));
+    }
     database = new BetterSqlite3(file);
     // WAL lets readers (the console, `provisio logs`) run while a cycle writes; NORMAL sync is
     // durable across application crashes in WAL mode and much faster than FULL. The first pragma

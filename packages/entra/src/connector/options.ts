@@ -21,6 +21,8 @@ export interface EntraSourceOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Items per Graph page, 1 to 999; default 999 (fewest requests). */
   readonly pageSize?: number;
+  /** Told the status of every HTTP response from Graph and the identity platform (metrics). */
+  readonly onResponse?: (status: number) => void;
 }
 
 export interface ResolvedOptions {

@@ -15,7 +15,7 @@ import type {
 } from '@provisio/engine';
 import { MsalTokenProvider } from '../auth/token-provider.js';
 import { GraphClient } from '../client/client.js';
-import { createTransport } from '../client/http.js';
+import { createTransport, type HttpTransport } from '../client/http.js';
 import { AppRolePublisher } from './app-roles.js';
 import { AssignmentReader } from './assignments.js';
 import { GroupReader } from './groups.js';
@@ -41,7 +41,7 @@ export interface EntraSource extends SourceConnector, GroupSourceConnector {
 export function createEntraSource(options: EntraSourceOptions): EntraSource {
   const o = resolveOptions(options);
   const secrets = [o.clientSecret];
-  const transport = createTransport(o.ca === undefined ? {} : { ca: o.ca });
+  const transport = observed(createTransport(o.ca === undefined ? {} : { ca: o.ca }), options.onResponse);
   const tokens = new MsalTokenProvider({
     authorityHost: o.authorityHost,
     tenantId: o.tenantId,
@@ -100,6 +100,22 @@ export function createEntraSource(options: EntraSourceOptions): EntraSource {
     readGroupMembers: (groupId: string): Promise<readonly MemberRef[]> => groups.members(groupId),
     publishAppRoles: (roles: readonly AppRoleDefinition[]): Promise<PublishAppRolesResult> =>
       appRoles.publish(roles),
+    close: () => transport.close(),
+  };
+}
+
+/** The transport, telling `onResponse` the status of each response. */
+function observed(
+  transport: HttpTransport,
+  onResponse: ((status: number) => void) | undefined,
+): HttpTransport {
+  if (onResponse === undefined) return transport;
+  return {
+    request: async (url, init) => {
+      const response = await transport.request(url, init);
+      onResponse(response.status);
+      return response;
+    },
     close: () => transport.close(),
   };
 }

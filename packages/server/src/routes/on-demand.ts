@@ -61,7 +61,7 @@ export function onDemandRoutes(app: ApiApp, context: ServerContext): void {
       schema: {
         operationId: 'provisionOnDemand',
         summary: 'Provisions one user, or one group with its members, now; the answer carries the steps.',
-        tags: ['synchronization jobs'],
+        tags: ['synchronization'],
         params: jobParams,
         body: provisionOnDemandInput,
         response: { 200: stringKeyStringValuePairSchema, 400: graphErrorSchema, 404: graphErrorSchema },

@@ -68,7 +68,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     (loop as { done: Promise<void> }).done = (async () => {
       let opened: Awaited<ReturnType<JobRuntime['open']>> | undefined;
       try {
-        opened = await deps.runtime.open(definition, deps.secrets);
+        opened = await deps.runtime.open(definition, deps.secrets, {
+          onUpstreamResponse: (system, status) => {
+            deps.metrics.upstreamRequests.inc({ system, status: `${Math.floor(status / 100)}xx` });
+            if (status === 429) deps.metrics.upstreamThrottled.inc({ system });
+          },
+        });
         const { config, deps: engine } = opened;
         log.info({ revision, interval: config.settings.interval }, 'job started');
         await runSyncLoop(engine, config, {

@@ -11,7 +11,7 @@ import {
   graphAppId,
   graphResource,
 } from '../model/tenant.js';
-import type { ApplicationRecord, UserRecord } from '../model/types.js';
+import type { ApplicationRecord, ServicePrincipalRecord, UserRecord } from '../model/types.js';
 import {
   badSecret,
   IdentityError,
@@ -111,6 +111,67 @@ function userRolesOn(store: EntraStore, user: UserRecord, app: ApplicationRecord
       if (value) values.add(value);
     }
   return [...values].sort();
+}
+
+/**
+ * The application a client-credentials `scope` names besides Graph: `{appId}/.default`, or
+ * `{identifier URI}/.default` for one of the application's `identifierUris` (e.g. `api://{appId}`).
+ */
+function apiResourceOf(
+  store: EntraStore,
+  resource: string,
+): { app: ApplicationRecord; sp: ServicePrincipalRecord } | null {
+  const byAppId = store.applicationByAppId(resource);
+  const wanted = resource.toLowerCase();
+  const app =
+    byAppId ??
+    store.applications
+      .ascending((a) => a.identifierUris.some((uri) => uri.toLowerCase().replace(/\/$/, '') === wanted))
+      .next().value;
+  if (!app || app.deletedDateTime !== null) return null;
+  const sp = store.servicePrincipalByAppId(app.appId);
+  if (!sp || sp.deletedDateTime !== null) return null;
+  return { app, sp };
+}
+
+/**
+ * An app-only access token for a web API registered in the tenant, as Entra ID issues one when the API
+ * leaves `requestedAccessTokenVersion` at its default (v1.0 tokens): issuer `https://sts.windows.net/{tid}/`,
+ * `aud` the resource as the client named it (the application id or its identifier URI), and in `roles`
+ * the values of the API's app roles granted to the client (app role assignments of the client's service
+ * principal to the API's): https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+ */
+function apiAccessClaims(
+  store: EntraStore,
+  client: ApplicationRecord,
+  clientSp: ServicePrincipalRecord,
+  api: { app: ApplicationRecord; sp: ServicePrincipalRecord },
+  resource: string,
+): Record<string, unknown> {
+  const tid = store.tenant.tenantId;
+  const roles = appRolesOf(store, api.sp);
+  const values = new Set<string>();
+  for (const a of store.assignmentsOf(clientSp.id)) {
+    if (a.resourceId !== api.sp.id) continue;
+    const role = roles.find((r) => r.id === a.appRoleId);
+    if (role?.isEnabled && role.value) values.add(role.value);
+  }
+  const claims: Record<string, unknown> = {
+    aud: resource,
+    iss: graphTokenIssuer(tid),
+    app_displayname: client.displayName,
+    appid: client.appId,
+    appidacr: '1',
+    idp: graphTokenIssuer(tid),
+    idtyp: 'app',
+    oid: clientSp.id,
+    sub: clientSp.id,
+    tid,
+    uti: store.newToken(16),
+    ver: '1.0',
+  };
+  if (values.size > 0) claims['roles'] = [...values].sort();
+  return claims;
 }
 
 const escapeHtml = (s: string): string =>
@@ -252,7 +313,15 @@ export function identityRoutes(app: FastifyInstance, ctx: EntraContext): void {
       if (scope === undefined || scope.trim() === '') throw missingScope();
       if (!scope.endsWith('/.default') || scope.trim().includes(' ')) throw invalidScope(scope);
       const resource = scope.slice(0, -'/.default'.length).replace(/\/$/, '');
-      if (resource !== graphResource && resource !== graphAppId) throw unknownResource(resource, tid);
+      if (resource !== graphResource && resource !== graphAppId) {
+        const api = apiResourceOf(store, resource);
+        if (api === null) throw unknownResource(resource, tid);
+        return {
+          token_type: 'Bearer',
+          ...expires,
+          access_token: await sign(apiAccessClaims(store, client, clientSp, api, resource), now),
+        };
+      }
       const roles = grantedPermissions(store, clientSp);
       const claims: Record<string, unknown> = {
         aud: graphResource,

@@ -93,13 +93,29 @@ function replaceRoles(current: readonly AppRole[], raw: unknown): AppRole[] {
   return roles;
 }
 
-/** PATCH /applications/{id}: `displayName`, `description` and `appRoles`. */
+/**
+ * `identifierUris` (Application ID URIs, e.g. `api://{appId}`): absolute URIs, unique. Entra ID also
+ * restricts their hosts to the tenant's verified domains
+ * (https://learn.microsoft.com/entra/identity-platform/reference-app-manifest#identifieruris-attribute);
+ * the emulator does not.
+ */
+function parseIdentifierUris(raw: unknown): string[] {
+  if (!Array.isArray(raw) || !raw.every((u): u is string => typeof u === 'string' && URL.canParse(u)))
+    throw invalidProperty('identifierUris', 'Application');
+  if (new Set(raw.map((u) => u.toLowerCase())).size !== raw.length)
+    throw badRequest('Request contains a property with duplicate values.');
+  return [...raw];
+}
+
+/** PATCH /applications/{id}: `displayName`, `description`, `identifierUris` and `appRoles`. */
 export function updateApplication(app: ApplicationRecord, rawBody: unknown): void {
   const body = objectBody(rawBody);
   let roles: AppRole[] | null = null;
+  let identifierUris: string[] | null = null;
   for (const [name, value] of Object.entries(body)) {
     if (name === 'id' || name.startsWith('@odata.')) continue;
     if (name === 'appRoles') roles = replaceRoles(app.appRoles, value);
+    else if (name === 'identifierUris') identifierUris = parseIdentifierUris(value);
     else if (name === 'displayName') {
       if (typeof value !== 'string' || value.trim() === '') throw invalidProperty(name, 'Application');
     } else if (name === 'description') {
@@ -108,6 +124,7 @@ export function updateApplication(app: ApplicationRecord, rawBody: unknown): voi
   }
   // Validate everything first, then apply: a refused PATCH changes nothing.
   if (roles !== null) app.appRoles = roles;
+  if (identifierUris !== null) app.identifierUris = identifierUris;
   if (typeof body['displayName'] === 'string') app.displayName = body['displayName'];
   if ('description' in body)
     app.description = typeof body['description'] === 'string' ? body['description'] : null;
