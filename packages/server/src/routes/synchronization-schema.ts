@@ -19,34 +19,27 @@ import type { OpenedJob, ServerContext } from '../context.js';
 import { graphFilterOperators, graphFunctions, parseAndEvaluate } from '../graph/expressions.js';
 import { compileSections, importSynchronizationSchema, toSynchronizationSchema } from '../graph/schema.js';
 import type { ApiApp } from '../http/app.js';
-import { ApiError, graphErrorSchema } from '../http/errors.js';
+import { ApiError, graphErrorSchema, notFound } from '../http/errors.js';
 import { type CatalogJob, findJob, saveSections } from '../jobs/catalog.js';
+import { jobParams } from '../jobs/graph-job.js';
+import { jobUnder } from './synchronization-jobs.js';
 
 // ── shared by the job routes of this part (on-demand.ts, plan.ts) ─────────────────────────────────
 
-export const jobParams = z.object({
-  spId: z.string().min(1).describe('The service principal id of the Zendesk enterprise application.'),
-  jobId: z.string().min(1).describe('The synchronization job id.'),
-});
+export { jobParams };
 
-/** The job, when it exists and belongs to the service principal (ids compare without case); else 404. */
+/**
+ * The job: of the service principal when one is named (Graph's routes: synchronization-jobs.ts's
+ * `jobUnder`), else any (provisio's own routes); 404 otherwise.
+ */
 export async function requireJob(
   context: ServerContext,
   jobId: string,
   servicePrincipalId?: string,
 ): Promise<CatalogJob> {
+  if (servicePrincipalId !== undefined) return jobUnder(context, servicePrincipalId, jobId);
   const job = await findJob(context.store, jobId);
-  if (
-    job === null ||
-    (servicePrincipalId !== undefined &&
-      job.servicePrincipalId.toLowerCase() !== servicePrincipalId.toLowerCase())
-  )
-    throw new ApiError(
-      404,
-      servicePrincipalId === undefined
-        ? `The synchronization job '${jobId}' was not found.`
-        : `The synchronization job '${jobId}' was not found for the service principal '${servicePrincipalId}'.`,
-    );
+  if (job === null) throw notFound(`Synchronization job ${jobId.slice(0, 120)}`);
   return job;
 }
 
