@@ -30,6 +30,21 @@ export interface PreparedAttributes {
   }[];
 }
 
+/**
+ * A custom attribute the target account defines on its users (Zendesk: a custom user field,
+ * https://developer.zendesk.com/api-reference/ticketing/users/user_fields/), mapped as
+ * `user_fields.<key>`.
+ */
+export interface TargetUserField {
+  /** The field's key: the mapping target is `user_fields.<key>`. */
+  readonly key: string;
+  /** Its name for people. */
+  readonly title: string;
+  /** The target's own type name (Zendesk: text, textarea, checkbox, date, integer, decimal, regexp, dropdown, multiselect, lookup). */
+  readonly type: string;
+  readonly active: boolean;
+}
+
 /** How to deprovision a user, chosen in `settings.deprovision`. */
 export type DeprovisionPolicy = 'suspend' | 'downgrade-and-suspend' | 'delete' | 'none';
 
@@ -88,6 +103,11 @@ export interface TargetConnector {
   readonly system: SystemInfo;
   /** Checks credentials, admin rights and the account; never throws. */
   testConnection(): Promise<ConnectionCheck>;
+  /**
+   * The custom user fields the account defines, in the account's order (the admin API lists them
+   * among the target attributes of a job's synchronization schema). Throws `ConnectorFailure`.
+   */
+  describeUserFields(): Promise<readonly TargetUserField[]>;
   /**
    * Reads every (non-deleted) user in bulk for the local target index: cursor pages of 100, never
    * one request per user. Also loads what `prepare` needs (custom roles).

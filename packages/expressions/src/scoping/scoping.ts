@@ -27,6 +27,11 @@ import {
 
 export { type ScopingOperatorName, scopingOperatorNames } from './operators.js';
 
+/** Whether an operator takes a value (`Binary`) or none (`Unary`), as Graph's filterOperators discovery says. */
+export function scopingOperatorArity(name: ScopingOperatorName): 'Unary' | 'Binary' {
+  return scopingOperators[name].arity;
+}
+
 /** A clause in Graph's `filterClause` shape, normalized (values always present). */
 export interface ScopingClauseDefinition {
   readonly operatorName: ScopingOperatorName;

@@ -6,8 +6,11 @@ import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
 import { authRoutes } from './auth.js';
 import { oidcRoutes } from './oidc.js';
+import { onDemandRoutes } from './on-demand.js';
+import { planRoutes } from './plan.js';
 import { serviceRoutes } from './service.js';
 import { synchronizationJobRoutes } from './synchronization-jobs.js';
+import { synchronizationSchemaRoutes } from './synchronization-schema.js';
 import { synchronizationSecretsRoutes } from './synchronization-secrets.js';
 import { tokenRoutes } from './tokens.js';
 
@@ -20,4 +23,7 @@ export const routeModules: readonly RouteModule[] = [
   tokenRoutes,
   synchronizationJobRoutes,
   synchronizationSecretsRoutes,
+  synchronizationSchemaRoutes,
+  onDemandRoutes,
+  planRoutes,
 ];

@@ -48,6 +48,17 @@ export const customRoleSchema = z.looseObject({
 export type ZendeskCustomRole = z.infer<typeof customRoleSchema>;
 export const customRolesSchema = z.object({ custom_roles: z.array(customRoleSchema) });
 
+/** A custom user field (https://developer.zendesk.com/api-reference/ticketing/users/user_fields/). */
+export const userFieldSchema = z.looseObject({
+  id,
+  key: z.string(),
+  type: z.string(),
+  title: z.string().nullable().optional(),
+  active: z.boolean().nullable().optional(),
+  position: z.number().int().nullable().optional(),
+});
+export type ZendeskUserField = z.infer<typeof userFieldSchema>;
+
 /** A group (https://developer.zendesk.com/api-reference/ticketing/groups/groups/). */
 export const groupSchema = z.looseObject({
   id,

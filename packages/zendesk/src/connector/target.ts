@@ -16,6 +16,7 @@ import {
   type TargetProgress,
   type TargetRole,
   type TargetUser,
+  type TargetUserField,
 } from '@provisio/engine';
 import { toConnectorError, ZendeskHttpError } from '../client/errors.js';
 import { ZendeskHttp } from '../client/http.js';
@@ -25,6 +26,7 @@ import {
   customRolesSchema,
   groupMembershipSchema,
   groupSchema,
+  userFieldSchema,
   userSchema,
   type ZendeskCustomRole,
 } from '../client/schemas.js';
@@ -125,6 +127,30 @@ class Target implements ZendeskTarget {
 
   testConnection(): Promise<ConnectionCheck> {
     return checkConnection(this.#http, this.#host);
+  }
+
+  async describeUserFields(): Promise<readonly TargetUserField[]> {
+    const fields: TargetUserField[] = [];
+    try {
+      // Cursor pages of 100, in the account's field order
+      // (https://developer.zendesk.com/api-reference/ticketing/users/user_fields/#list-user-fields).
+      for await (const page of paginate(this.#http, {
+        path: '/api/v2/user_fields',
+        key: 'user_fields',
+        item: userFieldSchema,
+        style: { kind: 'cursor' },
+      }))
+        for (const field of page.items)
+          fields.push({
+            key: field.key,
+            title: field.title ?? field.key,
+            type: field.type,
+            active: field.active !== false,
+          });
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/user_fields'));
+    }
+    return fields;
   }
 
   async loadUsers(onProgress?: (read: number) => void): Promise<readonly TargetUser[]> {
