@@ -3,6 +3,9 @@
  * call what. The access test reads the routes from the server's own OpenAPI document, so a route
  * added later is covered without editing this file.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeHarness, startServeHarness } from './support/serve.js';
 
@@ -125,5 +128,29 @@ describe('provisio serve: every route checks who is calling', () => {
     }
     if (operations.some((o) => o.access === 'Operator' || o.access === 'Administrator'))
       expect(checked).toBeGreaterThan(0);
+  });
+});
+
+describe('provisio serve: the secret key', () => {
+  it('refuses to start with a key that does not open the stored secrets, naming the fix', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'provisio-key-'));
+    try {
+      const first = await startServeHarness({ dir });
+      await first.close();
+      // The harness draws a new random key: not the one the store's secrets were sealed with.
+      const second = startServeHarness({ dir });
+      await expect(second).rejects.toThrow(
+        /does not open the secrets in the state store.*PROVISIO_SECRET_KEY/s,
+      );
+      // With the right key it starts again.
+      const again = await startServeHarness({
+        dir,
+        env: { PROVISIO_SECRET_KEY: first.env['PROVISIO_SECRET_KEY'] ?? '' },
+      });
+      expect((await again.call('/readyz', { token: null })).status).toBe(200);
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
