@@ -4,7 +4,9 @@
  */
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
+import { auditLogRoutes } from './audit-logs.js';
 import { authRoutes } from './auth.js';
+import { cycleRoutes } from './cycles.js';
 import { oidcRoutes } from './oidc.js';
 import { serviceRoutes } from './service.js';
 import { synchronizationJobRoutes } from './synchronization-jobs.js';
@@ -20,4 +22,6 @@ export const routeModules: readonly RouteModule[] = [
   tokenRoutes,
   synchronizationJobRoutes,
   synchronizationSecretsRoutes,
+  auditLogRoutes,
+  cycleRoutes,
 ];
