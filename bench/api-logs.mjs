@@ -17,7 +17,7 @@
 //        [--databases sqlite,postgres] [--pg postgres://postgres@127.0.0.1:5432/test]
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -308,6 +308,8 @@ async function runOne(kind) {
     );
     return {
       database: kind,
+      // The machine's 1-minute load average when the measurements ended (other work on the cores shows here).
+      loadAverage: Math.round(loadavg()[0] * 10) / 10,
       entries: ENTRIES,
       jobs: JOBS,
       fill: { ms: Math.round(fillMs), entriesPerSecond: Math.round(ENTRIES / (fillMs / 1000)), batch: BATCH },

@@ -58,7 +58,10 @@ export const listQuerySchema = z.object({
 
 type ListQuery = z.output<typeof listQuerySchema>;
 
-const seqCursorSchema = z.object({ at: z.string(), seq: z.string().regex(/^\d{1,19}$/) });
+const seqCursorSchema = z.object({
+  at: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+  seq: z.string().regex(/^\d{1,19}$/),
+});
 
 function pageBody<T>(itemSchema: z.ZodType<T>, id: string) {
   return z

@@ -50,7 +50,7 @@ export const cycleSchema = z
     /** Why the cycle failed as a whole: a public sentence. */
     error: z.string().nullable(),
   })
-  .meta({ id: 'cycle' });
+  .meta({ id: 'cycleSummary' });
 
 const cycleCursorSchema = z.object({ startedAt: z.string(), cycleId: z.string() });
 
@@ -87,7 +87,7 @@ export function cycleRoutes(app: ApiApp, context: ServerContext): void {
         response: {
           200: z
             .object({ '@odata.nextLink': z.string().optional(), value: z.array(cycleSchema) })
-            .meta({ id: 'cycleCollection' }),
+            .meta({ id: 'cycleSummaryCollection' }),
         },
       },
     },
