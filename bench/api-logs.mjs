@@ -198,7 +198,7 @@ async function measure(base, token, pathOf, check, requests = REQUESTS) {
     samples.push(performance.now() - started);
   }
   return {
-    requests: REQUESTS,
+    requests,
     medianMs: round(quantile(samples, 0.5)),
     p99Ms: round(quantile(samples, 0.99)),
   };
