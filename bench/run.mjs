@@ -7,7 +7,14 @@ import os from 'node:os';
 const benchmarks =
   process.argv.slice(2).length > 0
     ? process.argv.slice(2)
-    : ['expressions', 'zendesk-emulator', 'entra-emulator', 'provisioning', 'provisioning-groups'];
+    : [
+        'expressions',
+        'zendesk-emulator',
+        'entra-emulator',
+        'provisioning',
+        'provisioning-groups',
+        'api-logs',
+      ];
 const machine = {
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model ?? 'unknown',

@@ -1200,6 +1200,8 @@ describe.each(backends)('state store on $name', (backend) => {
               ['0003_job_leases', true],
               ['0004_job_state', true],
               ['0005_job_definitions', true],
+              ['0006_service', true],
+              ['0007_log_queries', true],
             ]);
           } finally {
             await check.destroy();

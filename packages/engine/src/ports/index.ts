@@ -1,6 +1,7 @@
 export * from './clock.js';
 export * from './common.js';
 export * from './engine.js';
+export * from './log-queries.js';
 export * from './notifier.js';
 export * from './secrets.js';
 export * from './service-state.js';

@@ -7,6 +7,7 @@
 import type { JobDefinition } from '../jobs/definition.js';
 import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../log/types.js';
 import type { QuarantineState } from '../safety/quarantine.js';
+import type { LogQueryStore } from './log-queries.js';
 import type { ServiceStateStore } from './service-state.js';
 import type { MemberRef } from './source.js';
 
@@ -212,7 +213,7 @@ export interface AuditRecord {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-export interface StateStore extends ServiceStateStore {
+export interface StateStore extends ServiceStateStore, LogQueryStore {
   /** Creates or upgrades the schema (idempotent). */
   migrate(): Promise<void>;
   /** Migrations not yet applied (reads the database: it also proves the store is reachable). */

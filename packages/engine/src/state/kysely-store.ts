@@ -5,9 +5,10 @@
  * bound parameters, all chunks inside one transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, type Selectable, type SqlBool, sql, type Transaction } from 'kysely';
 import { type JobDefinition, redactSecrets, secretFields, secretRefSchema } from '../jobs/definition.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
+import type { AuditField, CycleCursor, LogField, Page, PageQuery, SeqCursor } from '../ports/log-queries.js';
 import type {
   ApiTokenRecord,
   LocalAccountRecord,
@@ -40,10 +41,12 @@ import type {
 } from '../ports/state.js';
 import { JobDefinitionConflict } from '../ports/state.js';
 import type { QuarantineState } from '../safety/quarantine.js';
+import { compileFilter, type FieldColumn, normaliseTime } from './filter-sql.js';
 import { newJobRecord } from './job-record.js';
 import { createMigrator, migrateToLatest, type SqlDialect } from './migrations.js';
 import type {
   ApiTokensTable,
+  CyclesTable,
   Database,
   JobDefinitionsTable,
   SecretsTable,
@@ -322,9 +325,10 @@ export class KyselyStateStore implements StateStore {
       action: e.provisioningAction,
       status: e.provisioningStatusInfo.status,
       error_code: e.provisioningStatusInfo.errorInformation?.errorCode ?? null,
+      service_principal_id: e.servicePrincipal.id,
       entry: JSON.stringify(e),
     }));
-    await this.#inChunks(rows, 12, (trx, chunk) =>
+    await this.#inChunks(rows, 13, (trx, chunk) =>
       trx
         .insertInto('provisioning_log')
         .values(chunk)
@@ -340,6 +344,7 @@ export class KyselyStateStore implements StateStore {
             action: eb.ref('excluded.action'),
             status: eb.ref('excluded.status'),
             error_code: eb.ref('excluded.error_code'),
+            service_principal_id: eb.ref('excluded.service_principal_id'),
             entry: eb.ref('excluded.entry'),
           })),
         )
@@ -705,6 +710,81 @@ export class KyselyStateStore implements StateStore {
       .limit(checkLimit(limit, 'listAudit'))
       .execute();
     return rows.map((row) => parseJson(row.entry, 'audit_log.entry') as AuditRecord);
+  }
+
+  // ── cross-job log queries (0007_log_queries) ─────────────────────────────────────────────────
+
+  async pageLogs(query: PageQuery<LogField, SeqCursor>): Promise<Page<ProvisioningObjectSummary, SeqCursor>> {
+    const limit = checkLimit(query.limit, 'pageLogs limit');
+    let q = this.#db.selectFrom('provisioning_log').select(['entry', 'activity_at', 'seq']);
+    if (query.filter !== undefined) {
+      const condition = compileFilter(query.filter, LOG_COLUMNS, this.dialect);
+      q = q.where(() => condition);
+    }
+    if (query.after !== undefined) q = q.where(this.#before(query.after));
+    const rows = await q
+      .orderBy('activity_at', 'desc')
+      .orderBy('seq', 'desc')
+      .limit(limit + 1)
+      .execute();
+    return seqPage(
+      rows,
+      limit,
+      (row) => parseJson(row.entry, 'provisioning_log.entry') as ProvisioningObjectSummary,
+    );
+  }
+
+  async pageAudit(query: PageQuery<AuditField, SeqCursor>): Promise<Page<AuditRecord, SeqCursor>> {
+    const limit = checkLimit(query.limit, 'pageAudit limit');
+    let q = this.#db.selectFrom('audit_log').select(['entry', 'activity_at', 'seq']);
+    if (query.filter !== undefined) {
+      const condition = compileFilter(query.filter, AUDIT_COLUMNS, this.dialect);
+      q = q.where(() => condition);
+    }
+    if (query.after !== undefined) q = q.where(this.#before(query.after));
+    const rows = await q
+      .orderBy('activity_at', 'desc')
+      .orderBy('seq', 'desc')
+      .limit(limit + 1)
+      .execute();
+    return seqPage(rows, limit, (row) => parseJson(row.entry, 'audit_log.entry') as AuditRecord);
+  }
+
+  async pageCycles(
+    jobId: string,
+    query: Omit<PageQuery<never, CycleCursor>, 'filter'>,
+  ): Promise<Page<CycleRecord, CycleCursor>> {
+    const limit = checkLimit(query.limit, 'pageCycles limit');
+    let q = this.#db.selectFrom('cycles').selectAll().where('job_id', '=', jobId);
+    const after = query.after;
+    if (after !== undefined)
+      q = q.where((eb) =>
+        eb(eb.refTuple('started_at', 'cycle_id'), '<', eb.tuple(after.startedAt, after.cycleId)),
+      );
+    const rows = await q
+      .orderBy('started_at', 'desc')
+      .orderBy('cycle_id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map(cycleRecord);
+    const last = items.at(-1);
+    return {
+      items,
+      next:
+        rows.length > limit && last !== undefined
+          ? { startedAt: last.startedAt, cycleId: last.cycleId }
+          : null,
+    };
+  }
+
+  /** Rows after `cursor` in newest-first order: (activity_at, seq) below the cursor's, as one row comparison (index-friendly). */
+  #before(cursor: SeqCursor): RawBuilder<SqlBool> {
+    if (!/^\d{1,19}$/.test(cursor.seq))
+      throw new RangeError(`cursor seq must be decimal digits, got "${cursor.seq}"`);
+    const at = normaliseTime(cursor.at);
+    // SQLite compares an integer column with an integer; PostgreSQL casts the text to bigint.
+    const seq = this.dialect === 'sqlite' ? Number(cursor.seq) : cursor.seq;
+    return sql<SqlBool>`(activity_at, seq) < (${at}, ${seq})`;
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────
@@ -1255,5 +1335,60 @@ function synchronizationJobRecord(row: Selectable<SynchronizationJobsTable>): Sy
         ? null
         : (parseJson(row.draft, 'synchronization_jobs.draft') as Record<string, unknown>),
     createdAt: row.created_at,
+  };
+}
+
+// ── cross-job log queries ──────────────────────────────────────────────────────────────────────
+
+/** The provisioning log's filterable fields and their columns (migrations 0001 and 0007). */
+const LOG_COLUMNS: Readonly<Record<LogField, FieldColumn>> = {
+  id: { column: 'id' },
+  jobId: { column: 'job_id' },
+  cycleId: { column: 'cycle_id' },
+  changeId: { column: 'change_id' },
+  activityDateTime: { column: 'activity_at', time: true },
+  provisioningAction: { column: 'action' },
+  status: { column: 'status' },
+  errorCode: { column: 'error_code' },
+  sourceId: { column: 'source_id' },
+  sourceDisplayName: { column: 'display_name' },
+  targetId: { column: 'target_id' },
+  servicePrincipalId: { column: 'service_principal_id' },
+};
+
+const AUDIT_COLUMNS: Readonly<Record<AuditField, FieldColumn>> = {
+  id: { column: 'id' },
+  jobId: { column: 'job_id' },
+  activityDateTime: { column: 'activity_at', time: true },
+  activity: { column: 'activity' },
+  initiatedBy: { column: 'initiated_by' },
+  result: { column: 'result' },
+};
+
+/** The first `limit` of `rows` (which holds one more when a next page exists), and the next cursor. */
+function seqPage<R extends { activity_at: string; seq: number | string | bigint }, T>(
+  rows: readonly R[],
+  limit: number,
+  item: (row: R) => T,
+): Page<T, SeqCursor> {
+  const kept = rows.slice(0, limit);
+  const last = kept.at(-1);
+  return {
+    items: kept.map(item),
+    next: rows.length > limit && last !== undefined ? { at: last.activity_at, seq: String(last.seq) } : null,
+  };
+}
+
+function cycleRecord(row: Selectable<CyclesTable>): CycleRecord {
+  return {
+    jobId: row.job_id,
+    cycleId: row.cycle_id,
+    kind: row.kind as CycleKind,
+    state: row.state as CycleState,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    counts: parseJson(row.counts, 'cycles.counts') as CycleCounts,
+    error: row.error,
+    errorCode: row.error_code,
   };
 }

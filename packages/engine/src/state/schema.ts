@@ -116,6 +116,8 @@ export interface ProvisioningLogTable {
   error_code: string | null;
   /** The whole `ProvisioningObjectSummary` as JSON. */
   entry: string;
+  /** 0007_log_queries: `servicePrincipal.id` (null in rows written before it and not backfilled). */
+  service_principal_id: string | null;
 }
 
 // ── 0002_groups_escrows_audit ───────────────────────────────────────────────────────────────────

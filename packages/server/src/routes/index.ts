@@ -4,7 +4,9 @@
  */
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
+import { auditLogRoutes } from './audit-logs.js';
 import { authRoutes } from './auth.js';
+import { cycleRoutes } from './cycles.js';
 import { oidcRoutes } from './oidc.js';
 import { onDemandRoutes } from './on-demand.js';
 import { planRoutes } from './plan.js';
@@ -26,4 +28,6 @@ export const routeModules: readonly RouteModule[] = [
   synchronizationSchemaRoutes,
   onDemandRoutes,
   planRoutes,
+  auditLogRoutes,
+  cycleRoutes,
 ];
