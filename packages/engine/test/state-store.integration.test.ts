@@ -1666,6 +1666,31 @@ describe.each(backends)('service tables on $name', (backend) => {
         expect(await store.getSession('s2')).toBeNull();
       });
 
+      it('counts the users and groups a job manages without reading them', async () => {
+        const t = at(0).toISOString();
+        const link = (sourceId: string, state: 'active' | 'disabled' | 'deleted', jobId = 'count-job') => ({
+          jobId,
+          sourceId,
+          targetId: `t-${sourceId}`,
+          state,
+          created: true,
+          displayName: sourceId,
+          updatedAt: t,
+        });
+        await store.saveLinks([
+          link('u1', 'active'),
+          link('u2', 'disabled'),
+          link('u3', 'deleted'),
+          link('u4', 'active', 'other'),
+        ]);
+        await store.saveGroupLinks([
+          { ...link('g1', 'active'), state: 'active' },
+          { ...link('g2', 'active'), state: 'deleted' },
+        ]);
+        expect(await store.countManaged('count-job')).toEqual({ users: 2, groups: 1 });
+        expect(await store.countManaged('nothing')).toEqual({ users: 0, groups: 0 });
+      });
+
       it('lists synchronization jobs per service principal and keeps their drafts', async () => {
         const job = (jobId: string, sp: string) => ({
           jobId,

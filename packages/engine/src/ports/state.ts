@@ -299,6 +299,9 @@ export interface StateStore extends ServiceStateStore, LogQueryStore {
   /** Newest first (activityDateTime, then insertion order). */
   queryLogs(query: LogQuery): Promise<ProvisioningObjectSummary[]>;
 
+  /** How many users (links not deleted) and groups (active group links) the job manages: counted, not read. */
+  countManaged(jobId: string): Promise<{ readonly users: number; readonly groups: number }>;
+
   /** Every stored job definition, by job id. */
   listJobDefinitions(): Promise<JobDefinitionRecord[]>;
   getJobDefinition(jobId: string): Promise<JobDefinitionRecord | null>;

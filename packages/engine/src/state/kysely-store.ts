@@ -219,6 +219,25 @@ export class KyselyStateStore implements StateStore {
     }));
   }
 
+  async countManaged(jobId: string): Promise<{ readonly users: number; readonly groups: number }> {
+    const [users, groups] = await Promise.all([
+      this.#db
+        .selectFrom('links')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('job_id', '=', jobId)
+        .where('state', '!=', 'deleted')
+        .executeTakeFirstOrThrow(),
+      this.#db
+        .selectFrom('group_links')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('job_id', '=', jobId)
+        .where('state', '=', 'active')
+        .executeTakeFirstOrThrow(),
+    ]);
+    // PostgreSQL's count is a bigint, which pg returns as text.
+    return { users: Number(users.n), groups: Number(groups.n) };
+  }
+
   async saveLinks(records: readonly LinkRecord[]): Promise<void> {
     const rows = lastPerKey(
       records,

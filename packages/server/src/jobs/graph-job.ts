@@ -199,18 +199,17 @@ export async function graphJobInputs(
   progress: JobProgress | null,
   now: Date,
 ): Promise<GraphJobInputs> {
-  const [record, cycles, links, groupLinks] = await Promise.all([
+  const [record, cycles, managed] = await Promise.all([
     store.getJob(job.jobId),
     store.listCycles(job.jobId, CYCLES_LOOKED_AT),
-    store.listLinks(job.jobId),
-    store.listGroupLinks(job.jobId),
+    store.countManaged(job.jobId),
   ]);
   return {
     job,
     record,
     cycles,
-    users: links.filter((l) => l.state !== 'deleted').length,
-    groups: groupLinks.filter((l) => l.state === 'active').length,
+    users: managed.users,
+    groups: managed.groups,
     progress,
     now,
   };
