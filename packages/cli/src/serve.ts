@@ -4,6 +4,7 @@
  * runs (compose.ts) and starts the server (packages/server). Its inputs are explicit (options, env,
  * cwd), so tests start it in-process on a free port exactly as the command does.
  */
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   type Clock,
@@ -49,6 +50,8 @@ export interface ServeOptions {
   readonly keyFile?: string;
   /** Trust X-Forwarded-* headers (behind a reverse proxy): true, or the proxy's addresses. */
   readonly trustProxy?: boolean | string;
+  /** Serve HTTPS with this certificate and private key (PEM files) instead of plain HTTP. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
   readonly logLevel?: string;
   /** Where log lines go (default stdout). */
   readonly logDestination?: NodeJS.WritableStream;
@@ -124,6 +127,13 @@ function announceLocalAdmin(
 export async function startServe(options: ServeOptions, context: ServeContext): Promise<RunningServe> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(options);
+  const https =
+    options.tls === undefined
+      ? undefined
+      : {
+          cert: await readFile(resolve(context.cwd, options.tls.certFile), 'utf8'),
+          key: await readFile(resolve(context.cwd, options.tls.keyFile), 'utf8'),
+        };
   // Sign in with Microsoft and Entra access tokens, when PROVISIO_OIDC_* configure them
   // (docs/security.md#sign-in-with-microsoft): a wrong setting fails start-up naming the variable.
   const oidcSettings = await loadOidcSettings(context.env, {
@@ -136,7 +146,7 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
     throw error;
   });
   try {
-    const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
+    const publicUrl = options.publicUrl ?? `${https ? 'https' : 'http'}://${options.host}:${options.port}`;
     // Console sessions (cookie + CSRF) are the server's own; Entra access tokens come after them.
     const authenticators: Authenticator[] = oidc === null ? [] : [entraTokenAuthenticator(oidc, clock)];
     const loaded = await loadSecretKey({
@@ -180,6 +190,7 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
         ? {}
         : { oidc: { oidc, sessions: sessionIssuer(store, clock, { secure: secureCookies(publicUrl) }) } }),
       ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+      ...(https === undefined ? {} : { https }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
     const url = await server.listen(options.host, options.port);

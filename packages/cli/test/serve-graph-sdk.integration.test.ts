@@ -3,16 +3,13 @@
  * changed: Microsoft's own Graph SDK (`@microsoft/microsoft-graph-client`) drives a job end to end,
  * from creating it to reading its provisioning logs, and reads provisio's errors as Graph errors.
  */
-import {
-  Client,
-  type Context,
-  GraphError,
-  HTTPMessageHandler,
-  type Middleware,
-  type PageCollection,
-  PageIterator,
-  RetryHandler,
-} from '@microsoft/microsoft-graph-client';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { Client, GraphError, type PageCollection, PageIterator } from '@microsoft/microsoft-graph-client';
+import { createServerCertificate } from '@provisio/emulators';
+import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appRoleId,
@@ -27,33 +24,39 @@ let h: JobHarness;
 let s: ServeHarness;
 let graph: Client;
 
+let previousDispatcher: Dispatcher;
+
 beforeAll(async () => {
   h = await startJobHarness();
-  s = await startServeHarness({ allowCustomEndpoints: true });
+  // provisio over HTTPS, as in production: the SDK sends its token to https hosts only, and follows
+  // `@odata.nextLink` only when it is an https URL.
+  const dir = await mkdtemp(join(tmpdir(), 'provisio-sdk-'));
+  const certificate = await createServerCertificate(new Date());
+  await writeFile(join(dir, 'tls.pem'), certificate.cert);
+  await writeFile(join(dir, 'tls-key.pem'), certificate.key, { mode: 0o600 });
+  // This process trusts the test certificate (Node's fetch, which the SDK and the harness use).
+  previousDispatcher = getGlobalDispatcher();
+  setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, certificate.cert] } }));
+  s = await startServeHarness({
+    allowCustomEndpoints: true,
+    dir,
+    tls: { certFile: join(dir, 'tls.pem'), keyFile: join(dir, 'tls-key.pem') },
+  });
+  expect(s.url).toMatch(/^https:\/\/127\.0\.0\.1:/);
   const token = await s.token('Administrator');
-  // The SDK's own authentication handler sends the token to https hosts only; provisio here is
-  // plain http on loopback, so a one-line middleware adds it, then the SDK's own retry handler and
-  // HTTP handler do the rest, as they do for Graph.
-  let next: Middleware | undefined;
-  const bearer = {
-    async execute(context: Context) {
-      const headers = new Headers(context.options?.headers as Record<string, string> | undefined);
-      headers.set('authorization', `Bearer ${token}`);
-      context.options = { ...context.options, headers: Object.fromEntries(headers) };
-      await next?.execute(context);
-    },
-    setNext(middleware: Middleware) {
-      next = middleware;
-    },
-  } satisfies Middleware;
-  const retry = new RetryHandler();
-  bearer.setNext(retry);
-  retry.setNext(new HTTPMessageHandler());
-  graph = Client.initWithMiddleware({ baseUrl: s.url, defaultVersion: 'v1.0', middleware: bearer });
+  // Only the base URL and the token differ from a script written for Graph.
+  graph = Client.init({
+    baseUrl: s.url,
+    defaultVersion: 'v1.0',
+    customHosts: new Set(['127.0.0.1']),
+    authProvider: (done) => done(null, token),
+  });
 });
 afterAll(async () => {
   await s?.close();
   await h?.close();
+  if (previousDispatcher !== undefined) setGlobalDispatcher(previousDispatcher);
+  if (s !== undefined) await rm(s.dir, { recursive: true, force: true });
 });
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

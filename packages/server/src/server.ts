@@ -31,6 +31,8 @@ export interface ServerParts {
   /** Sign-in with Microsoft: the tenant and the sessions it opens (docs/security.md#sign-in-with-microsoft). */
   readonly oidc?: OidcRoutesConfig;
   readonly trustProxy?: boolean | string;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  readonly https?: { readonly cert: string; readonly key: string };
   /** Run the scheduler (default true); tests of the API alone leave it off. */
   readonly schedule?: boolean;
   readonly pollMs?: number;
@@ -93,6 +95,7 @@ export async function createServer(parts: ServerParts): Promise<ProvisioServer> 
       ...(parts.authenticators ?? []),
     ],
     ...(parts.trustProxy === undefined ? {} : { trustProxy: parts.trustProxy }),
+    ...(parts.https === undefined ? {} : { https: parts.https }),
   });
   for (const module of routeModules) module(app, context);
   await app.ready();

@@ -19,6 +19,8 @@ export function registerServeCommand(program: Command): void {
       'accept BaseAddress, EntraAuthorityHost and EntraGraphBaseUrl in saved secrets (for the emulators)',
       false,
     )
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', "the certificate's private key (PEM)")
     .option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy (docs/deployment.md)', false)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
     .option('--shutdown-timeout <seconds>', 'how long running cycles get to finish on SIGTERM', '30')
@@ -32,7 +34,16 @@ export function registerServeCommand(program: Command): void {
         trustProxy: boolean;
         logLevel: string;
         shutdownTimeout: string;
+        tlsCert?: string;
+        tlsKey?: string;
       }) => {
+        if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+          process.stderr.write(
+            'error: --tls-cert and --tls-key go together: give both, or neither for plain HTTP\n',
+          );
+          process.exitCode = 2;
+          return;
+        }
         const { runServe } = await import('../run-serve.js');
         process.exitCode = await runServe({
           host: options.host,
@@ -43,6 +54,9 @@ export function registerServeCommand(program: Command): void {
           logLevel: options.logLevel,
           shutdownTimeoutMs: Number(options.shutdownTimeout) * 1000,
           ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+          ...(options.tlsCert === undefined || options.tlsKey === undefined
+            ? {}
+            : { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } }),
         });
       },
     );

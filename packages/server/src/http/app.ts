@@ -59,20 +59,32 @@ export interface AppOptions {
   readonly trustProxy?: boolean | string;
   /** The server's version, for the OpenAPI document. */
   readonly version: string;
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP (docs/operations.md). */
+  readonly https?: { readonly cert: string; readonly key: string };
 }
 
 /** Largest request body: a synchronization schema with every mapping fits many times over. */
 const BODY_LIMIT = 2 * 1024 * 1024;
 
 export async function createApp(options: AppOptions): Promise<ApiApp> {
-  const app = Fastify({
+  const common = {
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT,
     trustProxy: options.trustProxy ?? false,
     // Graph's `client-request-id` is echoed; the server's own id is always new.
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
-  }).withTypeProvider<ZodTypeProvider>();
+  };
+  // Over HTTPS the raw server is an https.Server; routes, hooks and replies are the same, so the
+  // instance is used through the one type.
+  const base: FastifyInstance =
+    options.https === undefined
+      ? Fastify(common)
+      : (Fastify({
+          ...common,
+          https: { cert: options.https.cert, key: options.https.key },
+        }) as unknown as FastifyInstance);
+  const app = base.withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
