@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 
-const counts = z.object({
+/** A cycle's counters (`CycleCounts`), for every interface that shows them. */
+export const cycleCountsSchema = z.object({
   imported: z.number(),
   inScope: z.number(),
   created: z.number(),
@@ -32,7 +33,7 @@ export const cycleSchema = z.object({
   state: z.enum(['running', 'succeeded', 'entryLevelErrors', 'failed']),
   startedAt: z.string(),
   endedAt: z.string().nullable(),
-  counts,
+  counts: cycleCountsSchema,
   error: z.string().nullable(),
   errorCode: z.string().nullable(),
 });
@@ -151,7 +152,7 @@ const planError = z
 export const planReportSchema = z.object({
   jobId: z.string(),
   kind: z.enum(['initial', 'incremental']),
-  counts,
+  counts: cycleCountsSchema,
   staged: z.number(),
   groups: z
     .object({

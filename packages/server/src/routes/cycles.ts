@@ -3,7 +3,7 @@
  * `GET /provisio/v1/jobs/{jobId}/cycles?$top=&$skiptoken=`, newest first, keyset-paged with the same
  * `@odata.nextLink` convention as Graph's lists.
  */
-import type { CycleRecord } from '@provisio/engine';
+import { type CycleRecord, cycleCountsSchema } from '@provisio/engine';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import {
@@ -17,25 +17,6 @@ import type { ApiApp } from '../http/app.js';
 import { notFound } from '../http/errors.js';
 import { findJob } from '../jobs/catalog.js';
 
-const countsSchema = z.object({
-  imported: z.number(),
-  inScope: z.number(),
-  created: z.number(),
-  updated: z.number(),
-  disabled: z.number(),
-  deleted: z.number(),
-  skipped: z.number(),
-  unchanged: z.number(),
-  failed: z.number(),
-  targetRequests: z.number(),
-  groupsCreated: z.number().optional(),
-  groupsUpdated: z.number().optional(),
-  groupsDeleted: z.number().optional(),
-  membershipsAdded: z.number().optional(),
-  membershipsRemoved: z.number().optional(),
-  membershipsSkipped: z.number().optional(),
-});
-
 export const cycleSchema = z
   .object({
     id: z.string(),
@@ -45,7 +26,7 @@ export const cycleSchema = z
     endedAt: z.string().nullable(),
     /** null while running. */
     durationMs: z.number().nullable(),
-    counts: countsSchema,
+    counts: cycleCountsSchema,
     errorCode: z.string().nullable(),
     /** Why the cycle failed as a whole: a public sentence. */
     error: z.string().nullable(),

@@ -11,6 +11,7 @@ import {
   ConfigError,
   JobDefinitionConflict,
   type JobRecord,
+  newJobRecord,
   pauseJob,
   recordAudit,
   restartJob,
@@ -260,7 +261,8 @@ export function synchronizationJobRoutes(app: ApiApp, context: ServerContext): v
       await store.clearGroupLinks(jobId);
       await store.clearSourceUsers(jobId);
       await store.clearSourceGroups(jobId);
-      if ((await store.getJob(jobId)) !== null) await store.updateJob(jobId, clearedJob, context.clock.now());
+      if ((await store.getJob(jobId)) !== null)
+        await store.updateJob(jobId, clearedJob(context.clock.now()), context.clock.now());
       await store.deleteSynchronizationJob(jobId);
       if (job.record === null)
         await recordAudit(context, jobId, {
@@ -473,17 +475,7 @@ export function synchronizationJobRoutes(app: ApiApp, context: ServerContext): v
 }
 
 /** A deleted job's record: nothing of its progress is kept (its cycles, logs and audit stay). */
-const clearedJob: Partial<Omit<JobRecord, 'jobId'>> = {
-  status: 'NotRun',
-  configHash: null,
-  watermark: null,
-  watermarkAt: null,
-  groupWatermark: null,
-  quarantine: null,
-  allowDeletes: false,
-  rolesImportedAt: null,
-  targetState: null,
-  reconciledAt: null,
-  membershipsLoadedAt: null,
-  mirrorVersion: null,
-};
+function clearedJob(now: Date): Partial<Omit<JobRecord, 'jobId'>> {
+  const { jobId: _jobId, updatedAt: _updatedAt, ...cleared } = newJobRecord('', now);
+  return cleared;
+}
