@@ -6,6 +6,7 @@
 import {
   allowDeletes,
   type CompiledJobWithoutSecrets,
+  formatDuration,
   importRoles,
   type JobOperationResult,
   jobAudit,
@@ -97,12 +98,21 @@ export async function runAllowDeletes(
   try {
     const { config, deps } = await composeJob(selection, context);
     try {
-      process.stdout.write('deprovisioning beyond the threshold is allowed for one cycle; running it now\n');
+      process.stdout.write(
+        'the actions held at the accidental-deletion thresholds are allowed for one cycle\n',
+      );
       // The cycle runs under the job's lease, like sync's: never beside a running sync.
-      const result = await allowDeletes(deps, config, operator());
+      const result = await allowDeletes(deps, config, operator(), {
+        onRun: () => process.stdout.write('running that cycle now\n'),
+      });
       if (result.cycle === null) {
+        const within = formatDuration(result.pollMs);
+        const running = result.runningCycle
+          ? `it is running a cycle (started ${result.runningCycle.startedAt}): once that ends, it runs the allowed cycle`
+          : `it is waiting between cycles and looks for a pending allow-deletes every ${within}: it runs the allowed cycle within ${within}, quarantined or not`;
         process.stdout.write(
-          `a running sync (${result.heldBy ?? 'unknown'}) holds the job: it carries the deprovisioning out in its next cycle\n`,
+          `not run here: another provisio worker (${result.heldBy ?? 'unknown'}) holds the job's lease, and only one worker runs a job's cycles; ${running}.\n` +
+            `npx provisio status says "allow-deletes pending" until it has run, then lists that cycle\n`,
         );
         return 0;
       }

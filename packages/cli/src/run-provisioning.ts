@@ -6,8 +6,10 @@ import {
   ConnectorFailure,
   type CycleProgress,
   type CycleReport,
+  describeHeld,
   explainQuarantine,
   formatDuration,
+  type HeldKind,
   importRoles,
   JobDefinitionConflict,
   type JobStatusReport,
@@ -17,6 +19,7 @@ import {
   runSyncLoop,
   systemClock,
   testJobConnection,
+  thresholdSetting,
 } from '@provisio/engine';
 import { compose } from './compose.js';
 import {
@@ -29,6 +32,9 @@ import {
 import { presentForCli } from './present-error.js';
 import { ProgressView } from './progress.js';
 import { starterConfig } from './starter-config.js';
+
+/** `sync --once` when its cycle held actions back at an accidental-deletion threshold. */
+export const HELD_EXIT_CODE = 3;
 
 /** Reports a failure the user can act on, and gives the exit code. */
 export function reportError(error: unknown): number {
@@ -117,14 +123,21 @@ const symbols: Record<string, string> = {
 };
 
 function planLine(user: PlannedUser): string {
+  const held = user.provisioningAction === 'stagedDelete';
   const label = user.action
     ? user.action.kind
-    : user.status === 'failure'
-      ? 'fail'
-      : user.error?.code === 'RedundantExport'
-        ? 'same'
-        : 'skip';
-  const symbol = user.action ? (symbols[user.action.kind] ?? '?') : user.status === 'failure' ? '!' : ' ';
+    : held
+      ? 'held'
+      : user.status === 'failure'
+        ? 'fail'
+        : user.error?.code === 'RedundantExport'
+          ? 'same'
+          : 'skip';
+  const symbol = user.action
+    ? (symbols[user.action.kind] ?? '?')
+    : user.status === 'failure' || held
+      ? '!'
+      : ' ';
   const lines = [`${symbol} ${label.padEnd(10)} ${user.displayName} (${user.sourceId})  ${user.description}`];
   for (const property of user.modifiedProperties)
     lines.push(
@@ -149,7 +162,14 @@ export async function runPlan(
     const { config, deps } = await composeJob(selection, context, true);
     try {
       const { report, plan } = await planJob(deps, config, { all });
-      const shown = report.planned.filter((user) => all || user.action !== null || user.status === 'failure');
+      // Staged (held) users are listed one by one: what the guard would hold back is never hidden.
+      const shown = report.planned.filter(
+        (user) =>
+          all ||
+          user.action !== null ||
+          user.status === 'failure' ||
+          user.provisioningAction === 'stagedDelete',
+      );
       if (format === 'json') {
         process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
         return 0;
@@ -168,28 +188,32 @@ export async function runPlan(
             `memberships: ${g.memberships.reduce((n, m) => n + m.add.length, 0)} to add, ${g.memberships.reduce((n, m) => n + m.remove.length, 0)} to remove\n`,
         );
       }
-      if (report.staged > 0)
+      for (const held of report.held)
         process.stdout.write(
-          `! ${report.staged} deprovisioning actions exceed settings.accidentalDeletionThreshold (${config.settings.accidentalDeletionThreshold}): they would be staged, not done\n`,
+          `! ${held.count} ${heldWords[held.kind]} exceed ${thresholdSetting[held.kind]} (${held.threshold}): they would be held (staged), not done; listed with !; npx provisio allow-deletes carries them out\n`,
         );
       for (const user of shown) process.stdout.write(`${planLine(user)}\n`);
       if (g) {
-        for (const p of g.groups.filter((p) => all || p.action !== null || p.status === 'failure'))
+        for (const p of g.groups.filter(
+          (p) => all || p.action !== null || p.status === 'failure' || p.error?.code === 'TooManyDeletes',
+        ))
           process.stdout.write(
-            `${p.action ? (symbols[p.action.kind] ?? '?') : p.status === 'failure' ? '!' : ' '} group ${(p.action?.kind ?? p.status).padEnd(8)} ${p.displayName}  ${p.reason}${p.error ? ` (${p.error.code}: ${p.error.reason})` : ''}\n`,
+            `${p.action ? (symbols[p.action.kind] ?? '?') : p.status === 'failure' || p.error?.code === 'TooManyDeletes' ? '!' : ' '} group ${(p.action?.kind ?? (p.error?.code === 'TooManyDeletes' ? 'held' : p.status)).padEnd(8)} ${p.displayName}  ${p.reason}${p.error ? ` (${p.error.code}: ${p.error.reason})` : ''}\n`,
           );
         for (const m of g.memberships) {
-          if (m.add.length + m.remove.length === 0 && !all) continue;
+          const held = m.held ?? [];
+          if (m.add.length + m.remove.length + held.length === 0 && !all) continue;
           process.stdout.write(
             `  members of ${m.groupName}: ${m.add.length} to add${m.add.length > 0 ? ` (${m.add.map((a) => a.userName).join(', ')})` : ''}, ` +
-              `${m.remove.length} to remove${m.remove.length > 0 ? ` (${m.remove.map((r) => r.userName).join(', ')})` : ''}, ${m.skipped.length} skipped\n`,
+              `${m.remove.length} to remove${m.remove.length > 0 ? ` (${m.remove.map((r) => r.userName).join(', ')})` : ''}, ${m.skipped.length} skipped` +
+              `${held.length > 0 ? `, ${held.length} removals held (${held.map((r) => r.userName).join(', ')})` : ''}\n`,
           );
           if (all)
             for (const skip of m.skipped)
               process.stdout.write(`      skipped ${skip.userName}: ${skip.reason}\n`);
         }
       }
-      if (shown.length === 0 && (!g || g.groups.every((p) => p.action === null)))
+      if (shown.length === 0 && report.held.length === 0 && (!g || g.groups.every((p) => p.action === null)))
         process.stdout.write('Nothing to do.\n');
       return 0;
     } finally {
@@ -200,12 +224,29 @@ export async function runPlan(
   }
 }
 
+/** What the plan calls each kind the guard holds back. */
+const heldWords: Record<HeldKind, string> = {
+  deprovisioning: 'deprovisioning actions',
+  downgrade: 'role downgrades',
+  membershipRemoval: 'membership removals',
+};
+
 export function cycleSummary(report: CycleReport): string {
   const c = report.counts;
   return (
     `cycle ${report.cycleId} (${report.kind}) ${report.state} in ${formatDuration(report.durationMs)}: ` +
     `${c.imported} imported, ${c.inScope} in scope, ${c.created} created, ${c.updated} updated, ${c.disabled} disabled, ` +
-    `${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed; ${c.targetRequests} Zendesk requests`
+    `${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed; ${c.targetRequests} Zendesk requests` +
+    (report.held.length > 0 ? `; held: ${describeHeld(report.held)}` : '')
+  );
+}
+
+/** The lines after a held cycle's summary: which settings, and what to do. */
+export function heldAdvice(report: CycleReport): string {
+  if (report.held.length === 0) return '';
+  return (
+    `  held, not done (${report.held.map((h) => thresholdSetting[h.kind]).join(', ')}); the job is quarantined (TooManyDeletes)\n` +
+    '  npx provisio plan lists them; npx provisio allow-deletes carries them out; npx provisio restart after fixing the cause\n'
   );
 }
 
@@ -232,6 +273,7 @@ export async function runSync(
     process.once('SIGTERM', stop);
     const view = new ProgressView(process.stderr);
     let failed = false;
+    let held = false;
     await runSyncLoop(deps, config, {
       once,
       force,
@@ -240,7 +282,7 @@ export async function runSync(
       onProgress: (progress: CycleProgress) => view.update(progress),
       onCycle: (report) => {
         view.stop();
-        process.stdout.write(`${cycleSummary(report)}\n`);
+        process.stdout.write(`${cycleSummary(report)}\n${heldAdvice(report)}`);
         for (const user of report.planned) {
           const result = report.results.get(user.sourceId);
           if (result && !result.ok)
@@ -250,7 +292,8 @@ export async function runSync(
           else if (user.status === 'failure' && user.error)
             process.stdout.write(`  failed: ${user.displayName}: ${user.error.code}: ${user.error.reason}\n`);
         }
-        if (report.state !== 'succeeded') failed = true;
+        if (report.state === 'held') held = true;
+        else if (report.state !== 'succeeded') failed = true;
         if (!once) process.stdout.write(`next cycle in ${formatDuration(config.settings.intervalMs)}\n`);
       },
       onError: (error) => {
@@ -288,7 +331,8 @@ export async function runSync(
     view.stop();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    return once && failed ? 1 : 0;
+    // docs/provisioning.md, "npx provisio sync": 3 when the cycle held actions at a threshold.
+    return once && failed ? 1 : once && held ? HELD_EXIT_CODE : 0;
   } catch (error) {
     return reportError(error);
   } finally {
@@ -346,6 +390,8 @@ function printStatus(status: JobStatusReport): void {
     out(`  next attempt: ${quarantine.nextAttempt}`);
     out(`  what to do: ${presentForCli(fix)}`);
   }
+  if (status.allowDeletesPending)
+    out('allow-deletes pending: the next cycle carries out the actions held at the thresholds');
   if (status.escrows.length > 0) {
     out(`retries pending (escrows): ${status.escrows.length}`);
     for (const e of status.escrows.slice(0, 20))

@@ -91,6 +91,8 @@ beforeAll(async () => {
         skipOutOfScopeDeletions: false,
         defaultAccess: 'skip',
         accidentalDeletionThreshold: 500,
+        downgradeThreshold: 50,
+        membershipRemovalThreshold: 500,
         sendEmailOnFailure: false,
         expandNestedGroups: false,
       },

@@ -15,6 +15,7 @@ export * from './kit/index.js';
 export * from './log/entry.js';
 export * from './log/types.js';
 export * from './ondemand/provision.js';
+export * from './pipeline/guard.js';
 export * from './pipeline/match.js';
 export * from './pipeline/plan.js';
 export * from './pipeline/scope.js';

@@ -47,6 +47,8 @@ describe('job definitions', () => {
       skipOutOfScopeDeletions: false,
       defaultAccess: 'skip',
       accidentalDeletionThreshold: 500,
+      downgradeThreshold: 50,
+      membershipRemovalThreshold: 500,
       sendEmailOnFailure: false,
       expandNestedGroups: false,
     });

@@ -1384,6 +1384,8 @@ function definition(id: string, overrides: Partial<JobDefinition> = {}): JobDefi
       skipOutOfScopeDeletions: false,
       defaultAccess: 'skip',
       accidentalDeletionThreshold: 500,
+      downgradeThreshold: 50,
+      membershipRemovalThreshold: 500,
       sendEmailOnFailure: false,
       expandNestedGroups: false,
     },

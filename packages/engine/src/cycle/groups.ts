@@ -19,6 +19,7 @@ import { EngineErrorCode } from '../errors/engine.js';
 import { type LogContext, systemsOf } from '../log/entry.js';
 import type { ModifiedProperty, ProvisioningObjectSummary, ProvisioningStep } from '../log/types.js';
 import { type GroupPlan, planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
+import { guardMembershipRemovals, type HeldActions } from '../pipeline/guard.js';
 import { importGroupChange } from '../pipeline/import.js';
 import { type MembershipIndex, type MembershipPlan, planMemberships } from '../pipeline/membership-plan.js';
 import type { TargetIndex } from '../pipeline/target-index.js';
@@ -67,6 +68,8 @@ export interface GroupCycleResult {
   readonly attempted: number;
   /** The target's memberships after this cycle's writes (null when they were not read). */
   readonly membershipIndex: MembershipIndex | null;
+  /** Membership removals held back by settings.membershipRemovalThreshold (null: none). */
+  readonly held: HeldActions | null;
 }
 
 export interface GroupPlanInput {
@@ -92,6 +95,8 @@ export interface PlannedGroups {
 
 export interface GroupCycleInput extends GroupPlanInput {
   readonly planned: PlannedGroups;
+  /** allow-deletes: membership removals may exceed settings.membershipRemovalThreshold. */
+  readonly allowRemovals?: boolean;
   /** User links after the user half of this cycle. */
   readonly userLinks: ReadonlyMap<string, LinkRecord>;
   readonly userIndex: TargetIndex;
@@ -289,16 +294,21 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     const targetId = dryRun ? plan.targetId : link?.state === 'active' ? link.targetId : null;
     if (targetId !== null) groups.push({ sourceId: plan.sourceId, displayName: plan.displayName, targetId });
   }
-  const membershipPlans = planMemberships(target, {
-    groups,
-    mirror,
-    expandNested: config.settings.expandNestedGroups,
-    userLinks: input.userLinks,
-    targetUser: (id) => input.userIndex.get(id),
-    memberships,
-    userNames: input.userNames,
-    reportAll: kind === 'initial',
-  });
+  const guarded = guardMembershipRemovals(
+    planMemberships(target, {
+      groups,
+      mirror,
+      expandNested: config.settings.expandNestedGroups,
+      userLinks: input.userLinks,
+      targetUser: (id) => input.userIndex.get(id),
+      memberships,
+      userNames: input.userNames,
+      reportAll: kind === 'initial',
+    }),
+    config.settings.membershipRemovalThreshold,
+    input.allowRemovals === true,
+  );
+  const membershipPlans = guarded.plans;
   for (const m of membershipPlans)
     counts.membershipsSkipped += m.skipped.filter((s) => s.refusedByTarget).length;
 
@@ -345,6 +355,7 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     watermark: input.planned.watermark,
     deletions: plans.filter((p) => p.action?.kind === 'delete').length,
     membershipIndex: membershipsKnown || provisioned ? memberships : null,
+    held: guarded.held,
     attempted:
       groupResults.size +
       membershipResults.size +
@@ -473,10 +484,15 @@ function groupLogEntries(
       });
     const properties: ModifiedProperty[] = [...plan.modifiedProperties];
     let membershipFailure: string | null = null;
+    let membershipHeld: string | null = null;
     if (
       membership &&
-      (membership.add.length > 0 || membership.remove.length > 0 || membership.skipped.length > 0)
+      (membership.add.length > 0 ||
+        membership.remove.length > 0 ||
+        membership.skipped.length > 0 ||
+        (membership.held?.length ?? 0) > 0)
     ) {
+      const held = membership.held ?? [];
       const added = membership.add.filter(
         (a) => membershipResults.get(`${plan.sourceId}/${a.userSourceId}`)?.ok,
       );
@@ -493,6 +509,12 @@ function groupLogEntries(
       if (added.length > 0) details['Added'] = added.map((a) => a.userName).join(', ');
       if (removed.length > 0) details['Removed'] = removed.map((r) => r.userName).join(', ');
       for (const skip of membership.skipped) details[`Skipped ${skip.userName}`] = skip.reason;
+      if (held.length > 0)
+        details['Held (removal staged: settings.membershipRemovalThreshold)'] = held
+          .map((r) => r.userName)
+          .join(', ');
+      if (held.length > 0)
+        membershipHeld = `${held.length} membership removals staged: the removals in this cycle exceed settings.membershipRemovalThreshold`;
       for (const failed of [...failedAdds, ...failedRemoves]) {
         const r = membershipResults.get(`${plan.sourceId}/${failed.userSourceId}`);
         details[`Failed ${failed.userName}`] =
@@ -504,7 +526,7 @@ function groupLogEntries(
         name: 'EntryExportUpdateMembers',
         provisioningStepType: 'export',
         status: membershipFailure ? 'failure' : added.length + removed.length > 0 ? 'success' : 'skipped',
-        description: `Members of Group '${plan.displayName}': ${added.length} added, ${removed.length} removed, ${membership.skipped.length} skipped`,
+        description: `Members of Group '${plan.displayName}': ${added.length} added, ${removed.length} removed, ${membership.skipped.length} skipped${held.length > 0 ? `, ${held.length} removals held` : ''}`,
         details,
       });
       if (added.length > 0)
@@ -528,7 +550,9 @@ function groupLogEntries(
         : (plan.error ??
           (membershipFailure
             ? { code: EngineErrorCode.MembershipExportFailed, reason: membershipFailure }
-            : null));
+            : membershipHeld
+              ? { code: EngineErrorCode.TooManyDeletes, reason: membershipHeld }
+              : null));
     entries.push({
       id: randomUUID(),
       activityDateTime: at,

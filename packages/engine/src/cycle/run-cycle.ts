@@ -23,7 +23,14 @@ import { toPublicError } from '../errors/public.js';
 import { appendAuditEntry } from '../log/audit.js';
 import { buildLogEntry, type LogContext, logContextFor } from '../log/entry.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
-import { guardDeletions } from '../pipeline/guard.js';
+import {
+  describeHeld,
+  downgradeOf,
+  guardDeletions,
+  type HeldActions,
+  heldTotal,
+  thresholdSetting,
+} from '../pipeline/guard.js';
 import { groupAssignmentsByUser, importUsers } from '../pipeline/import.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
@@ -99,8 +106,10 @@ export interface CycleReport {
   readonly planned: readonly PlannedUser[];
   readonly results: ReadonlyMap<string, TargetActionResult>;
   readonly error: string | null;
-  /** Deprovisioning actions held back by the accidental-deletion threshold. */
+  /** Actions held back by the accidental-deletion thresholds, all kinds together. */
   readonly staged: number;
+  /** The kinds held back, with their counts and thresholds (empty: none); the cycle's state is then `held`. */
+  readonly held: readonly HeldActions[];
   /** The job's quarantine after this cycle, if any. */
   readonly quarantine: QuarantineState | null;
   /** The group half (absent when group provisioning is off). */
@@ -273,11 +282,16 @@ export async function runCycle(
       users: plannedUsers,
       groups: groupsRead?.plans ?? [],
       threshold: config.settings.accidentalDeletionThreshold,
+      downgradeThreshold: config.settings.downgradeThreshold,
+      isDowngrade: downgradeOf(target),
       allow: allowDeletes,
     });
     const planned = guarded.users;
     const plannedGroups: PlannedGroups | null = groupsRead ? { ...groupsRead, plans: guarded.groups } : null;
-    const staged = guarded.staged;
+    const heldOf = (groups: GroupCycleResult | undefined): HeldActions[] => [
+      ...guarded.held,
+      ...(groups?.held ? [groups.held] : []),
+    ];
     const userNames = new Map(planned.map((u) => [u.sourceId, u.displayName]));
     const context = logContextFor(deps, config, cycleId, {
       ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),
@@ -286,6 +300,7 @@ export async function runCycle(
       runGroupCycle({
         ...groupInput,
         planned: plannedGroups as PlannedGroups,
+        allowRemovals: allowDeletes,
         userLinks,
         userIndex: index,
         userNames,
@@ -296,17 +311,19 @@ export async function runCycle(
     if (dryRun) {
       tally(counts, planned, new Map());
       const groupsPlan = plannedGroups ? await groupCycle(links) : undefined;
+      const held = heldOf(groupsPlan);
       return {
         cycleId,
         kind,
-        state: 'succeeded',
+        state: held.length > 0 ? 'held' : 'succeeded',
         startedAt,
         durationMs: clock.now().getTime() - startedAt.getTime(),
         counts: { ...counts, targetRequests: targetRequests(target) - requestsBefore },
         planned,
         results: new Map(),
         error: null,
-        staged,
+        staged: heldTotal(held),
+        held,
         quarantine: job.quarantine,
         ...(groupsPlan ? { groups: groupsPlan } : {}),
       };
@@ -353,10 +370,12 @@ export async function runCycle(
       planned.filter((user) => user.action !== null).length +
       planned.filter((user) => user.action === null && user.status === 'failure').length +
       (groupsResult?.attempted ?? 0);
+    const held = heldOf(groupsResult);
+    const staged = heldTotal(held);
     const quarantine = decideQuarantine(
       config,
       job.quarantine,
-      staged,
+      held,
       counts,
       attempted,
       failures,
@@ -395,8 +414,18 @@ export async function runCycle(
           ended,
         );
     }
-    const state: CycleRecord['state'] = counts.failed > 0 ? 'entryLevelErrors' : 'succeeded';
-    await store.saveCycle(cycleRecord(state, ended, null));
+    // A cycle that held actions back says so (its record carries why), whatever else it did.
+    const state: CycleRecord['state'] =
+      held.length > 0 ? 'held' : counts.failed > 0 ? 'entryLevelErrors' : 'succeeded';
+    await store.saveCycle(
+      cycleRecord(
+        state,
+        ended,
+        held.length > 0
+          ? { code: EngineErrorCode.TooManyDeletes, message: `held: ${describeHeld(held)}` }
+          : null,
+      ),
+    );
     if (options.cache)
       Object.assign(options.cache, {
         version: cycleId,
@@ -415,6 +444,7 @@ export async function runCycle(
       results,
       error: null,
       staged,
+      held,
       quarantine,
       ...(groupsResult ? { groups: groupsResult } : {}),
     };
@@ -636,22 +666,22 @@ async function recordEscrows(
 function decideQuarantine(
   config: Config,
   previous: QuarantineState | null,
-  staged: number,
+  held: readonly HeldActions[],
   counts: CycleCounts,
   attempted: number,
   failures: readonly { displayName: string; code: string; message: string; request?: string }[],
   cycleId: string,
   at: Date,
 ): QuarantineState | null {
-  if (staged > 0)
+  if (held.length > 0)
     return imposeQuarantine(
       previous,
       'TooManyDeletes',
       {
         code: EngineErrorCode.TooManyDeletes,
-        message: `${staged} users and groups would be disabled or deleted in one cycle; settings.accidentalDeletionThreshold is ${config.settings.accidentalDeletionThreshold}.`,
+        message: `Held: ${held.map((h) => `${describeHeld([h])} (${thresholdSetting[h.kind]})`).join('; ')}.`,
         failingRequests: [],
-        objects: staged,
+        objects: heldTotal(held),
       },
       at,
       config.settings.intervalMs,

@@ -4,7 +4,9 @@
  * history. A failed cycle does not stop the loop: the next one retries from the same watermark. A
  * paused job runs no cycle until it is resumed (checked every interval), also with `once` unless
  * `force`; a quarantined job waits for its quarantine's next attempt. Each cycle runs under the job's
- * lease, renewed while it runs.
+ * lease, renewed while it runs. While it waits (the interval, or a quarantine's back-off), the loop
+ * looks for a pending `allow-deletes` every `allowDeletesPollMs` and then runs its cycle at once,
+ * quarantined or not (docs/provisioning.md, "npx provisio allow-deletes").
  */
 import type { Config } from '../config/load.js';
 import type { EngineDeps } from '../ports/engine.js';
@@ -12,6 +14,27 @@ import { rolesImportDue } from '../roles/import-roles.js';
 import { holdLease, JobLeaseHeld, newWorkerId } from './lease.js';
 import { type CycleOptions, type CycleReport, runCycle } from './run-cycle.js';
 import { newMirrorCache } from './target-mirror.js';
+
+/** How often a waiting loop looks for a pending allow-deletes. */
+export const allowDeletesPollMs = 60_000;
+
+/**
+ * Sleeps `ms` in steps of at most `allowDeletesPollMs`, returning early when allow-deletes is pending
+ * or `signal` aborts. Counts its steps rather than reading the clock, so an injected clock whose
+ * time does not move still ends.
+ */
+async function waitUnlessAllowed(
+  deps: EngineDeps,
+  jobId: string,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const steps = Math.max(1, Math.ceil(ms / allowDeletesPollMs));
+  for (let step = 0; step < steps && !signal?.aborted; step++) {
+    await deps.clock.sleep(Math.min(allowDeletesPollMs, ms - step * allowDeletesPollMs), signal);
+    if (signal?.aborted || (await deps.store.getJob(jobId))?.allowDeletes) return;
+  }
+}
 
 export interface SyncLoopOptions {
   /** Run one cycle and return. A paused job runs none (see `force`); a quarantine is not waited for. */
@@ -55,11 +78,16 @@ export async function runSyncLoop(
         continue;
       }
       const quarantine = job?.quarantine ?? null;
-      if (!options.once && quarantine && Date.parse(quarantine.nextAttempt) > now.getTime()) {
+      if (
+        !options.once &&
+        quarantine &&
+        !job?.allowDeletes &&
+        Date.parse(quarantine.nextAttempt) > now.getTime()
+      ) {
         const until = Math.min(Date.parse(quarantine.nextAttempt), now.getTime() + intervalMs);
         options.onWait?.('quarantine', new Date(quarantine.nextAttempt));
         // Wake at least every interval, so that resume/restart from another process are seen.
-        await deps.clock.sleep(until - now.getTime(), options.signal);
+        await waitUnlessAllowed(deps, jobId, until - now.getTime(), options.signal);
         continue;
       }
       // One worker per job: run only while holding the job's lease.
@@ -100,7 +128,7 @@ export async function runSyncLoop(
         await lease.release();
       }
       if (options.once) break;
-      await deps.clock.sleep(intervalMs, options.signal);
+      await waitUnlessAllowed(deps, jobId, intervalMs, options.signal);
     }
   } finally {
     await deps.store.releaseLease(jobId, owner).catch(() => {});

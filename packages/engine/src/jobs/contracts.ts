@@ -30,7 +30,7 @@ export const cycleSchema = z.object({
   jobId: z.string(),
   cycleId: z.string(),
   kind: z.enum(['initial', 'incremental']),
-  state: z.enum(['running', 'succeeded', 'entryLevelErrors', 'failed']),
+  state: z.enum(['running', 'succeeded', 'entryLevelErrors', 'held', 'failed']),
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   counts: cycleCountsSchema,
@@ -153,7 +153,16 @@ export const planReportSchema = z.object({
   jobId: z.string(),
   kind: z.enum(['initial', 'incremental']),
   counts: cycleCountsSchema,
+  /** How many actions the accidental-deletion thresholds would hold back, all kinds together. */
   staged: z.number(),
+  /** The kinds that would be held back, each with its count and threshold (pipeline/guard.ts). */
+  held: z.array(
+    z.object({
+      kind: z.enum(['deprovisioning', 'downgrade', 'membershipRemoval']),
+      count: z.number(),
+      threshold: z.number(),
+    }),
+  ),
   groups: z
     .object({
       inScope: z.number(),
@@ -179,6 +188,15 @@ export const planReportSchema = z.object({
             z.object({ userSourceId: z.string(), userName: z.string(), targetUserId: z.string() }),
           ),
           remove: z.array(
+            z.object({
+              userSourceId: z.string(),
+              userName: z.string(),
+              targetUserId: z.string(),
+              membershipId: z.string(),
+            }),
+          ),
+          /** Removals the membership-removal threshold would hold back. */
+          held: z.array(
             z.object({
               userSourceId: z.string(),
               userName: z.string(),

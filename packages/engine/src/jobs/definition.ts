@@ -171,6 +171,17 @@ export const settingsSchema = z.strictObject({
    * deprovisioned, the actions are staged and the job is quarantined (TooManyDeletes). 0 turns it off.
    */
   accidentalDeletionThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(500),
+  /**
+   * Role downgrades (the target says which role changes lower privileges; Zendesk: admin or agent to
+   * a lesser role) allowed in one cycle; beyond it none is made, they are staged and the job is
+   * quarantined (TooManyDeletes). 0 turns it off.
+   */
+  downgradeThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(50),
+  /**
+   * Membership removals (in groups provisio manages) allowed in one cycle; beyond it none is made,
+   * they are staged and the job is quarantined (TooManyDeletes). 0 turns it off.
+   */
+  membershipRemovalThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(500),
   /** Where quarantine and failure e-mails go (needs the installation's SMTP settings). */
   notificationEmail: z.string().trim().email('must be an e-mail address').optional(),
   /** Also send an e-mail when a cycle has new failures (Entra's "send an email notification when a failure occurs"). */

@@ -7,10 +7,11 @@
 import type { Config } from '../config/load.js';
 import { holdLease, JobLeaseHeld, newWorkerId } from '../cycle/lease.js';
 import { type CycleReport, nextCycleKind, runCycle } from '../cycle/run-cycle.js';
+import { allowDeletesPollMs } from '../cycle/sync-loop.js';
 import { type AuditEntry, appendAuditEntry } from '../log/audit.js';
 import type { Clock } from '../ports/clock.js';
 import type { EngineDeps } from '../ports/engine.js';
-import type { AuditRecord, JobRecord, StateStore } from '../ports/state.js';
+import type { AuditRecord, CycleRecord, JobRecord, StateStore } from '../ports/state.js';
 import { newJobRecord } from '../state/job-record.js';
 import {
   auditListSchema,
@@ -148,6 +149,10 @@ export interface AllowDeletesResult {
   readonly cycle: CycleReport | null;
   /** The worker holding the job, when it was not this call. */
   readonly heldBy: string | null;
+  /** When another worker holds the job: the cycle it is running now (it finishes first), if any. */
+  readonly runningCycle: CycleRecord | null;
+  /** When another worker holds the job: how often its loop looks for a pending allow-deletes. */
+  readonly pollMs: number;
 }
 
 /**
@@ -159,7 +164,11 @@ export async function allowDeletes(
   deps: EngineDeps,
   config: Config,
   initiatedBy: string,
-  options: { readonly workerId?: string } = {},
+  options: {
+    readonly workerId?: string;
+    /** Called once this call holds the job's lease, before its cycle runs. */
+    readonly onRun?: () => void;
+  } = {},
 ): Promise<AllowDeletesResult> {
   const jobId = config.settings.jobId;
   const job = await deps.store.updateJob(jobId, { allowDeletes: true }, deps.clock.now());
@@ -177,11 +186,20 @@ export async function allowDeletes(
     lease = await holdLease(deps, jobId, options.workerId ?? newWorkerId(), config.settings.intervalMs);
   } catch (error) {
     if (!(error instanceof JobLeaseHeld)) throw error;
-    return { operation, cycle: null, heldBy: error.holder };
+    // The holder's loop sees the permission within allowDeletesPollMs, after a cycle it is running.
+    const [latest] = await deps.store.listCycles(jobId, 1);
+    return {
+      operation,
+      cycle: null,
+      heldBy: error.holder,
+      runningCycle: latest?.state === 'running' ? latest : null,
+      pollMs: allowDeletesPollMs,
+    };
   }
   try {
+    options.onRun?.();
     const cycle = await runCycle(deps, config, { allowDeletes: true, checkLease: () => lease.check() });
-    return { operation, cycle, heldBy: null };
+    return { operation, cycle, heldBy: null, runningCycle: null, pollMs: allowDeletesPollMs };
   } finally {
     await lease.release(true);
   }
@@ -256,13 +274,18 @@ export async function planJob(
 ): Promise<{ readonly report: CycleReport; readonly plan: PlanReport }> {
   const report = await runCycle(deps, config, { dryRun: true });
   const shown = report.planned.filter(
-    (user) => options.all || user.action !== null || user.status === 'failure',
+    (user) =>
+      options.all ||
+      user.action !== null ||
+      user.status === 'failure' ||
+      user.provisioningAction === 'stagedDelete',
   );
   const plan = planReportSchema.parse({
     jobId: config.settings.jobId,
     kind: report.kind,
     counts: report.counts,
     staged: report.staged,
+    held: report.held,
     groups: report.groups
       ? {
           inScope: report.groups.groups.filter((g) => g.inScope).length,
@@ -273,6 +296,7 @@ export async function planJob(
           })),
           memberships: report.groups.memberships.map((m) => ({
             ...m,
+            held: m.held ?? [],
             skipped: m.skipped.map(({ userSourceId, userName, reason }) => ({
               userSourceId,
               userName,

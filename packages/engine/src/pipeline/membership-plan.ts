@@ -22,6 +22,11 @@ export interface MembershipPlan {
     readonly targetUserId: string;
     readonly membershipId: string;
   }[];
+  /**
+   * Removals held back by the membership-removal threshold (pipeline/guard.ts): planned, not made;
+   * planned again next cycle. Absent when none.
+   */
+  readonly held?: MembershipPlan['remove'];
   /** Members the target cannot hold, or not provisioned. */
   readonly skipped: readonly {
     readonly userSourceId: string;

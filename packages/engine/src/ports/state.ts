@@ -108,7 +108,8 @@ export interface LinkRecord {
 }
 
 export type CycleKind = 'initial' | 'incremental';
-export type CycleState = 'running' | 'succeeded' | 'entryLevelErrors' | 'failed';
+/** `held`: the cycle completed but held actions back at an accidental-deletion threshold (pipeline/guard.ts). */
+export type CycleState = 'running' | 'succeeded' | 'entryLevelErrors' | 'held' | 'failed';
 
 /** Counters of one cycle, named after Graph's `synchronizationTaskExecution` where one exists. */
 export interface CycleCounts {

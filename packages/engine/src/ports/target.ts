@@ -137,6 +137,13 @@ export interface TargetConnector {
    * target stores, so they can be compared with a `TargetUser`'s attributes. Pure once loaded.
    */
   prepare(mapped: Readonly<Record<string, unknown>>): PreparedAttributes;
+  /**
+   * Whether writing `changes` (prepared attributes that differ) to `current` lowers what the user
+   * may do in the target (Zendesk: an admin or agent given a lesser role). The engine holds such
+   * downgrades back beyond `settings.downgradeThreshold` (docs/provisioning.md, "The accidental-deletion
+   * threshold"); a target without roles answers false.
+   */
+  reducesPrivileges(current: TargetUser, changes: Readonly<Record<string, unknown>>): boolean;
   /** Whether two values of an attribute are the same for the target (e.g. emails ignore case). */
   same(attribute: string, desired: unknown, current: unknown): boolean;
   /**

@@ -170,7 +170,8 @@ export function taskExecution(cycle: CycleRecord): TaskExecution {
     state:
       cycle.state === 'succeeded'
         ? 'Succeeded'
-        : cycle.state === 'entryLevelErrors'
+        : // Graph has no state for a cycle held at the threshold: its objects were skipped, as entries.
+          cycle.state === 'entryLevelErrors' || cycle.state === 'held'
           ? 'EntryLevelErrors'
           : 'Failed',
     timeBegan: cycle.startedAt,

@@ -21,7 +21,7 @@ export const cycleSchema = z
   .object({
     id: z.string(),
     kind: z.enum(['initial', 'incremental']),
-    state: z.enum(['running', 'succeeded', 'entryLevelErrors', 'failed']),
+    state: z.enum(['running', 'succeeded', 'entryLevelErrors', 'held', 'failed']),
     startedAt: z.string(),
     endedAt: z.string().nullable(),
     /** null while running. */

@@ -95,6 +95,21 @@ export function resolveRole(
   };
 }
 
+const roleLevel: Readonly<Record<string, number>> = { 'end-user': 0, agent: 1, admin: 2 };
+
+/**
+ * Whether a change of `role` lowers what the user may do: admin to agent or end-user, agent to
+ * end-user (the `role` field:
+ * https://developer.zendesk.com/api-reference/ticketing/users/users/). A change of custom role
+ * among agents is not a downgrade (it keeps `role: agent`); an absent or unknown value is none.
+ */
+export function isRoleDowngrade(current: unknown, desired: unknown): boolean {
+  if (typeof current !== 'string' || typeof desired !== 'string') return false;
+  const from = roleLevel[current];
+  const to = roleLevel[desired];
+  return from !== undefined && to !== undefined && to < from;
+}
+
 /** Zendesk's built-in roles, as `listRoles` offers them (every plan has them). */
 export const builtInRoles: readonly TargetRole[] = [
   {

@@ -36,7 +36,7 @@ import { Semaphore } from './concurrency.js';
 import { applyGroupActions, canJoinGroups, prepareGroupAttributes, toTargetGroup } from './groups.js';
 import { applyMembershipActions, type MembershipWriteContext } from './memberships.js';
 import { type ResolvedOptions, resolveOptions, type ZendeskTargetOptions } from './options.js';
-import { type CustomRole, toTargetRoles } from './roles.js';
+import { type CustomRole, isRoleDowngrade, toTargetRoles } from './roles.js';
 import { checkConnection } from './test-connection.js';
 
 /** The incremental export does not serve the last minute (https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/). */
@@ -271,6 +271,10 @@ class Target implements ZendeskTarget {
 
   prepare(mapped: Readonly<Record<string, unknown>>): PreparedAttributes {
     return prepareAttributes(mapped, this.#customRoles);
+  }
+
+  reducesPrivileges(current: TargetUser, changes: Readonly<Record<string, unknown>>): boolean {
+    return isRoleDowngrade(current.attributes['role'], changes['role']);
   }
 
   same(attribute: string, desired: unknown, current: unknown): boolean {
