@@ -8,9 +8,9 @@ import {
   planGroup,
   TargetGroupIndex,
 } from '../src/pipeline/group-plan.js';
-import { guardDeletions } from '../src/pipeline/guard.js';
+import { describeHeld, downgradeOf, guardDeletions, guardMembershipRemovals } from '../src/pipeline/guard.js';
 import { assignmentSignature, importUsers } from '../src/pipeline/import.js';
-import { planMemberships } from '../src/pipeline/membership-plan.js';
+import { type MembershipPlan, planMemberships } from '../src/pipeline/membership-plan.js';
 import type { PlannedUser } from '../src/pipeline/plan.js';
 import type { SourceAssignment } from '../src/ports/source.js';
 import type { LinkRecord, SourceGroupRecord, SourceUserRecord } from '../src/ports/state.js';
@@ -326,5 +326,202 @@ describe('guard', () => {
     expect(guardDeletions({ users, groups: [], threshold: 2, allow: false }).staged).toBe(0);
     expect(guardDeletions({ users, groups: [deleteGroup], threshold: 2, allow: true }).staged).toBe(0);
     expect(guardDeletions({ users, groups: [deleteGroup], threshold: 0, allow: false }).staged).toBe(0);
+  });
+});
+
+describe('guard: what hurts, each kind against its own threshold', () => {
+  const agent = (id: string, role: string) => targetUser(id, { name: id, role });
+  /** A planned update of the role (and the name) of a target user. */
+  const roleChange = (id: string, from: string, to: string): PlannedUser =>
+    ({
+      sourceId: id,
+      displayName: id,
+      target: agent(id, from),
+      action: { kind: 'update', key: id, targetId: id, changes: { role: to, name: `${id}!` } },
+      provisioningAction: 'update',
+      status: 'success',
+      modifiedProperties: [{ displayName: 'role', oldValue: from, newValue: to }],
+      description: `${id}: role will be updated.`,
+    }) as unknown as PlannedUser;
+  const disable = (id: string): PlannedUser =>
+    ({
+      sourceId: id,
+      displayName: id,
+      target: agent(id, 'agent'),
+      action: { kind: 'disable', key: id, targetId: id, policy: 'suspend' },
+      provisioningAction: 'disable',
+      status: 'success',
+      modifiedProperties: [],
+      description: `${id} is disabled in Entra ID.`,
+    }) as unknown as PlannedUser;
+  // A target that ranks roles, as a connector would (Zendesk: end-user < agent < admin).
+  const rank: Record<string, number> = { 'end-user': 0, agent: 1, admin: 2 };
+  const isDowngrade = downgradeOf({
+    reducesPrivileges: (current, changes) =>
+      typeof changes['role'] === 'string' &&
+      (rank[changes['role']] ?? 0) < (rank[String(current.attributes['role'])] ?? 0),
+  });
+
+  it('counts role downgrades (admin or agent to a lesser role) against downgradeThreshold and stages them whole', () => {
+    const users = [
+      roleChange('a', 'agent', 'end-user'),
+      roleChange('b', 'admin', 'agent'),
+      roleChange('c', 'admin', 'end-user'),
+      roleChange('d', 'end-user', 'agent'),
+    ];
+    const result = guardDeletions({
+      users,
+      groups: [],
+      threshold: 500,
+      downgradeThreshold: 2,
+      isDowngrade,
+      allow: false,
+    });
+    expect(result.held).toEqual([{ kind: 'downgrade', count: 3, threshold: 2 }]);
+    expect(result.staged).toBe(3);
+    expect(result.users.map((u) => u.provisioningAction)).toEqual([
+      'stagedDelete',
+      'stagedDelete',
+      'stagedDelete',
+      'update',
+    ]);
+    const held = result.users[0] as PlannedUser;
+    expect(held.action).toBeNull();
+    expect(held.status).toBe('skipped');
+    expect(held.error?.code).toBe('TooManyDeletes');
+    expect(held.error?.reason).toMatch(/3 users would lose privileges .* the threshold is 2/);
+    expect(held.description).toMatch(
+      /^Staged downgrade: a: role will be updated\. .*settings\.downgradeThreshold \(2\)/,
+    );
+    // The upgrade goes ahead; the input is unchanged.
+    expect(result.users[3]?.action?.kind).toBe('update');
+    expect(users[0]?.action?.kind).toBe('update');
+    expect(describeHeld(result.held)).toBe('3 role downgrades over the threshold of 2');
+  });
+
+  it('keeps the kinds apart: downgrades over theirs do not hold deprovisionings within theirs, and the other way round', () => {
+    const users = [roleChange('a', 'agent', 'end-user'), roleChange('b', 'agent', 'end-user'), disable('x')];
+    const downgradesHeld = guardDeletions({
+      users,
+      groups: [],
+      threshold: 5,
+      downgradeThreshold: 1,
+      isDowngrade,
+      allow: false,
+    });
+    expect(downgradesHeld.users.map((u) => u.provisioningAction)).toEqual([
+      'stagedDelete',
+      'stagedDelete',
+      'disable',
+    ]);
+    const disablesHeld = guardDeletions({
+      users: [...users, disable('y')],
+      groups: [],
+      threshold: 1,
+      downgradeThreshold: 5,
+      isDowngrade,
+      allow: false,
+    });
+    expect(disablesHeld.users.map((u) => u.provisioningAction)).toEqual([
+      'update',
+      'update',
+      'stagedDelete',
+      'stagedDelete',
+    ]);
+    expect(describeHeld(disablesHeld.held)).toBe('2 deprovisionings over the threshold of 1');
+    const both = guardDeletions({
+      users: [...users, disable('y')],
+      groups: [],
+      threshold: 1,
+      downgradeThreshold: 1,
+      isDowngrade,
+      allow: false,
+    });
+    expect(both.staged).toBe(4);
+    expect(describeHeld(both.held)).toBe(
+      '2 deprovisionings over the threshold of 1; 2 role downgrades over the threshold of 1',
+    );
+  });
+
+  it('lets downgrades through at the threshold, when allowed, when 0 (off), and when the target sees no privilege lost', () => {
+    const users = [roleChange('a', 'agent', 'end-user'), roleChange('b', 'admin', 'agent')];
+    const run = (downgradeThreshold: number, allow = false, check = isDowngrade) =>
+      guardDeletions({ users, groups: [], threshold: 500, downgradeThreshold, isDowngrade: check, allow })
+        .staged;
+    expect(run(2)).toBe(0);
+    expect(run(1)).toBe(2);
+    expect(run(1, true)).toBe(0);
+    expect(run(0)).toBe(0);
+    expect(run(1, false, downgradeOf({ reducesPrivileges: () => false }))).toBe(0);
+  });
+
+  const removal = (user: string) => ({
+    userSourceId: user,
+    userName: user,
+    targetUserId: `t-${user}`,
+    membershipId: `m-${user}`,
+  });
+  const membershipPlan = (group: string, removals: string[]): MembershipPlan => ({
+    groupSourceId: group,
+    groupName: group,
+    targetGroupId: `t-${group}`,
+    add: [{ userSourceId: 'new', userName: 'new', targetUserId: 't-new' }],
+    remove: removals.map(removal),
+    skipped: [],
+  });
+
+  it('holds every membership removal when they exceed membershipRemovalThreshold; adds go ahead', () => {
+    const plans = [membershipPlan('g1', ['a', 'b']), membershipPlan('g2', ['c'])];
+    const result = guardMembershipRemovals(plans, 2, false);
+    expect(result.held).toEqual({ kind: 'membershipRemoval', count: 3, threshold: 2 });
+    expect(result.plans.map((m) => [m.remove.length, m.held?.map((r) => r.userName), m.add.length])).toEqual([
+      [0, ['a', 'b'], 1],
+      [0, ['c'], 1],
+    ]);
+    expect(plans[0]?.remove).toHaveLength(2);
+    expect(describeHeld([result.held ?? { kind: 'membershipRemoval', count: 0, threshold: 0 }])).toBe(
+      '3 membership removals over the threshold of 2',
+    );
+    expect(guardMembershipRemovals(plans, 3, false).held).toBeNull();
+    expect(guardMembershipRemovals(plans, 2, true).held).toBeNull();
+    expect(guardMembershipRemovals(plans, 0, false).plans).toBe(plans);
+  });
+
+  it('never removes (nor counts) memberships in groups provisio does not manage', () => {
+    const canJoinGroups = (user: TargetUser) => user.attributes['role'] !== 'end-user';
+    const users = new Map([
+      ['10', agent('10', 'agent')],
+      ['11', agent('11', 'agent')],
+    ]);
+    const plans = planMemberships(
+      { canJoinGroups },
+      {
+        // Only group 7 is linked; group 8 is Zendesk's own (no group link).
+        groups: [{ sourceId: 'g1', displayName: 'Managed', targetId: '7' }],
+        mirror: new Map([['g1', group('g1', 'Managed', { members: [] })]]),
+        expandNested: false,
+        userLinks: new Map([
+          ['u1', link('u1', '10')],
+          ['u2', link('u2', '11')],
+        ]),
+        targetUser: (id) => users.get(id),
+        memberships: new Map([
+          ['7', new Map([['10', 'm1']])],
+          [
+            '8',
+            new Map([
+              ['10', 'm2'],
+              ['11', 'm3'],
+            ]),
+          ],
+        ]),
+        userNames: new Map(),
+        reportAll: false,
+      },
+    );
+    expect(plans.map((m) => [m.targetGroupId, m.remove.map((r) => r.membershipId)])).toEqual([['7', ['m1']]]);
+    const guarded = guardMembershipRemovals(plans, 0, false);
+    expect(guarded.plans.flatMap((m) => m.remove.map((r) => r.membershipId))).toEqual(['m1']);
+    expect(guardMembershipRemovals(plans, 1, false).held).toBeNull();
   });
 });

@@ -8,7 +8,7 @@ import {
   toTargetUser,
   toUserBody,
 } from '../src/connector/attributes.js';
-import { normaliseRoleName, resolveRole } from '../src/connector/roles.js';
+import { isRoleDowngrade, normaliseRoleName, resolveRole } from '../src/connector/roles.js';
 
 const roles = [
   { id: 11, name: 'Light Agent' },
@@ -220,5 +220,20 @@ describe('toUserBody and toTargetUser', () => {
     expect(target.attributes).not.toHaveProperty('url');
     expect(target.attributes).not.toHaveProperty('created_at');
     expect(target.attributes).not.toHaveProperty('photo');
+  });
+});
+
+describe('isRoleDowngrade', () => {
+  it('is a downgrade from admin or agent to a lesser built-in role only', () => {
+    expect(isRoleDowngrade('agent', 'end-user')).toBe(true);
+    expect(isRoleDowngrade('admin', 'agent')).toBe(true);
+    expect(isRoleDowngrade('admin', 'end-user')).toBe(true);
+    expect(isRoleDowngrade('end-user', 'agent')).toBe(false);
+    expect(isRoleDowngrade('agent', 'admin')).toBe(false);
+    expect(isRoleDowngrade('agent', 'agent')).toBe(false);
+    // No role change (a custom role among agents keeps `role: agent`), or nothing known.
+    expect(isRoleDowngrade('agent', undefined)).toBe(false);
+    expect(isRoleDowngrade(undefined, 'end-user')).toBe(false);
+    expect(isRoleDowngrade('agent', 'owner')).toBe(false);
   });
 });
