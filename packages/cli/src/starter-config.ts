@@ -37,6 +37,8 @@ settings:
   skipOutOfScopeDeletions: false
   defaultAccess: skip        # skip users assigned only "Default Access" (Zendesk tutorial), or provision
   accidentalDeletionThreshold: 500  # more disables+deletes in one cycle are staged (npx provisio allow-deletes); 0: off
+  downgradeThreshold: 50            # more role downgrades (admin/agent to a lesser role) in one cycle are staged; 0: off
+  membershipRemovalThreshold: 500   # more group membership removals in one cycle are staged; 0: off
   expandNestedGroups: false  # true: members of nested groups join the Zendesk group too
   # notificationEmail: it-ops@example.com   # quarantine e-mails (needs the smtp section)
   # sendEmailOnFailure: true                # also an e-mail when a cycle has new failures

@@ -121,7 +121,7 @@ export const engineErrors = defineErrorCatalogue('@provisio/engine', {
     retryable: false,
     httpStatus: 409,
     publicMessage:
-      'The cycle would deprovision more users and groups than settings.accidentalDeletionThreshold allows, so that deprovisioning was staged, not done.',
+      'The cycle would deprovision users and groups, downgrade roles or remove memberships beyond the accidental-deletion thresholds (settings.accidentalDeletionThreshold, downgradeThreshold, membershipRemovalThreshold), so those actions were staged, not done.',
     recommendedAction:
       'If the deprovisioning is intended, allow the staged deletions (allow-deletes); if not, fix the cause (assignments, scoping filters) and restart the job (restart). The provisioning log lists what was staged (logs-staged).',
   },

@@ -5,7 +5,8 @@
  * - `EncounteredQuarantineException`: the credentials are refused (either side);
  * - `EncounteredEscrowProportionThreshold`: more than 40 % of the objects a cycle tried to write
  *   failed, and at least 5 did (Entra waits for 5,000 failures; 5 suits small tenants too);
- * - `TooManyDeletes`: a cycle wanted more disables and deletes than the accidental-deletion threshold.
+ * - `TooManyDeletes`: a cycle held actions back at an accidental-deletion threshold (disables and
+ *   deletes, role downgrades, membership removals: pipeline/guard.ts).
  * While quarantined, cycles run after 1, 2, 4, 8 … intervals (at least 1 min), at most once a day;
  * the job leaves quarantine when a cycle succeeds, or on `resume`/`restart`.
  */
@@ -94,7 +95,7 @@ const explanations: Record<QuarantineReason, { what: string; fix: string }> = {
     fix: 'Look at the failures in the provisioning log (logs-failures), fix their cause, then resume the job (resume); or wait: provisio retries on its back-off schedule.',
   },
   TooManyDeletes: {
-    what: 'The cycle wanted to deprovision more users and groups than settings.accidentalDeletionThreshold allows; nothing was deprovisioned.',
+    what: 'The cycle wanted to deprovision, downgrade or remove from groups more than an accidental-deletion threshold allows (settings.accidentalDeletionThreshold, downgradeThreshold, membershipRemovalThreshold); none of those actions was done.',
     fix: engineErrors.info(EngineErrorCode.TooManyDeletes).recommendedAction,
   },
 };
