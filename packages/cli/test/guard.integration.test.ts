@@ -1,7 +1,5 @@
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { killChildren, spawnCli, writeCliJob } from './support/cli.js';
 import {
   addMember,
@@ -36,6 +34,7 @@ const emails = Array.from({ length: people }, (_, i) => `guard${i}@provisio-demo
 let userIds: string[] = [];
 let teamId = '';
 let teamAssignment = '';
+let directAssignments: string[] = [];
 
 function cli(args: readonly string[]) {
   return spawnCli(args, { cwd: dir, env }).finished;
@@ -162,7 +161,9 @@ describe('role downgrades', () => {
 describe('membership removals', () => {
   it('holds mass removals from a managed group over membershipRemovalThreshold, and allow-deletes makes them', async () => {
     // Each user assigned directly as an agent; a second assigned group holds them all.
-    for (const id of userIds) await assign(h, id, await appRoleId(h, 'Agent'));
+    const agentRole = await appRoleId(h, 'Agent');
+    directAssignments = [];
+    for (const id of userIds) directAssignments.push(await assign(h, id, agentRole));
     const desk = await createEntraGroup(h, 'Guard Desk');
     for (const id of userIds) await addMember(h, desk, id);
     await assign(h, desk, await appRoleId(h, 'End-user'));
@@ -193,29 +194,36 @@ describe('membership removals', () => {
 });
 
 describe('allow-deletes beside a running sync', () => {
-  it('says which worker holds the job and when it runs the allowed cycle', async () => {
-    const strict = join(dir, 'slow.yaml');
-    const document = structuredClone(h.document) as {
-      source: Record<string, unknown>;
-      settings: Record<string, unknown>;
-    };
-    document.source['caCertificateFile'] = join(dir, 'ca.pem');
-    document.settings = { ...document.settings, interval: 'PT1H' };
-    await writeFile(strict, stringify(document));
-    const { child } = spawnCli(['sync', '--config', strict], { cwd: dir, env });
+  it('says which worker holds the job and when it runs, and that sync runs the allowed cycle out of its quarantine wait', async () => {
+    // Held again: the direct Agent assignments go, only the group's End-user stays.
+    for (const id of directAssignments) await unassign(h, id);
+    // A long-running sync holds the job's lease; its cycle holds the downgrades, then it waits out the quarantine.
+    const { child } = spawnCli(['sync', '--config', configFile], { cwd: dir, env });
     let out = '';
     child.stdout?.on('data', (chunk: string) => {
       out += chunk;
     });
-    for (let i = 0; i < 400 && !/next cycle in/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(out).toMatch(/next cycle in/);
-    const allowed = await cli(['allow-deletes', '--config', strict]);
+    for (let i = 0; i < 600 && !/job in quarantine: next attempt/.test(out); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(out).toMatch(/held: 8 role downgrades over the threshold of 5/);
+    expect(out).toMatch(/job in quarantine: next attempt/);
+    const quarantine = JSON.parse((await cli(['status', '--config', configFile, '--format', 'json'])).stdout)
+      .quarantine as { nextAttempt: string };
+    // The back-off is at least a minute: without allow-deletes, the running sync would wait that long.
+    expect(Date.parse(quarantine.nextAttempt) - Date.now()).toBeGreaterThan(30_000);
+
+    const allowed = await cli(['allow-deletes', '--config', configFile]);
     expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
     expect(allowed.stdout).toMatch(
-      /not run here: another provisio worker \(\S+\) holds the job's lease.*looks for a pending allow-deletes every 1 min: it runs the allowed cycle within 1 min/,
+      /not run here: another provisio worker \(\S+\) holds the job's lease.*looks for a pending allow-deletes every 1 s: it runs the allowed cycle within 1 s, quarantined or not/,
     );
-    const status = await cli(['status', '--config', strict]);
-    expect(status.stdout).toMatch(/allow-deletes pending/);
+    expect(allowed.stdout).not.toMatch(/running that cycle now/);
+    // The running sync carries it out at once, long before the quarantine's next attempt.
+    for (let i = 0; i < 400 && !/succeeded in .* 8 updated/.test(out); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(out).toMatch(/succeeded in .* 8 updated/);
+    expect(Date.now()).toBeLessThan(Date.parse(quarantine.nextAttempt));
+    expect(await roles()).toEqual(Array(people).fill('end-user'));
     child.kill('SIGTERM');
-  }, 60_000);
+  }, 90_000);
 });

@@ -151,7 +151,7 @@ export interface AllowDeletesResult {
   readonly heldBy: string | null;
   /** When another worker holds the job: the cycle it is running now (it finishes first), if any. */
   readonly runningCycle: CycleRecord | null;
-  /** When another worker holds the job: how often its loop looks for a pending allow-deletes. */
+  /** When another worker holds the job: how often its loop looks for a pending allow-deletes (at most). */
   readonly pollMs: number;
 }
 
@@ -193,7 +193,8 @@ export async function allowDeletes(
       cycle: null,
       heldBy: error.holder,
       runningCycle: latest?.state === 'running' ? latest : null,
-      pollMs: allowDeletesPollMs,
+      // A waiting loop wakes at least every interval, and looks for the permission every minute.
+      pollMs: Math.min(allowDeletesPollMs, config.settings.intervalMs),
     };
   }
   try {
