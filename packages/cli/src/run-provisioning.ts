@@ -292,8 +292,10 @@ export async function runSync(
           else if (user.status === 'failure' && user.error)
             process.stdout.write(`  failed: ${user.displayName}: ${user.error.code}: ${user.error.reason}\n`);
         }
+        // A held cycle may also have failures: those decide (exit code 1 before 3).
         if (report.state === 'held') held = true;
-        else if (report.state !== 'succeeded') failed = true;
+        if ((report.state !== 'succeeded' && report.state !== 'held') || report.counts.failed > 0)
+          failed = true;
         if (!once) process.stdout.write(`next cycle in ${formatDuration(config.settings.intervalMs)}\n`);
       },
       onError: (error) => {
