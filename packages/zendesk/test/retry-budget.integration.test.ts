@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { ConnectorFailure } from '@provisio/engine';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEntraEmulator } from '../../emulators/src/index.js';
 import { createZendeskTarget } from '../src/index.js';
 import { type Harness, startEmulator, targetFor } from './support/harness.js';
 
@@ -90,6 +91,23 @@ describe('failing at once, with the fix', () => {
     expect(check.steps[0]).toMatchObject({ name: 'account', ok: false, code: 'HostNotFound' });
     expect(waits).toEqual([]);
     expect(target.requestCount).toBe(1);
+  });
+
+  it('an HTTPS endpoint with an untrusted certificate: at once, the fix names the CA', async () => {
+    // Any HTTPS server with a self-signed certificate will do: the Entra emulator's.
+    const https = await startEntraEmulator({ port: 0 });
+    try {
+      const { target, waits } = targetFor(h, { baseUrl: https.url });
+      const failure = await failureOf(target.loadUsers());
+      expect(waits).toEqual([]);
+      expect(failure.detail).toMatchObject({ code: 'ZendeskNetworkError', retryable: false });
+      expect(failure.message).toMatch(
+        /not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/,
+      );
+      expect(failure.detail.recommendedAction).toContain('NODE_EXTRA_CA_CERTS');
+    } finally {
+      await https.close();
+    }
   });
 
   it('401 and 403 are not retried', async () => {
