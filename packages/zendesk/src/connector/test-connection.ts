@@ -41,12 +41,14 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
         ),
       ];
     }
+    // A refused port or an untrusted certificate names its own fix (client/errors.ts networkFix).
     return [
       failed(
         'account',
         error.message,
         ZendeskErrorCode.ZendeskNetworkError,
-        'Check that this server can reach Zendesk over HTTPS (firewall, proxy), then try again.',
+        error.recommendedAction ??
+          'Check that this server can reach Zendesk over HTTPS (firewall, proxy), then try again.',
       ),
     ];
   }
