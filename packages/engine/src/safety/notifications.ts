@@ -62,3 +62,38 @@ export function failureNotification(
     text: `${lines.join('\n')}\n`,
   };
 }
+
+/**
+ * The credentials' owner left scope (or a change for them was held back): provisio did not touch
+ * them, and the administrator should move the target credentials to someone else before that
+ * person's account goes (docs/provisioning.md, "The credentials' owner").
+ */
+export function credentialOwnerNotification(
+  jobId: string,
+  cycleId: string,
+  warnings: readonly {
+    readonly displayName: string;
+    readonly leftScope: boolean;
+    readonly message: string;
+    readonly recommendedAction: string;
+  }[],
+  present: (text: string) => string = (text) => text,
+): Notification {
+  const leaving = warnings.some((w) => w.leftScope);
+  const first = warnings[0];
+  const lines = [
+    leaving
+      ? `The owner of the credentials provisioning job ${jobId} uses for the target left scope in cycle ${cycleId}. provisio did not deprovision them, so that it keeps working.`
+      : `Cycle ${cycleId} of provisioning job ${jobId} held back a change to the owner of the credentials it uses for the target.`,
+    '',
+    ...warnings.map((w) => `  ${w.displayName}: ${w.message}`),
+    '',
+    `What to do: ${present(first?.recommendedAction ?? '')}`,
+  ];
+  return {
+    subject: leaving
+      ? `[provisio] ${jobId}: the owner of its target credentials left scope`
+      : `[provisio] ${jobId}: a change to the owner of its target credentials was held back`,
+    text: `${lines.join('\n')}\n`,
+  };
+}
