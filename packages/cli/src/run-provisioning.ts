@@ -140,7 +140,7 @@ function planLine(user: PlannedUser): string {
 function warningLines(warnings: CycleReport['warnings']): string[] {
   return warnings.map(
     (w) =>
-      `! warning: ${w.leftScope ? "the owner of provisio's target credentials left scope" : "a change to the owner of provisio's target credentials was held back"}: ${w.displayName}: ${w.message}\n    what to do: ${presentForCli(w.recommendedAction)}`,
+      `! warning: the owner of provisio's target credentials left scope: ${w.displayName}: ${w.message}\n    what to do: ${presentForCli(w.recommendedAction)}`,
   );
 }
 
@@ -366,7 +366,7 @@ function printStatus(status: JobStatusReport): void {
   }
   for (const w of status.warnings) {
     out(
-      `WARNING (${w.leftScope ? "the owner of provisio's target credentials left scope" : "a change to the owner of provisio's target credentials was held back"}, ${w.at ?? ''}): ${w.displayName}: ${w.message}`,
+      `WARNING (the owner of provisio's target credentials left scope, ${w.at ?? ''}): ${w.displayName}: ${w.message}`,
     );
     out(`  what to do: ${presentForCli(w.recommendedAction)}`);
   }

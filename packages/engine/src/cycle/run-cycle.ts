@@ -773,7 +773,10 @@ async function newCredentialOwnerWarnings(
   const fresh: CredentialOwnerWarning[] = [];
   for (const warning of warnings) {
     const [last] = await deps.store.queryLogs({ jobId, identity: warning.sourceId, limit: 1 });
-    if (last?.provisioningStatusInfo.errorInformation?.errorCode !== warning.code) fresh.push(warning);
+    const already =
+      last?.provisioningStatusInfo.status === 'warning' &&
+      last.provisioningStatusInfo.errorInformation?.errorCode === warning.code;
+    if (!already) fresh.push(warning);
   }
   return fresh;
 }

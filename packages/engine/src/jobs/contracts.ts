@@ -70,7 +70,7 @@ export const escrowSchema = z.object({
 });
 
 /**
- * A warning about the user behind the target credentials (docs/provisioning.md, "The credentials'
+ * The user behind the target credentials left scope (docs/provisioning.md, "The credentials'
  * owner"): what provisio left undone for them and what to do.
  */
 export const credentialOwnerWarningSchema = z.object({
@@ -78,8 +78,6 @@ export const credentialOwnerWarningSchema = z.object({
   sourceId: z.string(),
   displayName: z.string(),
   targetId: z.string(),
-  /** The owner left scope: move the credentials before their account goes. */
-  leftScope: z.boolean(),
   message: z.string(),
   recommendedAction: z.string(),
   /** When the provisioning log recorded it (status only). */

@@ -251,15 +251,12 @@ async function currentOwnerWarnings(
   for (const sourceId of candidates) {
     const [last] = await store.queryLogs({ jobId, identity: sourceId, limit: 1 });
     const error = last?.provisioningStatusInfo.errorInformation;
-    if (!last || error?.errorCode !== code) continue;
+    if (last?.provisioningStatusInfo.status !== 'warning' || error?.errorCode !== code) continue;
     warnings.push({
       code,
       sourceId,
       displayName: last.sourceIdentity.displayName,
       targetId: last.targetIdentity.id,
-      leftScope: last.provisioningSteps.some(
-        (step) => step.provisioningStepType === 'scoping' && step.status !== 'success',
-      ),
       message: error.reason,
       recommendedAction: error.recommendedAction ?? '',
       at: last.activityDateTime,

@@ -3,9 +3,10 @@
  * credentials the target connector uses is never written to. Suspending, downgrading or deleting
  * that user would lock provisio out of the target (every later cycle refused with 401 or 403, no
  * leaver deprovisioned any more), and renaming it changes someone's administrator account behind
- * their back. Any action the plan stage decided for that user becomes a `warning` with the reason,
- * and so does a user that left scope while linked to it: the job warns that its credentials' owner
- * is leaving, so that the administrator moves the credentials to someone else in time. Pure.
+ * their back. Any action the plan stage decided for that user becomes a skip with the reason; when
+ * the user left scope it is a `warning`, also for the job (its report, `status`, an e-mail): its
+ * credentials' owner is leaving, and the administrator should move the credentials to someone else
+ * before that person's account goes. Pure.
  */
 import { EngineErrorCode, engineErrors } from '../errors/engine.js';
 import type { SystemInfo } from '../ports/common.js';
@@ -46,9 +47,10 @@ function wouldDo(action: TargetAction): string {
 
 /**
  * The plan for one user with the credentials' owner protected: unchanged for anyone else, and for
- * the owner while in scope with nothing to write; otherwise no action, status `warning`, code
- * `CredentialOwnerProtected`, and the link recorded when the owner was matched (so that the owner
- * leaving scope is noticed later).
+ * the owner while in scope with nothing to write; otherwise no action, code
+ * `CredentialOwnerProtected`, status `warning` when the owner left scope (`skipped` for a change held
+ * back while in scope), and the link recorded when the owner was matched (so that the owner leaving
+ * scope is noticed later).
  */
 export function protectCredentialOwner(
   planned: PlannedUser,
@@ -70,7 +72,7 @@ export function protectCredentialOwner(
     ...rest,
     action: null,
     provisioningAction: 'other',
-    status: 'warning',
+    status: leftScope ? 'warning' : 'skipped',
     modifiedProperties: [],
     description: `Skipped: ${reason}`,
     error: {
@@ -82,32 +84,31 @@ export function protectCredentialOwner(
   };
 }
 
-/** A job-level warning: the credentials' owner, and what the cycle left undone for them. */
+/** A job-level warning: the credentials' owner left scope, and what the cycle left undone for them. */
 export interface CredentialOwnerWarning {
   readonly code: typeof EngineErrorCode.CredentialOwnerProtected;
   readonly sourceId: string;
   readonly displayName: string;
   readonly targetId: string;
-  /** Whether the owner left scope (about to lose their account: move the credentials). */
-  readonly leftScope: boolean;
   readonly message: string;
   readonly recommendedAction: string;
 }
 
-/** The warnings of a cycle's plan: one per user the rule above held back. */
+/** The warnings of a cycle's plan: one per user linked to the owner that left scope. */
 export function credentialOwnerWarnings(
   planned: readonly PlannedUser[],
   owner: CredentialOwner | null,
 ): CredentialOwnerWarning[] {
   if (owner === null) return [];
   return planned
-    .filter((user) => user.error?.code === EngineErrorCode.CredentialOwnerProtected)
+    .filter(
+      (user) => user.status === 'warning' && user.error?.code === EngineErrorCode.CredentialOwnerProtected,
+    )
     .map((user) => ({
       code: EngineErrorCode.CredentialOwnerProtected,
       sourceId: user.sourceId,
       displayName: user.displayName,
       targetId: owner.targetId,
-      leftScope: !user.scope.inScope,
       message: user.error?.reason ?? user.description,
       recommendedAction: engineErrors.info(EngineErrorCode.CredentialOwnerProtected).recommendedAction,
     }));

@@ -64,7 +64,7 @@ export function failureNotification(
 }
 
 /**
- * The credentials' owner left scope (or a change for them was held back): provisio did not touch
+ * The credentials' owner left scope: provisio did not touch
  * them, and the administrator should move the target credentials to someone else before that
  * person's account goes (docs/provisioning.md, "The credentials' owner").
  */
@@ -73,27 +73,21 @@ export function credentialOwnerNotification(
   cycleId: string,
   warnings: readonly {
     readonly displayName: string;
-    readonly leftScope: boolean;
     readonly message: string;
     readonly recommendedAction: string;
   }[],
   present: (text: string) => string = (text) => text,
 ): Notification {
-  const leaving = warnings.some((w) => w.leftScope);
   const first = warnings[0];
   const lines = [
-    leaving
-      ? `The owner of the credentials provisioning job ${jobId} uses for the target left scope in cycle ${cycleId}. provisio did not deprovision them, so that it keeps working.`
-      : `Cycle ${cycleId} of provisioning job ${jobId} held back a change to the owner of the credentials it uses for the target.`,
+    `The owner of the credentials provisioning job ${jobId} uses for the target left scope in cycle ${cycleId}. provisio did not deprovision them, so that it keeps working; once their account is suspended or removed in the target, provisio stops working.`,
     '',
     ...warnings.map((w) => `  ${w.displayName}: ${w.message}`),
     '',
     `What to do: ${present(first?.recommendedAction ?? '')}`,
   ];
   return {
-    subject: leaving
-      ? `[provisio] ${jobId}: the owner of its target credentials left scope`
-      : `[provisio] ${jobId}: a change to the owner of its target credentials was held back`,
+    subject: `[provisio] ${jobId}: the owner of its target credentials left scope`,
     text: `${lines.join('\n')}\n`,
   };
 }
