@@ -131,7 +131,17 @@ function planLine(user: PlannedUser): string {
       `      ${property.displayName}: ${property.oldValue === null ? '' : `${JSON.stringify(property.oldValue)} → `}${JSON.stringify(property.newValue)}`,
     );
   if (user.status === 'failure' && user.error) lines.push(`      ${user.error.code}: ${user.error.reason}`);
+  if (user.error?.code === 'CredentialOwnerProtected' && user.error.recommendedAction)
+    lines.push(`      CredentialOwnerProtected: what to do: ${presentForCli(user.error.recommendedAction)}`);
   return lines.join('\n');
+}
+
+/** The cycle's warnings about the credentials' owner, one line each with what to do. */
+function warningLines(warnings: CycleReport['warnings']): string[] {
+  return warnings.map(
+    (w) =>
+      `! warning: the owner of provisio's target credentials left scope: ${w.displayName}: ${w.message}\n    what to do: ${presentForCli(w.recommendedAction)}`,
+  );
 }
 
 export function planSummary(report: Pick<CycleReport, 'counts' | 'kind'>): string {
@@ -149,7 +159,13 @@ export async function runPlan(
     const { config, deps } = await composeJob(selection, context, true);
     try {
       const { report, plan } = await planJob(deps, config, { all });
-      const shown = report.planned.filter((user) => all || user.action !== null || user.status === 'failure');
+      const shown = report.planned.filter(
+        (user) =>
+          all ||
+          user.action !== null ||
+          user.status === 'failure' ||
+          user.error?.code === 'CredentialOwnerProtected',
+      );
       if (format === 'json') {
         process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
         return 0;
@@ -172,6 +188,7 @@ export async function runPlan(
         process.stdout.write(
           `! ${report.staged} deprovisioning actions exceed settings.accidentalDeletionThreshold (${config.settings.accidentalDeletionThreshold}): they would be staged, not done\n`,
         );
+      for (const line of warningLines(report.warnings)) process.stdout.write(`${line}\n`);
       for (const user of shown) process.stdout.write(`${planLine(user)}\n`);
       if (g) {
         for (const p of g.groups.filter((p) => all || p.action !== null || p.status === 'failure'))
@@ -250,6 +267,7 @@ export async function runSync(
           else if (user.status === 'failure' && user.error)
             process.stdout.write(`  failed: ${user.displayName}: ${user.error.code}: ${user.error.reason}\n`);
         }
+        for (const line of warningLines(report.warnings)) process.stdout.write(`${line}\n`);
         if (report.state !== 'succeeded') failed = true;
         if (!once) process.stdout.write(`next cycle in ${formatDuration(config.settings.intervalMs)}\n`);
       },
@@ -345,6 +363,12 @@ function printStatus(status: JobStatusReport): void {
     for (const request of quarantine.error.failingRequests) out(`  failing request: ${request}`);
     out(`  next attempt: ${quarantine.nextAttempt}`);
     out(`  what to do: ${presentForCli(fix)}`);
+  }
+  for (const w of status.warnings) {
+    out(
+      `WARNING (the owner of provisio's target credentials left scope, ${w.at ?? ''}): ${w.displayName}: ${w.message}`,
+    );
+    out(`  what to do: ${presentForCli(w.recommendedAction)}`);
   }
   if (status.escrows.length > 0) {
     out(`retries pending (escrows): ${status.escrows.length}`);

@@ -101,6 +101,8 @@ export interface GroupCycleInput extends GroupPlanInput {
   readonly context: LogContext;
   /** The job's group and membership escrows as the cycle found them. */
   readonly escrows: readonly EscrowRecord[];
+  /** The target user behind the target connector's credentials: never removed from a group. */
+  readonly credentialOwnerId?: string | null;
 }
 
 /** The groups assigned to the application: directly, or through the assignment of a member. */
@@ -298,6 +300,7 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
     memberships,
     userNames: input.userNames,
     reportAll: kind === 'initial',
+    credentialOwnerId: input.credentialOwnerId ?? null,
   });
   for (const m of membershipPlans)
     counts.membershipsSkipped += m.skipped.filter((s) => s.refusedByTarget).length;
