@@ -144,7 +144,17 @@ function planLine(user: PlannedUser): string {
       `      ${property.displayName}: ${property.oldValue === null ? '' : `${JSON.stringify(property.oldValue)} → `}${JSON.stringify(property.newValue)}`,
     );
   if (user.status === 'failure' && user.error) lines.push(`      ${user.error.code}: ${user.error.reason}`);
+  if (user.error?.code === 'CredentialOwnerProtected' && user.error.recommendedAction)
+    lines.push(`      CredentialOwnerProtected: what to do: ${presentForCli(user.error.recommendedAction)}`);
   return lines.join('\n');
+}
+
+/** The cycle's warnings about the credentials' owner, one line each with what to do. */
+function warningLines(warnings: CycleReport['warnings']): string[] {
+  return warnings.map(
+    (w) =>
+      `! warning: the owner of provisio's target credentials left scope: ${w.displayName}: ${w.message}\n    what to do: ${presentForCli(w.recommendedAction)}`,
+  );
 }
 
 export function planSummary(report: Pick<CycleReport, 'counts' | 'kind'>): string {
@@ -168,7 +178,8 @@ export async function runPlan(
           all ||
           user.action !== null ||
           user.status === 'failure' ||
-          user.provisioningAction === 'stagedDelete',
+          user.provisioningAction === 'stagedDelete' ||
+          user.error?.code === 'CredentialOwnerProtected',
       );
       if (format === 'json') {
         process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
@@ -192,6 +203,7 @@ export async function runPlan(
         process.stdout.write(
           `! ${held.count} ${heldWords[held.kind]} exceed ${thresholdSetting[held.kind]} (${held.threshold}): they would be held (staged), not done; listed with !; npx provisio allow-deletes carries them out\n`,
         );
+      for (const line of warningLines(report.warnings)) process.stdout.write(`${line}\n`);
       for (const user of shown) process.stdout.write(`${planLine(user)}\n`);
       if (g) {
         for (const p of g.groups.filter(
@@ -292,6 +304,7 @@ export async function runSync(
           else if (user.status === 'failure' && user.error)
             process.stdout.write(`  failed: ${user.displayName}: ${user.error.code}: ${user.error.reason}\n`);
         }
+        for (const line of warningLines(report.warnings)) process.stdout.write(`${line}\n`);
         // A held cycle may also have failures: those decide (exit code 1 before 3).
         if (report.state === 'held') held = true;
         if ((report.state !== 'succeeded' && report.state !== 'held') || report.counts.failed > 0)
@@ -394,6 +407,12 @@ function printStatus(status: JobStatusReport): void {
   }
   if (status.allowDeletesPending)
     out('allow-deletes pending: the next cycle carries out the actions held at the thresholds');
+  for (const w of status.warnings) {
+    out(
+      `WARNING (the owner of provisio's target credentials left scope, ${w.at ?? ''}): ${w.displayName}: ${w.message}`,
+    );
+    out(`  what to do: ${presentForCli(w.recommendedAction)}`);
+  }
   if (status.escrows.length > 0) {
     out(`retries pending (escrows): ${status.escrows.length}`);
     for (const e of status.escrows.slice(0, 20))

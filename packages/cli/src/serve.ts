@@ -87,12 +87,47 @@ export const redactedLogPaths = [
   '*.value',
 ];
 
+/** Query parameters that carry a credential (the sign-in callback's authorization code and state). */
+const redactedQueryParameters = ['code', 'state', 'session_state', 'id_token', 'access_token'];
+
+/** A request URL as logged: credential-bearing query parameters replaced. */
+export function loggedUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const parameters = new URLSearchParams(url.slice(query + 1));
+  let changed = false;
+  for (const name of redactedQueryParameters)
+    if (parameters.has(name)) {
+      parameters.set(name, '[redacted]');
+      changed = true;
+    }
+  return changed ? `${url.slice(0, query)}?${parameters.toString()}` : url;
+}
+
+interface LoggedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly host?: string;
+  readonly ip?: string;
+  readonly socket?: { readonly remotePort?: number };
+}
+
 export function createLogger(options: Pick<ServeOptions, 'logLevel' | 'logDestination'>): Logger {
   return pino(
     {
       level: options.logLevel ?? 'info',
       base: { service: 'provisio' },
       redact: { paths: redactedLogPaths, censor: '[redacted]' },
+      // Fastify's request serializer, with credential-bearing query parameters redacted.
+      serializers: {
+        req: (request: LoggedRequest) => ({
+          method: request.method,
+          url: loggedUrl(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        }),
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.logDestination ?? process.stdout,

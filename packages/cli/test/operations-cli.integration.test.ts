@@ -138,7 +138,8 @@ describe('job operations', () => {
     expect(entries[0]?.summary).toMatch(/AGENT/);
   });
 
-  it('pauses (sync runs no cycle) and resumes', async () => {
+  // Eleven CLI processes in a row: the default 30 s is too tight for a loaded two-core machine.
+  it('pauses (sync runs no cycle) and resumes', { timeout: 90_000 }, async () => {
     expect((await cli(['sync', '--once', '--config', configFile])).code).toBe(0);
     const paused = await cli(['pause', '--config', configFile]);
     expect(paused.code).toBe(0);

@@ -2,8 +2,8 @@
  * `provisio serve` killed with SIGKILL in the middle of a cycle, then started again: nothing is lost
  * (every user in scope reaches Zendesk) and nothing is done twice (no user created twice). The
  * Zendesk emulator answers slowly and without bulk import, so the initial cycle writes one user per
- * request for several seconds and the kill lands inside it. The restarted server stops on SIGTERM
- * with exit code 0.
+ * request for several seconds and the kill lands inside it. SIGTERM, by contrast, lets the running
+ * cycle finish before the server exits 0 (a second Zendesk account, so that its cycle starts empty).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseFaultSpec } from '@provisio/emulators';
 import { jobDefinitionSchema, openStateStore } from '@provisio/engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness } from '../../emulators/test/support/zendesk.js';
 import { killChildren, spawnCli } from './support/cli.js';
 import { type JobHarness, startJobHarness } from './support/provisioning.js';
 
@@ -87,6 +88,59 @@ async function eventually<T>(
 }
 
 const serve = () => spawnCli(['serve', '--port', '0', '--allow-custom-endpoints'], { cwd: h.dir, env });
+
+describe('provisio serve: SIGTERM mid-cycle', () => {
+  it('lets the running cycle finish, then exits 0', async () => {
+    const zendesk = await startHarness({ bulkImport: false, faults: parseFaultSpec('latency=15-25') });
+    const url = `sqlite:${join(h.dir, 'graceful.db')}`;
+    try {
+      const store = await openStateStore(url);
+      await store.migrate();
+      const document = h.document as { source: Record<string, unknown>; target: Record<string, unknown> };
+      await store.saveJobDefinition(
+        jobDefinitionSchema.parse({
+          id: 'graceful',
+          source: {
+            ...document.source,
+            clientSecret: { secretRef: 'env:ENTRA_CLIENT_SECRET' },
+            caCertificateFile: join(h.dir, 'entra-ca.pem'),
+          },
+          target: {
+            ...document.target,
+            baseUrl: zendesk.emulator.url,
+            secretToken: { secretRef: 'env:ZENDESK_TOKEN' },
+          },
+          settings: { scope: 'assigned', interval: 'PT1M' },
+          mappings: { groups: { enabled: false } },
+        }),
+        { initiatedBy: 'test', at: new Date() },
+      );
+      await store.close();
+      const running = spawnCli(['serve', '--port', '0', '--allow-custom-endpoints'], {
+        cwd: h.dir,
+        env: { ...env, DATABASE_URL: url },
+      });
+      const count = async () =>
+        ((await zendesk.admin.get('/api/v2/users/count.json')).body as { count: { value: number } }).count
+          .value;
+      const before = await count();
+      await eventually(count, (n) => n >= before + 10, 'the first users');
+      running.child.kill('SIGTERM');
+      const finished = await running.finished;
+      expect(finished.code, finished.stderr).toBe(0);
+      const after = await openStateStore(url);
+      const [cycle] = await after.listCycles('graceful', 1);
+      const links = await after.listLinks('graceful');
+      await after.close();
+      // The cycle ran to its end: recorded as finished, every user in scope created.
+      expect(cycle?.state).toMatch(/^(succeeded|entryLevelErrors)$/);
+      expect(links.length).toBeGreaterThan(100);
+      expect(await count()).toBe(before + links.length);
+    } finally {
+      await zendesk.close();
+    }
+  }, 120_000);
+});
 
 describe('provisio serve: a crash mid-cycle', () => {
   it('loses nothing and duplicates nothing when killed with SIGKILL and started again', async () => {

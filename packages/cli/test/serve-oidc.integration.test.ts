@@ -228,10 +228,13 @@ describe('sign in with Microsoft', () => {
     // The same code cannot be redeemed twice.
     const replay = await callback(signIn);
     expect(replay.status).toBe(400);
-    // No credential reaches a log line: the client secret, the session id, the sealed transaction.
+    // No credential reaches a log line: the client secret, the session id, the sealed transaction,
+    // the authorization code (the callback's URL is logged with its code and state redacted).
     const logs = serve.logs();
     expect(logs).toContain('signed in with Microsoft');
-    for (const secret of [entra.emulator.clientSecret, id, signIn.cookie.split('=')[1] ?? 'x'])
+    expect(logs).toContain('/provisio/v1/auth/oidc/callback?');
+    const code = signIn.callback.searchParams.get('code') ?? 'x';
+    for (const secret of [entra.emulator.clientSecret, id, signIn.cookie.split('=')[1] ?? 'x', code])
       expect(logs).not.toContain(secret);
   });
 

@@ -19,9 +19,10 @@ export const entraErrors = defineErrorCatalogue('@provisio/entra', {
     category: 'transient',
     retryable: true,
     httpStatus: 502,
-    publicMessage: 'Microsoft Graph or the identity platform could not be reached, or kept failing (5xx).',
+    publicMessage:
+      'Microsoft Graph or the identity platform could not be reached (an unknown host, a refused connection or an untrusted certificate, not retried), or kept timing out or failing (5xx) after the retries.',
     recommendedAction:
-      'Usually temporary: provisio tries again. Check that this host reaches Microsoft Graph and login.microsoftonline.com (proxy, firewall, DNS, trusted CA), and the Microsoft 365 service health if it persists.',
+      'Do what the message says: check source.authorityHost, source.graphBaseUrl and source.caCertificateFile, and that this host reaches Microsoft Graph and login.microsoftonline.com (proxy, firewall, DNS); if it was temporary, provisio tries again. Check the Microsoft 365 service health if it persists.',
   },
   ServicePrincipalNotFound: {
     category: 'configuration',

@@ -77,9 +77,9 @@ describe('retries', () => {
     const source = h.source({ sleep: async (ms) => void waits.push(ms) });
     const failure = await failureOf(source.readUsers({ watermark: null, select: [] }));
     expect(failure.detail).toMatchObject({ code: 'TooManyRequests', retryable: true, httpStatus: 429 });
-    expect(failure.message).toContain('after 6 attempts');
-    expect(waits).toEqual([1000, 1000, 1000, 1000, 1000]);
-    expect(await h.admin.count('GET /v1.0/users/delta')).toBe(6);
+    expect(failure.message).toContain('after 10 attempts');
+    expect(waits).toEqual(Array.from({ length: 9 }, () => 1000));
+    expect(await h.admin.count('GET /v1.0/users/delta')).toBe(10);
   });
 
   it('retries 503 and connection resets, then reports SourceUnavailable if they last', async () => {
@@ -92,7 +92,7 @@ describe('retries', () => {
     await h.admin.configure({ faults: 'reset=1' });
     const failure = await failureOf(h.source().readAssignments());
     expect(failure.detail).toMatchObject({ code: 'SourceUnavailable', retryable: true });
-    expect(failure.message).toContain('after 6 attempts');
+    expect(failure.message).toContain('after 10 attempts');
 
     const recovering = stormSleep(2);
     await h.admin.configure({ faults: 'reset=1' });

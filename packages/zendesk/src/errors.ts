@@ -53,9 +53,9 @@ export const zendeskErrors = defineErrorCatalogue('@provisio/zendesk', {
     retryable: true,
     httpStatus: 502,
     publicMessage:
-      'Zendesk could not be reached (connection reset or refused, DNS, timeout) after the retries.',
+      'Zendesk could not be reached: an unknown host, a refused connection or an untrusted certificate (not retried), or timeouts and resets that outlasted the retries.',
     recommendedAction:
-      'Check that this host can reach Zendesk over HTTPS (firewall, proxy, DNS); provisio tries again.',
+      'Do what the message says: check target.domain or target.baseUrl, and that this host can reach Zendesk over HTTPS (firewall, proxy, DNS, the CA of a TLS-inspecting proxy).',
   },
   ZendeskUnexpectedResponse: {
     category: 'internal',

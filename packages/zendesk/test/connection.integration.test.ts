@@ -45,11 +45,15 @@ describe('testConnection', () => {
       'account',
       'credentials',
       'admin rights',
+      "credentials' owner",
       'read users',
       'custom roles',
     ]);
     expect(check.steps[1]?.detail).toContain('admin@example.com');
-    expect(check.steps[4]?.detail).toContain('Light Agent');
+    expect(check.steps[3]?.detail).toMatch(
+      /admin@example\.com.*never suspends, downgrades, renames or deletes/,
+    );
+    expect(check.steps[5]?.detail).toContain('Light Agent');
   });
 
   it('reports a bad token (Zendesk answers users/me as the anonymous user) without leaking it', async () => {

@@ -277,3 +277,83 @@ describe('ZendeskHttp', () => {
     expect(calls.length).toBe(3);
   });
 });
+
+describe('what is retried (docs/provisioning.md#retries)', () => {
+  const failed = (code: string, message = `connect ${code}`) =>
+    Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(message), { code }) });
+
+  it('fails at once, with the fix, on an unknown host, a refused port and untrusted certificates', async () => {
+    const cases: [string, RegExp][] = [
+      ['ENOTFOUND', /target\.domain.*does not resolve/],
+      ['ECONNREFUSED', /Nothing accepts connections at acme\.zendesk\.com.*target\.baseUrl/],
+      ['SELF_SIGNED_CERT_IN_CHAIN', /NODE_EXTRA_CA_CERTS/],
+      ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', /not signed by a trusted authority/],
+      ['DEPTH_ZERO_SELF_SIGNED_CERT', /not signed by a trusted authority/],
+      ['ERR_TLS_CERT_ALTNAME_INVALID', /for another host name/],
+      ['CERT_HAS_EXPIRED', /clock/],
+    ];
+    for (const [code, fix] of cases) {
+      const { http, calls, waits } = client(() => failed(code));
+      const error = (await http
+        .request('GET', '/api/v2/users/me', { schema: anything })
+        .catch((e: unknown) => e)) as ZendeskHttpError;
+      expect(calls, code).toHaveLength(1);
+      expect(waits, code).toEqual([]);
+      expect(error, code).toMatchObject({ code: 'ZendeskNetworkError', networkCode: code, retryable: false });
+      expect(error.recommendedAction, code).toMatch(fix);
+      expect(error.message, code).not.toContain(token);
+    }
+  });
+
+  it('retries timeouts, resets and EAI_AGAIN on reads, with back-off', async () => {
+    const replies = [
+      failed('UND_ERR_HEADERS_TIMEOUT'),
+      new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+      failed('EAI_AGAIN'),
+      failed('ECONNRESET'),
+    ];
+    const { http, calls, waits } = client((_, i) => replies[i] ?? json(200, { ok: 1 }));
+    expect(await http.request('GET', '/api/v2/users', { schema: anything })).toEqual({ ok: 1 });
+    expect(calls).toHaveLength(5);
+    expect(waits).toEqual([1000, 2000, 4000, 8000]);
+  });
+
+  it('fails at once on 401, 403, 404 and 422; retries 502 and 504 on reads', async () => {
+    for (const status of [400, 401, 403, 404, 422]) {
+      const { http, calls } = client(() => json(status, { error: 'no' }));
+      await http.request('GET', '/api/v2/users', { schema: anything }).catch(() => undefined);
+      expect(calls, String(status)).toHaveLength(1);
+    }
+    const { http, calls } = client((_, i) =>
+      i === 0 ? text(502, 'bad gateway') : i === 1 ? text(504, '') : json(200, {}),
+    );
+    await http.request('GET', '/api/v2/users', { schema: anything });
+    expect(calls).toHaveLength(3);
+  });
+
+  it('stops when the next wait would pass the total budget, without waiting for nothing', async () => {
+    const { http, calls, waits } = client(() => text(429, 'slow down', { 'retry-after': '400' }));
+    const error = (await http
+      .request('GET', '/api/v2/users', { schema: anything })
+      .catch((e: unknown) => e)) as ZendeskHttpError;
+    // 400 s twice fits in 15 minutes; a third would not.
+    expect(waits).toEqual([400_000, 400_000]);
+    expect(calls).toHaveLength(3);
+    expect(error).toMatchObject({ code: 'TooManyRequests', retryable: true });
+    expect(error.message).toMatch(
+      /gave up after 2 retries: waiting 400 s more would pass the retry budget of 900 s/,
+    );
+
+    const small = new ZendeskHttp({
+      domain: 'acme',
+      adminUsername: 'a@example.com',
+      secretToken: token,
+      maxTotalRetryWaitMs: 2500,
+      fetch: scriptedFetch(() => failed('ECONNRESET')).fetch,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    waits.length = 0;
+    await small.request('GET', '/x', { schema: anything }).catch(() => undefined);
+    expect(waits).toEqual([1000]);
+  });
+});

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, isRetryableStatus, retryDelay } from '../src/client/retry.js';
+import {
+  backoffMs,
+  defaultMaxRetries,
+  isRetryableNetworkFailure,
+  isRetryableStatus,
+  maxTotalRetryWaitMs,
+  retryDelay,
+  withinRetryBudget,
+} from '../src/client/retry.js';
 
 describe('retryDelay', () => {
   const now = Date.parse('2024-05-01T12:00:00Z');
@@ -28,5 +36,22 @@ describe('isRetryableStatus', () => {
     expect([429, 503, 500, 502].map((s) => isRetryableStatus(s, false))).toEqual([true, true, false, false]);
     expect([500, 502, 504].map((s) => isRetryableStatus(s, true))).toEqual([true, true, true]);
     expect([400, 403, 404, 422].some((s) => isRetryableStatus(s, true))).toBe(false);
+  });
+});
+
+describe('the retry budget', () => {
+  it('retries only transient connection failures, and only when the request can be repeated', () => {
+    const reset = { kind: 'reset', code: 'ECONNRESET', retryable: true, description: '' } as const;
+    const refused = { kind: 'refused', code: 'ECONNREFUSED', retryable: false, description: '' } as const;
+    expect(isRetryableNetworkFailure(reset, true)).toBe(true);
+    expect(isRetryableNetworkFailure(reset, false)).toBe(false);
+    expect(isRetryableNetworkFailure(refused, true)).toBe(false);
+  });
+
+  it('allows 6 retries and 15 minutes of waiting, whichever ends first', () => {
+    expect(withinRetryBudget(6, 0, 1000, defaultMaxRetries)).toBe(true);
+    expect(withinRetryBudget(7, 0, 1000, defaultMaxRetries)).toBe(false);
+    expect(withinRetryBudget(2, maxTotalRetryWaitMs - 1000, 1000, defaultMaxRetries)).toBe(true);
+    expect(withinRetryBudget(2, maxTotalRetryWaitMs - 1000, 1001, defaultMaxRetries)).toBe(false);
   });
 });

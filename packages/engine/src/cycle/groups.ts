@@ -106,6 +106,8 @@ export interface GroupCycleInput extends GroupPlanInput {
   readonly context: LogContext;
   /** The job's group and membership escrows as the cycle found them. */
   readonly escrows: readonly EscrowRecord[];
+  /** The target user behind the target connector's credentials: never removed from a group. */
+  readonly credentialOwnerId?: string | null;
 }
 
 /** The groups assigned to the application: directly, or through the assignment of a member. */
@@ -304,6 +306,7 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
       memberships,
       userNames: input.userNames,
       reportAll: kind === 'initial',
+      credentialOwnerId: input.credentialOwnerId ?? null,
     }),
     config.settings.membershipRemovalThreshold,
     input.allowRemovals === true,

@@ -24,6 +24,11 @@ import { appendAuditEntry } from '../log/audit.js';
 import { buildLogEntry, type LogContext, logContextFor } from '../log/entry.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
 import {
+  type CredentialOwnerWarning,
+  credentialOwnerWarnings,
+  protectCredentialOwner,
+} from '../pipeline/credential-owner.js';
+import {
   describeHeld,
   downgradeOf,
   guardDeletions,
@@ -48,7 +53,11 @@ import type {
 } from '../ports/state.js';
 import type { TargetActionResult, TargetConnector, TargetUser } from '../ports/target.js';
 import { type EscrowOutcome, escrowKey, settleEscrows } from '../safety/escrow.js';
-import { failureNotification, quarantineNotification } from '../safety/notifications.js';
+import {
+  credentialOwnerNotification,
+  failureNotification,
+  quarantineNotification,
+} from '../safety/notifications.js';
 import {
   imposeQuarantine,
   isCredentialError,
@@ -114,6 +123,11 @@ export interface CycleReport {
   readonly quarantine: QuarantineState | null;
   /** The group half (absent when group provisioning is off). */
   readonly groups?: GroupCycleResult;
+  /**
+   * What the cycle left undone for the user behind the target connector's credentials, and why
+   * (pipeline/credential-owner.ts); empty when nothing was held back.
+   */
+  readonly warnings: readonly CredentialOwnerWarning[];
 }
 
 type Counts = { -readonly [K in keyof CycleCounts]: CycleCounts[K] };
@@ -241,7 +255,8 @@ export async function runCycle(
       progress({ phase: 'target', done, total: null }),
     );
 
-    // ── scope, map, match, plan: users ──
+    // ── scope, map, match, plan: users (never a write to the credentials' owner) ──
+    const owner = await target.credentialOwner();
     const settings = planSettingsFrom(config);
     const ids = full ? [...new Set([...changed.keys(), ...mirror.keys()])] : [...evaluate.keys()];
     const plannedUsers: PlannedUser[] = [];
@@ -251,19 +266,23 @@ export async function runCycle(
       const link = links.get(id) ?? null;
       if (!record && !link) continue;
       plannedUsers.push(
-        planUser(
-          settings,
+        protectCredentialOwner(
+          planUser(
+            settings,
+            target,
+            index,
+            {
+              sourceId: id,
+              attributes: record?.attributes ?? {},
+              assignments: byUser.get(id) ?? [],
+              removed: record ? record.removed : 'soft',
+              link,
+              change: evaluate.get(id) ?? 'None',
+            },
+            planTime,
+          ),
+          owner,
           target,
-          index,
-          {
-            sourceId: id,
-            attributes: record?.attributes ?? {},
-            assignments: byUser.get(id) ?? [],
-            removed: record ? record.removed : 'soft',
-            link,
-            change: evaluate.get(id) ?? 'None',
-          },
-          planTime,
         ),
       );
       if (plannedUsers.length % 1000 === 0)
@@ -273,7 +292,16 @@ export async function runCycle(
     counts.inScope = plannedUsers.filter((user) => user.scope.inScope).length;
 
     // ── plan: groups (read and planned now, nothing written, so the guard sees every deprovisioning) ──
-    const groupInput = { deps, config, job, kind, assignments, dryRun, warm };
+    const groupInput = {
+      deps,
+      config,
+      job,
+      kind,
+      assignments,
+      dryRun,
+      warm,
+      credentialOwnerId: owner?.targetId ?? null,
+    };
     const groupsRead = config.groups.enabled ? await planGroups(groupInput) : null;
 
     // ── guard ──
@@ -292,6 +320,7 @@ export async function runCycle(
       ...guarded.held,
       ...(groups?.held ? [groups.held] : []),
     ];
+    const warnings = credentialOwnerWarnings(planned, owner);
     const userNames = new Map(planned.map((u) => [u.sourceId, u.displayName]));
     const context = logContextFor(deps, config, cycleId, {
       ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),
@@ -326,9 +355,12 @@ export async function runCycle(
         held,
         quarantine: job.quarantine,
         ...(groupsPlan ? { groups: groupsPlan } : {}),
+        warnings,
       };
     }
 
+    // Warnings new since the owner's last log entry are e-mailed (once, not every cycle).
+    const newWarnings = await newCredentialOwnerWarnings(deps, jobId, warnings);
     // ── export: users, in batches; links, target mirror and log entries saved after each ──
     const results = await exportUsers(deps, context, planned, index, checkLease, progress);
 
@@ -414,6 +446,8 @@ export async function runCycle(
           ended,
         );
     }
+    if (newWarnings.length > 0)
+      await notify(deps, config, credentialOwnerNotification(jobId, cycleId, newWarnings), ended);
     // A cycle that held actions back says so (its record carries why), whatever else it did.
     const state: CycleRecord['state'] =
       held.length > 0 ? 'held' : counts.failed > 0 ? 'entryLevelErrors' : 'succeeded';
@@ -447,6 +481,7 @@ export async function runCycle(
       held,
       quarantine,
       ...(groupsResult ? { groups: groupsResult } : {}),
+      warnings,
     };
   } catch (error) {
     const failure = toPublicError(error);
@@ -754,6 +789,26 @@ function tally(
         break;
     }
   }
+}
+
+/**
+ * The warnings about the credentials' owner that are new: the user's newest provisioning-log entry
+ * (before this cycle's) is not already such a warning. A situation that lasts is e-mailed once.
+ */
+async function newCredentialOwnerWarnings(
+  deps: EngineDeps,
+  jobId: string,
+  warnings: readonly CredentialOwnerWarning[],
+): Promise<CredentialOwnerWarning[]> {
+  const fresh: CredentialOwnerWarning[] = [];
+  for (const warning of warnings) {
+    const [last] = await deps.store.queryLogs({ jobId, identity: warning.sourceId, limit: 1 });
+    const already =
+      last?.provisioningStatusInfo.status === 'warning' &&
+      last.provisioningStatusInfo.errorInformation?.errorCode === warning.code;
+    if (!already) fresh.push(warning);
+  }
+  return fresh;
 }
 
 async function notify(deps: EngineDeps, config: Config, notification: Notification, at: Date): Promise<void> {

@@ -116,6 +116,15 @@ export const engineErrors = defineErrorCatalogue('@provisio/engine', {
     recommendedAction:
       "See each member's error in the group's log entry (EntryExportUpdateMembers); failed changes are tried again in the next cycle.",
   },
+  CredentialOwnerProtected: {
+    category: 'safety',
+    retryable: false,
+    httpStatus: 409,
+    publicMessage:
+      'The user owns the credentials provisio uses for Zendesk, so provisio did not change, suspend or delete them.',
+    recommendedAction:
+      "Give provisio the credentials of another Zendesk admin (target.adminUsername, and an API token that admin may use) before this person's Zendesk account is suspended or removed, then restart the job (restart) so the user is provisioned like any other. If the change in Entra ID is a mistake, undo it there.",
+  },
   TooManyDeletes: {
     category: 'safety',
     retryable: false,

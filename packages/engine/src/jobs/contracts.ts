@@ -69,6 +69,22 @@ export const escrowSchema = z.object({
   errorMessage: z.string(),
 });
 
+/**
+ * The user behind the target credentials left scope (docs/provisioning.md, "The credentials'
+ * owner"): what provisio left undone for them and what to do.
+ */
+export const credentialOwnerWarningSchema = z.object({
+  code: z.literal('CredentialOwnerProtected'),
+  sourceId: z.string(),
+  displayName: z.string(),
+  targetId: z.string(),
+  message: z.string(),
+  recommendedAction: z.string(),
+  /** When the provisioning log recorded it (status only). */
+  at: z.string().optional(),
+});
+export type CredentialOwnerWarningReport = z.infer<typeof credentialOwnerWarningSchema>;
+
 export const jobStatusValues = z.enum(['NotRun', 'Active', 'Paused', 'Quarantine']);
 
 /** `status`: the job's state, what the next cycle will be, its quarantine, retries, objects, cycles. */
@@ -88,6 +104,8 @@ export const jobStatusReportSchema = z.object({
   allowDeletesPending: z.boolean(),
   users: z.object({ active: z.number(), disabled: z.number(), deleted: z.number() }),
   groups: z.object({ active: z.number(), deleted: z.number() }),
+  /** Held back for the credentials' owner, as the newest log entry of that user says. */
+  warnings: z.array(credentialOwnerWarningSchema),
   cycles: z.array(cycleSchema),
 });
 export type JobStatusReport = z.infer<typeof jobStatusReportSchema>;
@@ -163,6 +181,8 @@ export const planReportSchema = z.object({
       threshold: z.number(),
     }),
   ),
+  /** What the cycle would leave undone for the credentials' owner. */
+  warnings: z.array(credentialOwnerWarningSchema),
   groups: z
     .object({
       inScope: z.number(),

@@ -8,6 +8,7 @@ import type { Config } from '../config/load.js';
 import { holdLease, JobLeaseHeld, newWorkerId } from '../cycle/lease.js';
 import { type CycleReport, nextCycleKind, runCycle } from '../cycle/run-cycle.js';
 import { allowDeletesPollMs } from '../cycle/sync-loop.js';
+import { EngineErrorCode } from '../errors/engine.js';
 import { type AuditEntry, appendAuditEntry } from '../log/audit.js';
 import type { Clock } from '../ports/clock.js';
 import type { EngineDeps } from '../ports/engine.js';
@@ -16,6 +17,7 @@ import { newJobRecord } from '../state/job-record.js';
 import {
   auditListSchema,
   type ConnectionTestResult,
+  type CredentialOwnerWarningReport,
   connectionTestResultSchema,
   type JobOperationResult,
   type JobStatusReport,
@@ -245,8 +247,41 @@ export async function jobStatus(
       active: groupLinks.filter((l) => l.state === 'active').length,
       deleted: groupLinks.filter((l) => l.state === 'deleted').length,
     },
+    warnings: await currentOwnerWarnings(store, jobId),
     cycles,
   });
+}
+
+/**
+ * The warnings about the credentials' owner that still hold: a user whose newest provisioning-log
+ * entry is `CredentialOwnerProtected` (a user evaluated again with another outcome, e.g. once the
+ * credentials moved to someone else, has none).
+ */
+async function currentOwnerWarnings(
+  store: StateStore,
+  jobId: string,
+): Promise<CredentialOwnerWarningReport[]> {
+  const code = EngineErrorCode.CredentialOwnerProtected;
+  const candidates = new Set<string>();
+  for (const entry of await store.queryLogs({ jobId, status: 'warning', limit: 200 }))
+    if (entry.provisioningStatusInfo.errorInformation?.errorCode === code)
+      candidates.add(entry.sourceIdentity.id);
+  const warnings: CredentialOwnerWarningReport[] = [];
+  for (const sourceId of candidates) {
+    const [last] = await store.queryLogs({ jobId, identity: sourceId, limit: 1 });
+    const error = last?.provisioningStatusInfo.errorInformation;
+    if (last?.provisioningStatusInfo.status !== 'warning' || error?.errorCode !== code) continue;
+    warnings.push({
+      code,
+      sourceId,
+      displayName: last.sourceIdentity.displayName,
+      targetId: last.targetIdentity.id,
+      message: error.reason,
+      recommendedAction: error.recommendedAction ?? '',
+      at: last.activityDateTime,
+    });
+  }
+  return warnings;
 }
 
 /** The job's audit log, newest first. */
@@ -279,7 +314,8 @@ export async function planJob(
       options.all ||
       user.action !== null ||
       user.status === 'failure' ||
-      user.provisioningAction === 'stagedDelete',
+      user.provisioningAction === 'stagedDelete' ||
+      user.error?.code === EngineErrorCode.CredentialOwnerProtected,
   );
   const plan = planReportSchema.parse({
     jobId: config.settings.jobId,
@@ -287,6 +323,7 @@ export async function planJob(
     counts: report.counts,
     staged: report.staged,
     held: report.held,
+    warnings: report.warnings,
     groups: report.groups
       ? {
           inScope: report.groups.groups.filter((g) => g.inScope).length,

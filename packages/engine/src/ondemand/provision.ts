@@ -15,6 +15,7 @@ import { linkAfter } from '../cycle/run-cycle.js';
 import * as mirrorStore from '../cycle/target-mirror.js';
 import { EngineErrorCode } from '../errors/engine.js';
 import { buildLogEntry, type LogContext, logContextFor } from '../log/entry.js';
+import { protectCredentialOwner } from '../pipeline/credential-owner.js';
 import { planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
 import { assignmentSignature } from '../pipeline/import.js';
 import { type MembershipIndex, planMemberships } from '../pipeline/membership-plan.js';
@@ -124,6 +125,8 @@ export async function provisionOnDemand(
     index = new TargetIndex(attributes, key);
     index.put(await target.loadUsers());
   }
+  // The user behind the target credentials is never written to, on demand either.
+  const owner = await target.credentialOwner();
   const context = logContextFor(deps, config, `ondemand-${randomUUID()}`, {
     initiatedBy: { id: '', displayName: options.initiatedBy ?? 'provisio provision', initiatorType: 'user' },
   });
@@ -133,19 +136,23 @@ export async function provisionOnDemand(
     userAttributes: Readonly<Record<string, unknown>>,
   ): Promise<OnDemandObject & { planned: PlannedUser }> => {
     const mine = assignments.assignments.filter((a) => a.userId === id);
-    const planned = planUser(
-      planSettingsFrom(config),
+    const planned = protectCredentialOwner(
+      planUser(
+        planSettingsFrom(config),
+        target,
+        index,
+        {
+          sourceId: id,
+          attributes: userAttributes,
+          assignments: mine,
+          removed: null,
+          link: links.get(id) ?? null,
+          change: 'Update',
+        },
+        clock.now(),
+      ),
+      owner,
       target,
-      index,
-      {
-        sourceId: id,
-        attributes: userAttributes,
-        assignments: mine,
-        removed: null,
-        link: links.get(id) ?? null,
-        change: 'Update',
-      },
-      clock.now(),
     );
     let result: TargetActionResult | undefined;
     if (!dryRun) {
@@ -228,6 +235,7 @@ export async function provisionOnDemand(
       index,
       userNames,
       context,
+      credentialOwnerId: owner?.targetId ?? null,
     }),
   );
   return { query, dryRun, ok: !objects.some((o) => o.steps.some((s) => s.status === 'failure')), objects };
@@ -334,6 +342,8 @@ interface GroupContext {
   readonly index: TargetIndex;
   readonly userNames: ReadonlyMap<string, string>;
   readonly context: LogContext;
+  /** The target user behind the target credentials: never removed from the group. */
+  readonly credentialOwnerId: string | null;
 }
 
 /** One group: the cycle's group plan, its write and link, then its memberships (adds and removals). */
@@ -473,6 +483,7 @@ async function provisionGroup(
       memberships,
       userNames: ctx.userNames,
       reportAll: true,
+      credentialOwnerId: ctx.credentialOwnerId,
     });
     if (membershipPlan) {
       for (const skip of membershipPlan.skipped) details[skip.userName] = `skipped: ${skip.reason}`;

@@ -80,6 +80,12 @@ export interface MembershipPlanInput {
   readonly userNames: ReadonlyMap<string, string>;
   /** Report every group, even with nothing to change (initial cycles). */
   readonly reportAll: boolean;
+  /**
+   * The target user behind the target connector's credentials: added like anyone else, never
+   * removed (removing an admin's memberships can take away the views provisio's owner works with;
+   * docs/provisioning.md, "The credentials' owner").
+   */
+  readonly credentialOwnerId?: string | null;
 }
 
 export function planMemberships(
@@ -128,6 +134,16 @@ export function planMemberships(
       const userSourceId = userByTarget.get(targetUserId);
       // Only memberships of users provisio manages.
       if (userSourceId === undefined || desired.has(targetUserId)) continue;
+      if (targetUserId === input.credentialOwnerId) {
+        skipped.push({
+          userSourceId,
+          userName: nameOf(userSourceId),
+          reason:
+            'the user owns the credentials provisio uses for the target: provisio never removes them from a group (code CredentialOwnerProtected)',
+          refusedByTarget: false,
+        });
+        continue;
+      }
       remove.push({ userSourceId, userName: nameOf(userSourceId), targetUserId, membershipId });
     }
     if (add.length > 0 || remove.length > 0 || skipped.length > 0 || input.reportAll)

@@ -45,6 +45,24 @@ export interface TargetUserField {
   readonly active: boolean;
 }
 
+/**
+ * The target user the connector's own credentials belong to (Zendesk: the admin behind the API
+ * token, `GET /api/v2/users/me`). provisio never writes to it: suspending, downgrading or deleting it
+ * would lock provisio out of the target (docs/provisioning.md, "The credentials' owner").
+ */
+export interface CredentialOwner {
+  /** The target's id of that user. */
+  readonly targetId: string;
+  /** A label for logs (name and email). */
+  readonly displayName: string;
+  /**
+   * The values by which the target itself would find this user when asked to create one (Zendesk's
+   * create-or-update matches by email and external id), normalised as `matchKey` does: attribute →
+   * key. A create carrying one of them would update the owner instead.
+   */
+  readonly keys: Readonly<Record<string, string>>;
+}
+
 /** How to deprovision a user, chosen in `settings.deprovision`. */
 export type DeprovisionPolicy = 'suspend' | 'downgrade-and-suspend' | 'delete' | 'none';
 
@@ -103,6 +121,11 @@ export interface TargetConnector {
   readonly system: SystemInfo;
   /** Checks credentials, admin rights and the account; never throws. */
   testConnection(): Promise<ConnectionCheck>;
+  /**
+   * Who the connector's credentials belong to in the target (null when they belong to no user),
+   * kept in the saved state and read again with `loadUsers`. Throws `ConnectorFailure`.
+   */
+  credentialOwner(): Promise<CredentialOwner | null>;
   /**
    * The custom user fields the account defines, in the account's order (the admin API lists them
    * among the target attributes of a job's synchronization schema). Throws `ConnectorFailure`.

@@ -62,3 +62,32 @@ export function failureNotification(
     text: `${lines.join('\n')}\n`,
   };
 }
+
+/**
+ * The credentials' owner left scope: provisio did not touch
+ * them, and the administrator should move the target credentials to someone else before that
+ * person's account goes (docs/provisioning.md, "The credentials' owner").
+ */
+export function credentialOwnerNotification(
+  jobId: string,
+  cycleId: string,
+  warnings: readonly {
+    readonly displayName: string;
+    readonly message: string;
+    readonly recommendedAction: string;
+  }[],
+  present: (text: string) => string = (text) => text,
+): Notification {
+  const first = warnings[0];
+  const lines = [
+    `The owner of the credentials provisioning job ${jobId} uses for the target left scope in cycle ${cycleId}. provisio did not deprovision them, so that it keeps working; once their account is suspended or removed in the target, provisio stops working.`,
+    '',
+    ...warnings.map((w) => `  ${w.displayName}: ${w.message}`),
+    '',
+    `What to do: ${present(first?.recommendedAction ?? '')}`,
+  ];
+  return {
+    subject: `[provisio] ${jobId}: the owner of its target credentials left scope`,
+    text: `${lines.join('\n')}\n`,
+  };
+}

@@ -1,4 +1,5 @@
 import type { ConnectorFailure } from '@provisio/engine';
+import { networkFix } from '../client/errors.js';
 import { NetworkError } from '../client/http.js';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
 
@@ -116,16 +117,22 @@ export function tokenFailure(
 
   if (error instanceof NetworkError || shape.errorCode === 'network_error' || (status ?? 0) >= 500) {
     const cause = error instanceof NetworkError ? error : lastNetworkError;
+    // An unknown host, a refused port or an untrusted certificate will fail the same way again: say
+    // what to fix and do not retry (docs/provisioning.md#retries); a timeout, a reset or a 5xx may pass.
+    const failure = status === undefined ? (cause?.failure ?? null) : null;
     return connectorFailure(
       {
         code: EntraErrorCode.SourceUnavailable,
         message: `No access token: the identity platform could not be reached (${
-          cause?.message ?? (status ? `HTTP ${status}` : 'network error')
-        }).`,
-        retryable: true,
+          failure ? `${failure.description} (${failure.code}): ` : ''
+        }${cause?.message ?? (status ? `HTTP ${status}` : 'network error')}).`,
+        retryable: failure?.retryable ?? true,
         request,
         ...(status === undefined ? {} : { httpStatus: status }),
-        recommendedAction: `Check that ${ctx.authorityHost} is reachable from this host (proxy, firewall, DNS, trusted CA); provisio retries at the next cycle.`,
+        recommendedAction:
+          failure && !failure.retryable
+            ? networkFix(failure, ctx.authorityHost, 'source.authorityHost')
+            : `Check that ${ctx.authorityHost} is reachable from this host (proxy, firewall, DNS, trusted CA); provisio retries at the next cycle.`,
       },
       secrets,
     );

@@ -1,11 +1,17 @@
-import { describeIssues, parseRetryAfter, truncate } from '@provisio/engine';
+import { ConnectorFailure, describeIssues, parseRetryAfter, truncate } from '@provisio/engine';
 import type { z } from 'zod';
-import type { TokenSource } from '../auth/token-provider.js';
+import type { AccessToken, TokenSource } from '../auth/token-provider.js';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
-import { graphFailure, isExpiredDeltaToken } from './errors.js';
+import { graphFailure, isExpiredDeltaToken, networkFix } from './errors.js';
 import { type HttpTransport, NetworkError } from './http.js';
 import { type GraphOperation, graphOperations } from './permissions.js';
-import { defaultRetryPolicy, type RetryPolicy, retryableStatuses, retryDelay } from './retry.js';
+import {
+  defaultRetryPolicy,
+  type RetryPolicy,
+  retryableStatuses,
+  retryDelay,
+  withinBudget,
+} from './retry.js';
 import { type CollectionPage, collectionPage } from './schemas.js';
 
 export interface GraphClientOptions {
@@ -64,8 +70,9 @@ type Answer =
 const maxRequestChars = 400;
 
 /**
- * Talks to Microsoft Graph: bearer token from the token source (renewed once on 401), bounded
- * retries of 429/503/504 and network failures honouring `Retry-After`, zod-checked answers, and
+ * Talks to Microsoft Graph: bearer token from the token source (renewed once on 401), retries of
+ * 429, 5xx, timeouts and resets honouring `Retry-After` within a budget of attempts and total wait
+ * (retry.ts), zod-checked answers, and
  * failures as `ConnectorFailure` with stable codes. GETs, plus PATCH for the one write the connector
  * makes (the application's app roles, a whole-list replacement that is safe to repeat).
  */
@@ -133,7 +140,7 @@ export class GraphClient {
 
   /**
    * PATCH one object with a JSON body (Graph answers 204). Only for updates that are safe to send
-   * twice, since a failed attempt (network, 429, 503) is retried like a read.
+   * twice, since a failed attempt (timeout, reset, 429, 5xx) is retried like a read.
    */
   async patch(url: string, body: unknown, options: RequestOptions): Promise<void> {
     const answer = await this.send('PATCH', url, options, JSON.stringify(body));
@@ -147,9 +154,30 @@ export class GraphClient {
     body?: string,
   ): Promise<Answer> {
     const request = describeRequest(url, this.origin, method);
+    const what = graphOperations[options.operation].what;
     let refreshed = false;
+    // Time spent waiting between this request's attempts, against the policy's total.
+    let waited = 0;
+    const retryAfterWait = async (attempt: number, wait: number): Promise<boolean> => {
+      if (!withinBudget(this.retry, attempt, waited, wait)) return false;
+      await this.options.sleep(wait);
+      waited += wait;
+      return true;
+    };
     for (let attempt = 1; ; attempt += 1) {
-      const token = await this.options.tokens.get();
+      let token: AccessToken;
+      try {
+        token = await this.options.tokens.get();
+      } catch (error) {
+        // A token request that timed out, was reset or met a 5xx may pass; a refused credential, an
+        // unknown host or an untrusted certificate will not (auth/errors.ts says which).
+        const transient =
+          error instanceof ConnectorFailure &&
+          error.detail.retryable &&
+          error.detail.code === EntraErrorCode.SourceUnavailable;
+        if (transient && (await retryAfterWait(attempt, retryDelay(this.retry, attempt, null)))) continue;
+        throw error;
+      }
       let status: number;
       let text: string;
       let retryAfter: string | null;
@@ -171,17 +199,20 @@ export class GraphClient {
         text = await response.text();
       } catch (error) {
         const failure = new NetworkError(url, error);
-        if (attempt < this.retry.maxAttempts) {
-          await this.options.sleep(retryDelay(this.retry, attempt, null));
+        // Only a timeout or a reset may pass by itself; an unknown host, a refused port or an
+        // untrusted certificate fails at once, with what to fix.
+        if (
+          failure.failure.retryable &&
+          (await retryAfterWait(attempt, retryDelay(this.retry, attempt, null)))
+        )
           continue;
-        }
         throw connectorFailure(
           {
             code: EntraErrorCode.SourceUnavailable,
-            message: `Microsoft Graph could not be reached to ${graphOperations[options.operation].what}: ${failure.message} (after ${attempt} attempts).`,
-            retryable: true,
+            message: `Microsoft Graph could not be reached to ${what}: ${failure.failure.description} (${failure.failure.code}): ${failure.message}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}.`,
+            retryable: failure.failure.retryable,
             request,
-            recommendedAction: `Check that ${this.origin} is reachable from this host (proxy, firewall, DNS, trusted CA); provisio tries again at the next cycle.`,
+            recommendedAction: networkFix(failure.failure, this.origin, 'source.graphBaseUrl'),
           },
           this.options.secrets,
         );
@@ -207,10 +238,14 @@ export class GraphClient {
         this.options.tokens.invalidate();
         continue;
       }
-      if (retryableStatuses.has(status) && attempt < this.retry.maxAttempts) {
-        await this.options.sleep(retryDelay(this.retry, attempt, parseRetryAfter(retryAfter, this.now())));
+      if (
+        retryableStatuses.has(status) &&
+        (await retryAfterWait(
+          attempt,
+          retryDelay(this.retry, attempt, parseRetryAfter(retryAfter, this.now())),
+        ))
+      )
         continue;
-      }
       // A consent granted since the token was issued shows only in a new token: ask for one next time.
       if (status === 403) this.options.tokens.invalidate();
       return { ok: false, status, body: text, request, attempts: attempt, roles: token.roles };

@@ -1,4 +1,4 @@
-import type { ConnectorFailure } from '@provisio/engine';
+import type { ConnectorFailure, NetworkFailureInfo } from '@provisio/engine';
 import { connectorFailure, EntraErrorCode } from '../errors.js';
 import { type GraphOperation, grantPermissionFix, graphOperations } from './permissions.js';
 import { graphErrorBody } from './schemas.js';
@@ -148,3 +148,30 @@ export const servicePrincipalFix =
   'Set servicePrincipalId to the Object ID of the Zendesk enterprise application: Microsoft Entra admin ' +
   'center → Enterprise applications → Zendesk → Overview → Object ID. Not the Application ID, and not ' +
   'the Object ID of the app registration.';
+
+/**
+ * What to do about a failed connection to `origin`, configured by `option` (`source.graphBaseUrl`
+ * or `source.authorityHost`): the host, port or certificate to fix when trying again cannot help
+ * (docs/provisioning.md#retries), the network path when it could.
+ */
+export function networkFix(failure: NetworkFailureInfo, origin: string, option: string): string {
+  const host = new URL(origin).host;
+  switch (failure.kind) {
+    case 'host-not-found':
+      return `Check ${option}: the host ${host} does not resolve (DNS). Leave it unset for the public cloud; otherwise check this server's DNS and proxy settings.`;
+    case 'refused':
+      return `Nothing accepts connections at ${host}: check the host and port of ${option} (is the emulator running?), and that no firewall or proxy refuses them.`;
+    case 'unreachable':
+      return `Check this server's network route, firewall and proxy settings towards ${host}.`;
+    case 'tls-untrusted':
+      return `The certificate of ${host} is not signed by a trusted authority (${failure.code}): if a TLS-inspecting proxy, a private CA or the Entra emulator signs it, trust that CA with source.caCertificateFile (a PEM file) or source.caCertificate (PEM text).`;
+    case 'tls-hostname':
+      return `The certificate of ${host} is for another host name (${failure.code}): check the host in ${option}; a TLS-inspecting proxy must issue certificates for ${host}.`;
+    case 'tls-expired':
+      return `The certificate of ${host} has expired or is not yet valid (${failure.code}): check this server's clock; otherwise the certificate (or a TLS-inspecting proxy's) needs renewing.`;
+    case 'tls-protocol':
+      return `${host} did not complete a TLS handshake (${failure.code}): check that ${option} names an HTTPS endpoint and its port.`;
+    default:
+      return `Check that ${origin} is reachable from this host (proxy, firewall, DNS); provisio tries again at the next cycle.`;
+  }
+}

@@ -1,4 +1,5 @@
 import { rootCertificates } from 'node:tls';
+import { classifyNetworkError, type NetworkFailureInfo } from '@provisio/engine';
 import { Agent, fetch, type Response } from 'undici';
 
 /**
@@ -41,11 +42,14 @@ export function createTransport(options: { ca?: string }): HttpTransport {
 /** A network failure (no HTTP answer): connection refused or reset, TLS, DNS, timeout. */
 export class NetworkError extends Error {
   override readonly name = 'NetworkError';
+  /** What kind of failure it is, and whether trying again may help (the engine's classification). */
+  readonly failure: NetworkFailureInfo;
   constructor(
     readonly url: string,
     cause: unknown,
   ) {
     super(`${new URL(url).origin}: ${describeNetworkCause(cause)}`, { cause });
+    this.failure = classifyNetworkError(cause);
   }
 }
 

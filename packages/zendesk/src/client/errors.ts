@@ -1,4 +1,4 @@
-import { truncate } from '@provisio/engine';
+import { type NetworkFailureInfo, truncate } from '@provisio/engine';
 import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 import { errorBodySchema } from './schemas.js';
 
@@ -81,6 +81,31 @@ export function toConnectorError(error: unknown, request?: string): ZendeskConne
     retryable: true,
     ...(request === undefined ? {} : { request }),
   };
+}
+
+/**
+ * What to do about a failed connection to `host`, by its kind: the host, port or certificate to
+ * fix when trying again cannot help, the network path when it could (docs/provisioning.md#retries).
+ */
+export function networkFix(failure: NetworkFailureInfo, host: string): string {
+  switch (failure.kind) {
+    case 'host-not-found':
+      return `Check target.domain (only the subdomain, "acme" for https://acme.zendesk.com) or target.baseUrl if you set one: ${host} does not resolve. Also check this server's DNS and proxy settings.`;
+    case 'refused':
+      return `Nothing accepts connections at ${host}: check the host and port of target.baseUrl (is the emulator running?), and that no firewall or proxy refuses them.`;
+    case 'unreachable':
+      return `Check this server's network route, firewall and proxy settings towards ${host}.`;
+    case 'tls-untrusted':
+      return `The certificate of ${host} is not signed by a trusted authority (${failure.code}). Zendesk's certificates are publicly trusted, so a TLS-inspecting proxy or a wrong target.baseUrl is likely: trust the proxy's CA for the whole process with NODE_EXTRA_CA_CERTS=<ca.pem> (source.caCertificateFile applies to Entra ID only), or correct target.baseUrl.`;
+    case 'tls-hostname':
+      return `The certificate of ${host} is for another host name: check target.domain and target.baseUrl; a TLS-inspecting proxy must issue certificates for ${host}.`;
+    case 'tls-expired':
+      return `The certificate of ${host} has expired or is not yet valid: check this server's clock; otherwise the certificate (or a TLS-inspecting proxy's) needs renewing.`;
+    case 'tls-protocol':
+      return `${host} did not complete a TLS handshake (${failure.code}): check that target.baseUrl uses https:// only for a port that speaks TLS (a local emulator is http://).`;
+    default:
+      return 'Check the network path to Zendesk (firewall, proxy); the next cycle retries.';
+  }
 }
 
 /** The field problems of a 422 RecordInvalid body, as `field: description` lines. */

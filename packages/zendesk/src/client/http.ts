@@ -1,8 +1,16 @@
-import { describeIssues, truncate } from '@provisio/engine';
+import { classifyNetworkError, describeIssues, truncate } from '@provisio/engine';
 import type { z } from 'zod';
 import { ZendeskErrorCode } from '../errors.js';
-import { type ErrorSubject, errorForStatus, ZendeskHttpError } from './errors.js';
-import { backoffMs, defaultMaxRetries, isRetryableStatus, retryDelay } from './retry.js';
+import { type ErrorSubject, errorForStatus, networkFix, ZendeskHttpError } from './errors.js';
+import {
+  backoffMs,
+  defaultMaxRetries,
+  isRetryableNetworkFailure,
+  isRetryableStatus,
+  maxTotalRetryWaitMs,
+  retryDelay,
+  withinRetryBudget,
+} from './retry.js';
 
 /**
  * The one function every Zendesk call goes through: base URL, API-token authentication, JSON,
@@ -31,6 +39,8 @@ export interface ZendeskHttpOptions {
   readonly sleep?: Sleep;
   /** Retries after the first attempt before giving up (default 6). */
   readonly maxRetries?: number;
+  /** The longest one request waits between its attempts, all waits together (default 15 minutes). */
+  readonly maxTotalRetryWaitMs?: number;
   /** Abort a request that has not answered after this many milliseconds (default 60 s). */
   readonly requestTimeoutMs?: number;
   /** The fetch implementation (default: the global one). */
@@ -99,37 +109,12 @@ export function lowWaterMark(limit: number | null): number {
   return Math.max(1, Math.min(10, Math.ceil(limit * 0.05)));
 }
 
-const networkCodes = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-]);
-
 /**
- * The system error code of a fetch failure (`ECONNRESET`, `ENOTFOUND`…), `ETIMEDOUT` for our
- * timeout, `ENETWORK` when fetch does not say.
+ * The code of a fetch failure (`ECONNRESET`, `ENOTFOUND`, `SELF_SIGNED_CERT_IN_CHAIN`…),
+ * `ETIMEDOUT` for our timeout, `ENETWORK` when fetch does not say (the engine's classification).
  */
 export function networkErrorCode(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && networkCodes.has(code)) return code;
-    const name = (current as { name?: unknown }).name;
-    if (name === 'TimeoutError' || name === 'AbortError') return 'ETIMEDOUT';
-    current = (current as { cause?: unknown }).cause;
-  }
-  return 'ENETWORK';
+  return classifyNetworkError(error).code;
 }
 
 function describeNetworkError(error: unknown): string {
@@ -144,6 +129,7 @@ export class ZendeskHttp {
   readonly #sleep: Sleep;
   readonly #fetch: typeof globalThis.fetch;
   readonly #maxRetries: number;
+  readonly #maxTotalWaitMs: number;
   readonly #timeoutMs: number;
   #requests = 0;
   #pacingPauses = 0;
@@ -158,6 +144,7 @@ export class ZendeskHttp {
     this.#sleep = options.sleep ?? realSleep;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#maxRetries = options.maxRetries ?? defaultMaxRetries;
+    this.#maxTotalWaitMs = options.maxTotalRetryWaitMs ?? maxTotalRetryWaitMs;
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
   }
 
@@ -216,7 +203,12 @@ export class ZendeskHttp {
       body = JSON.stringify(options.body);
     }
 
-    for (let attempt = 0; ; attempt += 1) {
+    // Time spent waiting between this request's attempts, against the budget.
+    let waited = 0;
+    let attempt = 0;
+    const fits = (wait: number) =>
+      withinRetryBudget(attempt + 1, waited, wait, this.#maxRetries, this.#maxTotalWaitMs);
+    for (; ; attempt += 1) {
       while (this.#pause) await this.#pause;
       const generation = this.#generation;
       this.#requests += 1;
@@ -231,21 +223,22 @@ export class ZendeskHttp {
         });
         text = await response.text();
       } catch (error) {
-        if (idempotent && attempt < this.#maxRetries) {
-          await this.#sleep(backoffMs(attempt));
+        // Only a timeout or a reset may pass by itself; an unknown host, a refused port or an
+        // untrusted certificate fails at once, with what to fix.
+        const failure = classifyNetworkError(error);
+        const wait = backoffMs(attempt);
+        if (isRetryableNetworkFailure(failure, idempotent) && fits(wait)) {
+          await this.#sleep(wait);
+          waited += wait;
           continue;
         }
-        const code = networkErrorCode(error);
         throw new ZendeskHttpError({
           code: ZendeskErrorCode.ZendeskNetworkError,
-          retryable: true,
+          retryable: failure.retryable,
           request: label,
-          networkCode: code,
-          message: `Could not reach Zendesk at ${url.host} for ${label} (${code}): ${describeNetworkError(error)}${attempt > 0 ? ` (after ${attempt} retries)` : ''}`,
-          recommendedAction:
-            code === 'ENOTFOUND'
-              ? 'Check the Domain (the subdomain of https://<subdomain>.zendesk.com) and the network/DNS.'
-              : 'Check the network path to Zendesk; the next cycle retries.',
+          networkCode: failure.code,
+          message: `Could not reach Zendesk at ${url.host} for ${label}: ${failure.description} (${failure.code}): ${describeNetworkError(error)}${attempt > 0 ? ` (after ${attempt} retries)` : ''}`,
+          recommendedAction: networkFix(failure, url.host),
         });
       }
 
@@ -257,8 +250,9 @@ export class ZendeskHttp {
 
       const status = response.status;
       const retryable = isRetryableStatus(status, idempotent);
-      if (retryable && attempt < this.#maxRetries) {
-        const wait = retryDelay(attempt, response.headers.get('retry-after'));
+      const wait = retryable ? retryDelay(attempt, response.headers.get('retry-after')) : 0;
+      if (retryable && fits(wait)) {
+        waited += wait;
         if (status === 429 && rate.remaining === 0) {
           // The account-wide budget is spent: hold every request, not only this one. A 429 with
           // budget left is endpoint-specific (incremental export, Update User per user).
@@ -277,7 +271,11 @@ export class ZendeskHttp {
           request: label,
           status,
           response: truncate(text),
-          message: `${error.message} (gave up after ${attempt} retries)`,
+          message: `${error.message} (gave up after ${attempt} retries${
+            attempt < this.#maxRetries
+              ? `: waiting ${Math.ceil(wait / 1000)} s more would pass the retry budget of ${Math.round(this.#maxTotalWaitMs / 1000)} s`
+              : ''
+          })`,
           ...(error.recommendedAction === undefined ? {} : { recommendedAction: error.recommendedAction }),
         });
       }

@@ -30,6 +30,7 @@ export const meSchema = z.object({
     id: id.nullable(),
     name: z.string().nullable().optional(),
     email: nullableString,
+    external_id: z.union([z.string(), z.number()]).nullable().optional(),
     role: z.string().nullable().optional(),
     active: z.boolean().optional(),
     suspended: z.boolean().optional(),

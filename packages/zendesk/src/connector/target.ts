@@ -1,6 +1,7 @@
 import {
   type ConnectionCheck,
   ConnectorFailure,
+  type CredentialOwner,
   type GroupTargetConnector,
   type PreparedAttributes,
   type SystemInfo,
@@ -26,6 +27,7 @@ import {
   customRolesSchema,
   groupMembershipSchema,
   groupSchema,
+  meSchema,
   userFieldSchema,
   userSchema,
   type ZendeskCustomRole,
@@ -72,6 +74,8 @@ class Target implements ZendeskTarget {
 
   readonly #http: ZendeskHttp;
   readonly #host: string;
+  /** Whose credentials these are (the admin username, in lower case): a kept owner is theirs only. */
+  readonly #credentials: string;
   readonly #now: () => Date;
   readonly #write: WriteContext;
   readonly #memberships: MembershipWriteContext;
@@ -81,10 +85,13 @@ class Target implements ZendeskTarget {
   #loadedAt: Date | null = null;
   /** The incremental export's `after_cursor`, kept between calls. */
   #cursor: string | null = null;
+  /** The user behind the API token (undefined: not read since the last full read). */
+  #owner: CredentialOwner | null | undefined;
 
   constructor(options: ResolvedOptions) {
     this.#http = new ZendeskHttp(options.http);
     this.#host = options.host;
+    this.#credentials = options.http.adminUsername.toLowerCase();
     const { accountHost } = options;
     this.system = { displayName: 'Zendesk', id: accountHost, details: { Domain: accountHost } };
     this.#now = options.now;
@@ -129,6 +136,35 @@ class Target implements ZendeskTarget {
     return checkConnection(this.#http, this.#host);
   }
 
+  /**
+   * The admin behind the API token: Show Self answers for the credentials' own user
+   * (https://developer.zendesk.com/api-reference/ticketing/users/users/#show-self); the anonymous
+   * user (id null) means the credentials belong to nobody. Read once per full read, then kept.
+   */
+  async credentialOwner(): Promise<CredentialOwner | null> {
+    if (this.#owner !== undefined) return this.#owner;
+    try {
+      const { user } = await this.#http.request('GET', '/api/v2/users/me', { schema: meSchema });
+      const keys: Record<string, string> = {};
+      for (const attribute of ['email', 'external_id'] as const) {
+        const key = matchKeyOf(attribute, user[attribute]);
+        if (key !== null) keys[attribute] = key;
+      }
+      const name = user.name ?? '';
+      this.#owner =
+        user.id === null
+          ? null
+          : {
+              targetId: String(user.id),
+              displayName: user.email ? `${name} <${user.email}>` : name || `Zendesk user ${user.id}`,
+              keys,
+            };
+      return this.#owner;
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/users/me'));
+    }
+  }
+
   async describeUserFields(): Promise<readonly TargetUserField[]> {
     const fields: TargetUserField[] = [];
     try {
@@ -160,6 +196,7 @@ class Target implements ZendeskTarget {
       this.#customRoles = roles;
       this.#loadedAt = startedAt;
       this.#cursor = null;
+      this.#owner = undefined;
       // A full read starts afresh: bulk endpoints refused earlier are tried again (the account's
       // bulk import may have been turned on since).
       Object.assign(this.#write.singles, { create: false, update: false, delete: false });
@@ -253,6 +290,8 @@ class Target implements ZendeskTarget {
     this.#loadedAt = saved.loadedAt === null ? null : new Date(saved.loadedAt);
     this.#cursor = saved.cursor;
     this.#customRoles = saved.customRoles;
+    // An owner kept for other credentials (the token moved to another admin) is read again.
+    this.#owner = saved.ownerOf === this.#credentials ? saved.owner : undefined;
     Object.assign(this.#write.singles, saved.singles);
     Object.assign(this.#memberships.singles, saved.membershipSingles);
   }
@@ -263,6 +302,7 @@ class Target implements ZendeskTarget {
       loadedAt: this.#loadedAt?.toISOString() ?? null,
       cursor: this.#cursor,
       customRoles: this.#customRoles,
+      ...(this.#owner !== undefined ? { owner: this.#owner, ownerOf: this.#credentials } : {}),
       singles: { ...this.#write.singles },
       membershipSingles: { ...this.#memberships.singles },
     };
@@ -382,6 +422,10 @@ interface SavedState {
   /** The incremental export's `after_cursor`. */
   readonly cursor: string | null;
   readonly customRoles: CustomRole[] | null;
+  /** The user behind the API token, once read (absent: read it again). */
+  readonly owner?: CredentialOwner | null;
+  /** The admin username the owner was read with (lower case). */
+  readonly ownerOf?: string;
   readonly singles: { create: boolean; update: boolean; delete: boolean };
   readonly membershipSingles: { add: boolean; remove: boolean };
 }

@@ -41,12 +41,14 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
         ),
       ];
     }
+    // A refused port or an untrusted certificate names its own fix (client/errors.ts networkFix).
     return [
       failed(
         'account',
         error.message,
         ZendeskErrorCode.ZendeskNetworkError,
-        'Check that this server can reach Zendesk over HTTPS (firewall, proxy), then try again.',
+        error.recommendedAction ??
+          'Check that this server can reach Zendesk over HTTPS (firewall, proxy), then try again.',
       ),
     ];
   }
@@ -157,6 +159,14 @@ export async function checkConnection(http: ZendeskHttp, hostLabel: string): Pro
       return done();
     }
     steps.push(step('admin rights', 'the user is an admin'));
+    // provisio never writes to the user its own credentials belong to (docs/provisioning.md, "The
+    // credentials' owner"): say so before a cycle skips them.
+    steps.push(
+      step(
+        "credentials' owner",
+        `${who} (Zendesk user ${user.id}) owns the API token provisio uses: provisio never suspends, downgrades, renames or deletes this user, even when they leave scope in Entra ID (the cycle skips them and warns)`,
+      ),
+    );
 
     try {
       await http.request('GET', '/api/v2/users', { query: { 'page[size]': 1 }, schema: cursorPageSchema });
