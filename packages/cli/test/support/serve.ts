@@ -42,6 +42,13 @@ export async function startServeHarness(
       done();
     },
   });
+  // A generated administrator password is printed once to the console: dropped here, not shown in
+  // the test output (tests that check it pass their own `consoleOutput`).
+  const consoleOutput = new Writable({
+    write(_chunk, _encoding, done) {
+      done();
+    },
+  });
   const running = await startServe(
     {
       host: '127.0.0.1',
@@ -49,6 +56,7 @@ export async function startServeHarness(
       allowCustomEndpoints: true,
       logLevel: 'debug',
       pollMs: 500,
+      consoleOutput,
       ...options,
       logDestination,
     },
