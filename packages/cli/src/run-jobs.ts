@@ -3,6 +3,7 @@
  * (docs/configuration.md#job-definitions). Every change is recorded in the job's audit log by the
  * store, with the operating-system user who ran the command.
  */
+
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import {
@@ -19,6 +20,7 @@ import { databaseUrlOf } from './installation.js';
 import { type CommandContext, processContext } from './load-job.js';
 import { operator } from './operator.js';
 import { reportError } from './run-provisioning.js';
+import { printTable } from './table.js';
 
 export type DefinitionFormat = 'yaml' | 'json';
 
@@ -105,15 +107,7 @@ export async function runJobsList(
           row.updatedAt,
         ]),
       ];
-      const widths =
-        table[0]?.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length))) ?? [];
-      for (const line of table)
-        process.stdout.write(
-          `${line
-            .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-            .join('  ')
-            .trimEnd()}\n`,
-        );
+      printTable(table);
       return 0;
     });
   } catch (error) {

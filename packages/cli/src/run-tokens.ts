@@ -3,6 +3,7 @@
  * A token is printed once, at creation; the store keeps only its SHA-256, and nothing lists it
  * again. Changes are recorded in the audit log with the operating-system user who ran the command.
  */
+
 import { type ApiTokenRecord, type Role, type StateStore, systemClock } from '@provisio/engine';
 import { auditAccess, issueApiToken } from '@provisio/server';
 import { openStore } from './compose.js';
@@ -10,6 +11,7 @@ import { databaseUrlOf } from './installation.js';
 import { type CommandContext, processContext } from './load-job.js';
 import { operator } from './operator.js';
 import { reportError } from './run-provisioning.js';
+import { printTable } from './table.js';
 
 async function withStore<T>(context: CommandContext, work: (store: StateStore) => Promise<T>): Promise<T> {
   const store = await openStore(databaseUrlOf(context.env, context.cwd));
@@ -104,15 +106,7 @@ export async function runTokensList(
         row.revokedAt ?? '-',
       ]),
     ];
-    const widths =
-      table[0]?.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length))) ?? [];
-    for (const line of table)
-      process.stdout.write(
-        `${line
-          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-      );
+    printTable(table);
     return 0;
   } catch (error) {
     return reportError(error);
