@@ -4,8 +4,10 @@
  * runs (compose.ts) and starts the server (packages/server). Its inputs are explicit (options, env,
  * cwd), so tests start it in-process on a free port exactly as the command does.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import {
   type Clock,
   ConfigError,
@@ -218,6 +220,7 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
       options: {
         allowCustomEndpoints: options.allowCustomEndpoints,
         publicUrl,
+        ...consoleRootOption(logger),
       },
       version: '0.1.0',
       authenticators,
@@ -250,4 +253,18 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
     await oidc?.close();
     throw error;
   }
+}
+
+/**
+ * The built admin console (packages/console/dist, built by `npm install`): served at `/` when it is
+ * there; without it the server answers the API alone and says why.
+ */
+function consoleRootOption(logger: Logger): { consoleRoot?: string } {
+  const root = join(
+    dirname(createRequire(import.meta.url).resolve('@provisio/console/package.json')),
+    'dist',
+  );
+  if (existsSync(join(root, 'index.html'))) return { consoleRoot: root };
+  logger.warn({ root }, 'the admin console is not built (run `npm run build`): serving the API only');
+  return {};
 }

@@ -1,11 +1,17 @@
-/** docs/api-reference.md is generated from the routes: it must be what they generate today. */
+/** What is generated from the routes must be what they generate today (run `npm run docs:api`). */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { apiReference } from '../src/api-reference.js';
+import { consoleApiTypes } from '../../../scripts/console-api-types.mjs';
+import { apiReference, openApiDocument } from '../src/api-reference.js';
 
-describe('docs/api-reference.md', () => {
-  it('matches the OpenAPI document of the routes (run `npm run docs:api` after changing a route)', async () => {
+describe('generated from the OpenAPI document', () => {
+  it('docs/api-reference.md matches the routes (run `npm run docs:api` after changing a route)', async () => {
     const committed = await readFile(new URL('../../../docs/api-reference.md', import.meta.url), 'utf8');
     expect(committed).toBe(await apiReference());
+  });
+
+  it("the console's typed client matches the routes (run `npm run docs:api` after changing a route)", async () => {
+    const committed = await readFile(new URL('../../console/src/api/schema.d.ts', import.meta.url), 'utf8');
+    expect(committed).toBe(await consoleApiTypes(await openApiDocument()));
   });
 });

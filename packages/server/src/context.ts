@@ -64,6 +64,8 @@ export interface ServerOptions {
   readonly allowCustomEndpoints: boolean;
   /** The URL people reach the server at (sign-in redirects, links): e.g. https://provisio.example.com */
   readonly publicUrl: string;
+  /** The built admin console (packages/console/dist) to serve at `/`; none: the API alone. */
+  readonly consoleRoot?: string;
 }
 
 export interface ServerContext {

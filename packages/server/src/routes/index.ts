@@ -6,6 +6,7 @@ import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
 import { auditLogRoutes } from './audit-logs.js';
 import { authRoutes } from './auth.js';
+import { consoleRoutes } from './console.js';
 import { cycleRoutes } from './cycles.js';
 import { oidcRoutes } from './oidc.js';
 import { onDemandRoutes } from './on-demand.js';
@@ -30,4 +31,6 @@ export const routeModules: readonly RouteModule[] = [
   planRoutes,
   auditLogRoutes,
   cycleRoutes,
+  // Its `/*` answers only the GETs that no other route matches (a wildcard ranks last).
+  consoleRoutes,
 ];

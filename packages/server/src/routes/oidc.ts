@@ -78,6 +78,29 @@ export function oidcRoutes(app: ApiApp, context: ServerContext): void {
   };
 
   app.get(
+    '/provisio/v1/auth/methods',
+    {
+      config: { access: 'anonymous' },
+      schema: {
+        operationId: 'getSignInMethods',
+        summary: "How one may sign in to this server: the console's sign-in page shows what is offered.",
+        tags: ['auth'],
+        response: {
+          200: z
+            .object({
+              local: z.literal(true).describe('The local administrator form (username and password).'),
+              microsoft: z
+                .boolean()
+                .describe('Sign in with Microsoft (OpenID Connect with Entra ID) is configured.'),
+            })
+            .meta({ id: 'SignInMethods' }),
+        },
+      },
+    },
+    async () => ({ local: true as const, microsoft: configured !== undefined }),
+  );
+
+  app.get(
     `${OIDC_PREFIX}/signin`,
     {
       config: { access: 'anonymous' },

@@ -1,0 +1,178 @@
+/**
+ * The admin console in a real browser (docs/console.md#tests): Debian's Chromium driven by
+ * playwright-core, against `provisio serve` (in-process, as the command starts it, serving the built
+ * console) and both emulators. Tests sign in as people do, through the pages; `expectAccessible`
+ * runs axe-core on the page; `screenshot` writes docs/console/<name>.png when PROVISIO_SCREENSHOTS=1
+ * (`npm run docs:screenshots`), else a temporary file, so that the same code runs every time.
+ *
+ * Without Chromium (a laptop without `apt-get install chromium`) the browser tests skip with a
+ * message; under CI (env CI set) they fail instead, as the PostgreSQL tests do.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { type JobHarness, startJobHarness } from './provisioning.js';
+import { type ServeHarness, startServeHarness } from './serve.js';
+
+export const chromiumPath = process.env['PROVISIO_CHROMIUM'] ?? '/usr/bin/chromium';
+export const chromiumAvailable = existsSync(chromiumPath);
+
+/** `describe` for browser tests: skipped (with the reason) without Chromium, failing under CI. */
+export function describeInBrowser(name: string, body: () => void): void {
+  if (chromiumAvailable) {
+    describe(name, body);
+    return;
+  }
+  if (process.env['CI']) {
+    describe(name, () => {
+      it('needs Chromium', () => {
+        throw new Error(
+          `Chromium is not at ${chromiumPath}: install Debian's chromium package (.ci/run does).`,
+        );
+      });
+    });
+    return;
+  }
+  console.warn(`[${name}] skipped: Chromium is not at ${chromiumPath} (apt-get install chromium)`);
+  describe.skip(name, body);
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** The viewports the console must work at (issue: 1280×800 and a phone). */
+export const viewports = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+export const ADMIN_PASSWORD = 'console-test-Passw0rd!';
+
+export interface ConsoleHarness {
+  readonly serve: ServeHarness;
+  readonly job: JobHarness;
+  readonly browser: Browser;
+  /** The Zendesk enterprise application's service principal id in the Entra emulator. */
+  readonly spId: string;
+  /** A new browser context (its own cookies) and page at `viewport`. */
+  newPage(viewport?: keyof typeof viewports): Promise<Page>;
+  /** Opens the console and signs in as the local administrator through the sign-in page. */
+  signInAsAdmin(page: Page): Promise<void>;
+  /** The secrets that make a job of the emulators, as `PUT …/synchronization/secrets` takes them. */
+  emulatorSecrets(): { key: string; value: string }[];
+  /** Creates a configured (stopped) job through the API, as the console would; its id. */
+  createJob(options?: { start?: boolean; interval?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startConsoleHarness(
+  options: { serveEnv?: Record<string, string>; job?: Parameters<typeof startJobHarness>[0] } = {},
+): Promise<ConsoleHarness> {
+  const job = await startJobHarness(options.job);
+  const serve = await startServeHarness({
+    allowCustomEndpoints: true,
+    env: { PROVISIO_ADMIN_PASSWORD: ADMIN_PASSWORD, ...options.serveEnv },
+  });
+  const browser = await launchBrowser();
+  const contexts: BrowserContext[] = [];
+  const spId = job.servicePrincipalId;
+  const base = `/v1.0/servicePrincipals/${spId}/synchronization`;
+  const emulatorSecrets = () => [
+    { key: 'UserName', value: job.zendesk.emulator.adminEmail },
+    { key: 'SecretToken', value: job.zendesk.emulator.apiToken },
+    { key: 'Domain', value: job.zendesk.emulator.settings.subdomain },
+    { key: 'BaseAddress', value: job.zendesk.emulator.url },
+    { key: 'EntraTenantId', value: job.entra.emulator.tenantId },
+    { key: 'EntraClientId', value: job.entra.emulator.clientId },
+    { key: 'EntraClientSecret', value: job.entra.emulator.clientSecret },
+    { key: 'EntraAuthorityHost', value: job.entra.emulator.url },
+    { key: 'EntraGraphBaseUrl', value: job.entra.emulator.url },
+    { key: 'EntraCaCertificate', value: job.entra.emulator.certificatePem },
+  ];
+  return {
+    serve,
+    job,
+    browser,
+    spId,
+    async newPage(viewport = 'desktop') {
+      const context = await browser.newContext({ viewport: viewports[viewport], acceptDownloads: true });
+      contexts.push(context);
+      // Waits (locators, navigations) give up after 15 s, inside the tests' own 30 s.
+      context.setDefaultTimeout(15_000);
+      return context.newPage();
+    },
+    async signInAsAdmin(page) {
+      await page.goto(serve.url);
+      await page.getByLabel('Username').fill('admin');
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByTestId('signed-in-user').filter({ hasText: 'admin' }).waitFor();
+    },
+    emulatorSecrets,
+    async createJob(jobOptions = {}) {
+      const created = await serve.call(`${base}/jobs`, {
+        method: 'POST',
+        json: { templateId: 'zendesk', schedule: { interval: jobOptions.interval ?? 'PT2S' } },
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      const saved = await serve.call(`${base}/secrets`, {
+        method: 'PUT',
+        json: { value: emulatorSecrets() },
+      });
+      expect(saved.status, await saved.clone().text()).toBe(204);
+      if (jobOptions.start === true) {
+        const started = await serve.call(`${base}/jobs/${id}/start`, { method: 'POST' });
+        expect(started.status).toBe(204);
+      }
+      return id;
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => {});
+      await browser.close().catch(() => {});
+      await serve.close();
+      await job.close();
+    },
+  };
+}
+
+/** axe-core on the page as it is now: no serious or critical violation (docs/console.md#accessibility). */
+export async function expectAccessible(page: Page, where: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const described = serious.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`,
+  );
+  expect(described, `accessibility violations on ${where}`).toEqual([]);
+}
+
+const docsDir = fileURLToPath(new URL('../../../../docs/console/', import.meta.url));
+let scratch: string | undefined;
+
+/**
+ * A screenshot of the page: docs/console/<name>.png with PROVISIO_SCREENSHOTS=1 (the pictures in
+ * docs/console.md are these), else a temporary file. Returns the file written.
+ */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  let dir: string;
+  if (process.env['PROVISIO_SCREENSHOTS'] === '1') {
+    dir = docsDir;
+    await mkdir(dir, { recursive: true });
+  } else {
+    scratch ??= await mkdtemp(join(tmpdir(), 'provisio-screens-'));
+    dir = scratch;
+  }
+  const file = join(dir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

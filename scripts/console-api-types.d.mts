@@ -1,0 +1,1 @@
+export function consoleApiTypes(document: object): Promise<string>;
