@@ -432,7 +432,8 @@ export interface paths {
         /** What the job's next cycle would do, nothing written (provisio's addition). */
         get: operations["planJob"];
         put?: never;
-        post?: never;
+        /** What the job's next cycle would do with unsaved changes (mappings, scoping filters, scope), nothing saved or written: the console shows it before Save (provisio's addition). */
+        post: operations["planProposal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -482,6 +483,40 @@ export interface paths {
         };
         /** A job's cycles, newest first: kind, state, duration and counts (for charts). */
         get: operations["listJobCycles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/provisio/v1/jobs/{jobId}/sourceObjects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Finds Entra users or groups through the job's connection: an object id, or the start of a display name, userPrincipalName or mail (provisio's addition). */
+        get: operations["searchSourceObjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/provisio/v1/jobs/{jobId}/sourceObjects/{objectId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One Entra user or group as the job's mappings and scoping filters see it, for testing an expression or a filter against it (provisio's addition). */
+        get: operations["getSourceObject"];
         put?: never;
         post?: never;
         delete?: never;
@@ -945,6 +980,15 @@ export interface components {
             /** @description JSON text: the object’s action, modifiedProperties, provisioningSteps, identities and systems (a group adds its members). */
             value: string;
         };
+        planProposalInput: {
+            /** @description Mappings and scoping filters as PUT …/schema takes them; absent: the saved ones. */
+            schema?: components["schemas"]["synchronizationSchemaBodyInput"];
+            /** @description Settings as PUT …/secrets takes them, only SyncAll, SkipOutOfScopeDeletions, SyncNotificationSettings; absent: the saved ones. */
+            secrets?: {
+                key: string;
+                value: string;
+            }[];
+        };
         /** @description The next cycle's plan: its kind (initial or incremental), counts, and per user and group the action, the changed attributes and the reason. Nothing is written. */
         PlanInput: {
             jobId: string;
@@ -1055,6 +1099,32 @@ export interface components {
                 } | null;
             }[];
         };
+        sourceObjectSummaryInput: {
+            /** @description The Entra object id. */
+            id: string;
+            /** @enum {string} */
+            objectTypeName: "User" | "Group";
+            displayName: string;
+            /** @description Users only; null for a group. */
+            userPrincipalName: string | null;
+            mail: string | null;
+        };
+        sourceObjectInput: {
+            /** @description The Entra object id. */
+            id: string;
+            /** @enum {string} */
+            objectTypeName: "User" | "Group";
+            displayName: string;
+            /** @description Users only; null for a group. */
+            userPrincipalName: string | null;
+            mail: string | null;
+            /** @description Every property as the job's expressions see it, sorted by name; values produced only for Redact mappings read [Redact]. */
+            properties: {
+                key: string;
+                /** @description Text; a list for multi-valued properties (appRoleAssignments: role names); null when unset. */
+                value: string | string[] | null;
+            }[];
+        };
         ApiTokenInput: {
             id: string;
             name: string;
@@ -1099,6 +1169,9 @@ export interface components {
         cycleSummaryCollectionInput: {
             "@odata.nextLink"?: string;
             value: components["schemas"]["cycleSummaryInput"][];
+        };
+        sourceObjectCollectionInput: {
+            value: components["schemas"]["sourceObjectSummaryInput"][];
         };
         GraphError: {
             error: {
@@ -1517,6 +1590,15 @@ export interface components {
             /** @description JSON text: the object’s action, modifiedProperties, provisioningSteps, identities and systems (a group adds its members). */
             value: string;
         };
+        planProposal: {
+            /** @description Mappings and scoping filters as PUT …/schema takes them; absent: the saved ones. */
+            schema?: components["schemas"]["synchronizationSchemaBody"];
+            /** @description Settings as PUT …/secrets takes them, only SyncAll, SkipOutOfScopeDeletions, SyncNotificationSettings; absent: the saved ones. */
+            secrets?: {
+                key: string;
+                value: string;
+            }[];
+        };
         /** @description The next cycle's plan: its kind (initial or incremental), counts, and per user and group the action, the changed attributes and the reason. Nothing is written. */
         Plan: {
             jobId: string;
@@ -1627,6 +1709,32 @@ export interface components {
                 } | null;
             }[];
         };
+        sourceObjectSummary: {
+            /** @description The Entra object id. */
+            id: string;
+            /** @enum {string} */
+            objectTypeName: "User" | "Group";
+            displayName: string;
+            /** @description Users only; null for a group. */
+            userPrincipalName: string | null;
+            mail: string | null;
+        };
+        sourceObject: {
+            /** @description The Entra object id. */
+            id: string;
+            /** @enum {string} */
+            objectTypeName: "User" | "Group";
+            displayName: string;
+            /** @description Users only; null for a group. */
+            userPrincipalName: string | null;
+            mail: string | null;
+            /** @description Every property as the job's expressions see it, sorted by name; values produced only for Redact mappings read [Redact]. */
+            properties: {
+                key: string;
+                /** @description Text; a list for multi-valued properties (appRoleAssignments: role names); null when unset. */
+                value: string | string[] | null;
+            }[];
+        };
         ApiToken: {
             id: string;
             name: string;
@@ -1671,6 +1779,9 @@ export interface components {
         cycleSummaryCollection: {
             "@odata.nextLink"?: string;
             value: components["schemas"]["cycleSummary"][];
+        };
+        sourceObjectCollection: {
+            value: components["schemas"]["sourceObjectSummary"][];
         };
     };
     responses: never;
@@ -2715,6 +2826,53 @@ export interface operations {
             };
         };
     };
+    planProposal: {
+        parameters: {
+            query?: {
+                /** @description true: also list the users that are in sync or skipped. */
+                all?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["planProposalInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+        };
+    };
     listProvisioningObjectSummary: {
         parameters: {
             query?: {
@@ -2794,6 +2952,97 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["cycleSummaryCollection"];
+                };
+            };
+        };
+    };
+    searchSourceObjects: {
+        parameters: {
+            query?: {
+                /** @description What to find: "User" (default) or "Group". */
+                type?: "User" | "Group";
+                /** @description An object id or the start of a name; empty: any. */
+                search?: string;
+                /** @description At most this many, 1 to 50. */
+                $top?: number;
+            };
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["sourceObjectCollection"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+        };
+    };
+    getSourceObject: {
+        parameters: {
+            query?: {
+                /** @description What to find: "User" (default) or "Group". */
+                type?: "User" | "Group";
+            };
+            header?: never;
+            path: {
+                jobId: string;
+                objectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["sourceObject"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
                 };
             };
         };

@@ -98,6 +98,12 @@ export interface SourceConnector {
    * Deleted users are not found.
    */
   getUser(idOrUserPrincipalName: string, select: readonly string[]): Promise<SourceUser | null>;
+  /**
+   * Users to pick from (the console's search): those whose display name, userPrincipalName or mail
+   * starts with `text` (case-insensitive), or whose object id is `text`; at most `top`, any order.
+   * Deleted users are not found.
+   */
+  searchUsers(text: string, top: number, select: readonly string[]): Promise<readonly SourceUser[]>;
 }
 
 // ---- Groups (issue "part 2") ---------------------------------------------------------------------
@@ -174,6 +180,8 @@ export interface GroupSourceConnector {
   readGroups(request: ReadGroupsRequest): Promise<ReadGroupsResult>;
   /** One group by object id or exact display name (provision on demand); null when not found. */
   getGroup(idOrDisplayName: string, select: readonly string[]): Promise<SourceGroup | null>;
+  /** Groups whose display name starts with `text`, or whose object id is `text`; at most `top`. */
+  searchGroups(text: string, top: number, select: readonly string[]): Promise<readonly SourceGroup[]>;
   /** Direct members of one group (provision on demand, nested expansion). */
   readGroupMembers(groupId: string): Promise<readonly MemberRef[]>;
   /**

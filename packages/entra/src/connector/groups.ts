@@ -205,6 +205,31 @@ export class GroupReader {
    * names without regard to case: of several such groups, the one spelled exactly as asked is taken;
    * several candidates otherwise is an error naming their ids.
    */
+  /** Up to `top` groups for a picker: an object id, or a prefix of the display name. */
+  async search(text: string, top: number, select: readonly string[]): Promise<SourceGroup[]> {
+    const key = text.trim();
+    const size = Math.max(1, Math.min(top, 100));
+    if (guid.test(key)) {
+      const found = await this.get(key, select);
+      return found === null ? [] : [found];
+    }
+    const { graph } = this.options;
+    const selected = groupSelect(select).map(encodeURIComponent).join(',');
+    const filter =
+      key === '' ? '' : `&$filter=${encodeURIComponent(`startswith(displayName,${odataString(key)})`)}`;
+    const found: SourceGroup[] = [];
+    for await (const page of paginate(graph, {
+      url: graph.url(`/v1.0/groups?$select=${selected}&$top=${size}${filter}`),
+      item: group,
+      style: { kind: 'list' },
+      operation: 'findGroup',
+    })) {
+      for (const item of page.items) found.push(toSourceGroup(item));
+      if (found.length >= size) break;
+    }
+    return found.slice(0, size);
+  }
+
   async get(idOrDisplayName: string, select: readonly string[]): Promise<SourceGroup | null> {
     const key = idOrDisplayName.trim();
     if (key === '') return null;

@@ -94,9 +94,13 @@ export function createEntraSource(options: EntraSourceOptions): EntraSource {
     readAssignments: (): Promise<ReadAssignmentsResult> => assignments.read(),
     getUser: (idOrUserPrincipalName: string, select: readonly string[]): Promise<SourceUser | null> =>
       users.get(idOrUserPrincipalName, select),
+    searchUsers: (text: string, top: number, select: readonly string[]): Promise<readonly SourceUser[]> =>
+      users.search(text, top, select),
     readGroups: (request: ReadGroupsRequest): Promise<ReadGroupsResult> => groups.read(request),
     getGroup: (idOrDisplayName: string, select: readonly string[]): Promise<SourceGroup | null> =>
       groups.get(idOrDisplayName, select),
+    searchGroups: (text: string, top: number, select: readonly string[]): Promise<readonly SourceGroup[]> =>
+      groups.search(text, top, select),
     readGroupMembers: (groupId: string): Promise<readonly MemberRef[]> => groups.members(groupId),
     publishAppRoles: (roles: readonly AppRoleDefinition[]): Promise<PublishAppRolesResult> =>
       appRoles.publish(roles),

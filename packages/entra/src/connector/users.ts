@@ -2,6 +2,7 @@ import type { ReadUsersRequest, ReadUsersResult, SourceUser, SourceUserChange } 
 import { DeltaTokenExpired, type GraphClient } from '../client/client.js';
 import { paginate } from '../client/paginate.js';
 import { deltaUser, user } from '../client/schemas.js';
+import { odataString } from './groups.js';
 
 /** Always read: the engine needs them for scoping (disabled users) and matching, whatever is mapped. */
 export const alwaysSelected = ['id', 'accountEnabled', 'userPrincipalName'] as const;
@@ -102,7 +103,40 @@ export class UserReader {
     );
     return found === null ? null : toSourceUser(found);
   }
+
+  /**
+   * Up to `top` users for a picker: an object id, or a prefix of the display name, userPrincipalName
+   * or mail (Graph's `startswith`, answered without advanced query parameters:
+   * https://learn.microsoft.com/graph/aad-advanced-queries).
+   */
+  async search(text: string, top: number, select: readonly string[]): Promise<SourceUser[]> {
+    const key = text.trim();
+    const { graph } = this.options;
+    const selected = userSelect(select).map(encodeURIComponent).join(',');
+    const size = Math.max(1, Math.min(top, 100));
+    if (guidPattern.test(key)) {
+      const found = await this.get(key, select);
+      return found === null ? [] : [found];
+    }
+    const filter =
+      key === ''
+        ? ''
+        : `&$filter=${encodeURIComponent(['displayName', 'userPrincipalName', 'mail'].map((p) => `startswith(${p},${odataString(key)})`).join(' or '))}`;
+    const found: SourceUser[] = [];
+    for await (const page of paginate(graph, {
+      url: graph.url(`/v1.0/users?$select=${selected}&$top=${size}${filter}`),
+      item: user,
+      style: { kind: 'list' },
+      operation: 'readUsers',
+    })) {
+      for (const item of page.items) found.push(toSourceUser(item));
+      if (found.length >= size) break;
+    }
+    return found.slice(0, size);
+  }
 }
+
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isUsersDelta(url: string): boolean {
   const path = new URL(url).pathname;

@@ -316,8 +316,8 @@ export const keyOfPath: Readonly<Record<string, SecretKey>> = {
 
 const isTrue = (value: string | undefined) => value !== undefined && value.trim().toLowerCase() === 'true';
 
-/** The settings the secrets decide, over the draft's. */
-function settingsFrom(
+/** The settings the secrets decide, over the draft's (or a definition's). */
+export function settingsFrom(
   base: Readonly<Record<string, unknown>>,
   values: SecretValues,
 ): Record<string, unknown> {

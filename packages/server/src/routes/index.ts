@@ -12,6 +12,7 @@ import { oidcRoutes } from './oidc.js';
 import { onDemandRoutes } from './on-demand.js';
 import { planRoutes } from './plan.js';
 import { serviceRoutes } from './service.js';
+import { sourceObjectRoutes } from './source-objects.js';
 import { synchronizationJobRoutes } from './synchronization-jobs.js';
 import { synchronizationSchemaRoutes } from './synchronization-schema.js';
 import { synchronizationSecretsRoutes } from './synchronization-secrets.js';
@@ -31,6 +32,7 @@ export const routeModules: readonly RouteModule[] = [
   planRoutes,
   auditLogRoutes,
   cycleRoutes,
+  sourceObjectRoutes,
   // Its `/*` answers only the GETs that no other route matches (a wildcard ranks last).
   consoleRoutes,
 ];

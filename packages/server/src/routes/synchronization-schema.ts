@@ -84,7 +84,7 @@ export function initiator(request: FastifyRequest): string {
  * The Zendesk account's custom user fields, or null (a draft, or an account that cannot be reached:
  * the schema then lists the built-in attributes only, and says so in the log).
  */
-async function discoverUserFields(
+export async function discoverUserFields(
   context: ServerContext,
   job: CatalogJob,
   log: FastifyBaseLogger,
@@ -232,7 +232,7 @@ export const synchronizationSchemaSchema = z
 
 // The PUT body is read by the converter, which reports every problem at once (a schema validator
 // would stop at the first level that is wrong): only "a JSON object" is checked here.
-const synchronizationSchemaInput = z
+export const synchronizationSchemaInput = z
   .looseObject({
     synchronizationRules: z
       .unknown()
