@@ -85,3 +85,27 @@ describeInBrowser('console: shell and sign-in', () => {
     await expectAccessible(phone, 'the shell on a phone');
   });
 });
+
+describeInBrowser('console: sign in with Microsoft', () => {
+  let h: ConsoleHarness;
+
+  beforeAll(async () => {
+    h = await startConsoleHarness({ microsoft: true });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('signs an Entra user in through the Entra emulator with the role of their app role', async () => {
+    const page = await h.newPage();
+    await page.goto(h.serve.url);
+    await page.getByRole('button', { name: 'Sign in with Microsoft' }).waitFor();
+    await expectAccessible(page, 'Sign in with Microsoft');
+    const reader = await h.microsoftUser('Reader');
+    await h.signInWithMicrosoft(page, reader);
+    expect(await page.getByTestId('signed-in-user').textContent()).toBe('Console Reader 1');
+    expect(await page.getByTestId('signed-in-role').textContent()).toBe('Reader');
+    // Access is for administrators: not offered to a Reader.
+    expect(await page.getByRole('link', { name: 'Access' }).count()).toBe(0);
+  });
+});

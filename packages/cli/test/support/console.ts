@@ -9,14 +9,15 @@
  * message; under CI (env CI set) they fail instead, as the PostgreSQL tests do.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { type JobHarness, startJobHarness } from './provisioning.js';
+import { createEntraUser, type JobHarness, startJobHarness } from './provisioning.js';
 import { type ServeHarness, startServeHarness } from './serve.js';
 
 export const chromiumPath = process.env['PROVISIO_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -72,17 +73,90 @@ export interface ConsoleHarness {
   emulatorSecrets(): { key: string; value: string }[];
   /** Creates a configured (stopped) job through the API, as the console would; its id. */
   createJob(options?: { start?: boolean; interval?: string }): Promise<string>;
+  /**
+   * With `microsoft: true`: a new Entra user (in the emulator) granted provisio's app role `role`,
+   * who can "Sign in with Microsoft".
+   */
+  microsoftUser(role: 'Administrator' | 'Operator' | 'Reader'): Promise<{ upn: string; password: string }>;
+  /** Signs `user` in through "Sign in with Microsoft" and the Entra emulator's sign-in form. */
+  signInWithMicrosoft(page: Page, user: { upn: string; password: string }): Promise<void>;
   close(): Promise<void>;
 }
 
+/** provisio's app roles on its app registration, as docs/security.md#sign-in-with-microsoft sets them up. */
+const provisioAppRoles = {
+  Administrator: '7a1e0c9d-2b3f-4d5e-8f60-000000000001',
+  Operator: '7a1e0c9d-2b3f-4d5e-8f60-000000000002',
+  Reader: '7a1e0c9d-2b3f-4d5e-8f60-000000000003',
+} as const;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startConsoleHarness(
-  options: { serveEnv?: Record<string, string>; job?: Parameters<typeof startJobHarness>[0] } = {},
+  options: {
+    serveEnv?: Record<string, string>;
+    job?: Parameters<typeof startJobHarness>[0];
+    /** Sign in with Microsoft through the Entra emulator (provisio's app registration = the emulator's client). */
+    microsoft?: boolean;
+  } = {},
 ): Promise<ConsoleHarness> {
-  const job = await startJobHarness(options.job);
+  const job = await startJobHarness({
+    ...options.job,
+    ...(options.microsoft
+      ? // Entra ignores the port of a loopback redirect URI; the path must match.
+        {
+          entra: { redirectUris: ['http://127.0.0.1/provisio/v1/auth/oidc/callback'], ...options.job?.entra },
+        }
+      : {}),
+  });
+  let oidcEnv: Record<string, string> = {};
+  let caDir: string | undefined;
+  let provisioSpId = '';
+  if (options.microsoft) {
+    const { emulator } = job.entra;
+    const application = await job.entra.admin.get(`/v1.0/applications(appId='${emulator.clientId}')`);
+    const patched = await job.entra.admin.patch(`/v1.0/applications/${application.body.id}`, {
+      identifierUris: [`api://${emulator.clientId}`],
+      appRoles: Object.entries(provisioAppRoles).map(([role, id]) => ({
+        id,
+        value: `Provisio.${role}`,
+        displayName: `provisio ${role}`,
+        description: `provisio's ${role} role`,
+        allowedMemberTypes: ['User', 'Application'],
+        isEnabled: true,
+      })),
+    });
+    expect(patched.status).toBe(204);
+    provisioSpId = (await job.entra.admin.get(`/v1.0/servicePrincipals(appId='${emulator.clientId}')`)).body
+      .id;
+    caDir = await mkdtemp(join(tmpdir(), 'provisio-console-ca-'));
+    const caFile = join(caDir, 'entra-ca.pem');
+    await writeFile(caFile, emulator.certificatePem);
+    oidcEnv = {
+      PROVISIO_OIDC_TENANT_ID: emulator.tenantId,
+      PROVISIO_OIDC_CLIENT_ID: emulator.clientId,
+      PROVISIO_OIDC_CLIENT_SECRET: emulator.clientSecret,
+      PROVISIO_OIDC_AUTHORITY_HOST: emulator.url,
+      PROVISIO_OIDC_CA_FILE: caFile,
+    };
+  }
   const serve = await startServeHarness({
     allowCustomEndpoints: true,
-    env: { PROVISIO_ADMIN_PASSWORD: ADMIN_PASSWORD, ...options.serveEnv },
+    // The sign-in redirect URI is the public URL's: a fixed port, known before start.
+    ...(options.microsoft ? { port: await freePort() } : {}),
+    env: { PROVISIO_ADMIN_PASSWORD: ADMIN_PASSWORD, ...oidcEnv, ...options.serveEnv },
   });
+  let people = 0;
   const browser = await launchBrowser();
   const contexts: BrowserContext[] = [];
   const spId = job.servicePrincipalId;
@@ -105,7 +179,12 @@ export async function startConsoleHarness(
     browser,
     spId,
     async newPage(viewport = 'desktop') {
-      const context = await browser.newContext({ viewport: viewports[viewport], acceptDownloads: true });
+      // The Entra emulator's certificate is its own (loopback only).
+      const context = await browser.newContext({
+        viewport: viewports[viewport],
+        acceptDownloads: true,
+        ignoreHTTPSErrors: true,
+      });
       contexts.push(context);
       // Waits (locators, navigations) give up after 15 s, inside the tests' own 30 s.
       context.setDefaultTimeout(15_000);
@@ -137,11 +216,41 @@ export async function startConsoleHarness(
       }
       return id;
     },
+    async microsoftUser(role) {
+      if (!options.microsoft) throw new Error('startConsoleHarness({ microsoft: true }) first');
+      people += 1;
+      const nick = `console${role.toLowerCase()}${people}`;
+      const password = `Console-${role}-Passw0rd-${people}`;
+      const id = await createEntraUser(job, nick, {
+        displayName: `Console ${role} ${people}`,
+        passwordProfile: { password, forceChangePasswordNextSignIn: false },
+      });
+      const granted = await job.entra.admin.post(
+        `/v1.0/servicePrincipals/${provisioSpId}/appRoleAssignedTo`,
+        {
+          principalId: id,
+          resourceId: provisioSpId,
+          appRoleId: provisioAppRoles[role],
+        },
+      );
+      expect(granted.status).toBe(201);
+      return { upn: `${nick}@provisio-demo.onmicrosoft.com`, password };
+    },
+    async signInWithMicrosoft(page, user) {
+      await page.goto(`${serve.url}/signin`);
+      await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+      await page.getByLabel('Email, phone, or Skype').fill(user.upn);
+      await page.getByLabel('Password').fill(user.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${serve.url}/**`);
+      await page.getByTestId('signed-in-user').waitFor();
+    },
     async close() {
       for (const context of contexts) await context.close().catch(() => {});
       await browser.close().catch(() => {});
       await serve.close();
       await job.close();
+      if (caDir !== undefined) await rm(caDir, { recursive: true, force: true });
     },
   };
 }
