@@ -14,6 +14,7 @@ const benchmarks =
         'provisioning',
         'provisioning-groups',
         'api-logs',
+        'console',
       ];
 const machine = {
   cpus: os.cpus().length,

@@ -99,6 +99,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     process.stdout.write(
       [
         'provisio demo',
+        `  admin console:    ${serve.url}/  (open it and sign in as admin with the password printed above)`,
         `  Zendesk emulator listening on ${zendesk.url}  (admin ${zendesk.adminEmail}, token ${zendesk.apiToken})`,
         `  Entra emulator listening on ${entra.url}  (tenant ${entra.tenantId}, ${options.users} demo users)`,
         `  provisio serve:   ${serve.url}  (job ${jobId}, a cycle every ${options.interval})`,
