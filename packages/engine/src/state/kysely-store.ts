@@ -46,10 +46,10 @@ import { newJobRecord } from './job-record.js';
 import { createMigrator, migrateToLatest, type SqlDialect } from './migrations.js';
 import type {
   ApiTokensTable,
-  LocalAccountsTable,
   CyclesTable,
   Database,
   JobDefinitionsTable,
+  LocalAccountsTable,
   SecretsTable,
   SynchronizationJobsTable,
 } from './schema.js';
