@@ -32,6 +32,7 @@ import { api, call } from '../../api/client';
 import type { components } from '../../api/schema';
 import { useSession } from '../../auth/session';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { ScrollArea } from '../../components/ScrollArea';
 import { ConfirmDialog, roleOptions, ShownOnce, when } from './shared';
 
 type LocalAccount = components['schemas']['LocalAccount'];
@@ -42,7 +43,6 @@ const accountsKey = ['access', 'accounts'] as const;
 
 const useStyles = makeStyles({
   toolbar: { display: 'flex', gap: '8px', marginBottom: '8px', flexWrap: 'wrap' },
-  scroll: { overflowX: 'auto', maxWidth: '100%' },
   table: { minWidth: '680px' },
   form: { display: 'flex', flexDirection: 'column', gap: '12px' },
   muted: { color: tokens.colorNeutralForeground3 },
@@ -224,7 +224,7 @@ export function AccountsSection() {
       {query.isPending && <Spinner label="Loading the accounts…" />}
       {query.isError && <ErrorMessage error={query.error} title="The accounts could not be read" />}
       {list.length > 0 && (
-        <div className={styles.scroll}>
+        <ScrollArea label="Local accounts table">
           <Table className={styles.table} aria-label="Local accounts" size="small">
             <TableHeader>
               <TableRow>
@@ -258,7 +258,7 @@ export function AccountsSection() {
               ))}
             </TableBody>
           </Table>
-        </div>
+        </ScrollArea>
       )}
     </section>
   );

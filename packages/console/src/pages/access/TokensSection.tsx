@@ -31,6 +31,7 @@ import { type FormEvent, useState } from 'react';
 import { api, call } from '../../api/client';
 import type { components } from '../../api/schema';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { ScrollArea } from '../../components/ScrollArea';
 import { ConfirmDialog, roleOptions, ShownOnce, when } from './shared';
 
 type ApiToken = components['schemas']['ApiToken'];
@@ -41,7 +42,6 @@ const tokensKey = ['access', 'tokens'] as const;
 
 const useStyles = makeStyles({
   toolbar: { display: 'flex', gap: '8px', marginBottom: '8px', flexWrap: 'wrap' },
-  scroll: { overflowX: 'auto', maxWidth: '100%' },
   table: { minWidth: '760px' },
   form: { display: 'flex', flexDirection: 'column', gap: '12px' },
   muted: { color: tokens.colorNeutralForeground3 },
@@ -170,7 +170,7 @@ export function TokensSection() {
       {query.isError && <ErrorMessage error={query.error} title="The tokens could not be read" />}
       {query.isSuccess && list.length === 0 && <Text>No API tokens yet.</Text>}
       {list.length > 0 && (
-        <div className={styles.scroll}>
+        <ScrollArea label="API tokens table">
           <Table className={styles.table} aria-label="API tokens" size="small">
             <TableHeader>
               <TableRow>
@@ -217,7 +217,7 @@ export function TokensSection() {
               ))}
             </TableBody>
           </Table>
-        </div>
+        </ScrollArea>
       )}
     </section>
   );

@@ -31,6 +31,7 @@ import { useCan } from '../../auth/session';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { JobStatusBadge } from '../../components/JobStatusBadge';
 import { PageTitle } from '../../components/PageTitle';
+import { ScrollArea } from '../../components/ScrollArea';
 import { NewApplicationDialog } from './NewApplicationDialog';
 
 type Application = components['schemas']['Application'];
@@ -40,7 +41,6 @@ export const applicationsQueryKey = ['applications'] as const;
 
 const useStyles = makeStyles({
   toolbar: { display: 'flex', gap: '8px', alignItems: 'center', flexWrap: 'wrap', marginBottom: '12px' },
-  scroll: { overflowX: 'auto', maxWidth: '100%' },
   table: { minWidth: '880px' },
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, wordBreak: 'break-all' },
   muted: { color: tokens.colorNeutralForeground3 },
@@ -119,7 +119,7 @@ export default function ApplicationsPage() {
         </MessageBar>
       )}
       {applications.length > 0 && (
-        <div className={styles.scroll}>
+        <ScrollArea label="Applications table">
           <Table className={styles.table} aria-label="Applications" size="small">
             <TableHeader>
               <TableRow>
@@ -157,7 +157,7 @@ export default function ApplicationsPage() {
               })}
             </TableBody>
           </Table>
-        </div>
+        </ScrollArea>
       )}
     </>
   );

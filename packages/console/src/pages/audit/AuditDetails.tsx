@@ -22,6 +22,7 @@ import {
 } from '@fluentui/react-components';
 import { DismissRegular } from '@fluentui/react-icons';
 import type { components } from '../../api/schema';
+import { ScrollArea } from '../../components/ScrollArea';
 
 export type DirectoryAudit = components['schemas']['directoryAudit'];
 
@@ -55,7 +56,6 @@ const useStyles = makeStyles({
     whiteSpace: 'pre-wrap',
     overflowWrap: 'anywhere',
   },
-  scroll: { overflowX: 'auto', maxWidth: '100%', marginBottom: '16px' },
 });
 
 /** A JSON value as text people read: strings without their quotes. */
@@ -122,7 +122,7 @@ export function AuditDetails({ entry, onClose }: { entry: DirectoryAudit | null;
                 None.
               </Text>
             ) : (
-              <div className={styles.scroll}>
+              <ScrollArea label="Modified properties table">
                 <Table aria-label="Modified properties" size="small">
                   <TableHeader>
                     <TableRow>
@@ -145,7 +145,7 @@ export function AuditDetails({ entry, onClose }: { entry: DirectoryAudit | null;
                     ))}
                   </TableBody>
                 </Table>
-              </div>
+              </ScrollArea>
             )}
             {entry.additionalDetails.length > 0 && (
               <>

@@ -28,6 +28,7 @@ import { useParams } from 'react-router';
 import { api, call } from '../../api/client';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { PageTitle } from '../../components/PageTitle';
+import { ScrollArea } from '../../components/ScrollArea';
 import { AuditDetails, type DirectoryAudit, initiatorOf, StatusBadge, targetOf } from './AuditDetails';
 import { type AuditFilters, auditFilter, endOfDay, startOfDay } from './filter';
 
@@ -43,7 +44,6 @@ const useStyles = makeStyles({
   },
   field: { minWidth: '150px', flex: '1 1 150px', maxWidth: '240px' },
   actions: { display: 'flex', gap: '8px' },
-  scroll: { overflowX: 'auto', maxWidth: '100%' },
   table: { minWidth: '960px' },
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, wordBreak: 'break-all' },
   more: { display: 'flex', gap: '12px', alignItems: 'center', marginTop: '12px', flexWrap: 'wrap' },
@@ -156,7 +156,7 @@ export default function AuditLogsPage() {
         </Text>
       )}
       {entries.length > 0 && (
-        <div className={styles.scroll}>
+        <ScrollArea label="Audit logs table">
           <Table className={styles.table} aria-label="Audit logs" size="small">
             <TableHeader>
               <TableRow>
@@ -191,7 +191,7 @@ export default function AuditLogsPage() {
               ))}
             </TableBody>
           </Table>
-        </div>
+        </ScrollArea>
       )}
       {entries.length > 0 && (
         <div className={styles.more}>
