@@ -18,7 +18,7 @@ import {
 async function pageText(page: Page): Promise<string> {
   const values = await page
     .locator('input, textarea')
-    .evaluateAll((fields) => fields.map((field) => (field as HTMLInputElement).value));
+    .evaluateAll((fields) => fields.map((field) => (field as unknown as { value: string }).value));
   return `${await page.locator('body').textContent()}\n${values.join('\n')}`;
 }
 
