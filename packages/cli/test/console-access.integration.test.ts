@@ -25,6 +25,8 @@ async function pageText(page: Page): Promise<string> {
 describeInBrowser('console: access', () => {
   let h: ConsoleHarness;
   let page: Page;
+  let password: string;
+  let rita: Page;
 
   beforeAll(async () => {
     h = await startConsoleHarness();
@@ -82,7 +84,7 @@ describeInBrowser('console: access', () => {
     await expectAccessible(page, 'the Add account dialog');
     await dialog.getByRole('button', { name: 'Add', exact: true }).click();
     const shown = page.getByRole('dialog', { name: 'Account "rita" added' });
-    const password = await shown.getByLabel('One-time password').inputValue();
+    password = await shown.getByLabel('One-time password').inputValue();
     expect(password.length).toBeGreaterThanOrEqual(12);
     await shown.getByRole('button', { name: 'Done' }).click();
     await shown.waitFor({ state: 'detached' });
@@ -90,8 +92,10 @@ describeInBrowser('console: access', () => {
     await page.getByTestId('account-row').filter({ hasText: 'rita' }).waitFor();
     await expectAccessible(page, 'Access');
     await screenshot(page, 'access');
+  });
 
-    const rita = await h.newPage();
+  it('signs the new account in as a Reader: the header says so, and Access needs an Administrator', async () => {
+    rita = await h.newPage();
     await rita.goto(h.serve.url);
     await rita.getByLabel('Username').fill('rita');
     await rita.getByLabel('Password').fill(password);
@@ -102,8 +106,9 @@ describeInBrowser('console: access', () => {
     await rita.getByText('This page needs the Administrator role').waitFor();
     await expectAccessible(rita, 'Access for a Reader');
     await screenshot(rita, 'access-reader');
+  });
 
-    // Promoted: it applies at once. Demoted: the session ends.
+  it("changes the account's role: a promotion applies at once, a demotion ends its session", async () => {
     await page.getByLabel('Role of rita').selectOption('Operator');
     await expect
       .poll(async () => {
