@@ -1668,6 +1668,47 @@ describe.each(backends)('service tables on $name', (backend) => {
         expect(await store.getSession('s2')).toBeNull();
       });
 
+      it('lists and removes local accounts, and ends the sessions of one account', async () => {
+        const account = (username: string, role: 'Administrator' | 'Reader') => ({
+          username,
+          passwordHash: `scrypt$${username}`,
+          role,
+          createdAt: at(1).toISOString(),
+          updatedAt: at(1).toISOString(),
+        });
+        await store.saveLocalAccount(account('zoe', 'Reader'));
+        await store.saveLocalAccount(account('bob', 'Administrator'));
+        const names = (await store.listLocalAccounts()).map((a) => a.username);
+        expect(names).toEqual([...names].sort());
+        expect(names).toEqual(expect.arrayContaining(['bob', 'zoe']));
+        expect((await store.listLocalAccounts()).find((a) => a.username === 'zoe')).toEqual(
+          account('zoe', 'Reader'),
+        );
+        const session = (id: string, subject: string, method: 'local' | 'oidc') => ({
+          idHash: id,
+          subject,
+          displayName: subject,
+          role: 'Reader' as const,
+          method,
+          csrfHash: 'c'.repeat(64),
+          createdAt: at(1).toISOString(),
+          lastSeenAt: at(1).toISOString(),
+          expiresAt: at(50).toISOString(),
+        });
+        await store.saveSession(session('z1', 'zoe', 'local'));
+        await store.saveSession(session('z2', 'zoe', 'local'));
+        await store.saveSession(session('z3', 'zoe', 'oidc'));
+        await store.saveSession(session('b1', 'bob', 'local'));
+        expect(await store.deleteSessionsOf('local', 'zoe')).toBe(2);
+        expect(await store.getSession('z1')).toBeNull();
+        expect(await store.getSession('z3')).not.toBeNull();
+        expect(await store.getSession('b1')).not.toBeNull();
+        expect(await store.deleteLocalAccount('zoe')).toBe(true);
+        expect(await store.deleteLocalAccount('zoe')).toBe(false);
+        expect(await store.getLocalAccount('zoe')).toBeNull();
+        expect((await store.listLocalAccounts()).map((a) => a.username)).not.toContain('zoe');
+      });
+
       it('counts the users and groups a job manages without reading them', async () => {
         const t = at(0).toISOString();
         const link = (sourceId: string, state: 'active' | 'disabled' | 'deleted', jobId = 'count-job') => ({

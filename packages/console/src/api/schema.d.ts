@@ -197,6 +197,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/provisio/v1/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the local accounts and their roles (never a password), by user name. */
+        get: operations["listLocalAccounts"];
+        put?: never;
+        /** Add a local account with a role: the response carries its one-time password, once. */
+        post: operations["createLocalAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/provisio/v1/accounts/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a local account: its sessions end. Not your own account, not the last Administrator. */
+        delete: operations["deleteLocalAccount"];
+        options?: never;
+        head?: never;
+        /** Change a local account's role; a demoted account's sessions end. Not your own, not the last Administrator's. */
+        patch: operations["updateLocalAccount"];
+        trace?: never;
+    };
+    "/provisio/v1/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every job of every service principal, with its Zendesk domain: the console's Applications list. */
+        get: operations["listApplications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1.0/servicePrincipals/{spId}/synchronization/templates": {
         parameters: {
             query?: never;
@@ -664,6 +717,31 @@ export interface components {
                 key: string;
                 value: string;
             }[];
+        };
+        LocalAccountInput: {
+            username: string;
+            /** @enum {string} */
+            role: "Administrator" | "Operator" | "Reader";
+            createdDateTime: string;
+            /** @description The last successful sign-in (from the audit log), or null when there is none. */
+            lastSignInDateTime: string | null;
+        };
+        CreatedLocalAccountInput: {
+            username: string;
+            /** @enum {string} */
+            role: "Administrator" | "Operator" | "Reader";
+            createdDateTime: string;
+            /** @description The last successful sign-in (from the audit log), or null when there is none. */
+            lastSignInDateTime: string | null;
+            /** @description The one-time password: shown in this response only. Change it after the first sign-in. */
+            password: string;
+        };
+        ApplicationInput: {
+            /** @description The object ID of the Zendesk enterprise application. */
+            servicePrincipalId: string;
+            /** @description The Zendesk subdomain (Domain), or null when it is not saved yet. */
+            domain: string | null;
+            job: components["schemas"]["synchronizationJobInput"];
         };
         directoryAuditInput: {
             id: string;
@@ -1274,6 +1352,31 @@ export interface components {
                 key: string;
                 value: string;
             }[];
+        };
+        LocalAccount: {
+            username: string;
+            /** @enum {string} */
+            role: "Administrator" | "Operator" | "Reader";
+            createdDateTime: string;
+            /** @description The last successful sign-in (from the audit log), or null when there is none. */
+            lastSignInDateTime: string | null;
+        };
+        CreatedLocalAccount: {
+            username: string;
+            /** @enum {string} */
+            role: "Administrator" | "Operator" | "Reader";
+            createdDateTime: string;
+            /** @description The last successful sign-in (from the audit log), or null when there is none. */
+            lastSignInDateTime: string | null;
+            /** @description The one-time password: shown in this response only. Change it after the first sign-in. */
+            password: string;
+        };
+        Application: {
+            /** @description The object ID of the Zendesk enterprise application. */
+            servicePrincipalId: string;
+            /** @description The Zendesk subdomain (Domain), or null when it is not saved yet. */
+            domain: string | null;
+            job: components["schemas"]["synchronizationJob"];
         };
         directoryAudit: {
             id: string;
@@ -2119,6 +2222,128 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    listLocalAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        value: components["schemas"]["LocalAccount"][];
+                    };
+                };
+            };
+        };
+    };
+    createLocalAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The user name to sign in with, e.g. "jane" or "jane@example.com". */
+                    username: string;
+                    /** @enum {string} */
+                    role: "Administrator" | "Operator" | "Reader";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedLocalAccount"];
+                };
+            };
+        };
+    };
+    deleteLocalAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    updateLocalAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role: "Administrator" | "Operator" | "Reader";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalAccount"];
+                };
+            };
+        };
+    };
+    listApplications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        value: components["schemas"]["Application"][];
+                    };
+                };
             };
         };
     };

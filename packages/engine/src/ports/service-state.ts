@@ -81,11 +81,17 @@ export interface ServiceStateStore {
 
   getLocalAccount(username: string): Promise<LocalAccountRecord | null>;
   saveLocalAccount(record: LocalAccountRecord): Promise<void>;
+  /** Every local account, by user name. */
+  listLocalAccounts(): Promise<LocalAccountRecord[]>;
+  /** False when there is no such account. */
+  deleteLocalAccount(username: string): Promise<boolean>;
 
   saveSession(record: SessionRecord): Promise<void>;
   getSession(idHash: string): Promise<SessionRecord | null>;
   touchSession(idHash: string, at: Date): Promise<void>;
   deleteSession(idHash: string): Promise<void>;
+  /** Removes every session of one subject signed in by `method` (a removed or demoted account); how many. */
+  deleteSessionsOf(method: SessionRecord['method'], subject: string): Promise<number>;
   /** Removes sessions whose absolute timeout passed; returns how many. */
   deleteExpiredSessions(now: Date): Promise<number>;
 

@@ -49,6 +49,7 @@ import type {
   CyclesTable,
   Database,
   JobDefinitionsTable,
+  LocalAccountsTable,
   SecretsTable,
   SynchronizationJobsTable,
 } from './schema.js';
@@ -938,15 +939,20 @@ export class KyselyStateStore implements StateStore {
       .selectAll()
       .where('username', '=', username)
       .executeTakeFirst();
-    return row === undefined
-      ? null
-      : {
-          username: row.username,
-          passwordHash: row.password_hash,
-          role: row.role as Role,
-          createdAt: row.created_at,
-          updatedAt: row.updated_at,
-        };
+    return row === undefined ? null : localAccountRecord(row);
+  }
+
+  async listLocalAccounts(): Promise<LocalAccountRecord[]> {
+    const rows = await this.#db.selectFrom('local_accounts').selectAll().orderBy('username').execute();
+    return rows.map(localAccountRecord);
+  }
+
+  async deleteLocalAccount(username: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('local_accounts')
+      .where('username', '=', username)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async saveLocalAccount(record: LocalAccountRecord): Promise<void> {
@@ -1017,6 +1023,15 @@ export class KyselyStateStore implements StateStore {
 
   async deleteSession(idHash: string): Promise<void> {
     await this.#db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  async deleteSessionsOf(method: SessionRecord['method'], subject: string): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('sessions')
+      .where('method', '=', method)
+      .where('subject', '=', subject)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async deleteExpiredSessions(now: Date): Promise<number> {
@@ -1341,6 +1356,16 @@ function apiTokenRecord(row: Selectable<ApiTokensTable>): ApiTokenRecord {
     createdBy: row.created_by,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+  };
+}
+
+function localAccountRecord(row: Selectable<LocalAccountsTable>): LocalAccountRecord {
+  return {
+    username: row.username,
+    passwordHash: row.password_hash,
+    role: row.role as Role,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 

@@ -65,9 +65,12 @@ export async function findJob(store: StateStore, jobId: string): Promise<Catalog
   return catalogJob(row, record);
 }
 
-/** A service principal's jobs, by job id; the service principal id compares without case (a GUID). */
-export async function listJobs(store: StateStore, servicePrincipalId: string): Promise<CatalogJob[]> {
-  const sp = servicePrincipalId.toLowerCase();
+/**
+ * A service principal's jobs, or every job when `servicePrincipalId` is omitted, by job id; the
+ * service principal id compares without case (a GUID).
+ */
+export async function listJobs(store: StateStore, servicePrincipalId?: string): Promise<CatalogJob[]> {
+  const sp = servicePrincipalId?.toLowerCase();
   const [rows, records] = await Promise.all([store.listSynchronizationJobs(), store.listJobDefinitions()]);
   const byId = new Map<
     string,
@@ -77,7 +80,10 @@ export async function listJobs(store: StateStore, servicePrincipalId: string): P
   for (const record of records) byId.set(record.jobId, { row: byId.get(record.jobId)?.row ?? null, record });
   return [...byId.values()]
     .map(({ row, record }) => catalogJob(row, record))
-    .filter((job): job is CatalogJob => job !== null && job.servicePrincipalId.toLowerCase() === sp)
+    .filter(
+      (job): job is CatalogJob =>
+        job !== null && (sp === undefined || job.servicePrincipalId.toLowerCase() === sp),
+    )
     .sort((a, b) => (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
 }
 

@@ -4,6 +4,8 @@
  */
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
+import { accountRoutes } from './accounts.js';
+import { applicationRoutes } from './applications.js';
 import { auditLogRoutes } from './audit-logs.js';
 import { authRoutes } from './auth.js';
 import { consoleRoutes } from './console.js';
@@ -25,6 +27,8 @@ export const routeModules: readonly RouteModule[] = [
   authRoutes,
   oidcRoutes,
   tokenRoutes,
+  accountRoutes,
+  applicationRoutes,
   synchronizationJobRoutes,
   synchronizationSecretsRoutes,
   synchronizationSchemaRoutes,
