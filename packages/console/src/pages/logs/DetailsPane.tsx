@@ -251,24 +251,34 @@ export function useNarrow(): boolean {
   return narrow;
 }
 
-export function DetailsPane({ entry, onClose }: { entry: LogEntry | null; onClose: () => void }) {
+export function DetailsPane({
+  entry,
+  open,
+  onClose,
+}: {
+  entry: LogEntry;
+  open: boolean;
+  onClose: () => void;
+}) {
   const narrow = useNarrow();
-  const title = entry === null ? '' : `${identityName(entry.sourceIdentity)}: activity details`;
+  const title = `${identityName(entry.sourceIdentity)}: activity details`;
   const close = <Button appearance="subtle" aria-label="Close" icon={<DismissRegular />} onClick={onClose} />;
   if (narrow)
     return (
-      <Dialog open={entry !== null} onOpenChange={(_event, data) => !data.open && onClose()}>
+      <Dialog open={open} onOpenChange={(_event, data) => !data.open && onClose()}>
         <DialogSurface>
           <DialogBody>
             <DialogTitle action={close}>{title}</DialogTitle>
-            <DialogContent>{entry !== null && <Details key={entry.id} entry={entry} />}</DialogContent>
+            <DialogContent>
+              <Details key={entry.id} entry={entry} />
+            </DialogContent>
           </DialogBody>
         </DialogSurface>
       </Dialog>
     );
   return (
     <OverlayDrawer
-      open={entry !== null}
+      open={open}
       position="end"
       size="large"
       onOpenChange={(_event, data) => !data.open && onClose()}
@@ -277,7 +287,9 @@ export function DetailsPane({ entry, onClose }: { entry: LogEntry | null; onClos
       <DrawerHeader>
         <DrawerHeaderTitle action={close}>{title}</DrawerHeaderTitle>
       </DrawerHeader>
-      <DrawerBody>{entry !== null && <Details key={entry.id} entry={entry} />}</DrawerBody>
+      <DrawerBody>
+        <Details key={entry.id} entry={entry} />
+      </DrawerBody>
     </OverlayDrawer>
   );
 }

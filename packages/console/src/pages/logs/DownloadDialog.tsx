@@ -56,74 +56,96 @@ export function DownloadDialog({ filter }: { filter: string | undefined }) {
   const links = useRef<(HTMLAnchorElement | null)[]>([]);
   const base = filter === undefined ? {} : { $filter: filter };
   const jsonHref = exportHref({ format: 'json', ...base });
+  const [open, setOpen] = useState(false);
+  const [opened, setOpened] = useState(false);
   const download = () => {
     if (format === 'json') links.current[3]?.click();
     else for (const link of links.current.slice(0, 3)) link?.click();
   };
+  const trigger = (
+    <Button
+      icon={<ArrowDownloadRegular />}
+      onClick={() => {
+        setOpen(true);
+        setOpened(true);
+      }}
+    >
+      Download
+    </Button>
+  );
+  // Mounted from the first opening on: a mounted Fluent dialog, even closed, sets up Tabster's focus
+  // trap, whose hidden focus guards axe reports (https://github.com/microsoft/tabster/issues/288);
+  // once mounted it stays, so that closing runs the dialog's own close (which gives the page back
+  // to assistive technology) rather than unmounting it while open.
+  if (!opened) return trigger;
   return (
-    <Dialog>
-      <DialogTrigger disableButtonEnhancement>
-        <Button icon={<ArrowDownloadRegular />}>Download</Button>
-      </DialogTrigger>
-      <DialogSurface>
-        <DialogBody>
-          <DialogTitle>Download</DialogTitle>
-          <DialogContent className={styles.body}>
-            <Text>
-              The entries matching the current filters, newest first (at most {MAX_DOWNLOAD.toLocaleString()}
-              ).
-            </Text>
-            <Field label="Format">
-              <RadioGroup value={format} onChange={(_event, data) => setFormat(data.value as 'csv' | 'json')}>
-                <Radio value="csv" label="CSV" />
-                <Radio value="json" label="JSON" />
-              </RadioGroup>
-            </Field>
-            {format === 'csv' ? (
-              <>
-                <Text>Three files, joined by their Change ID column:</Text>
+    <>
+      {trigger}
+      <Dialog open={open} onOpenChange={(_event, data) => setOpen(data.open)}>
+        <DialogSurface>
+          <DialogBody>
+            <DialogTitle>Download</DialogTitle>
+            <DialogContent className={styles.body}>
+              <Text>
+                The entries matching the current filters, newest first (at most{' '}
+                {MAX_DOWNLOAD.toLocaleString()}
+                ).
+              </Text>
+              <Field label="Format">
+                <RadioGroup
+                  value={format}
+                  onChange={(_event, data) => setFormat(data.value as 'csv' | 'json')}
+                >
+                  <Radio value="csv" label="CSV" />
+                  <Radio value="json" label="JSON" />
+                </RadioGroup>
+              </Field>
+              {format === 'csv' ? (
+                <>
+                  <Text>Three files, joined by their Change ID column:</Text>
+                  <ul className={styles.files}>
+                    {csvFiles.map(({ file, name }, index) => (
+                      <li key={file}>
+                        <Link
+                          href={exportHref({ format: 'csv', file, ...base })}
+                          download={name}
+                          ref={(element) => {
+                            links.current[index] = element as HTMLAnchorElement | null;
+                          }}
+                        >
+                          {name}
+                        </Link>
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              ) : (
                 <ul className={styles.files}>
-                  {csvFiles.map(({ file, name }, index) => (
-                    <li key={file}>
-                      <Link
-                        href={exportHref({ format: 'csv', file, ...base })}
-                        download={name}
-                        ref={(element) => {
-                          links.current[index] = element as HTMLAnchorElement | null;
-                        }}
-                      >
-                        {name}
-                      </Link>
-                    </li>
-                  ))}
+                  <li>
+                    <Link
+                      href={jsonHref}
+                      download="ProvisioningLogs.json"
+                      ref={(element) => {
+                        links.current[3] = element as HTMLAnchorElement | null;
+                      }}
+                    >
+                      ProvisioningLogs.json
+                    </Link>
+                  </li>
                 </ul>
-              </>
-            ) : (
-              <ul className={styles.files}>
-                <li>
-                  <Link
-                    href={jsonHref}
-                    download="ProvisioningLogs.json"
-                    ref={(element) => {
-                      links.current[3] = element as HTMLAnchorElement | null;
-                    }}
-                  >
-                    ProvisioningLogs.json
-                  </Link>
-                </li>
-              </ul>
-            )}
-          </DialogContent>
-          <DialogActions>
-            <Button appearance="primary" icon={<ArrowDownloadRegular />} onClick={download}>
-              Download
-            </Button>
-            <DialogTrigger disableButtonEnhancement>
-              <Button>Close</Button>
-            </DialogTrigger>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+              )}
+            </DialogContent>
+            <DialogActions>
+              <Button appearance="primary" icon={<ArrowDownloadRegular />} onClick={download}>
+                Download
+              </Button>
+              <DialogTrigger disableButtonEnhancement>
+                <Button>Close</Button>
+              </DialogTrigger>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
+    </>
   );
 }

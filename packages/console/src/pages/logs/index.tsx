@@ -107,6 +107,11 @@ export default function Page() {
   const identity = useDebounced(identityText);
   const cycleId = useDebounced(cycleText);
   const [selected, setSelected] = useState<LogEntry | null>(null);
+  const [detailsOpen, setDetailsOpen] = useState(false);
+  const open = (entry: LogEntry) => {
+    setSelected(entry);
+    setDetailsOpen(true);
+  };
 
   const filter = buildLogFilter({
     jobId,
@@ -236,7 +241,7 @@ export default function Page() {
                 <TableRow
                   key={entry.id}
                   className={styles.row}
-                  onClick={() => setSelected(entry)}
+                  onClick={() => open(entry)}
                   data-testid="log-row"
                 >
                   <TableCell>{formatDate(entry.activityDateTime)}</TableCell>
@@ -245,7 +250,7 @@ export default function Page() {
                       as="button"
                       onClick={(event) => {
                         event.stopPropagation();
-                        setSelected(entry);
+                        open(entry);
                       }}
                     >
                       {identityName(entry.sourceIdentity)}
@@ -279,7 +284,11 @@ export default function Page() {
           )}
         </section>
       )}
-      <DetailsPane entry={selected} onClose={() => setSelected(null)} />
+      {/* Mounted from the first opening on, so that closing runs the drawer's own close (which gives
+          the page back to assistive technology) instead of unmounting it while open. */}
+      {selected !== null && (
+        <DetailsPane entry={selected} open={detailsOpen} onClose={() => setDetailsOpen(false)} />
+      )}
     </>
   );
 }
