@@ -170,6 +170,8 @@ describeInBrowser('console: provisioning logs', () => {
     // A step's details, key and value.
     expect(steps[0]).toContain(adele);
     await expectAccessible(page, 'the details pane');
+    // The drawer's entrance animation finished, for the picture.
+    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
     await screenshot(page, 'logs-details');
 
     await pane.getByRole('tab', { name: 'Troubleshooting & Recommendations' }).click();

@@ -66,6 +66,7 @@ const useStyles = makeStyles({
     '& dd': { margin: 0, overflowWrap: 'anywhere' },
   },
   scroll: { overflowX: 'auto' },
+  detailsTable: { tableLayout: 'auto' },
   value: { overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' },
 });
 
@@ -114,7 +115,7 @@ function Steps({ entry }: { entry: LogEntry }) {
             <Text>{step.description}</Text>
             {details.length > 0 && (
               <div className={styles.scroll}>
-                <Table size="extra-small" aria-label={`${title}: details`}>
+                <Table size="extra-small" className={styles.detailsTable} aria-label={`${title}: details`}>
                   <TableHeader>
                     <TableRow>
                       <TableHeaderCell>Name</TableHeaderCell>

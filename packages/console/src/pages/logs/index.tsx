@@ -46,13 +46,14 @@ const PAGE_SIZE = 50;
 
 const useStyles = makeStyles({
   filters: {
-    display: 'flex',
-    flexWrap: 'wrap',
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fill, minmax(150px, 1fr))',
     gap: '8px 12px',
-    alignItems: 'flex-end',
+    alignItems: 'start',
     marginBottom: '12px',
   },
-  field: { minWidth: '140px', flex: '1 1 140px', maxWidth: '260px' },
+  field: { minWidth: 0 },
+  control: { width: '100%', minWidth: 0 },
   toolbar: { display: 'flex', gap: '8px', flexWrap: 'wrap', alignItems: 'center', marginBottom: '8px' },
   count: { color: tokens.colorNeutralForeground3, marginLeft: 'auto' },
   scroll: {
@@ -61,9 +62,18 @@ const useStyles = makeStyles({
     borderRadius: tokens.borderRadiusMedium,
     ':focus-visible': { outline: `2px solid ${tokens.colorStrokeFocus2}` },
   },
-  table: { minWidth: '1180px' },
+  table: { minWidth: '1180px', tableLayout: 'auto', '& td, & th': { whiteSpace: 'nowrap' } },
+  nowrap: { whiteSpace: 'nowrap' },
   row: { cursor: 'pointer' },
-  mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
+  mono: {
+    display: 'block',
+    maxWidth: '190px',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+    fontFamily: tokens.fontFamilyMonospace,
+    fontSize: tokens.fontSizeBase200,
+  },
   more: { display: 'flex', justifyContent: 'center', padding: '12px' },
 });
 
@@ -165,13 +175,27 @@ export default function Page() {
       <PageTitle level={jobId === undefined ? 1 : 2}>Provisioning logs</PageTitle>
       <search className={styles.filters} aria-label="Filters">
         <Field label="From" className={styles.field}>
-          <Input type="date" value={fromDay} onChange={(_event, data) => setFromDay(data.value)} />
+          <Input
+            className={styles.control}
+            type="date"
+            value={fromDay}
+            onChange={(_event, data) => setFromDay(data.value)}
+          />
         </Field>
         <Field label="To" className={styles.field}>
-          <Input type="date" value={toDay} onChange={(_event, data) => setToDay(data.value)} />
+          <Input
+            className={styles.control}
+            type="date"
+            value={toDay}
+            onChange={(_event, data) => setToDay(data.value)}
+          />
         </Field>
         <Field label="Status" className={styles.field}>
-          <Select value={status} onChange={(_event, data) => setStatus(data.value as LogStatus | '')}>
+          <Select
+            className={styles.control}
+            value={status}
+            onChange={(_event, data) => setStatus(data.value as LogStatus | '')}
+          >
             <option value="">All</option>
             {logStatuses.map((value) => (
               <option key={value} value={value}>
@@ -181,7 +205,11 @@ export default function Page() {
           </Select>
         </Field>
         <Field label="Action" className={styles.field}>
-          <Select value={action} onChange={(_event, data) => setAction(data.value as LogAction | '')}>
+          <Select
+            className={styles.control}
+            value={action}
+            onChange={(_event, data) => setAction(data.value as LogAction | '')}
+          >
             <option value="">All</option>
             {logActions.map((value) => (
               <option key={value} value={value}>
@@ -195,10 +223,18 @@ export default function Page() {
           hint="Name starts with (case-sensitive), or object ID"
           className={styles.field}
         >
-          <Input value={identityText} onChange={(_event, data) => setIdentityText(data.value)} />
+          <Input
+            className={styles.control}
+            value={identityText}
+            onChange={(_event, data) => setIdentityText(data.value)}
+          />
         </Field>
         <Field label="Cycle ID" className={styles.field}>
-          <Input value={cycleText} onChange={(_event, data) => setCycleText(data.value)} />
+          <Input
+            className={styles.control}
+            value={cycleText}
+            onChange={(_event, data) => setCycleText(data.value)}
+          />
         </Field>
       </search>
       <div className={styles.toolbar}>
@@ -244,7 +280,7 @@ export default function Page() {
                   onClick={() => open(entry)}
                   data-testid="log-row"
                 >
-                  <TableCell>{formatDate(entry.activityDateTime)}</TableCell>
+                  <TableCell className={styles.nowrap}>{formatDate(entry.activityDateTime)}</TableCell>
                   <TableCell>
                     <Link
                       as="button"
@@ -268,9 +304,21 @@ export default function Page() {
                         entry.provisioningStatusInfo.status}
                     </Badge>
                   </TableCell>
-                  <TableCell className={styles.mono}>{entry.jobId}</TableCell>
-                  <TableCell className={styles.mono}>{entry.cycleId}</TableCell>
-                  <TableCell className={styles.mono}>{entry.changeId}</TableCell>
+                  <TableCell>
+                    <span className={styles.mono} title={entry.jobId}>
+                      {entry.jobId}
+                    </span>
+                  </TableCell>
+                  <TableCell>
+                    <span className={styles.mono} title={entry.cycleId}>
+                      {entry.cycleId}
+                    </span>
+                  </TableCell>
+                  <TableCell>
+                    <span className={styles.mono} title={entry.changeId}>
+                      {entry.changeId}
+                    </span>
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>
