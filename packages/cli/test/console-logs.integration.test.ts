@@ -171,7 +171,7 @@ describeInBrowser('console: provisioning logs', () => {
     expect(steps[0]).toContain(adele);
     await expectAccessible(page, 'the details pane');
     // The drawer's entrance animation finished, for the picture.
-    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+    await page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running')");
     await screenshot(page, 'logs-details');
 
     await pane.getByRole('tab', { name: 'Troubleshooting & Recommendations' }).click();
