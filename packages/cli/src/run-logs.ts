@@ -1,8 +1,7 @@
 /** `provisio logs`: the provisioning log as a table, Graph JSON, or Entra's three-file CSV download. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ProvisioningObjectSummary, parseDuration } from '@provisio/engine';
-import { stringify } from 'csv-stringify/sync';
+import { type ProvisioningObjectSummary, parseDuration, toCsvFiles } from '@provisio/engine';
 import type { LogsOptions } from './commands/provisioning.js';
 import { type CommandContext, loadJobWithoutSecrets, processContext } from './load-job.js';
 import { reportError } from './run-provisioning.js';
@@ -30,74 +29,6 @@ function tableRow(entry: ProvisioningObjectSummary): string {
     entry.targetIdentity.id === '' ? '-' : `zendesk ${entry.targetIdentity.id}`,
     error ? `${error.errorCode}: ${error.reason}` : '',
   ].join('  ');
-}
-
-/** Entra's CSV download: three files joined by change id. */
-export function toCsvFiles(entries: readonly ProvisioningObjectSummary[]): Record<string, string> {
-  const logs = entries.map((e) => ({
-    'Date (UTC)': e.activityDateTime,
-    'Change ID': e.changeId,
-    'Cycle ID': e.cycleId,
-    'Job ID': e.jobId,
-    Action: e.provisioningAction,
-    Status: e.provisioningStatusInfo.status,
-    'Source Identity ID': e.sourceIdentity.id,
-    'Source Identity Name': e.sourceIdentity.displayName,
-    'Source Identity Type': e.sourceIdentity.identityType,
-    'Target Identity ID': e.targetIdentity.id,
-    'Target Identity Name': e.targetIdentity.displayName,
-    'Source System': e.sourceSystem.displayName,
-    'Target System': e.targetSystem.displayName,
-    'Error Code': e.provisioningStatusInfo.errorInformation?.errorCode ?? '',
-    'Status Reason': e.provisioningStatusInfo.errorInformation?.reason ?? '',
-    'Recommended Action': e.provisioningStatusInfo.errorInformation?.recommendedAction ?? '',
-    'Duration (ms)': e.durationInMilliseconds,
-    'Tenant ID': e.tenantId,
-    'Service Principal ID': e.servicePrincipal.id,
-    'Service Principal Name': e.servicePrincipal.displayName,
-  }));
-  const steps = entries.flatMap((e) =>
-    e.provisioningSteps.map((s, i) => ({
-      'Change ID': e.changeId,
-      'Step Number': i + 1,
-      Name: s.name,
-      'Step Type': s.provisioningStepType,
-      Status: s.status,
-      Description: s.description,
-      Details: JSON.stringify(s.details),
-    })),
-  );
-  const properties = entries.flatMap((e) =>
-    e.modifiedProperties.map((p) => ({
-      'Change ID': e.changeId,
-      Name: p.displayName,
-      'Old Value': p.oldValue ?? '',
-      'New Value': p.newValue ?? '',
-    })),
-  );
-  const csv = (rows: Record<string, unknown>[], columns: string[]) =>
-    stringify(rows, { header: true, columns, bom: true });
-  return {
-    'ProvisioningLogs.csv': csv(
-      logs,
-      Object.keys(logs[0] ?? { 'Date (UTC)': '', 'Change ID': '', Action: '', Status: '' }),
-    ),
-    'ProvisioningLogs_ProvisioningSteps.csv': csv(steps, [
-      'Change ID',
-      'Step Number',
-      'Name',
-      'Step Type',
-      'Status',
-      'Description',
-      'Details',
-    ]),
-    'ProvisioningLogs_ModifiedProperties.csv': csv(properties, [
-      'Change ID',
-      'Name',
-      'Old Value',
-      'New Value',
-    ]),
-  };
 }
 
 export async function runLogs(

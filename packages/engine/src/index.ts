@@ -12,6 +12,7 @@ export * from './jobs/definition.js';
 export * from './jobs/operations.js';
 export * from './jobs/problems.js';
 export * from './kit/index.js';
+export * from './log/csv.js';
 export * from './log/entry.js';
 export * from './log/types.js';
 export * from './ondemand/provision.js';

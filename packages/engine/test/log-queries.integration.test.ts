@@ -351,6 +351,16 @@ describe.each(backends)('log queries on $name', (backend) => {
         }
       });
 
+      it('counts matching entries up to a cap (a bounded export learns whether it is cut)', async () => {
+        expect(await store.countLogs(undefined, 1000)).toBe(30);
+        expect(await store.countLogs(undefined, 7)).toBe(7);
+        expect(await store.countLogs(eq('jobId', 'job-b'), 1000)).toBe(
+          expected((e) => e.jobId === 'job-b').length,
+        );
+        expect(await store.countLogs(eq('jobId', 'nobody'), 1000)).toBe(0);
+        await expect(store.countLogs(undefined, 0)).rejects.toThrow(/countLogs cap/);
+      });
+
       it('stays stable while entries are appended between pages', async () => {
         const filter = eq('jobId', 'job-a');
         const first = await store.pageLogs({ filter, limit: 4 });

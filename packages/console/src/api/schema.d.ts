@@ -510,6 +510,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/provisio/v1/auditLogs/provisioning/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Downloads the provisioning log entries matching $filter (newest first, at most 50,000) as one of Entra's three CSV files or as Graph's JSON. */
+        get: operations["exportProvisioningLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1.0/auditLogs/directoryAudits": {
         parameters: {
             query?: never;
@@ -3123,6 +3140,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["provisioningObjectSummaryCollection"];
+                };
+            };
+        };
+    };
+    exportProvisioningLogs: {
+        parameters: {
+            query?: {
+                /** @description 'csv' (one of Entra's three files, chosen by `file`) or 'json' (Graph's collection). */
+                format?: "csv" | "json";
+                /** @description With format=csv: 'summary' (ProvisioningLogs.csv), 'steps' (ProvisioningLogs_ProvisioningSteps.csv) or 'modifiedProperties' (ProvisioningLogs_ModifiedProperties.csv). */
+                file?: "summary" | "steps" | "modifiedProperties";
+                /** @description OData filter; see docs/api.md for the properties and operators supported. */
+                $filter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An attachment: CSV with a byte-order mark, or Graph's {"@odata.context", "value": [provisioningObjectSummary]}. When more than 50000 entries match, the newest 50000 are written and the provisio-export-truncated header says so. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": string;
                 };
             };
         };

@@ -73,6 +73,11 @@ export interface Page<T, C> {
 export interface LogQueryStore {
   /** Provisioning log entries of every job, newest first (activity time, then insertion order). */
   pageLogs(query: PageQuery<LogField, SeqCursor>): Promise<Page<ProvisioningObjectSummary, SeqCursor>>;
+  /**
+   * How many provisioning log entries match `filter`, counting at most `cap` (a bounded export asks
+   * for its limit plus one to learn whether it is truncated).
+   */
+  countLogs(filter: RecordFilter<LogField> | undefined, cap: number): Promise<number>;
   /** Audit records of every job, newest first (activity time, then insertion order). */
   pageAudit(query: PageQuery<AuditField, SeqCursor>): Promise<Page<AuditRecord, SeqCursor>>;
   /** One job's cycles, newest first (start time, then cycle id). */

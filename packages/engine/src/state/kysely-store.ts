@@ -8,7 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, type RawBuilder, type Selectable, type SqlBool, sql, type Transaction } from 'kysely';
 import { type JobDefinition, redactSecrets, secretFields, secretRefSchema } from '../jobs/definition.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
-import type { AuditField, CycleCursor, LogField, Page, PageQuery, SeqCursor } from '../ports/log-queries.js';
+import type {
+  AuditField,
+  CycleCursor,
+  LogField,
+  Page,
+  PageQuery,
+  RecordFilter,
+  SeqCursor,
+} from '../ports/log-queries.js';
 import type {
   ApiTokenRecord,
   LocalAccountRecord,
@@ -752,6 +760,21 @@ export class KyselyStateStore implements StateStore {
       limit,
       (row) => parseJson(row.entry, 'provisioning_log.entry') as ProvisioningObjectSummary,
     );
+  }
+
+  async countLogs(filter: RecordFilter<LogField> | undefined, cap: number): Promise<number> {
+    checkLimit(cap, 'countLogs cap');
+    let inner = this.#db.selectFrom('provisioning_log').select('seq');
+    if (filter !== undefined) {
+      const condition = compileFilter(filter, LOG_COLUMNS, this.dialect);
+      inner = inner.where(() => condition);
+    }
+    const row = await this.#db
+      .selectFrom(inner.limit(cap).as('matching'))
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .executeTakeFirstOrThrow();
+    // PostgreSQL's count is a bigint, which pg returns as text.
+    return Number(row.n);
   }
 
   async pageAudit(query: PageQuery<AuditField, SeqCursor>): Promise<Page<AuditRecord, SeqCursor>> {

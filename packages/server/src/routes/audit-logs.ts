@@ -6,7 +6,15 @@
  * https://learn.microsoft.com/graph/api/directoryaudit-list), across every job, newest first, with
  * `$filter`, `$top` and `@odata.nextLink` paging over keyset cursors.
  */
-import type { AuditField, LogField, RecordFilter } from '@provisio/engine';
+import { Readable } from 'node:stream';
+import {
+  type AuditField,
+  type LogField,
+  type ProvisioningLogCsvFile,
+  provisioningLogCsv,
+  provisioningLogCsvFiles,
+  type RecordFilter,
+} from '@provisio/engine';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
@@ -57,6 +65,27 @@ export const listQuerySchema = z.object({
 });
 
 type ListQuery = z.output<typeof listQuerySchema>;
+
+/** The most entries one export holds; more are left out and the answer says so (docs/api.md). */
+export const MAX_EXPORT_ENTRIES = 50_000;
+/** Entries read from the store at a time while an export is written. */
+const EXPORT_PAGE = 500;
+/** The response header that says an export was cut at MAX_EXPORT_ENTRIES. */
+export const TRUNCATED_HEADER = 'provisio-export-truncated';
+
+const exportQuerySchema = z.object({
+  format: z
+    .enum(['csv', 'json'])
+    .default('csv')
+    .describe("'csv' (one of Entra's three files, chosen by `file`) or 'json' (Graph's collection)."),
+  file: z
+    .enum(Object.keys(provisioningLogCsvFiles) as [ProvisioningLogCsvFile, ...ProvisioningLogCsvFile[]])
+    .default('summary')
+    .describe(
+      "With format=csv: 'summary' (ProvisioningLogs.csv), 'steps' (ProvisioningLogs_ProvisioningSteps.csv) or 'modifiedProperties' (ProvisioningLogs_ModifiedProperties.csv).",
+    ),
+  $filter: listQuerySchema.shape.$filter,
+});
 
 const seqCursorSchema = z.object({
   at: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
@@ -174,6 +203,76 @@ export function auditLogRoutes(app: ApiApp, context: ServerContext): void {
           provisioningSteps: [...entry.provisioningSteps],
         }),
       }),
+  );
+
+  app.get(
+    '/provisio/v1/auditLogs/provisioning/export',
+    {
+      config: { access: 'Reader' },
+      schema: {
+        operationId: 'exportProvisioningLogs',
+        summary:
+          "Downloads the provisioning log entries matching $filter (newest first, at most 50,000) as one of Entra's three CSV files or as Graph's JSON.",
+        tags: ['auditLogs'],
+        querystring: exportQuerySchema,
+        produces: ['text/csv', 'application/json'],
+        response: {
+          200: z
+            .string()
+            .describe(
+              `An attachment: CSV with a byte-order mark, or Graph's {"@odata.context", "value": [provisioningObjectSummary]}. When more than ${MAX_EXPORT_ENTRIES} entries match, the newest ${MAX_EXPORT_ENTRIES} are written and the ${TRUNCATED_HEADER} header says so.`,
+            ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query;
+      const filter = filterOf(query.$filter, provisioningLogFilter);
+      // Counted first (bounded), so that the headers can say whether the file is cut.
+      const matching = await context.store.countLogs(filter, MAX_EXPORT_ENTRIES + 1);
+      const truncated = matching > MAX_EXPORT_ENTRIES;
+      async function* entries() {
+        let after: z.output<typeof seqCursorSchema> | undefined;
+        let left = MAX_EXPORT_ENTRIES;
+        while (left > 0) {
+          const page = await context.store.pageLogs({
+            ...(filter === undefined ? {} : { filter }),
+            ...(after === undefined ? {} : { after }),
+            limit: Math.min(EXPORT_PAGE, left),
+          });
+          left -= page.items.length;
+          yield page.items;
+          if (page.next === null) return;
+          after = page.next;
+        }
+      }
+      async function* csv(file: ProvisioningLogCsvFile) {
+        yield provisioningLogCsv([], file);
+        for await (const items of entries()) yield provisioningLogCsv(items, file, { header: false });
+      }
+      async function* json() {
+        yield `{"@odata.context":${JSON.stringify(`${baseUrl(request)}/v1.0/$metadata#auditLogs/provisioning`)},"value":[`;
+        let first = true;
+        for await (const items of entries())
+          for (const item of items) {
+            yield `${first ? '' : ','}${JSON.stringify(item)}`;
+            first = false;
+          }
+        yield ']}';
+      }
+      const name = query.format === 'json' ? 'ProvisioningLogs.json' : provisioningLogCsvFiles[query.file];
+      reply
+        .header(
+          'content-type',
+          query.format === 'json' ? 'application/json; charset=utf-8' : 'text/csv; charset=utf-8',
+        )
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('cache-control', 'no-store');
+      if (truncated) reply.header(TRUNCATED_HEADER, String(MAX_EXPORT_ENTRIES));
+      const body = Readable.from(query.format === 'json' ? json() : csv(query.file));
+      // Streamed as it is read (Fastify pipes a stream as is); the schema documents the text it makes.
+      return reply.send(body as unknown as string);
+    },
   );
 
   app.get(
