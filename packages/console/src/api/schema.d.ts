@@ -3216,7 +3216,7 @@ export interface operations {
                 "application/json": {
                     /** @description Values as PUT …/secrets takes them, tested over the saved ones; none: the saved ones. */
                     credentials?: components["schemas"]["synchronizationSecretKeyStringValuePairInput"][];
-                };
+                } | null;
             };
         };
         responses: {

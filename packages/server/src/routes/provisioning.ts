@@ -148,7 +148,7 @@ export function provisioningRoutes(app: ApiApp, context: ServerContext): void {
                 'Values as PUT …/secrets takes them, tested over the saved ones; none: the saved ones.',
               ),
           })
-          .optional(),
+          .nullish(),
         response: { 200: connectionTestSchema, 400: graphErrorSchema, 404: graphErrorSchema },
       },
     },
