@@ -73,10 +73,11 @@ const useStyles = makeStyles({
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   const styles = useStyles();
-  const id = `section-${title.toLowerCase().replace(/[^a-z]+/g, '-')}`;
+  // A plain section under its heading: a region named like its field would make the field's
+  // label ambiguous ("Notification Email").
   return (
-    <section className={styles.section} aria-labelledby={id}>
-      <Text as="h3" size={400} weight="semibold" id={id} className={styles.heading}>
+    <section className={styles.section}>
+      <Text as="h3" size={400} weight="semibold" className={styles.heading}>
         {title}
       </Text>
       {children}
