@@ -183,6 +183,16 @@ describeInBrowser('console: Provisioning', () => {
     await page.getByTestId('job-status').filter({ hasText: 'Active' }).waitFor({ timeout: 20_000 });
   }, 45_000);
 
+  it('fits a phone-sized viewport', async () => {
+    const phone = await h.newPage('phone');
+    await h.signInAsAdmin(phone);
+    await phone.goto(url());
+    await phone.getByLabel('Admin Username').waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expectAccessible(phone, 'Provisioning on a phone');
+  }, 45_000);
+
   it('lets a Reader see the page with every control disabled, and an Operator only Provisioning Status', async () => {
     const password = 'reader-test-Passw0rd!';
     await saveLocalPassword(h.serve.running.store, systemClock, 'reader', password, 'Reader');

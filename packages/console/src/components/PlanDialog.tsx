@@ -128,7 +128,7 @@ export function PlanDialog({
               <div data-testid="plan">
                 <Text as="h3" weight="semibold" block className={styles.section}>
                   {plan.kind === 'initial' ? 'Initial cycle' : 'Incremental cycle'}: {plan.counts.inScope}{' '}
-                  users in scope
+                  {plan.counts.inScope === 1 ? 'user' : 'users'} in scope
                 </Text>
                 <div className={styles.scroll}>
                   <Table size="small" aria-label="Changes by object type">
