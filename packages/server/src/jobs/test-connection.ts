@@ -1,5 +1,5 @@
 /**
- * Test Connection (docs/api.md#test-connection): the job's connectors opened with the saved
+ * Test Connection (docs/api.md#provisioning-page): the job's connectors opened with the saved
  * credentials, or with given ones laid over them (nothing saved), and each side's
  * `testConnection()` run. Graph's `validateCredentials` answers the result as 204 or 400;
  * provisio's `POST /provisio/v1/jobs/{jobId}/testConnection` explains every check.
