@@ -188,7 +188,8 @@ describeInBrowser('console: Provisioning', () => {
     await h.signInAsAdmin(phone);
     await phone.goto(url());
     await phone.getByLabel('Admin Username').waitFor();
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    // Run in the page (the test's own types have no DOM): how far the page is wider than the screen.
+    const overflow = await phone.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await expectAccessible(phone, 'Provisioning on a phone');
   }, 45_000);
