@@ -79,6 +79,8 @@ export interface ServerContext {
   readonly secrets: SecretProvider;
   readonly scheduler: SchedulerControl;
   readonly options: ServerOptions;
+  /** provisio's version (GET /provisio/v1/server, the OpenAPI document). */
+  readonly version: string;
   /** False once shutdown began: `/readyz` turns 503 so that a load balancer sends work elsewhere. */
   readonly accepting: () => boolean;
   /** Sign-in with Microsoft (routes/oidc.ts); absent when the installation did not configure it. */

@@ -80,6 +80,7 @@ export async function createServer(parts: ServerParts): Promise<ProvisioServer> 
     secrets,
     scheduler,
     options: parts.options,
+    version: parts.version,
     accepting: () => accepting,
     ...(parts.oidc === undefined ? {} : { oidc: parts.oidc }),
   };

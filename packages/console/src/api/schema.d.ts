@@ -595,6 +595,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/provisio/v1/servicePrincipals/{spId}/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What is saved for the service principal, without secrets: plain keys with their values, credentials as their last four characters (provisio's addition). */
+        get: operations["listSavedSecrets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/provisio/v1/jobs/{jobId}/testConnection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test Connection, explained: every check of Entra ID and Zendesk with its result and fix, with the saved credentials or given ones over them (nothing saved; provisio's addition). */
+        post: operations["testConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/provisio/v1/server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's version, public URL and whether it accepts custom endpoints (the console offers them then; provisio's addition). */
+        get: operations["serverInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/provisio/v1/auth/signin": {
         parameters: {
             query?: never;
@@ -1193,6 +1244,41 @@ export interface components {
                     recommendedAction?: string;
                 } | null;
             }[];
+        };
+        SavedSecretInput: {
+            /** @enum {string} */
+            key: "UserName" | "SecretToken" | "Domain" | "SyncAll" | "SyncNotificationSettings" | "SkipOutOfScopeDeletions" | "EntraTenantId" | "EntraClientId" | "EntraClientSecret" | "BaseAddress" | "EntraAuthorityHost" | "EntraGraphBaseUrl" | "EntraCaCertificate";
+            /** @description Whether a value is saved. */
+            configured: boolean;
+            /** @description The saved value of a plain key; null for a credential. */
+            value: string | null;
+            /** @description A saved credential's last four characters after "…" ("…" alone when it is shorter than 12). */
+            hint: string | null;
+        };
+        ConnectionCheckInput: {
+            /** @enum {string} */
+            system: "Microsoft Entra ID" | "Zendesk";
+            /** @description What was checked, e.g. "token", "credentials", "admin rights". */
+            name: string;
+            /** @enum {string} */
+            status: "success" | "failure" | "warning" | "skipped";
+            /** @description What was found, or what went wrong. */
+            message: string;
+            /** @description The error code when the check failed (docs/provisioning.md#error-codes). */
+            code: string | null;
+            /** @description What to do about a failure. */
+            fix: string | null;
+        };
+        ConnectionTestInput: {
+            /** @description Every check passed: the credentials are authorized to enable provisioning. */
+            succeeded: boolean;
+            checks: components["schemas"]["ConnectionCheckInput"][];
+        };
+        ServerInfoInput: {
+            version: string;
+            /** @description BaseAddress, EntraAuthorityHost, EntraGraphBaseUrl and EntraCaCertificate are accepted. */
+            allowCustomEndpoints: boolean;
+            publicUrl: string;
         };
         sourceObjectSummaryInput: {
             /** @description The Entra object id. */
@@ -1828,6 +1914,41 @@ export interface components {
                     recommendedAction?: string;
                 } | null;
             }[];
+        };
+        SavedSecret: {
+            /** @enum {string} */
+            key: "UserName" | "SecretToken" | "Domain" | "SyncAll" | "SyncNotificationSettings" | "SkipOutOfScopeDeletions" | "EntraTenantId" | "EntraClientId" | "EntraClientSecret" | "BaseAddress" | "EntraAuthorityHost" | "EntraGraphBaseUrl" | "EntraCaCertificate";
+            /** @description Whether a value is saved. */
+            configured: boolean;
+            /** @description The saved value of a plain key; null for a credential. */
+            value: string | null;
+            /** @description A saved credential's last four characters after "…" ("…" alone when it is shorter than 12). */
+            hint: string | null;
+        };
+        ConnectionCheck: {
+            /** @enum {string} */
+            system: "Microsoft Entra ID" | "Zendesk";
+            /** @description What was checked, e.g. "token", "credentials", "admin rights". */
+            name: string;
+            /** @enum {string} */
+            status: "success" | "failure" | "warning" | "skipped";
+            /** @description What was found, or what went wrong. */
+            message: string;
+            /** @description The error code when the check failed (docs/provisioning.md#error-codes). */
+            code: string | null;
+            /** @description What to do about a failure. */
+            fix: string | null;
+        };
+        ConnectionTest: {
+            /** @description Every check passed: the credentials are authorized to enable provisioning. */
+            succeeded: boolean;
+            checks: components["schemas"]["ConnectionCheck"][];
+        };
+        ServerInfo: {
+            version: string;
+            /** @description BaseAddress, EntraAuthorityHost, EntraGraphBaseUrl and EntraCaCertificate are accepted. */
+            allowCustomEndpoints: boolean;
+            publicUrl: string;
         };
         sourceObjectSummary: {
             /** @description The Entra object id. */
@@ -3313,6 +3434,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GraphError"];
+                };
+            };
+        };
+    };
+    listSavedSecrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object id of the Zendesk enterprise application (service principal). */
+                spId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        value: components["schemas"]["SavedSecret"][];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+        };
+    };
+    testConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Values as PUT …/secrets takes them, tested over the saved ones; none: the saved ones. */
+                    credentials?: components["schemas"]["synchronizationSecretKeyStringValuePairInput"][];
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+        };
+    };
+    serverInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerInfo"];
                 };
             };
         };

@@ -37,7 +37,8 @@ export const jobQueryKey = (spId: string, jobId: string) => ['job', spId, jobId]
 
 const useStyles = makeStyles({
   title: { display: 'flex', alignItems: 'center', gap: '12px', flexWrap: 'wrap', marginBottom: '8px' },
-  subtitle: { color: tokens.colorNeutralForeground3 },
+  // A job id is long and has no spaces: it wraps anywhere rather than widen a phone's page.
+  subtitle: { color: tokens.colorNeutralForeground3, overflowWrap: 'anywhere', minWidth: 0 },
   tabs: { marginBottom: '16px', overflowX: 'auto' },
 });
 

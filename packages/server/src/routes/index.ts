@@ -13,6 +13,7 @@ import { cycleRoutes } from './cycles.js';
 import { oidcRoutes } from './oidc.js';
 import { onDemandRoutes } from './on-demand.js';
 import { planRoutes } from './plan.js';
+import { provisioningRoutes } from './provisioning.js';
 import { serviceRoutes } from './service.js';
 import { sourceObjectRoutes } from './source-objects.js';
 import { synchronizationJobRoutes } from './synchronization-jobs.js';
@@ -37,6 +38,7 @@ export const routeModules: readonly RouteModule[] = [
   auditLogRoutes,
   cycleRoutes,
   sourceObjectRoutes,
+  provisioningRoutes,
   // Its `/*` answers only the GETs that no other route matches (a wildcard ranks last).
   consoleRoutes,
 ];

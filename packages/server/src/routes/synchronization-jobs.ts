@@ -8,7 +8,6 @@
  * creating and deleting jobs and testing credentials an Administrator (docs/security.md#roles).
  */
 import {
-  ConfigError,
   JobDefinitionConflict,
   type JobRecord,
   newJobRecord,
@@ -17,21 +16,14 @@ import {
   restartJob,
   resumeJob,
   settingsSchema,
-  testJobConnection,
 } from '@provisio/engine';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { type CatalogJob, findJob, listJobs, ZENDESK_TEMPLATE_ID } from '../jobs/catalog.js';
-import { buildDefinition, invalidDefinition, problemDetails } from '../jobs/configure.js';
-import {
-  checkServicePrincipalId,
-  loadSecretValues,
-  parseSecretPairs,
-  type SecretKey,
-  valuesSecretProvider,
-} from '../jobs/credentials.js';
+import { buildDefinition } from '../jobs/configure.js';
+import { checkServicePrincipalId, loadSecretValues } from '../jobs/credentials.js';
 import {
   graphJobInputs,
   jobParams,
@@ -43,6 +35,7 @@ import {
   synchronizationTemplateSchema,
   toGraphJob,
 } from '../jobs/graph-job.js';
+import { testCredentials, withoutSecrets } from '../jobs/test-connection.js';
 
 const base = '/v1.0/servicePrincipals/:spId/synchronization';
 const tags = ['synchronization'];
@@ -402,60 +395,8 @@ export function synchronizationJobRoutes(app: ApiApp, context: ServerContext): v
     },
     async (request, reply) => {
       const job = await jobUnder(context, request.params.spId, request.params.jobId);
-      const values: Partial<Record<SecretKey, string>> = {
-        ...(await loadSecretValues(context.store, context.vault, job.servicePrincipalId)),
-      };
       const given = request.body?.useSavedCredentials === true ? [] : (request.body?.credentials ?? []);
-      if (given.length > 0) {
-        const parsed = parseSecretPairs(given, {
-          allowCustomEndpoints: context.options.allowCustomEndpoints,
-        });
-        if (parsed.problems.length > 0)
-          throw new ApiError(
-            400,
-            `The credentials are not valid: ${parsed.problems.map((p) => p.message).join('; ')}.`,
-            {
-              details: parsed.problems.map((p) => ({
-                code: 'InvalidValue',
-                target: p.key,
-                message: p.message,
-              })),
-            },
-          );
-        for (const key of parsed.removed) delete values[key];
-        for (const [key, value] of parsed.set) values[key] = value;
-      }
-      const built = buildDefinition(job, values);
-      if (built.kind === 'incomplete')
-        throw new ApiError(
-          400,
-          `Credentials are missing: ${built.missing.join(', ')}. Save them with PUT /v1.0/servicePrincipals/${job.servicePrincipalId}/synchronization/secrets, or pass them in "credentials".`,
-          { code: 'CredentialsMissing' },
-        );
-      if (built.kind === 'invalid') throw invalidDefinition(job.jobId, built.problems);
-      let opened: Awaited<ReturnType<ServerContext['runtime']['open']>>;
-      try {
-        opened = await context.runtime.open(
-          built.definition,
-          valuesSecretProvider(job.servicePrincipalId, values),
-        );
-      } catch (error) {
-        if (error instanceof ConfigError) {
-          const details = problemDetails(error.problems);
-          throw new ApiError(
-            400,
-            `The credentials cannot be tested: ${details.map((d) => d.message).join('; ')}.`,
-            { details },
-          );
-        }
-        throw error;
-      }
-      let result: Awaited<ReturnType<typeof testJobConnection>>;
-      try {
-        result = await testJobConnection(opened.deps);
-      } finally {
-        await opened.close();
-      }
+      const { result, secretValues } = await testCredentials(context, job, given);
       if (result.ok) return reply.status(204).send(null);
       const failures = (['target', 'source'] as const).flatMap((side) =>
         result[side].steps
@@ -463,7 +404,10 @@ export function synchronizationJobRoutes(app: ApiApp, context: ServerContext): v
           .map((step) => ({
             code: step.code ?? 'CredentialValidationFailed',
             target: credentialKeysOf[side],
-            message: `${side === 'target' ? 'Zendesk' : 'Entra ID'} ${step.name}: ${step.detail}${step.fix === undefined ? '' : ` Fix: ${step.fix}`} (keys: ${credentialKeysOf[side]})`,
+            message: withoutSecrets(
+              `${side === 'target' ? 'Zendesk' : 'Entra ID'} ${step.name}: ${step.detail}${step.fix === undefined ? '' : ` Fix: ${step.fix}`} (keys: ${credentialKeysOf[side]})`,
+              secretValues,
+            ),
           })),
       );
       throw new ApiError(400, `Test connection failed. ${failures.map((f) => f.message).join(' ')}`, {
