@@ -11,6 +11,7 @@ import { cycleRoutes } from './cycles.js';
 import { oidcRoutes } from './oidc.js';
 import { onDemandRoutes } from './on-demand.js';
 import { planRoutes } from './plan.js';
+import { scopingFilterRoutes } from './scoping-filters.js';
 import { serviceRoutes } from './service.js';
 import { sourceObjectRoutes } from './source-objects.js';
 import { synchronizationJobRoutes } from './synchronization-jobs.js';
@@ -33,6 +34,7 @@ export const routeModules: readonly RouteModule[] = [
   auditLogRoutes,
   cycleRoutes,
   sourceObjectRoutes,
+  scopingFilterRoutes,
   // Its `/*` answers only the GETs that no other route matches (a wildcard ranks last).
   consoleRoutes,
 ];
