@@ -37,7 +37,7 @@ export const jobQueryKey = (spId: string, jobId: string) => ['job', spId, jobId]
 
 const useStyles = makeStyles({
   title: { display: 'flex', alignItems: 'center', gap: '12px', flexWrap: 'wrap', marginBottom: '8px' },
-  subtitle: { color: tokens.colorNeutralForeground3 },
+  subtitle: { color: tokens.colorNeutralForeground3, overflowWrap: 'anywhere' },
   tabs: { marginBottom: '16px', overflowX: 'auto' },
 });
 

@@ -104,7 +104,7 @@ export function EditAttributeDialog(props: EditAttributeDialogProps) {
                 </Select>
               </Field>
               {form.type === 'Direct' && (
-                <Field label="Source attribute" required>
+                <Field label="Source attribute">
                   <Select
                     value={form.source}
                     disabled={readOnly}
@@ -120,7 +120,7 @@ export function EditAttributeDialog(props: EditAttributeDialogProps) {
                 </Field>
               )}
               {form.type === 'Constant' && (
-                <Field label="Constant Value" required>
+                <Field label="Constant Value">
                   <Input
                     value={form.source}
                     readOnly={readOnly}
@@ -155,7 +155,7 @@ export function EditAttributeDialog(props: EditAttributeDialogProps) {
                   />
                 </Field>
               )}
-              <Field label="Target attribute" required>
+              <Field label="Target attribute">
                 <Select
                   value={form.target}
                   disabled={readOnly}

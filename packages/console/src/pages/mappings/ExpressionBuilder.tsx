@@ -105,7 +105,7 @@ export function ExpressionBuilder({
       </Text>
       <Field
         label="Expression"
-        required
+       
         hint='For example Join(" ", [givenName], [surname]). Attributes in brackets, text in double quotes.'
         validationState={problem === undefined ? 'none' : 'error'}
         validationMessage={problem}

@@ -57,7 +57,9 @@ export function SourceObjectPicker({
       validationState={found.isError ? 'error' : 'none'}
       validationMessage={found.isError ? found.error.message : undefined}
     >
+      {/* Inline: inside a modal dialog a portalled list would be outside the dialog (hidden from it). */}
       <Combobox
+        inlinePopup
         freeform
         placeholder={type === 'User' ? 'Search users' : 'Search groups'}
         value={text}
