@@ -124,7 +124,10 @@ describeInBrowser('console: attribute mappings', () => {
   it('adds a scoping filter department EQUALS Sales and shows which clause a user passes or fails', async () => {
     await page.getByRole('button', { name: 'Add scoping filter' }).click();
     expect(await page.getByLabel('Source Attribute (filter 1, clause 1)').inputValue()).toBe('department');
-    const operators = await page.getByLabel('Operator (filter 1, clause 1)').locator('option').allTextContents();
+    const operators = await page
+      .getByLabel('Operator (filter 1, clause 1)')
+      .locator('option')
+      .allTextContents();
     expect(operators).toHaveLength(14);
     await page.getByLabel('Operator (filter 1, clause 1)').selectOption('EQUALS');
     await page.getByLabel('Value (filter 1, clause 1)').fill('Sales');
@@ -237,7 +240,9 @@ describeInBrowser('console: attribute mappings', () => {
       [...document.querySelectorAll('*')]
         .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
         .slice(0, 8)
-        .map((e) => `${e.tagName} ${e.textContent?.slice(0, 60)} ${Math.round(e.getBoundingClientRect().right)}`),
+        .map(
+          (e) => `${e.tagName} ${e.textContent?.slice(0, 60)} ${Math.round(e.getBoundingClientRect().right)}`,
+        ),
     );
     expect(width.page, wide.join('\n')).toBeLessThanOrEqual(width.window);
     await expectAccessible(phone, 'Attribute Mapping on a phone');

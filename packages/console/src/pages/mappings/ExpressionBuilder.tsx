@@ -32,7 +32,8 @@ const useStyles = makeStyles({
     borderRadius: tokens.borderRadiusMedium,
   },
   row: { display: 'flex', gap: '8px', alignItems: 'flex-end', flexWrap: 'wrap' },
-  grow: { flexGrow: 1, minWidth: '180px' },
+  grow: { flexGrow: 1, flexBasis: '180px', minWidth: 0 },
+  select: { width: '100%', minWidth: 0 },
   code: { fontFamily: tokens.fontFamilyMonospace },
   result: { fontFamily: tokens.fontFamilyMonospace, whiteSpace: 'pre-wrap', wordBreak: 'break-word' },
 });
@@ -105,7 +106,6 @@ export function ExpressionBuilder({
       </Text>
       <Field
         label="Expression"
-       
         hint='For example Join(" ", [givenName], [surname]). Attributes in brackets, text in double quotes.'
         validationState={problem === undefined ? 'none' : 'error'}
         validationMessage={problem}
@@ -125,7 +125,12 @@ export function ExpressionBuilder({
       </Field>
       <div className={styles.row}>
         <Field label="Function" className={styles.grow}>
-          <Select value={fn} disabled={readOnly || functions.isPending} onChange={(_e, d) => setFn(d.value)}>
+          <Select
+            className={styles.select}
+            value={fn}
+            disabled={readOnly || functions.isPending}
+            onChange={(_e, d) => setFn(d.value)}
+          >
             <option value="">Choose a function…</option>
             {functions.data?.value.map((f) => (
               <option key={f.name} value={f.name}>

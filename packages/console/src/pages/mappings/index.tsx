@@ -65,10 +65,6 @@ const useStyles = makeStyles({
   toolbar: {
     borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
     flexWrap: 'wrap',
-    position: 'sticky',
-    top: 0,
-    zIndex: 1,
-    backgroundColor: tokens.colorNeutralBackground1,
   },
   section: { display: 'flex', flexDirection: 'column', gap: '8px' },
   scroll: { overflowX: 'auto' },
