@@ -196,3 +196,146 @@ describe('plan of unsaved changes', () => {
     expect(broken.error.details[0].target).toMatch(/attributeMappings\[0\]\.source/);
   });
 });
+
+describe('scoping filter test', () => {
+  const salesOnly = {
+    groups: [
+      {
+        name: 'Sales only',
+        clauses: [
+          { sourceOperandName: 'department', operatorName: 'EQUALS', targetOperand: { values: ['Sales'] } },
+          { sourceOperandName: 'jobTitle', operatorName: 'IS NULL', targetOperand: { values: [] } },
+        ],
+      },
+      {
+        name: 'Named Pickerton',
+        clauses: [
+          {
+            sourceOperandName: 'displayName',
+            operatorName: 'REGEX MATCH',
+            targetOperand: { values: ['^Nobody'] },
+          },
+        ],
+      },
+    ],
+  };
+  const evaluate = (body: Json, token?: string) =>
+    s.call(`/provisio/v1/jobs/${jobId}/scopingFilters/evaluate`, {
+      method: 'POST',
+      json: body,
+      ...(token === undefined ? {} : { token }),
+    });
+
+  it('says per filter and clause what passes, with the value seen, for a Reader', async () => {
+    const reader = await s.token('Reader');
+    const sales = await json(await evaluate({ objectId: ids['sales'], filter: salesOnly }, reader));
+    expect(sales).toMatchObject({ objectId: ids['sales'], displayName: 'Pickerton Sales', inScope: true });
+    expect(sales.summary).toMatch(/Sales only/);
+    expect(sales.groups).toEqual([
+      {
+        name: 'Sales only',
+        passed: true,
+        clauses: [
+          expect.objectContaining({ sourceOperandName: 'department', actualValue: 'Sales', passed: true }),
+          expect.objectContaining({ operatorName: 'IS NULL', values: [], actualValue: null, passed: true }),
+        ],
+      },
+      expect.objectContaining({ name: 'Named Pickerton', passed: false }),
+    ]);
+    const support = await json(await evaluate({ objectId: ids['support'], filter: salesOnly }));
+    expect(support.inScope).toBe(false);
+    expect(support.groups[0].clauses[0]).toMatchObject({ actualValue: 'Support', passed: false });
+    // No filter: everyone is in scope.
+    const none = await json(await evaluate({ objectId: ids['support'], filter: null }));
+    expect(none).toMatchObject({ inScope: true, groups: [] });
+  });
+
+  it('reads a clause attribute the job does not read yet, and tests groups', async () => {
+    const result = await json(
+      await evaluate({
+        objectId: ids['sales'],
+        filter: {
+          groups: [
+            {
+              name: 'Has a language',
+              clauses: [
+                {
+                  sourceOperandName: 'preferredLanguage',
+                  operatorName: 'IS NOT NULL',
+                  targetOperand: { values: [] },
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    expect(result.groups[0].clauses[0].sourceOperandName).toBe('preferredLanguage');
+    const group = await json(
+      await evaluate({
+        objectId: ids['group'],
+        objectTypeName: 'Group',
+        filter: {
+          groups: [
+            {
+              name: 'g',
+              clauses: [
+                {
+                  sourceOperandName: 'displayName',
+                  operatorName: 'EQUALS',
+                  targetOperand: { values: ['Pickerton Group'] },
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    expect(group).toMatchObject({ displayName: 'Pickerton Group', inScope: true });
+  });
+
+  it('refuses a broken filter naming the clause, an unknown user or job, and anonymous callers', async () => {
+    const broken = await json(
+      await evaluate({
+        objectId: ids['sales'],
+        filter: {
+          groups: [
+            {
+              name: 'x',
+              clauses: [
+                { sourceOperandName: 'department', operatorName: 'Equals', targetOperand: { values: ['a'] } },
+                { sourceOperandName: 'department', operatorName: 'EQUALS', targetOperand: { values: [] } },
+              ],
+            },
+          ],
+        },
+      }),
+      400,
+    );
+    expect(broken.error.details.map((d: Json) => d.target)).toEqual([
+      'filter.groups[0].clauses[0].operatorName',
+      'filter.groups[0].clauses[1].targetOperand.values',
+    ]);
+    expect(broken.error.details[0].message).toMatch(/did you mean "EQUALS"/);
+    const missing = await json(
+      await evaluate({ objectId: '00000000-0000-0000-0000-00000000dead', filter: salesOnly }),
+      404,
+    );
+    expect(missing.error.message).toMatch(/was not found in Microsoft Entra ID/);
+    await json(
+      await s.call('/provisio/v1/jobs/zendesk.nope/scopingFilters/evaluate', {
+        method: 'POST',
+        json: { objectId: ids['sales'], filter: null },
+      }),
+      404,
+    );
+    const noObject = await json(await evaluate({ filter: salesOnly }), 400);
+    expect(noObject.error.message).toMatch(/objectId/);
+    const anonymous = await s.call(`/provisio/v1/jobs/${jobId}/scopingFilters/evaluate`, {
+      method: 'POST',
+      json: { objectId: ids['sales'], filter: null },
+      token: null,
+    });
+    expect(anonymous.status).toBe(401);
+  });
+});

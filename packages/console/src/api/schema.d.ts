@@ -646,6 +646,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/provisio/v1/jobs/{jobId}/scopingFilters/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Tests scoping filters (saved or not) on one Entra user or group: which filter and clause passes or fails, and the value seen (provisio's addition). */
+        post: operations["evaluateScopingFilters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/provisio/v1/auth/signin": {
         parameters: {
             query?: never;
@@ -1304,6 +1321,42 @@ export interface components {
                 key: string;
                 /** @description Text; a list for multi-valued properties (appRoleAssignments: role names); null when unset. */
                 value: string | string[] | null;
+            }[];
+        };
+        scopingFilterEvaluationInput: {
+            /** @description The Entra object id of the user (or group) to test. */
+            objectId: string;
+            /**
+             * @description "User" (default) or "Group": which mapping's filters these are.
+             * @default User
+             * @enum {string}
+             */
+            objectTypeName: "User" | "Group";
+            /** @description The scoping filters in Graph's filter shape (an objectMapping's scope: {groups:[{name, clauses:[{sourceOperandName, operatorName, targetOperand:{values}}]}]}), or null: none. */
+            filter: unknown;
+        };
+        scopingFilterResultInput: {
+            objectId: string;
+            displayName: string;
+            /** @description Whether the filters let the object in: one filter (group) whose clauses all pass. */
+            inScope: boolean;
+            /** @description One sentence, as the provisioning log words it. */
+            summary: string;
+            groups: {
+                name: string;
+                /** @description Every clause of this filter passed (clauses are ANDed). */
+                passed: boolean;
+                clauses: {
+                    sourceOperandName: string;
+                    operatorName: string;
+                    /** @description The clause's value (none for a unary operator such as "IS NULL"). */
+                    values: string[];
+                    /** @description The object's value of the attribute; null when it has none. */
+                    actualValue: string | string[] | null;
+                    passed: boolean;
+                    /** @description Why the clause failed, when more than a plain mismatch. */
+                    reason: string | null;
+                }[];
             }[];
         };
         ApiTokenInput: {
@@ -1974,6 +2027,42 @@ export interface components {
                 key: string;
                 /** @description Text; a list for multi-valued properties (appRoleAssignments: role names); null when unset. */
                 value: string | string[] | null;
+            }[];
+        };
+        scopingFilterEvaluation: {
+            /** @description The Entra object id of the user (or group) to test. */
+            objectId: string;
+            /**
+             * @description "User" (default) or "Group": which mapping's filters these are.
+             * @default User
+             * @enum {string}
+             */
+            objectTypeName: "User" | "Group";
+            /** @description The scoping filters in Graph's filter shape (an objectMapping's scope: {groups:[{name, clauses:[{sourceOperandName, operatorName, targetOperand:{values}}]}]}), or null: none. */
+            filter: unknown;
+        };
+        scopingFilterResult: {
+            objectId: string;
+            displayName: string;
+            /** @description Whether the filters let the object in: one filter (group) whose clauses all pass. */
+            inScope: boolean;
+            /** @description One sentence, as the provisioning log words it. */
+            summary: string;
+            groups: {
+                name: string;
+                /** @description Every clause of this filter passed (clauses are ANDed). */
+                passed: boolean;
+                clauses: {
+                    sourceOperandName: string;
+                    operatorName: string;
+                    /** @description The clause's value (none for a unary operator such as "IS NULL"). */
+                    values: string[];
+                    /** @description The object's value of the attribute; null when it has none. */
+                    actualValue: string | string[] | null;
+                    passed: boolean;
+                    /** @description Why the clause failed, when more than a plain mismatch. */
+                    reason: string | null;
+                }[];
             }[];
         };
         ApiToken: {
@@ -3535,6 +3624,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServerInfo"];
+                };
+            };
+        };
+    };
+    evaluateScopingFilters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["scopingFilterEvaluationInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["scopingFilterResult"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
                 };
             };
         };

@@ -14,6 +14,7 @@ import { oidcRoutes } from './oidc.js';
 import { onDemandRoutes } from './on-demand.js';
 import { planRoutes } from './plan.js';
 import { provisioningRoutes } from './provisioning.js';
+import { scopingFilterRoutes } from './scoping-filters.js';
 import { serviceRoutes } from './service.js';
 import { sourceObjectRoutes } from './source-objects.js';
 import { synchronizationJobRoutes } from './synchronization-jobs.js';
@@ -39,6 +40,7 @@ export const routeModules: readonly RouteModule[] = [
   cycleRoutes,
   sourceObjectRoutes,
   provisioningRoutes,
+  scopingFilterRoutes,
   // Its `/*` answers only the GETs that no other route matches (a wildcard ranks last).
   consoleRoutes,
 ];

@@ -7,7 +7,7 @@
  */
 import { sourceDisplayName, sourceView } from '@provisio/engine';
 import { z } from 'zod';
-import type { ServerContext } from '../context.js';
+import type { OpenedJob, ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
 import { ApiError, graphErrorSchema } from '../http/errors.js';
 import { openConfigured, requireJob } from './synchronization-schema.js';
@@ -94,6 +94,77 @@ function summary(
   };
 }
 
+/** One property's value as the console shows it: text, a list of texts, or null. */
+export type SourcePropertyValue = string | string[] | null;
+
+export interface ReadSourceObject {
+  readonly id: string;
+  readonly displayName: string;
+  /** The view the job's mappings and scoping filters evaluate (engine's `sourceView` for users). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** Source attributes used only through Redact: their values never leave the server. */
+  readonly redacted: ReadonlySet<string>;
+  /** Every property as text, sorted by name (`[Redact]` for the redacted ones). */
+  readonly properties: { key: string; value: SourcePropertyValue }[];
+}
+
+/** A property's value as text for the caller (role names for appRoleAssignments). */
+export function propertyText(
+  key: string,
+  value: unknown,
+  redacted: ReadonlySet<string>,
+): SourcePropertyValue {
+  if (redacted.has(key)) return '[Redact]';
+  if (key === 'appRoleAssignments' && Array.isArray(value))
+    return (value as { displayName: string }[]).map((role) => role.displayName);
+  if (Array.isArray(value)) return value.map((item) => text(item) ?? '');
+  return text(value);
+}
+
+/**
+ * Reads one Entra user or group through an opened job as its mappings and scoping filters see it:
+ * the job's properties, the common ones and `extra` (say a scoping clause's attribute); 404 when it
+ * is not in Entra ID.
+ */
+export async function readSourceObject(
+  opened: OpenedJob,
+  type: 'User' | 'Group',
+  objectId: string,
+  extra: readonly string[] = [],
+): Promise<ReadSourceObject> {
+  const { deps, config } = opened;
+  let attributes: Record<string, unknown>;
+  let id: string;
+  let redacted: ReadonlySet<string> = new Set();
+  if (type === 'User') {
+    const user = await deps.source.getUser(objectId, [
+      ...new Set([...config.users.select, ...COMMON_USER_PROPERTIES, ...extra]),
+    ]);
+    if (user === null) throw new ApiError(404, `The user '${objectId}' was not found in Microsoft Entra ID.`);
+    const { assignments } = await deps.source.readAssignments();
+    id = user.id;
+    attributes = sourceView(
+      user.id,
+      user.attributes,
+      assignments.filter((assignment) => assignment.userId === user.id),
+      false,
+    );
+    redacted = config.users.redactedSources;
+  } else {
+    const group = await deps.source.getGroup(objectId, [
+      ...new Set([...config.groups.select, ...COMMON_GROUP_PROPERTIES, ...extra]),
+    ]);
+    if (group === null)
+      throw new ApiError(404, `The group '${objectId}' was not found in Microsoft Entra ID.`);
+    id = group.id;
+    attributes = { ...group.attributes, objectId: group.id };
+  }
+  const properties = Object.entries(attributes)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => ({ key, value: propertyText(key, value, redacted) }));
+  return { id, displayName: sourceDisplayName(id, attributes), attributes, redacted, properties };
+}
+
 export function sourceObjectRoutes(app: ApiApp, context: ServerContext): void {
   app.get(
     '/provisio/v1/jobs/:jobId/sourceObjects',
@@ -159,47 +230,8 @@ export function sourceObjectRoutes(app: ApiApp, context: ServerContext): void {
       const { type } = request.query;
       const opened = await openConfigured(context, job);
       try {
-        const { deps, config } = opened;
-        let attributes: Record<string, unknown>;
-        let id: string;
-        let redacted: ReadonlySet<string> = new Set();
-        if (type === 'User') {
-          const user = await deps.source.getUser(objectId, [
-            ...new Set([...config.users.select, ...COMMON_USER_PROPERTIES]),
-          ]);
-          if (user === null)
-            throw new ApiError(404, `The user '${objectId}' was not found in Microsoft Entra ID.`);
-          const { assignments } = await deps.source.readAssignments();
-          id = user.id;
-          attributes = sourceView(
-            user.id,
-            user.attributes,
-            assignments.filter((assignment) => assignment.userId === user.id),
-            false,
-          );
-          redacted = config.users.redactedSources;
-        } else {
-          const group = await deps.source.getGroup(objectId, [
-            ...new Set([...config.groups.select, ...COMMON_GROUP_PROPERTIES]),
-          ]);
-          if (group === null)
-            throw new ApiError(404, `The group '${objectId}' was not found in Microsoft Entra ID.`);
-          id = group.id;
-          attributes = { ...group.attributes, objectId: group.id };
-        }
-        const properties = Object.entries(attributes)
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([key, value]) => ({
-            key,
-            value: redacted.has(key)
-              ? '[Redact]'
-              : key === 'appRoleAssignments'
-                ? (value as { displayName: string }[]).map((role) => role.displayName)
-                : Array.isArray(value)
-                  ? value.map((item) => text(item) ?? '')
-                  : text(value),
-          }));
-        return { ...summary(type, id, attributes), properties };
+        const read = await readSourceObject(opened, type, objectId);
+        return { ...summary(type, read.id, read.attributes), properties: read.properties };
       } finally {
         await opened.close();
       }
