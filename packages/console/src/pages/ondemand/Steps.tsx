@@ -20,6 +20,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { CheckmarkCircleFilled, DismissCircleFilled, SubtractCircleRegular } from '@fluentui/react-icons';
+import { ScrollRegion } from '../overview/ScrollRegion';
 
 export interface OnDemandStep {
   readonly name: string;
@@ -74,7 +75,6 @@ const useStyles = makeStyles({
   skipped: { color: tokens.colorNeutralForeground3 },
   body: { minWidth: 0, display: 'flex', flexDirection: 'column', gap: '2px' },
   heading: { display: 'flex', gap: '8px', alignItems: 'center', flexWrap: 'wrap' },
-  scroll: { overflowX: 'auto', maxWidth: '100%' },
   value: { wordBreak: 'break-word' },
 });
 
@@ -129,7 +129,7 @@ export function StepList({
                   <AccordionItem value={`${idPrefix}-${index}`}>
                     <AccordionHeader size="small">View details</AccordionHeader>
                     <AccordionPanel>
-                      <div className={styles.scroll}>
+                      <ScrollRegion label={`${label}: details`}>
                         <Table size="extra-small" aria-label={`${label}: details`}>
                           <TableBody>
                             {details.map(([key, value]) => (
@@ -140,7 +140,7 @@ export function StepList({
                             ))}
                           </TableBody>
                         </Table>
-                      </div>
+                      </ScrollRegion>
                     </AccordionPanel>
                   </AccordionItem>
                 </Accordion>
@@ -157,7 +157,7 @@ export function ModifiedProperties({ properties }: { properties: readonly Modifi
   const styles = useStyles();
   if (properties.length === 0) return <Text>No property is written.</Text>;
   return (
-    <div className={styles.scroll}>
+    <ScrollRegion label="Modified properties">
       <Table
         size="small"
         aria-label="Modified properties"
@@ -181,6 +181,6 @@ export function ModifiedProperties({ properties }: { properties: readonly Modifi
           ))}
         </TableBody>
       </Table>
-    </div>
+    </ScrollRegion>
   );
 }

@@ -42,6 +42,7 @@ import { CycleChart } from './CycleChart';
 import { dateTime, duration, kindLabel, stateLabels } from './format';
 import { QuarantineBanner } from './QuarantineBanner';
 import { RestartDialog } from './RestartDialog';
+import { ScrollRegion } from './ScrollRegion';
 
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', gap: '16px', minWidth: 0 },
@@ -56,7 +57,6 @@ const useStyles = makeStyles({
     '& dt': { color: tokens.colorNeutralForeground3 },
     '& dd': { margin: 0, fontWeight: tokens.fontWeightSemibold },
   },
-  scroll: { overflowX: 'auto', maxWidth: '100%' },
   table: { minWidth: '900px' },
   number: { textAlign: 'right' },
   muted: { color: tokens.colorNeutralForeground3 },
@@ -259,7 +259,7 @@ export default function OverviewPage() {
             <dd data-testid="users-provisioned">{users}</dd>
             <dt>Groups provisioned</dt>
             <dd data-testid="groups-provisioned">{groups}</dd>
-            <dt>Users in scope</dt>
+            <dt>Users in scope (last cycle)</dt>
             <dd data-testid="users-in-scope">{last?.countEntitled ?? '—'}</dd>
             <dt>Last successful cycle</dt>
             <dd>{dateTime(status.lastSuccessfulExecution?.timeEnded)}</dd>
@@ -281,7 +281,7 @@ export default function OverviewPage() {
           <Text as="h3" weight="semibold" size={400} id="failing-requests" block>
             Failing requests and what to do
           </Text>
-          <div className={styles.scroll}>
+          <ScrollRegion label="Failing requests">
             <Table size="small" aria-labelledby="failing-requests" style={{ minWidth: 700 }}>
               <TableHeader>
                 <TableRow>
@@ -305,7 +305,7 @@ export default function OverviewPage() {
                 ))}
               </TableBody>
             </Table>
-          </div>
+          </ScrollRegion>
         </section>
       )}
 
@@ -320,7 +320,7 @@ export default function OverviewPage() {
         ) : (
           <>
             <CycleChart cycles={cycles.data.value} />
-            <div className={styles.scroll}>
+            <ScrollRegion label="Last cycles table">
               <Table size="small" className={styles.table} aria-labelledby="last-cycles" data-testid="cycles">
                 <TableHeader>
                   <TableRow>
@@ -362,7 +362,7 @@ export default function OverviewPage() {
                   ))}
                 </TableBody>
               </Table>
-            </div>
+            </ScrollRegion>
           </>
         )}
       </section>
