@@ -186,5 +186,5 @@ describeInBrowser('console: Overview', () => {
     await phone.getByTestId('users-provisioned').waitFor();
     await phone.getByRole('button', { name: 'Restart provisioning' }).waitFor();
     await expectAccessible(phone, 'Overview on a phone');
-  });
+  }, 60_000);
 });
