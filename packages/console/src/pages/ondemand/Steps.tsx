@@ -10,6 +10,7 @@ import {
   AccordionPanel,
   Badge,
   makeStyles,
+  mergeClasses,
   Table,
   TableBody,
   TableCell,
@@ -81,10 +82,10 @@ const useStyles = makeStyles({
 function StatusIcon({ status }: { status: OnDemandStep['status'] }) {
   const styles = useStyles();
   if (status === 'Success')
-    return <CheckmarkCircleFilled className={`${styles.icon} ${styles.success}`} aria-hidden />;
+    return <CheckmarkCircleFilled className={mergeClasses(styles.icon, styles.success)} aria-hidden />;
   if (status === 'Failure')
-    return <DismissCircleFilled className={`${styles.icon} ${styles.failure}`} aria-hidden />;
-  return <SubtractCircleRegular className={`${styles.icon} ${styles.skipped}`} aria-hidden />;
+    return <DismissCircleFilled className={mergeClasses(styles.icon, styles.failure)} aria-hidden />;
+  return <SubtractCircleRegular className={mergeClasses(styles.icon, styles.skipped)} aria-hidden />;
 }
 
 const statusWords = { Success: 'Success', Failure: 'Failure', Skipped: 'Skipped' } as const;

@@ -59,6 +59,7 @@ const useStyles = makeStyles({
   },
   table: { minWidth: '900px' },
   number: { textAlign: 'right' },
+  nowrap: { whiteSpace: 'nowrap' },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
@@ -349,8 +350,8 @@ export default function OverviewPage() {
                           </Text>
                         )}
                       </TableCell>
-                      <TableCell>{dateTime(cycle.startedAt)}</TableCell>
-                      <TableCell>{duration(cycle.durationMs)}</TableCell>
+                      <TableCell className={styles.nowrap}>{dateTime(cycle.startedAt)}</TableCell>
+                      <TableCell className={styles.nowrap}>{duration(cycle.durationMs)}</TableCell>
                       <TableCell className={styles.number}>{cycle.counts.created}</TableCell>
                       <TableCell className={styles.number}>{cycle.counts.updated}</TableCell>
                       <TableCell className={styles.number}>{cycle.counts.disabled}</TableCell>
