@@ -3190,7 +3190,10 @@ export interface operations {
     };
     provisionOnDemand: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description provisio's addition. true: show the steps and what would be written, and write nothing (no Zendesk write, no state change, no provisioning log entry). */
+                dryRun?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description The object id of the Zendesk enterprise application (service principal). */

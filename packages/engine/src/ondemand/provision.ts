@@ -15,6 +15,7 @@ import { linkAfter } from '../cycle/run-cycle.js';
 import * as mirrorStore from '../cycle/target-mirror.js';
 import { EngineErrorCode } from '../errors/engine.js';
 import { buildLogEntry, type LogContext, logContextFor } from '../log/entry.js';
+import type { ProvisioningObjectSummary } from '../log/types.js';
 import { protectCredentialOwner } from '../pipeline/credential-owner.js';
 import { planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
 import { assignmentSignature } from '../pipeline/import.js';
@@ -63,7 +64,15 @@ export async function provisionOnDemand(
   deps: EngineDeps,
   config: Config,
   query: string,
-  options: { readonly dryRun?: boolean; readonly initiatedBy?: string } = {},
+  options: {
+    readonly dryRun?: boolean;
+    readonly initiatedBy?: string;
+    /**
+     * Called with each user's provisioning log entry: the one the run wrote or, in a dry run, the
+     * one it would have written (its action, modified properties, status).
+     */
+    readonly onLogEntry?: (entry: ProvisioningObjectSummary) => void;
+  } = {},
 ): Promise<OnDemandReport> {
   const dryRun = options.dryRun ?? false;
   const { source, target, store, clock } = deps;
@@ -193,8 +202,10 @@ export async function provisionOnDemand(
           updatedAt: at.toISOString(),
         },
       ]);
-      await store.appendLogs([buildLogEntry(context, planned, result, clock.now(), 0)]);
     }
+    const entry = buildLogEntry(context, planned, result, clock.now(), 0);
+    if (!dryRun) await store.appendLogs([entry]);
+    options.onLogEntry?.(entry);
     return {
       type: 'User',
       id,

@@ -73,10 +73,12 @@ export interface OnDemandAnswerInput {
   readonly objectId: string;
   readonly objectTypeName: 'User' | 'Group';
   readonly report: OnDemandReport;
-  /** The provisioning log entry the run wrote for the subject, when it wrote one. */
+  /** The provisioning log entry the run wrote (or, dry, would write) for the subject, if any. */
   readonly entry: ProvisioningObjectSummary | null;
   readonly startTime: string;
   readonly endTime: string;
+  /** provisio's dry run: nothing was written; `entry` is the entry the run would have written. */
+  readonly dryRun?: boolean;
   readonly sourceSystemName: string;
   readonly targetSystemName: string;
 }
@@ -112,7 +114,7 @@ export function onDemandAnswer(input: OnDemandAnswerInput): { key: string; value
   const action = entry?.provisioningAction ?? null;
   const value = {
     action: action === null ? 'Other' : action.charAt(0).toUpperCase() + action.slice(1),
-    changeId: entry?.changeId ?? null,
+    changeId: input.dryRun === true ? null : (entry?.changeId ?? null),
     startTime: input.startTime,
     endTime: input.endTime,
     modifiedProperties: entry?.modifiedProperties ?? [],
@@ -140,6 +142,8 @@ export function onDemandAnswer(input: OnDemandAnswerInput): { key: string; value
       details: null,
     },
     targetSystem: { id: null, name: input.targetSystemName, details: null },
+    // provisio: a dry run wrote nothing; its action and modified properties are what it would do.
+    ...(input.dryRun === true ? { dryRun: true } : {}),
     // provisio: for a group, its member users provisioned first, each with its steps.
     ...(input.objectTypeName === 'Group'
       ? {

@@ -4,9 +4,10 @@
  * (https://learn.microsoft.com/graph/api/synchronization-synchronizationjob-provisionondemand): one
  * user, or one group with its members, provisioned now by the engine's on-demand run
  * (packages/engine/src/ondemand/provision.ts), answered with Graph's `stringKeyStringValuePair`.
- * An Operator may call it (docs/security.md#roles).
+ * An Operator may call it (docs/security.md#roles). provisio's `?dryRun=true` shows the same steps
+ * and writes nothing.
  */
-import { provisionOnDemand } from '@provisio/engine';
+import { type ProvisioningObjectSummary, provisionOnDemand } from '@provisio/engine';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { SOURCE_DIRECTORY_NAME, TARGET_DIRECTORY_NAME } from '../graph/directories.js';
@@ -63,6 +64,14 @@ export function onDemandRoutes(app: ApiApp, context: ServerContext): void {
         summary: 'Provisions one user, or one group with its members, now; the answer carries the steps.',
         tags: ['synchronization'],
         params: jobParams,
+        querystring: z.object({
+          dryRun: z
+            .enum(['true', 'false'])
+            .optional()
+            .describe(
+              "provisio's addition. true: show the steps and what would be written, and write nothing (no Zendesk write, no state change, no provisioning log entry).",
+            ),
+        }),
         body: provisionOnDemandInput,
         response: { 200: stringKeyStringValuePairSchema, 400: graphErrorSchema, 404: graphErrorSchema },
       },
@@ -109,8 +118,13 @@ export function onDemandRoutes(app: ApiApp, context: ServerContext): void {
             `The ${objectTypeName.toLowerCase()} '${subject.objectId}' was not found in Microsoft Entra ID (objects in deleted items cannot be provisioned on demand).`,
           );
         const startTime = context.clock.now().toISOString();
+        const dryRun = request.query.dryRun === 'true';
+        // The log entry of each user the run wrote (or, in a dry run, would have written).
+        const entries: ProvisioningObjectSummary[] = [];
         const report = await provisionOnDemand(deps, config, subject.objectId, {
           initiatedBy: initiator(request),
+          dryRun,
+          onLogEntry: (entry) => entries.push(entry),
         });
         const endTime = context.clock.now().toISOString();
         if (report.objects.length === 0)
@@ -118,18 +132,8 @@ export function onDemandRoutes(app: ApiApp, context: ServerContext): void {
             404,
             report.error ?? `The object '${subject.objectId}' was not found in Microsoft Entra ID.`,
           );
-        const entries = await context.store.queryLogs({
-          jobId: job.jobId,
-          identity: subject.objectId,
-          since: startTime,
-          limit: 20,
-        });
         const entry =
-          entries.find(
-            (e) =>
-              e.cycleId.startsWith('ondemand-') &&
-              e.sourceIdentity.id.toLowerCase() === subject.objectId.toLowerCase(),
-          ) ?? null;
+          entries.find((e) => e.sourceIdentity.id.toLowerCase() === subject.objectId.toLowerCase()) ?? null;
         return onDemandAnswer({
           objectId: subject.objectId,
           objectTypeName,
@@ -137,6 +141,7 @@ export function onDemandRoutes(app: ApiApp, context: ServerContext): void {
           entry,
           startTime,
           endTime,
+          dryRun,
           sourceSystemName: SOURCE_DIRECTORY_NAME,
           targetSystemName: TARGET_DIRECTORY_NAME,
         });
