@@ -57,7 +57,7 @@ describeInBrowser('console: a Reader', () => {
     expect(statuses.filter((line) => !line.endsWith(' 403'))).toEqual([]);
   });
 
-  it.skip('sees the pages with their write controls disabled', async () => {
+  it('sees the pages with their write controls disabled', async () => {
     const base = `${h.serve.url}/applications/${h.spId}/jobs/${jobId}`;
     const pages: { path: string; controls: string[] }[] = [
       { path: '/', controls: ['New application'] },
