@@ -263,6 +263,12 @@ export async function startConsoleHarness(
  * aria-hidden-focus: https://github.com/microsoft/tabster/issues/288).
  */
 export async function expectAccessible(page: Page, where: string): Promise<void> {
+  // A modal that just closed gives the page back (removes aria-hidden from #root) after its exit
+  // transition: check the page once it has, unless a modal is still open.
+  // (A string: the tests are type-checked without the DOM library.)
+  await page.waitForFunction(
+    `document.querySelector('[role="dialog"], [role="alertdialog"]') !== null || !document.getElementById('root')?.hasAttribute('aria-hidden')`,
+  );
   const results = await new AxeBuilder({ page }).exclude('[data-tabster-dummy]').analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const described = serious.map(
