@@ -57,7 +57,7 @@ const useStyles = makeStyles({
     '& dt': { color: tokens.colorNeutralForeground3 },
     '& dd': { margin: 0, fontWeight: tokens.fontWeightSemibold },
   },
-  table: { minWidth: '900px' },
+  table: { minWidth: '900px', tableLayout: 'auto' },
   number: { textAlign: 'right' },
   nowrap: { whiteSpace: 'nowrap' },
   muted: { color: tokens.colorNeutralForeground3 },
