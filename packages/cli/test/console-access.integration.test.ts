@@ -87,7 +87,7 @@ describeInBrowser('console: access', () => {
     password = await shown.getByLabel('One-time password').inputValue();
     expect(password.length).toBeGreaterThanOrEqual(12);
     await shown.getByRole('button', { name: 'Done' }).click();
-    await shown.waitFor({ state: 'detached' });
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect(await pageText(page)).not.toContain(password);
     await page.getByTestId('account-row').filter({ hasText: 'rita' }).waitFor();
     await expectAccessible(page, 'Access');

@@ -262,13 +262,28 @@ export async function startConsoleHarness(
  * on at once and hold no content, so they are left out of the check (a known false positive of
  * aria-hidden-focus: https://github.com/microsoft/tabster/issues/288).
  */
+/** What `expectAccessible` reads of the page's document (the tests are type-checked without the DOM library). */
+interface PageDocument {
+  getAnimations(): { playState: string; effect: { getComputedTiming(): { iterations?: number } } | null }[];
+  querySelector(selector: string): unknown;
+  getElementById(id: string): { hasAttribute(name: string): boolean } | null;
+}
+
 export async function expectAccessible(page: Page, where: string): Promise<void> {
-  // A modal that just closed gives the page back (removes aria-hidden from #root) after its exit
-  // transition: check the page once it has, unless a modal is still open.
-  // (A string: the tests are type-checked without the DOM library.)
-  await page.waitForFunction(
-    `document.querySelector('[role="dialog"], [role="alertdialog"]') !== null || !document.getElementById('root')?.hasAttribute('aria-hidden')`,
-  );
+  // A modal that just closed gives the page back (removes aria-hidden from #root) once its exit
+  // animation (Fluent's motion runs on the Web Animations API) has ended: check the page when no
+  // animation runs any more and, unless a modal is open, the page is back.
+  await page.waitForFunction(() => {
+    const document = (globalThis as unknown as { document: PageDocument }).document;
+    const settled = document
+      .getAnimations()
+      .every(
+        (a) =>
+          a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Number.POSITIVE_INFINITY,
+      );
+    const modalOpen = document.querySelector('[role="dialog"], [role="alertdialog"]') !== null;
+    return settled && (modalOpen || !document.getElementById('root')?.hasAttribute('aria-hidden'));
+  });
   const results = await new AxeBuilder({ page }).exclude('[data-tabster-dummy]').analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const described = serious.map(
