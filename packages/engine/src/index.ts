@@ -16,6 +16,7 @@ export * from './log/csv.js';
 export * from './log/entry.js';
 export * from './log/types.js';
 export * from './ondemand/provision.js';
+export * from './ondemand/sign-in.js';
 export * from './pipeline/guard.js';
 export * from './pipeline/match.js';
 export * from './pipeline/plan.js';

@@ -663,6 +663,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sso/zendesk/{jobId}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Zendesk's remote login URL for the job: signs the person in with Entra ID, then hands them to Zendesk.
+         * @description Anonymous: Zendesk sends people here. Answers 302 to Entra ID's authorize endpoint (the job's app registration) with a short-lived HTTP-only cookie holding the sign-in's state, nonce, PKCE verifier and return_to; a page saying why when single sign-on is off for the job.
+         */
+        get: operations["zendeskSsoLogin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sso/zendesk/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where Entra ID sends the person back (the redirect URI of the job's app registration).
+         * @description Redeems the code, checks the ID token (issuer, audience, nonce, signature, tenant), decides with the job's rules and answers a page that posts the Zendesk token to the account's /access/jwt; or a page saying why the sign-in was refused (also written to the provisioning log).
+         */
+        get: operations["zendeskSsoCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sso/zendesk/{jobId}/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Zendesk's remote logout URL for the job: where people land after signing out of Zendesk.
+         * @description Anonymous. Zendesk adds `kind` and `message` when it refused a sign-in: the page shows the message. Signing out of Zendesk does not sign the person out of Microsoft.
+         */
+        get: operations["zendeskSsoLogout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/provisio/v1/jobs/{jobId}/singleSignOn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The job's single sign-on to Zendesk: whether it is on, the URLs to paste into Zendesk and Entra, and whether the Zendesk account's JWT configuration points here (provisio's addition). */
+        get: operations["getSingleSignOn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Turns the job's single sign-on on or off and saves its shared secret (the job secrets SsoEnabled and SsoSharedSecret; provisio's addition). */
+        patch: operations["updateSingleSignOn"];
+        trace?: never;
+    };
     "/provisio/v1/auth/signin": {
         parameters: {
             query?: never;
@@ -1264,7 +1342,7 @@ export interface components {
         };
         SavedSecretInput: {
             /** @enum {string} */
-            key: "UserName" | "SecretToken" | "Domain" | "SyncAll" | "SyncNotificationSettings" | "SkipOutOfScopeDeletions" | "EntraTenantId" | "EntraClientId" | "EntraClientSecret" | "BaseAddress" | "EntraAuthorityHost" | "EntraGraphBaseUrl" | "EntraCaCertificate";
+            key: "UserName" | "SecretToken" | "Domain" | "SyncAll" | "SyncNotificationSettings" | "SkipOutOfScopeDeletions" | "EntraTenantId" | "EntraClientId" | "EntraClientSecret" | "BaseAddress" | "EntraAuthorityHost" | "EntraGraphBaseUrl" | "EntraCaCertificate" | "SsoEnabled" | "SsoSharedSecret" | "SsoSharedSecretPrevious";
             /** @description Whether a value is saved. */
             configured: boolean;
             /** @description The saved value of a plain key; null for a credential. */
@@ -1358,6 +1436,63 @@ export interface components {
                     reason: string | null;
                 }[];
             }[];
+        };
+        ZendeskSignOnStatusInput: {
+            /**
+             * @description pointsHere: an active JWT configuration sends people to this job; rotating: it does, still with the previous secret; secretMismatch: it does, with a secret provisio does not have; inactive: one names this job but is off or assigned to nobody; pointsElsewhere/notConfigured: none names this job; unavailable: Zendesk could not be asked.
+             * @enum {string}
+             */
+            status: "pointsHere" | "rotating" | "secretMismatch" | "inactive" | "pointsElsewhere" | "notConfigured" | "unavailable";
+            message: string;
+            configurations: {
+                name: string;
+                /** @enum {string} */
+                protocol: "jwt" | "saml" | "oidc" | "other";
+                active: boolean;
+                /** @description Zendesk uses it for team members (agents and admins). */
+                teamMembers: boolean;
+                /** @description Zendesk uses it for end users. */
+                endUsers: boolean;
+                remoteLoginUrl: string | null;
+                remoteLogoutUrl: string | null;
+                /** @description Its remote login URL is this job's. */
+                pointsHere: boolean;
+                /** @description Which saved shared secret Zendesk holds, by the first characters it shows; null for other protocols. */
+                secret: ("current" | "previous" | "unknown") | null;
+            }[];
+        };
+        SingleSignOnInput: {
+            jobId: string;
+            /** @description SsoEnabled: the bridge signs people in for this job. */
+            enabled: boolean;
+            /** @description Enabled, with a shared secret, on a configured job. */
+            ready: boolean;
+            /** @description What stops sign-in, each with its fix. */
+            problems: string[];
+            /** @description Paste into Zendesk Admin Center → Single sign-on → Remote login URL. */
+            remoteLoginUrl: string;
+            /** @description Paste into Remote logout URL. */
+            remoteLogoutUrl: string;
+            /** @description Add to the job's Entra app registration as a Web redirect URI (Authentication). */
+            redirectUri: string;
+            /** @description The Zendesk account's address; `{zendeskUrl}/agent` tests sign-in. */
+            zendeskUrl: string | null;
+            sharedSecret: {
+                saved: boolean;
+                hint: string | null;
+            };
+            previousSharedSecret: {
+                saved: boolean;
+                hint: string | null;
+            };
+            /** @description null when the job is not configured yet. */
+            zendesk: components["schemas"]["ZendeskSignOnStatusInput"] | null;
+        };
+        SingleSignOnUpdateInput: {
+            /** @description Turn the bridge on or off (SsoEnabled). */
+            enabled?: boolean;
+            /** @description The shared secret of the Zendesk JWT configuration (SsoSharedSecret, write-only). The one it replaces is kept as the previous secret while Zendesk may still use it. */
+            sharedSecret?: string;
         };
         ApiTokenInput: {
             id: string;
@@ -1970,7 +2105,7 @@ export interface components {
         };
         SavedSecret: {
             /** @enum {string} */
-            key: "UserName" | "SecretToken" | "Domain" | "SyncAll" | "SyncNotificationSettings" | "SkipOutOfScopeDeletions" | "EntraTenantId" | "EntraClientId" | "EntraClientSecret" | "BaseAddress" | "EntraAuthorityHost" | "EntraGraphBaseUrl" | "EntraCaCertificate";
+            key: "UserName" | "SecretToken" | "Domain" | "SyncAll" | "SyncNotificationSettings" | "SkipOutOfScopeDeletions" | "EntraTenantId" | "EntraClientId" | "EntraClientSecret" | "BaseAddress" | "EntraAuthorityHost" | "EntraGraphBaseUrl" | "EntraCaCertificate" | "SsoEnabled" | "SsoSharedSecret" | "SsoSharedSecretPrevious";
             /** @description Whether a value is saved. */
             configured: boolean;
             /** @description The saved value of a plain key; null for a credential. */
@@ -2064,6 +2199,63 @@ export interface components {
                     reason: string | null;
                 }[];
             }[];
+        };
+        ZendeskSignOnStatus: {
+            /**
+             * @description pointsHere: an active JWT configuration sends people to this job; rotating: it does, still with the previous secret; secretMismatch: it does, with a secret provisio does not have; inactive: one names this job but is off or assigned to nobody; pointsElsewhere/notConfigured: none names this job; unavailable: Zendesk could not be asked.
+             * @enum {string}
+             */
+            status: "pointsHere" | "rotating" | "secretMismatch" | "inactive" | "pointsElsewhere" | "notConfigured" | "unavailable";
+            message: string;
+            configurations: {
+                name: string;
+                /** @enum {string} */
+                protocol: "jwt" | "saml" | "oidc" | "other";
+                active: boolean;
+                /** @description Zendesk uses it for team members (agents and admins). */
+                teamMembers: boolean;
+                /** @description Zendesk uses it for end users. */
+                endUsers: boolean;
+                remoteLoginUrl: string | null;
+                remoteLogoutUrl: string | null;
+                /** @description Its remote login URL is this job's. */
+                pointsHere: boolean;
+                /** @description Which saved shared secret Zendesk holds, by the first characters it shows; null for other protocols. */
+                secret: ("current" | "previous" | "unknown") | null;
+            }[];
+        };
+        SingleSignOn: {
+            jobId: string;
+            /** @description SsoEnabled: the bridge signs people in for this job. */
+            enabled: boolean;
+            /** @description Enabled, with a shared secret, on a configured job. */
+            ready: boolean;
+            /** @description What stops sign-in, each with its fix. */
+            problems: string[];
+            /** @description Paste into Zendesk Admin Center → Single sign-on → Remote login URL. */
+            remoteLoginUrl: string;
+            /** @description Paste into Remote logout URL. */
+            remoteLogoutUrl: string;
+            /** @description Add to the job's Entra app registration as a Web redirect URI (Authentication). */
+            redirectUri: string;
+            /** @description The Zendesk account's address; `{zendeskUrl}/agent` tests sign-in. */
+            zendeskUrl: string | null;
+            sharedSecret: {
+                saved: boolean;
+                hint: string | null;
+            };
+            previousSharedSecret: {
+                saved: boolean;
+                hint: string | null;
+            };
+            /** @description null when the job is not configured yet. */
+            zendesk: components["schemas"]["ZendeskSignOnStatus"] | null;
+        };
+        SingleSignOnUpdate: {
+            /** @description Turn the bridge on or off (SsoEnabled). */
+            enabled?: boolean;
+            /** @description The shared secret of the Zendesk JWT configuration (SsoSharedSecret, write-only). The one it replaces is kept as the previous secret while Zendesk may still use it. */
+            sharedSecret?: string;
         };
         ApiToken: {
             id: string;
@@ -3653,6 +3845,212 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["scopingFilterResult"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+        };
+    };
+    zendeskSsoLogin: {
+        parameters: {
+            query?: {
+                /** @description Where Zendesk wants the person to land: a page of the same Zendesk account. */
+                return_to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The synchronization job id. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To Entra ID's authorize endpoint. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page: no such job, or single sign-on is off for it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description A page: Entra ID could not be reached, or the job cannot run. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+        };
+    };
+    zendeskSsoCallback: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                error?: string;
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page that posts the token to Zendesk. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description A page: the sign-in does not hold (state, nonce, code, expired). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description A page: refused by the job's rules, or by Entra ID. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description A page: single sign-on is off for the job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description A page: Entra ID or Zendesk could not be reached. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+        };
+    };
+    zendeskSsoLogout: {
+        parameters: {
+            query?: {
+                kind?: string;
+                message?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The synchronization job id. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+        };
+    };
+    getSingleSignOn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The synchronization job id. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SingleSignOn"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+        };
+    };
+    updateSingleSignOn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The synchronization job id. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SingleSignOnUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SingleSignOn"];
                 };
             };
             /** @description Default Response */

@@ -23,9 +23,9 @@ import { type MembershipIndex, planMemberships } from '../pipeline/membership-pl
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import type { EngineDeps } from '../ports/engine.js';
-import type { MemberRef, SourceGroup } from '../ports/source.js';
-import type { LinkRecord, SourceGroupRecord } from '../ports/state.js';
-import type { TargetActionResult } from '../ports/target.js';
+import type { MemberRef, ReadAssignmentsResult, SourceGroup } from '../ports/source.js';
+import type { JobRecord, LinkRecord, SourceGroupRecord } from '../ports/state.js';
+import type { CredentialOwner, TargetActionResult } from '../ports/target.js';
 import { newJobRecord } from '../state/job-record.js';
 
 export interface OnDemandStep {
@@ -75,8 +75,7 @@ export async function provisionOnDemand(
   } = {},
 ): Promise<OnDemandReport> {
   const dryRun = options.dryRun ?? false;
-  const { source, target, store, clock } = deps;
-  const jobId = config.settings.jobId;
+  const { source, target } = deps;
 
   // 1. Test connection: shown only when it fails.
   const [sourceCheck, targetCheck] = await Promise.all([source.testConnection(), target.testConnection()]);
@@ -120,10 +119,94 @@ export async function provisionOnDemand(
       error: `No user or group "${query}" in Entra ID (users in deleted items cannot be provisioned on demand).`,
     };
 
+  const run = await openOnDemandRun(deps, config, {
+    ...(options.initiatedBy === undefined ? {} : { initiatedBy: options.initiatedBy }),
+    ...(options.onLogEntry === undefined ? {} : { onLogEntry: options.onLogEntry }),
+  });
+  const { job, links, index, owner, context } = run;
+  const provisionUser = (id: string, userAttributes: Readonly<Record<string, unknown>>) =>
+    run.provisionUser(id, userAttributes, dryRun);
+
+  if (user !== null) {
+    const one = await provisionUser(user.id, user.attributes);
+    return {
+      query,
+      dryRun,
+      ok: !one.steps.some((s) => s.status === 'failure'),
+      objects: [{ type: one.type, id: one.id, displayName: one.displayName, steps: one.steps }],
+    };
+  }
+
+  // A group: its member users first, then the group and its memberships.
+  const theGroup = group as SourceGroup;
+  if (!dryRun) await run.invalidateMirror();
+  const members: MemberRef[] = [...(await source.readGroupMembers(theGroup.id))];
+  const objects: OnDemandObject[] = [];
+  const userNames = new Map<string, string>();
+  for (const member of members.filter((m) => m.type === 'user')) {
+    const found = await source.getUser(member.id, config.users.select);
+    if (!found) continue;
+    const one = await provisionUser(found.id, found.attributes);
+    objects.push({ type: one.type, id: one.id, displayName: one.displayName, steps: one.steps });
+    userNames.set(one.id, one.displayName);
+  }
+  objects.push(
+    await provisionGroup(deps, config, theGroup, members, {
+      dryRun,
+      job,
+      assigned: assignedGroupIds(run.assignments).has(theGroup.id),
+      links,
+      index,
+      userNames,
+      context,
+      credentialOwnerId: owner?.targetId ?? null,
+    }),
+  );
+  return { query, dryRun, ok: !objects.some((o) => o.steps.some((s) => s.status === 'failure')), objects };
+}
+
+/** A user provisioned (or, dry, planned) on demand: its steps, its plan and the write's result. */
+export interface OnDemandUser extends OnDemandObject {
+  readonly planned: PlannedUser;
+  readonly result: TargetActionResult | undefined;
+  /** The log entry written (or, dry, the one that would have been). */
+  readonly entry: ProvisioningObjectSummary;
+}
+
+/**
+ * What an on-demand run reads once (the job's state, assignments, links, the target mirror, the
+ * credentials' owner) and the one-user step that uses it. Provision on demand and single sign-on
+ * (ondemand/sign-in.ts) share it.
+ */
+export interface OnDemandRun {
+  readonly job: JobRecord;
+  readonly assignments: ReadAssignmentsResult;
+  readonly links: Map<string, LinkRecord>;
+  readonly index: TargetIndex;
+  readonly owner: CredentialOwner | null;
+  readonly context: LogContext;
+  /** Plans user `id` with the job's own rules and, unless `dryRun`, writes what the plan says. */
+  provisionUser(
+    id: string,
+    attributes: Readonly<Record<string, unknown>>,
+    dryRun: boolean,
+  ): Promise<OnDemandUser>;
+  /** Tells other processes that their copy of the target mirror is stale (before a write). */
+  invalidateMirror(): Promise<void>;
+}
+
+export async function openOnDemandRun(
+  deps: EngineDeps,
+  config: Config,
+  options: {
+    readonly initiatedBy?: string;
+    readonly onLogEntry?: (entry: ProvisioningObjectSummary) => void;
+  } = {},
+): Promise<OnDemandRun> {
+  const { source, target, store, clock } = deps;
+  const jobId = config.settings.jobId;
   const job = (await store.getJob(jobId)) ?? newJobRecord(jobId, clock.now());
   target.restoreState(job.targetState);
-  // This run writes the target mirror: a copy another process keeps in memory is stale from now on.
-  if (!dryRun) await store.updateJob(jobId, { mirrorVersion: randomUUID() }, clock.now());
   const assignments = await source.readAssignments();
   const links = new Map((await store.listLinks(jobId)).map((l) => [l.sourceId, l]));
   // The target mirror the last cycle left; a job that never ran reads the target's users once.
@@ -140,10 +223,18 @@ export async function provisionOnDemand(
     initiatedBy: { id: '', displayName: options.initiatedBy ?? 'provisio provision', initiatorType: 'user' },
   });
 
+  let mirrorInvalidated = false;
+  // This run writes the target mirror: a copy another process keeps in memory is stale from now on.
+  const invalidateMirror = async () => {
+    if (mirrorInvalidated) return;
+    mirrorInvalidated = true;
+    await store.updateJob(jobId, { mirrorVersion: randomUUID() }, clock.now());
+  };
   const provisionUser = async (
     id: string,
     userAttributes: Readonly<Record<string, unknown>>,
-  ): Promise<OnDemandObject & { planned: PlannedUser }> => {
+    dryRun: boolean,
+  ): Promise<OnDemandUser> => {
     const mine = assignments.assignments.filter((a) => a.userId === id);
     const planned = protectCredentialOwner(
       planUser(
@@ -168,6 +259,7 @@ export async function provisionOnDemand(
       const at = clock.now();
       let link: LinkRecord | null = null;
       if (planned.action) {
+        await invalidateMirror();
         [result] = await target.apply([planned.action]);
         if (result?.ok) {
           const after = planned.action.kind === 'delete' ? { ...result.user, active: false } : result.user;
@@ -212,44 +304,11 @@ export async function provisionOnDemand(
       displayName: planned.displayName,
       steps: userSteps(config, planned, result, dryRun),
       planned,
+      result,
+      entry,
     };
   };
-
-  if (user !== null) {
-    const one = await provisionUser(user.id, user.attributes);
-    return {
-      query,
-      dryRun,
-      ok: !one.steps.some((s) => s.status === 'failure'),
-      objects: [{ type: one.type, id: one.id, displayName: one.displayName, steps: one.steps }],
-    };
-  }
-
-  // A group: its member users first, then the group and its memberships.
-  const theGroup = group as SourceGroup;
-  const members: MemberRef[] = [...(await source.readGroupMembers(theGroup.id))];
-  const objects: OnDemandObject[] = [];
-  const userNames = new Map<string, string>();
-  for (const member of members.filter((m) => m.type === 'user')) {
-    const found = await source.getUser(member.id, config.users.select);
-    if (!found) continue;
-    const one = await provisionUser(found.id, found.attributes);
-    objects.push({ type: one.type, id: one.id, displayName: one.displayName, steps: one.steps });
-    userNames.set(one.id, one.displayName);
-  }
-  objects.push(
-    await provisionGroup(deps, config, theGroup, members, {
-      dryRun,
-      job,
-      assigned: assignedGroupIds(assignments).has(theGroup.id),
-      links,
-      index,
-      userNames,
-      context,
-      credentialOwnerId: owner?.targetId ?? null,
-    }),
-  );
-  return { query, dryRun, ok: !objects.some((o) => o.steps.some((s) => s.status === 'failure')), objects };
+  return { job, assignments, links, index, owner, context, provisionUser, invalidateMirror };
 }
 
 function userSteps(

@@ -50,6 +50,23 @@ export interface TargetUserField {
  * token, `GET /api/v2/users/me`). provisio never writes to it: suspending, downgrading or deleting it
  * would lock provisio out of the target (docs/provisioning.md, "The credentials' owner").
  */
+/** One single sign-on configuration of the target account, in neutral words. */
+export interface SignOnConfiguration {
+  readonly id: string;
+  readonly name: string;
+  /** The protocol: a JSON Web Token signed with a shared secret, SAML or OpenID Connect. */
+  readonly protocol: 'jwt' | 'saml' | 'oidc' | 'other';
+  readonly active: boolean;
+  /** Used for the account's staff (Zendesk: team members) and its end users. */
+  readonly staff: boolean;
+  readonly endUsers: boolean;
+  /** Where the target sends people to sign in, and to sign out. */
+  readonly remoteLoginUrl: string | null;
+  readonly remoteLogoutUrl: string | null;
+  /** The first characters of the shared secret, as the target shows them (never the whole secret). */
+  readonly secretPrefix: string | null;
+}
+
 export interface CredentialOwner {
   /** The target's id of that user. */
   readonly targetId: string;
@@ -131,6 +148,12 @@ export interface TargetConnector {
    * among the target attributes of a job's synchronization schema). Throws `ConnectorFailure`.
    */
   describeUserFields(): Promise<readonly TargetUserField[]>;
+  /**
+   * The account's single sign-on configurations (Zendesk: remote authentications), for checking
+   * that sign-in points at provisio's bridge (docs/single-sign-on.md). Absent when the target has
+   * no such notion. Throws `ConnectorFailure`.
+   */
+  signOnConfigurations?(): Promise<readonly SignOnConfiguration[]>;
   /**
    * Reads every (non-deleted) user in bulk for the local target index: cursor pages of 100, never
    * one request per user. Also loads what `prepare` needs (custom roles).

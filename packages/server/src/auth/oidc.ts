@@ -218,8 +218,47 @@ export async function createEntraOidc(settings: OidcSettings): Promise<EntraOidc
         },
       ]);
     }
+  const platform = openIdentityPlatform({ ...settings, ca });
+  return {
+    settings,
+    configuration: platform.configuration,
+    signingKeys: platform.signingKeys,
+    issuers: async () => {
+      const config = await platform.configuration();
+      return [config.serverMetadata().issuer, v1Issuer(settings.tenantId)];
+    },
+    close: platform.close,
+  };
+}
+
+/** What `openIdentityPlatform` needs: an app registration of a tenant, and whom to trust for TLS. */
+export interface IdentityPlatformClient {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Origin of the identity platform, without a trailing slash. */
+  readonly authorityHost: string;
+  /** PEM certificates of extra CAs to trust (the Entra emulator, a TLS-inspecting proxy). */
+  readonly ca?: string | undefined;
+}
+
+/** A tenant's OpenID Connect provider for one app registration: discovery, signing keys. */
+export interface IdentityPlatform {
+  /** openid-client's configuration, from the discovery document (fetched once, again after a failure). */
+  configuration(): Promise<client.Configuration>;
+  /** The tenant's signing keys (jose caches them and refetches on an unknown `kid`). */
+  signingKeys(): Promise<JWTVerifyGetKey>;
+  close(): Promise<void>;
+}
+
+/**
+ * The tenant's identity platform for `app`, over HTTPS that trusts the system's CAs plus `app.ca`.
+ * Nothing is fetched until first used: the server starts while Entra is down. Provisio's own sign-in
+ * and the single sign-on bridge (with each job's app registration) both use it.
+ */
+export function openIdentityPlatform(app: IdentityPlatformClient): IdentityPlatform {
   const agent = new Agent({
-    connect: ca === undefined ? {} : { ca: [...rootCertificates, ca] },
+    connect: app.ca === undefined ? {} : { ca: [...rootCertificates, app.ca] },
     keepAliveTimeout: 10_000,
   });
   // undici's fetch with our own agent: an extra CA for these requests only, not process-wide.
@@ -230,15 +269,15 @@ export async function createEntraOidc(settings: OidcSettings): Promise<EntraOidc
       signal: init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     }) as unknown as Promise<Response>;
 
-  const server = new URL(`${settings.authorityHost}/${settings.tenantId}/v2.0`);
+  const server = new URL(`${app.authorityHost}/${app.tenantId}/v2.0`);
   let discovered: Promise<{ config: client.Configuration; keys: JWTVerifyGetKey }> | null = null;
   const discover = () => {
     discovered ??= (async () => {
       const config = await client.discovery(
         server,
-        settings.clientId,
+        app.clientId,
         undefined,
-        client.ClientSecretPost(settings.clientSecret),
+        client.ClientSecretPost(app.clientSecret),
         { [client.customFetch]: httpFetch, timeout: REQUEST_TIMEOUT_MS / 1000 },
       );
       config[client.customFetch] = httpFetch;
@@ -258,19 +297,17 @@ export async function createEntraOidc(settings: OidcSettings): Promise<EntraOidc
     return discovered;
   };
   return {
-    settings,
     configuration: async () => (await discover()).config,
     signingKeys: async () => (await discover()).keys,
-    issuers: async () => {
-      const { config } = await discover();
-      return [config.serverMetadata().issuer, v1Issuer(settings.tenantId)];
-    },
     close: () => agent.close(),
   };
 }
 
 /** Entra could not be reached (network, TLS, DNS, its discovery document): 503, naming what to check. */
-export function identityPlatformUnavailable(settings: OidcSettings, error: unknown): ApiError {
+export function identityPlatformUnavailable(
+  settings: Pick<OidcSettings, 'authorityHost'>,
+  error: unknown,
+): ApiError {
   const cause = describeCause(error);
   return new ApiError(
     503,

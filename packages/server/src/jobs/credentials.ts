@@ -42,7 +42,10 @@ export type SecretKey =
   | 'BaseAddress'
   | 'EntraAuthorityHost'
   | 'EntraGraphBaseUrl'
-  | 'EntraCaCertificate';
+  | 'EntraCaCertificate'
+  | 'SsoEnabled'
+  | 'SsoSharedSecret'
+  | 'SsoSharedSecretPrevious';
 
 interface KeySpec {
   /** A credential: never shown, never echoed in a message. */
@@ -65,6 +68,14 @@ const zodCheck =
 
 const booleanText = (value: string) =>
   /^(true|false)$/i.test(value.trim()) ? null : 'must be "True" or "False"';
+
+/** Zendesk generates 48-character shared secrets; anything much shorter is a paste gone wrong. */
+const sharedSecretCheck = (value: string) =>
+  value.trim().length < 16
+    ? 'is too short: paste the whole shared secret Zendesk shows (48 characters)'
+    : /\s/.test(value.trim())
+      ? 'must not contain spaces: paste the shared secret exactly as Zendesk shows it'
+      : null;
 
 const nonEmpty = (value: string) => (value.trim() === '' ? 'must not be empty' : null);
 
@@ -163,6 +174,29 @@ const keySpecs: Readonly<Record<SecretKey, KeySpec>> = {
     customEndpoint: true,
     check: (value) => zodCheck(sourceDefinitionSchema.shape.caCertificate.unwrap())(value),
     describe: "provisio's extension: PEM certificates of extra authorities to trust for Entra",
+  },
+  SsoEnabled: {
+    secret: false,
+    required: false,
+    customEndpoint: false,
+    check: booleanText,
+    describe: '"True" to sign people in to Zendesk through provisio (docs/single-sign-on.md)',
+  },
+  SsoSharedSecret: {
+    secret: true,
+    required: false,
+    customEndpoint: false,
+    check: sharedSecretCheck,
+    describe:
+      "the shared secret of the Zendesk account's JWT single sign-on configuration (Admin Center → Single sign-on)",
+  },
+  SsoSharedSecretPrevious: {
+    secret: true,
+    required: false,
+    customEndpoint: false,
+    check: sharedSecretCheck,
+    describe:
+      'the shared secret saved before the current one, kept while Zendesk may still use it (set by provisio when SsoSharedSecret changes)',
   },
 };
 
@@ -405,6 +439,20 @@ export async function loadSecretValues(
   for (const record of await store.listSecrets(servicePrincipalScope(servicePrincipalId)))
     if (isSecretKey(record.name)) values[record.name] = vault.open(record.sealed);
   return values;
+}
+
+/**
+ * A new `SsoSharedSecret` keeps the one it replaces as `SsoSharedSecretPrevious` (unless that is
+ * given too), so that sign-in goes on with whichever secret Zendesk holds while the two are
+ * switched (docs/single-sign-on.md#rotating-the-shared-secret).
+ */
+export function withSecretRotation(saved: SecretValues, change: ParsedSecrets): ParsedSecrets {
+  const next = change.set.get('SsoSharedSecret');
+  const current = saved.SsoSharedSecret;
+  if (next === undefined || current === undefined || current === next) return change;
+  if (change.set.has('SsoSharedSecretPrevious') || change.removed.includes('SsoSharedSecretPrevious'))
+    return change;
+  return { ...change, set: new Map([...change.set, ['SsoSharedSecretPrevious', current]]) };
 }
 
 /** Seals and saves `set`, removes `removed`: Graph replaces per key, the others stay. */

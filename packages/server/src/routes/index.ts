@@ -16,6 +16,7 @@ import { planRoutes } from './plan.js';
 import { provisioningRoutes } from './provisioning.js';
 import { scopingFilterRoutes } from './scoping-filters.js';
 import { serviceRoutes } from './service.js';
+import { singleSignOnRoutes } from './single-sign-on.js';
 import { sourceObjectRoutes } from './source-objects.js';
 import { synchronizationJobRoutes } from './synchronization-jobs.js';
 import { synchronizationSchemaRoutes } from './synchronization-schema.js';
@@ -41,6 +42,7 @@ export const routeModules: readonly RouteModule[] = [
   sourceObjectRoutes,
   provisioningRoutes,
   scopingFilterRoutes,
+  singleSignOnRoutes,
   // Its `/*` answers only the GETs that no other route matches (a wildcard ranks last).
   consoleRoutes,
 ];

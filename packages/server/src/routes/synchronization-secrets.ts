@@ -18,6 +18,7 @@ import {
   parseSecretPairs,
   type SecretKey,
   saveSecretValues,
+  withSecretRotation,
 } from '../jobs/credentials.js';
 import { secretPairsSchema, spParams } from '../jobs/graph-job.js';
 
@@ -55,15 +56,16 @@ export function synchronizationSecretsRoutes(app: ApiApp, context: ServerContext
           },
         );
       const saved = await loadSecretValues(context.store, context.vault, spId);
+      const change = withSecretRotation(saved, parsed);
       const merged: Partial<Record<SecretKey, string>> = { ...saved };
-      for (const key of parsed.removed) delete merged[key];
-      for (const [key, value] of parsed.set) merged[key] = value;
+      for (const key of change.removed) delete merged[key];
+      for (const [key, value] of change.set) merged[key] = value;
       // Everything is checked before anything is written.
       const plan = await planMaterialisation(context.store, spId, merged);
       const now = context.clock.now();
-      await saveSecretValues(context.store, context.vault, spId, parsed, now);
+      await saveSecretValues(context.store, context.vault, spId, change, now);
       const initiatedBy = request.principal?.id ?? 'provisio';
-      const keys = [...parsed.set.keys(), ...parsed.removed].sort();
+      const keys = [...change.set.keys(), ...change.removed].sort();
       for (const { job, definition } of plan.jobs) {
         await context.store
           .saveJobDefinition(definition, { initiatedBy, at: now, ifRevision: job.record?.revision ?? 'none' })
@@ -78,7 +80,7 @@ export function synchronizationSecretsRoutes(app: ApiApp, context: ServerContext
           activity: 'Update provisioning credentials',
           initiatedBy,
           summary: `Secrets saved for service principal ${spId.toLowerCase()}: ${keys.join(', ')} (values sealed, never recorded).`,
-          details: { servicePrincipalId: spId.toLowerCase(), keys, removed: [...parsed.removed] },
+          details: { servicePrincipalId: spId.toLowerCase(), keys, removed: [...change.removed] },
         });
       request.log.info(
         { servicePrincipalId: spId.toLowerCase(), keys, configured: plan.jobs.map((j) => j.job.jobId) },

@@ -60,6 +60,25 @@ export const userFieldSchema = z.looseObject({
 });
 export type ZendeskUserField = z.infer<typeof userFieldSchema>;
 
+/**
+ * The account's single sign-on configurations, `GET /api/v2/remote_authentications` (admins;
+ * https://developer.zendesk.com/api-reference/ticketing/account-configuration/remote_authentications/).
+ */
+export const remoteAuthenticationSchema = z.looseObject({
+  id,
+  name: nullableString,
+  auth_mode_name: nullableString,
+  is_active: z.boolean().nullable().optional(),
+  agent: z.boolean().nullable().optional(),
+  end_user: z.boolean().nullable().optional(),
+  remote_login_url: nullableString,
+  remote_logout_url: nullableString,
+  masked_secret: nullableString,
+});
+export const remoteAuthenticationsSchema = z.object({
+  remote_authentications: z.array(remoteAuthenticationSchema),
+});
+
 /** A group (https://developer.zendesk.com/api-reference/ticketing/groups/groups/). */
 export const groupSchema = z.looseObject({
   id,

@@ -4,6 +4,7 @@ import {
   type CredentialOwner,
   type GroupTargetConnector,
   type PreparedAttributes,
+  type SignOnConfiguration,
   type SystemInfo,
   type TargetAction,
   type TargetActionResult,
@@ -28,6 +29,7 @@ import {
   groupMembershipSchema,
   groupSchema,
   meSchema,
+  remoteAuthenticationsSchema,
   userFieldSchema,
   userSchema,
   type ZendeskCustomRole,
@@ -162,6 +164,38 @@ class Target implements ZendeskTarget {
       return this.#owner;
     } catch (error) {
       throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/users/me'));
+    }
+  }
+
+  /**
+   * The account's remote authentications (JWT, SAML, OpenID Connect sign-in), admins only
+   * (https://developer.zendesk.com/api-reference/ticketing/account-configuration/remote_authentications/).
+   * Zendesk shows only the first characters of a JWT shared secret (`masked_secret`).
+   */
+  async signOnConfigurations(): Promise<readonly SignOnConfiguration[]> {
+    try {
+      const { remote_authentications: found } = await this.#http.request(
+        'GET',
+        '/api/v2/remote_authentications',
+        { schema: remoteAuthenticationsSchema },
+      );
+      return found.map((r) => {
+        const mode = (r.auth_mode_name ?? '').toLowerCase();
+        const prefix = (r.masked_secret ?? '').replace(/\*+$/, '');
+        return {
+          id: String(r.id),
+          name: r.name ?? `Sign-in ${r.id}`,
+          protocol: mode === 'jwt' || mode === 'saml' || mode === 'oidc' ? mode : 'other',
+          active: r.is_active === true,
+          staff: r.agent === true,
+          endUsers: r.end_user === true,
+          remoteLoginUrl: r.remote_login_url ?? null,
+          remoteLogoutUrl: r.remote_logout_url ?? null,
+          secretPrefix: prefix === '' ? null : prefix,
+        };
+      });
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/remote_authentications'));
     }
   }
 
