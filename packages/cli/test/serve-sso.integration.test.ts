@@ -154,7 +154,7 @@ describe('single sign-on settings (admin API)', () => {
   it('shows the URLs to paste, refuses to turn on without a secret, saves it write-only', async () => {
     const before = await sso();
     expect(before.status).toBe(200);
-    const off = (await before.json()) as Record<string, any>;
+    const off = (await before.json()) as { problems: string[] };
     expect(off).toMatchObject({
       enabled: false,
       ready: false,
@@ -164,12 +164,12 @@ describe('single sign-on settings (admin API)', () => {
       zendeskUrl: job.zendesk.emulator.url,
       sharedSecret: { saved: false, hint: null },
     });
-    expect(off['problems'].join(' ')).toMatch(/off.*SsoEnabled/);
+    expect(off.problems.join(' ')).toMatch(/off.*SsoEnabled/);
 
     const refused = await sso({ method: 'PATCH', json: { enabled: true } });
     expect(refused.status).toBe(400);
-    const error = ((await refused.json()) as any).error;
-    expect(error.details[0].target).toBe('sharedSecret');
+    const { error } = (await refused.json()) as { error: { details: { target: string }[] } };
+    expect(error.details[0]?.target).toBe('sharedSecret');
 
     const short = await sso({ method: 'PATCH', json: { enabled: true, sharedSecret: 'too-short' } });
     expect(short.status).toBe(400);
@@ -258,13 +258,18 @@ describe('signing in through the bridge', () => {
       { token: admin },
     );
     expect(logs.status).toBe(200);
-    const entries = ((await logs.json()) as { value: any[] }).value;
+    interface Entry {
+      provisioningAction: string;
+      initiatedBy: { displayName: string };
+      provisioningSteps: { name: string; description: string }[];
+    }
+    const entries = ((await logs.json()) as { value: Entry[] }).value;
     const refusal = entries.find((e) =>
-      e.provisioningSteps.some((s: any) => s.name === 'Single sign-on' && /refused/.test(s.description)),
+      e.provisioningSteps.some((s) => s.name === 'Single sign-on' && /refused/.test(s.description)),
     );
     expect(refusal).toBeDefined();
-    expect(refusal.provisioningAction).toBe('other');
-    expect(refusal.initiatedBy.displayName).toContain(stranger.upn);
+    expect(refusal?.provisioningAction).toBe('other');
+    expect(refusal?.initiatedBy.displayName).toContain(stranger.upn);
   });
 
   it('refuses someone removed from the application at once, without waiting for a cycle', async () => {
