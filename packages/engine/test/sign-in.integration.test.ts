@@ -105,7 +105,7 @@ function deps(): EngineDeps {
     source: source as unknown as EngineDeps['source'],
     target: target as unknown as EngineDeps['target'],
     store,
-    clock: { now: () => now },
+    clock: { now: () => now, sleep: async () => {} },
   };
 }
 
