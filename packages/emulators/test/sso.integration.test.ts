@@ -647,6 +647,24 @@ describe('start-up options and the data file', () => {
       } finally {
         await second.close();
       }
+
+      // Options (the --sso-* flags) given at start-up replace the file's configurations; spent ids stay.
+      const third = await startZendeskEmulator({
+        port: 0,
+        dataFile,
+        sso: { jwt: { sharedSecret: secret, remoteLoginUrl: 'https://flags.example.test/sso' } },
+      });
+      try {
+        const shown = (await new TestClient(third.url, null).control('GET', 'sso')).body.configurations;
+        expect(shown).toEqual([
+          expect.objectContaining({ name: 'JWT', remoteLoginUrl: 'https://flags.example.test/sso' }),
+        ]);
+        expect((await fetch(`${third.url}/access/jwt?jwt=${token}`, { redirect: 'manual' })).status).toBe(
+          401,
+        );
+      } finally {
+        await third.close();
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
