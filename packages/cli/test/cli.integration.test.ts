@@ -142,6 +142,9 @@ describe('provisio --help', () => {
       '--no-rate-limits',
       '--job-step-ms <ms>',
       '--log-requests',
+      '--sso-jwt-secret <secret>',
+      '--sso-remote-login-url <url>',
+      '--sso-remote-logout-url <url>',
     ]) {
       expect(result.stdout).toContain(flag);
     }
@@ -235,6 +238,56 @@ describe('provisio emulator zendesk', () => {
       >;
       expect(config).toMatchObject({ subdomain: 'acme', rateLimits: false, plan: 'enterprise' });
       expect(emulator.stdout()).toContain('rate limits off');
+    } finally {
+      expect((await emulator.stop()).code).toBe(0);
+    }
+  });
+
+  it('turns JWT single sign-on on with the --sso-* flags, never printing the secret', async () => {
+    const secret = 'cli-sso-shared-secret-0123456789abcdef';
+    const emulator = await start([
+      'emulator',
+      'zendesk',
+      '--port',
+      '0',
+      '--sso-jwt-secret',
+      secret,
+      '--sso-remote-login-url',
+      'https://idp.example.test/zendesk/sso',
+      '--sso-remote-logout-url',
+      'https://idp.example.test/zendesk/logout',
+    ]);
+    try {
+      expect(emulator.stdout()).toContain(
+        'sso:         JWT for team members and end users via https://idp.example.test/zendesk/sso',
+      );
+      expect(emulator.stdout()).not.toContain(secret);
+      const sso = (await (await fetch(`${emulator.url}/__emulator/sso`)).json()) as {
+        configurations: Record<string, unknown>[];
+      };
+      expect(sso.configurations).toEqual([
+        expect.objectContaining({
+          maskedSecret: `cli-ss${'*'.repeat(42)}`,
+          remoteLoginUrl: 'https://idp.example.test/zendesk/sso',
+          remoteLogoutUrl: 'https://idp.example.test/zendesk/logout',
+          teamMembers: true,
+          endUsers: true,
+          active: true,
+        }),
+      ]);
+      const listed = await api(emulator.url, '/api/v2/remote_authentications.json');
+      expect(listed.status).toBe(200);
+      expect(
+        ((await listed.json()) as { remote_authentications: Record<string, unknown>[] })
+          .remote_authentications,
+      ).toEqual([
+        expect.objectContaining({ auth_mode_name: 'jwt', agent: true, end_user: true, is_active: true }),
+      ]);
+      const agent = await fetch(`${emulator.url}/agent`, { redirect: 'manual' });
+      expect(agent.status).toBe(302);
+      expect(agent.headers.get('location')).toBe(
+        `https://idp.example.test/zendesk/sso?return_to=${encodeURIComponent(`${emulator.url}/agent`)}`,
+      );
     } finally {
       expect((await emulator.stop()).code).toBe(0);
     }
@@ -372,6 +425,20 @@ describe('bad flags', () => {
     [['--port', 'abc'], /--port/],
     [['--job-step-ms', '-5'], /--job-step-ms/],
     [['--colour', 'blue'], /unknown option '--colour'/],
+    [
+      ['--sso-jwt-secret', 'short', '--sso-remote-login-url', 'https://idp.test/'],
+      /--sso-jwt-secret <secret>' argument 'short' is invalid\. must be at least 16 characters/,
+    ],
+    [
+      ['--sso-jwt-secret', 'x'.repeat(16), '--sso-remote-login-url', 'idp.test/sso'],
+      /--sso-remote-login-url <url>' argument 'idp.test\/sso' is invalid\. must be an absolute http\(s\) URL/,
+    ],
+    [['--sso-remote-logout-url', 'ftp://idp.test/'], /--sso-remote-logout-url/],
+    [['--sso-jwt-secret', 'x'.repeat(16)], /--sso-jwt-secret and --sso-remote-login-url go together/],
+    [
+      ['--sso-remote-login-url', 'https://idp.test/'],
+      /--sso-jwt-secret and --sso-remote-login-url go together/,
+    ],
   ])('%j exits non-zero naming the flag', async (flags, message) => {
     const result = await run(['emulator', 'zendesk', '--port', '0', ...flags]);
     expect(result.code).not.toBe(0);

@@ -18,7 +18,17 @@ describe.skipIf(!oas.validator)('responses conform to Zendesk OpenAPI document',
   let api: RecordingClient;
 
   beforeAll(async () => {
-    h = await startHarness({ plan: 'enterprise', bulkImport: true });
+    h = await startHarness({
+      plan: 'enterprise',
+      bulkImport: true,
+      sso: {
+        jwt: {
+          sharedSecret: 'conformance-shared-secret-0123456789',
+          remoteLoginUrl: 'https://idp.example.test/zendesk/sso',
+          teamMembers: false,
+        },
+      },
+    });
     api = new RecordingClient(h.emulator.url, TestClient.basic(h.emulator.adminEmail, h.emulator.apiToken));
     await api.control('POST', 'seed', {
       userFields: [
@@ -229,6 +239,24 @@ describe.skipIf(!oas.validator)('responses conform to Zendesk OpenAPI document',
     expect(cursorPage.users.length).toBeGreaterThan(3);
     const timePage = await ok(api.get(`/api/v2/incremental/users.json?start_time=${since}`));
     expect(timePage.users.length).toBeGreaterThan(3);
+
+    // 6. single sign-on: an active configuration for end users (no logout URL) and an inactive one
+    await ok(api.get('/api/v2/remote_authentications.json'));
+    await api.control('PUT', 'sso', {
+      configurations: [
+        {
+          name: 'Staff IdP',
+          sharedSecret: 'conformance-staff-secret-0123456789',
+          remoteLoginUrl: 'https://staff.example.test/sso',
+          remoteLogoutUrl: 'https://staff.example.test/logout',
+          teamMembers: true,
+          endUsers: false,
+          active: false,
+          updateExternalIds: true,
+        },
+      ],
+    });
+    await ok(api.get('/api/v2/remote_authentications'));
 
     // Every registered API route answered at least once with a 2xx, and every 2xx conforms.
     const log = (await api.control('GET', 'requests')).body as {

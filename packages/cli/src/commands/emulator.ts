@@ -24,6 +24,31 @@ function guid(value: string): string {
   return value;
 }
 
+/** Zendesk generates 48-character secrets; shorter than 16 can be guessed from one HS256 token. */
+function ssoSecret(value: string): string {
+  if (value.length < 16)
+    throw new InvalidArgumentError(
+      'must be at least 16 characters (Zendesk generates 48; a short HS256 secret can be guessed from one token)',
+    );
+  return value;
+}
+
+function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(
+      'must be an absolute http(s) URL, e.g. https://idp.example.com/zendesk/sso',
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError(
+      'must be an absolute http(s) URL, e.g. https://idp.example.com/zendesk/sso',
+    );
+  return value;
+}
+
 function nonEmpty(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
   return value;
@@ -43,6 +68,9 @@ export interface ZendeskEmulatorCliOptions {
   rateLimits: boolean;
   jobStepMs?: number;
   logRequests?: boolean;
+  ssoJwtSecret?: string;
+  ssoRemoteLoginUrl?: string;
+  ssoRemoteLogoutUrl?: string;
 }
 
 export interface EntraEmulatorCliOptions {
@@ -70,7 +98,7 @@ export function registerEmulatorCommands(program: Command): void {
     .command('zendesk')
     .description(
       'Emulate a Zendesk Support account (users, groups, memberships, custom roles, user fields, bulk jobs, ' +
-        'incremental export) with its rate limits and errors, and a control plane under /__emulator/ ' +
+        'incremental export, JWT single sign-on) with its rate limits and errors, and a control plane under /__emulator/ ' +
         '(see docs/emulators.md).',
     )
     .addOption(
@@ -106,6 +134,25 @@ export function registerEmulatorCommands(program: Command): void {
       ),
     )
     .option('--log-requests', 'log every request to stderr')
+    .addOption(
+      new Option(
+        '--sso-jwt-secret <secret>',
+        'turn on JWT single sign-on for team members and end users with this shared secret (at least 16 ' +
+          'characters; needs --sso-remote-login-url)',
+      ).argParser(ssoSecret),
+    )
+    .addOption(
+      new Option(
+        '--sso-remote-login-url <url>',
+        'where unauthenticated visits to /agent and /hc are sent, with return_to (absolute http(s) URL)',
+      ).argParser(httpUrl),
+    )
+    .addOption(
+      new Option(
+        '--sso-remote-logout-url <url>',
+        'where /access/logout sends signed-out users, with email and external_id (absolute http(s) URL)',
+      ).argParser(httpUrl),
+    )
     .action(async (options: ZendeskEmulatorCliOptions) => {
       const { runZendeskEmulator } = await import('./run-zendesk-emulator.js');
       await runZendeskEmulator(options);

@@ -3,10 +3,37 @@ import {
   isPlan,
   parseFaultSpec,
   readSeedFile,
+  type SsoOptions,
   startZendeskEmulator,
+  type ZendeskEmulator,
   type ZendeskEmulatorOptions,
 } from '@provisio/emulators';
 import type { ZendeskEmulatorCliOptions } from './emulator.js';
+
+/** `--sso-*` flags as the emulator's `sso` option; the secret and the login URL go together. */
+function ssoOption(cli: ZendeskEmulatorCliOptions): SsoOptions | undefined {
+  const { ssoJwtSecret: sharedSecret, ssoRemoteLoginUrl: remoteLoginUrl, ssoRemoteLogoutUrl } = cli;
+  if (sharedSecret === undefined && remoteLoginUrl === undefined && ssoRemoteLogoutUrl === undefined)
+    return undefined;
+  if (sharedSecret === undefined || remoteLoginUrl === undefined) {
+    throw new Error(
+      '--sso-jwt-secret and --sso-remote-login-url go together: give both to turn JWT single sign-on on',
+    );
+  }
+  return { jwt: { sharedSecret, remoteLoginUrl, remoteLogoutUrl: ssoRemoteLogoutUrl ?? null } };
+}
+
+/** One line for the start-up banner; never the secret. */
+function describeSso(emulator: ZendeskEmulator): string {
+  const active = emulator.store.sso.configurations.filter((c) => c.active);
+  if (active.length === 0) return 'off';
+  return active
+    .map((c) => {
+      const audiences = [c.teamMembers ? 'team members' : '', c.endUsers ? 'end users' : ''].filter(Boolean);
+      return `JWT for ${audiences.join(' and ') || 'nobody'} via ${c.remoteLoginUrl}`;
+    })
+    .join('; ');
+}
 
 /** Starts the Zendesk emulator from command-line options and keeps it running until a signal. */
 export async function runZendeskEmulator(cli: ZendeskEmulatorCliOptions): Promise<void> {
@@ -26,6 +53,8 @@ export async function runZendeskEmulator(cli: ZendeskEmulatorCliOptions): Promis
   if (cli.data !== undefined) options.dataFile = cli.data;
   if (cli.jobStepMs !== undefined) options.jobStepMs = cli.jobStepMs;
   if (cli.seed !== undefined) options.seed = cli.seed === 'demo' ? demoSeed : await readSeedFile(cli.seed);
+  const sso = ssoOption(cli);
+  if (sso) options.sso = sso;
 
   const emulator = await startZendeskEmulator(options);
   const lines = [
@@ -35,6 +64,7 @@ export async function runZendeskEmulator(cli: ZendeskEmulatorCliOptions): Promis
     `  api token:   ${emulator.apiToken}`,
     `  bulk import: ${emulator.settings.bulkImport ? 'enabled' : 'disabled'}`,
     `  users:       ${emulator.store.users.size}`,
+    `  sso:         ${describeSso(emulator)}`,
     `  control:     ${emulator.url}/__emulator/state`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

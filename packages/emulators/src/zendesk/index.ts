@@ -17,6 +17,9 @@ import {
 import { DataFileWriter, loadDataFile } from './persistence.js';
 import { apiRoutes } from './routes/index.js';
 import { applySeed, bootstrapAccount } from './seed.js';
+import { configurationsFromOptions } from './sso/config.js';
+import { registerSsoControlPlane } from './sso/control-plane.js';
+import { registerSsoBrowserRoutes } from './sso/routes.js';
 
 export { type FaultSpec, parseFaultSpec } from '../common/faults.js';
 export { ZendeskStore } from './model/store.js';
@@ -29,6 +32,13 @@ export {
   type ZendeskSettings,
 } from './options.js';
 export { demoSeed, parseSeed, readSeedFile, type Seed, SeedError } from './seed.js';
+export {
+  type JwtSsoOption,
+  maskedSecret,
+  minimumSecretLength,
+  SsoConfigurationError,
+  type SsoOptions,
+} from './sso/config.js';
 
 export interface ZendeskEmulator {
   /** Base URL of the emulated account, e.g. `http://127.0.0.1:4010`. */
@@ -45,6 +55,8 @@ export interface ZendeskEmulator {
 /** Starts an emulated Zendesk Support account listening on loopback (port 0 picks a free one). */
 export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {}): Promise<ZendeskEmulator> {
   const settings = initialSettings(options);
+  // Refused before anything starts: a bad secret or URL names the option.
+  const ssoConfigurations = configurationsFromOptions(options.sso);
   const store = new ZendeskStore(settings);
   const adminEmail = options.adminEmail ?? defaults.adminEmail;
   const apiToken = options.apiToken ?? defaults.apiToken;
@@ -53,12 +65,15 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
   const initialise = (withSeed: boolean) => {
     store.clear();
     bootstrapAccount(store, account);
+    store.sso.reset(ssoConfigurations);
     if (withSeed && options.seed !== undefined) applySeed(store, options.seed);
   };
 
   const writer = options.dataFile ? new DataFileWriter(store, options.dataFile) : null;
   const loaded = options.dataFile ? await loadDataFile(store, options.dataFile) : false;
   if (!loaded) initialise(true);
+  // Options (flags) given at start-up win over the configurations of a data file; spent token ids stay.
+  else if (options.sso !== undefined) store.sso.replace(ssoConfigurations);
 
   const jobs = new JobRunner(store);
   const ctx: EmulatorContext = {
@@ -76,6 +91,8 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
   };
 
   const app = buildZendeskApp(ctx, apiRoutes, options.logRequests ?? false);
+  registerSsoBrowserRoutes(app, ctx);
+  registerSsoControlPlane(app, ctx);
   registerControlPlane(app, ctx, {
     reset: ({ empty }) => {
       jobs.close();

@@ -1,4 +1,5 @@
 import { type FaultSpec, noFaults } from '../common/faults.js';
+import type { SsoOptions } from './sso/config.js';
 
 /**
  * Zendesk Suite plans and what the emulator derives from them: the requests a minute of
@@ -56,6 +57,11 @@ export interface ZendeskEmulatorOptions {
   dataFile?: string;
   /** Log each request to stderr. */
   logRequests?: boolean;
+  /**
+   * JWT single sign-on at start-up (and after every reset): one active configuration, for team members and
+   * end users unless `teamMembers`/`endUsers` say otherwise. See docs/emulators.md, "Single sign-on (JWT)".
+   */
+  sso?: SsoOptions;
 }
 
 export const defaults = {

@@ -9,11 +9,12 @@ import type {
   UserRecord,
 } from './model/types.js';
 import type { ZendeskSettings } from './options.js';
+import type { SsoSnapshot } from './sso/state.js';
 
 /**
  * `--data <file>`: the emulator's state as one JSON document, loaded at start-up when the file
  * exists and written (atomically, through a temporary file) shortly after every change and at
- * shutdown. Jobs are not kept: they are short-lived by nature.
+ * shutdown. Jobs and single sign-on browser sessions are not kept: they are short-lived by nature.
  */
 interface Snapshot {
   version: 1;
@@ -27,6 +28,8 @@ interface Snapshot {
   userFields: UserFieldRecord[];
   apiTokens: string[];
   oauthTokens: [string, number][];
+  /** Absent in files written before single sign-on existed. Sessions are not kept. */
+  sso?: SsoSnapshot;
 }
 
 export function snapshot(store: ZendeskStore): Snapshot {
@@ -46,6 +49,7 @@ export function snapshot(store: ZendeskStore): Snapshot {
     userFields: [...store.userFields.ascending()],
     apiTokens: [...store.apiTokens],
     oauthTokens: [...store.oauthTokens],
+    sso: store.sso.snapshot(),
   };
 }
 
@@ -62,6 +66,7 @@ export function restore(store: ZendeskStore, data: Snapshot): void {
   for (const token of data.apiTokens) store.apiTokens.add(token);
   for (const [token, userId] of data.oauthTokens) store.oauthTokens.set(token, userId);
   store.restoreIdCounters(data.ids);
+  if (data.sso) store.sso.restore(data.sso);
 }
 
 export function loadDataFile(store: ZendeskStore, path: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EmulatorClock } from '../../common/clock.js';
 import type { ZendeskSettings } from '../options.js';
+import { SsoState } from '../sso/state.js';
 import { Table } from './table.js';
 import type {
   CustomRoleRecord,
@@ -54,6 +55,8 @@ export class ZendeskStore {
   readonly apiTokens = new Set<string>();
   /** OAuth access tokens, each bound to a user id. */
   readonly oauthTokens = new Map<string, number>();
+  /** JWT single sign-on: configurations, spent token ids, browser sessions (sso/state.ts). */
+  readonly sso = new SsoState();
 
   private readonly nextIds: Record<IdKind, number> = { ...idBase };
 
@@ -108,6 +111,7 @@ export class ZendeskStore {
     this.membershipIdByPair.clear();
     this.apiTokens.clear();
     this.oauthTokens.clear();
+    this.sso.reset([]);
     Object.assign(this.nextIds, idBase);
   }
 

@@ -10,7 +10,7 @@ import {
   localeIds,
 } from './reference-data.js';
 import type { ZendeskStore } from './store.js';
-import type { IdentityType, Role, UserRecord } from './types.js';
+import type { IdentityRecord, IdentityType, Role, UserRecord } from './types.js';
 import { roles } from './types.js';
 import { validateUserFieldValues } from './user-fields.js';
 
@@ -465,4 +465,21 @@ export function activeUser(store: ZendeskStore, id: number): UserRecord {
   const user = store.users.get(id);
   if (!user?.active) throw recordNotFound();
   return user;
+}
+
+/**
+ * PUT /users/{user_id}/identities/{id}/make_primary: the identity becomes the primary one of its type
+ * (https://developer.zendesk.com/api-reference/ticketing/users/user_identities/#make-identity-primary).
+ */
+export function makeIdentityPrimary(store: ZendeskStore, user: UserRecord, identity: IdentityRecord): void {
+  const now = store.clock.now();
+  for (const other of store.identitiesOf(user.id)) {
+    if (other.type === identity.type && other.primary) {
+      other.primary = false;
+      other.updatedAt = now;
+    }
+  }
+  identity.primary = true;
+  identity.updatedAt = now;
+  user.updatedAt = now;
 }

@@ -5,7 +5,7 @@ import { arraySource, paginate } from '../http/pagination.js';
 import { envelope, idParam } from '../http/params.js';
 import { recordInvalid, recordNotFound } from '../model/errors.js';
 import type { IdentityRecord } from '../model/types.js';
-import { activeUser, emailPattern, identityTypes } from '../model/users.js';
+import { activeUser, emailPattern, identityTypes, makeIdentityPrimary } from '../model/users.js';
 
 /**
  * User identities: list, show, create, make_primary, delete. An email added on user update becomes
@@ -87,17 +87,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: EmulatorContex
   app.put('/api/v2/users/:user_id/identities/:id/make_primary', async (request) => {
     requireAgent(request);
     const user = activeUser(store, idParam(request, 'user_id'));
-    const identity = identityOf(user.id, idParam(request));
-    const now = store.clock.now();
-    for (const other of store.identitiesOf(user.id)) {
-      if (other.type === identity.type && other.primary) {
-        other.primary = false;
-        other.updatedAt = now;
-      }
-    }
-    identity.primary = true;
-    identity.updatedAt = now;
-    user.updatedAt = now;
+    makeIdentityPrimary(store, user, identityOf(user.id, idParam(request)));
     ctx.changed();
     return { identities: store.identitiesOf(user.id).map((i) => request.zd.render.identity(i)) };
   });

@@ -1,4 +1,5 @@
 import type { RouteModule } from '../http/app.js';
+import { registerRemoteAuthenticationRoutes } from '../sso/routes.js';
 import { registerBulkUserRoutes } from './bulk-users.js';
 import { registerCustomRoleRoutes } from './custom-roles.js';
 import { registerDeletedUserRoutes } from './deleted-users.js';
@@ -22,4 +23,5 @@ export const apiRoutes: readonly RouteModule[] = [
   registerCustomRoleRoutes,
   registerUserFieldRoutes,
   registerIncrementalRoutes,
+  registerRemoteAuthenticationRoutes,
 ];
