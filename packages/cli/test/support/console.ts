@@ -108,16 +108,18 @@ export async function startConsoleHarness(
     job?: Parameters<typeof startJobHarness>[0];
     /** Sign in with Microsoft through the Entra emulator (provisio's app registration = the emulator's client). */
     microsoft?: boolean;
+    /** Single sign-on to Zendesk: the job's app registration accepts the bridge's redirect URI. */
+    sso?: boolean;
   } = {},
 ): Promise<ConsoleHarness> {
+  // Entra ignores the port of a loopback redirect URI; the path must match.
+  const redirectUris = [
+    ...(options.microsoft ? ['http://127.0.0.1/provisio/v1/auth/oidc/callback'] : []),
+    ...(options.sso ? ['http://127.0.0.1/sso/zendesk/callback'] : []),
+  ];
   const job = await startJobHarness({
     ...options.job,
-    ...(options.microsoft
-      ? // Entra ignores the port of a loopback redirect URI; the path must match.
-        {
-          entra: { redirectUris: ['http://127.0.0.1/provisio/v1/auth/oidc/callback'], ...options.job?.entra },
-        }
-      : {}),
+    ...(redirectUris.length > 0 ? { entra: { redirectUris, ...options.job?.entra } } : {}),
   });
   let oidcEnv: Record<string, string> = {};
   let caDir: string | undefined;
@@ -152,8 +154,8 @@ export async function startConsoleHarness(
   }
   const serve = await startServeHarness({
     allowCustomEndpoints: true,
-    // The sign-in redirect URI is the public URL's: a fixed port, known before start.
-    ...(options.microsoft ? { port: await freePort() } : {}),
+    // The sign-in redirect URIs are the public URL's: a fixed port, known before start.
+    ...(redirectUris.length > 0 ? { port: await freePort() } : {}),
     env: { PROVISIO_ADMIN_PASSWORD: ADMIN_PASSWORD, ...oidcEnv, ...options.serveEnv },
   });
   let people = 0;
