@@ -23,7 +23,7 @@ import {
 import { type ServeHarness, startServeHarness } from './support/serve.js';
 
 const SECRET = 'zendesk-shared-secret-0123456789abcdefghijklmnopqrstuv';
-const NEXT_SECRET = 'zendesk-shared-secret-ZYXWVUTSRQPONMLKJIHGFEDCBA987654';
+const NEXT_SECRET = 'Q7next-shared-secret-ZYXWVUTSRQPONMLKJIHGFEDCBA987654';
 const PASSWORD = 'Sso-Passw0rd-123456';
 
 function freePort(): Promise<number> {
@@ -295,6 +295,36 @@ describe('signing in through the bridge', () => {
     expect(result.returnTo).toBeNull();
   });
 
+  it("says whether the Zendesk account's JWT configuration points at this job", async () => {
+    const status = async () =>
+      ((await (await sso()).json()) as { zendesk: { status: string; message: string } }).zendesk;
+    const configure = async (configurations: Record<string, unknown>[]) => {
+      const answer = await job.zendesk.admin.control('PUT', 'sso', { configurations });
+      expect(answer.status, answer.text).toBe(200);
+    };
+    await configure([]);
+    expect(await status()).toMatchObject({ status: 'notConfigured' });
+    const ours = {
+      name: 'provisio',
+      sharedSecret: SECRET,
+      remoteLoginUrl: `${serve.url}/sso/zendesk/${jobId}/login`,
+      teamMembers: true,
+      endUsers: false,
+      active: true,
+    };
+    await configure([{ ...ours, remoteLoginUrl: 'https://idp.example.com/zendesk' }]);
+    expect(await status()).toMatchObject({ status: 'pointsElsewhere' });
+    await configure([{ ...ours, active: false }]);
+    expect(await status()).toMatchObject({ status: 'inactive' });
+    await configure([{ ...ours, sharedSecret: 'a-secret-provisio-does-not-know-0123456789' }]);
+    expect(await status()).toMatchObject({ status: 'secretMismatch' });
+    await configure([ours]);
+    expect(await status()).toMatchObject({
+      status: 'pointsHere',
+      message: expect.stringContaining('team members'),
+    });
+  });
+
   it('keeps the replaced secret as the previous one when the shared secret changes', async () => {
     const rotated = await sso({ method: 'PATCH', json: { sharedSecret: NEXT_SECRET } });
     expect(rotated.status).toBe(200);
@@ -311,6 +341,32 @@ describe('signing in through the bridge', () => {
     expect(text).toContain('SsoSharedSecretPrevious');
     expect(text).not.toContain(NEXT_SECRET);
     expect(text).not.toContain(SECRET);
+    // Zendesk still holds the old secret: provisio says so, and signs with it until Zendesk switches.
+    const during = (await (await sso()).json()) as { zendesk: { status: string } };
+    expect(during.zendesk.status).toBe('rotating');
+    const agent = await person('Agent');
+    const signed = await signIn(agent.upn);
+    expect(signed.status).toBe(200);
+    await expect(jwtVerify(signed.jwt ?? '', new TextEncoder().encode(SECRET))).resolves.toBeDefined();
+    // Zendesk generates the new secret: provisio signs with it from then on.
+    const switched = await job.zendesk.admin.control('PUT', 'sso', {
+      configurations: [
+        {
+          name: 'provisio',
+          sharedSecret: NEXT_SECRET,
+          remoteLoginUrl: `${serve.url}/sso/zendesk/${jobId}/login`,
+          teamMembers: true,
+          endUsers: true,
+          active: true,
+        },
+      ],
+    });
+    expect(switched.status).toBe(200);
+    expect(((await (await sso()).json()) as { zendesk: { status: string } }).zendesk.status).toBe(
+      'pointsHere',
+    );
+    const after = await signIn(agent.upn);
+    await expect(jwtVerify(after.jwt ?? '', new TextEncoder().encode(NEXT_SECRET))).resolves.toBeDefined();
   });
 
   it('answers a page saying so when single sign-on is off for the job, and refuses a stale callback', async () => {

@@ -704,7 +704,14 @@ export function zendeskSignOnStatus(
         message: `Zendesk's "${first.name}" sends ${who(first)} here, still with the previous shared secret: provisio signs with it until Zendesk uses the new one.`,
         configurations: rows,
       };
-    if (first.secret === 'unknown' && known !== null && current !== undefined)
+    const held = (secret: string | undefined) => known !== null && secret?.startsWith(known) === true;
+    if (
+      first.secret === 'unknown' &&
+      known !== null &&
+      current !== undefined &&
+      !held(current) &&
+      !held(previous)
+    )
       return {
         status: 'secretMismatch',
         message: `Zendesk's "${first.name}" sends ${who(first)} here, but holds a shared secret provisio does not have: copy the shared secret from Zendesk Admin Center into Single sign-on.`,
