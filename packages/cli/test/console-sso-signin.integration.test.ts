@@ -139,6 +139,11 @@ describeInBrowser('single sign-on to Zendesk through provisio (browser)', () => 
     await page.getByText(`Signed in as ${agent.upn}`).waitFor();
     await screenshot(page, 'sso-zendesk-signed-in');
     expect((await zendeskUsers(h.job)).length).toBe(count);
+    // Signing out of Zendesk lands on provisio's remote logout URL.
+    await page.goto(`${zendeskUrl}/access/logout`);
+    await page.waitForURL(`${h.serve.url}/sso/zendesk/${jobId}/logout**`);
+    await page.getByRole('heading', { name: 'Signed out of Zendesk' }).waitFor();
+    expect((await sessions()).some((s) => s.email === agent.upn)).toBe(false);
   });
 
   it('a user assigned a moment ago signs in at once: provisioned on demand first', async () => {
