@@ -26,7 +26,10 @@ import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
-  options: { out: { type: 'string', default: process.cwd() }, 'no-build': { type: 'boolean', default: false } },
+  options: {
+    out: { type: 'string', default: process.cwd() },
+    'no-build': { type: 'boolean', default: false },
+  },
 });
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
@@ -107,7 +110,10 @@ try {
     bin: cli.bin,
     engines: workspace.engines,
     files: ['bin', 'dist'],
-    dependencies: { ...testedRanges(Object.keys(registryDeps)), ...Object.fromEntries(bundled.map((b) => [b.name, cli.version])) },
+    dependencies: {
+      ...testedRanges(Object.keys(registryDeps)),
+      ...Object.fromEntries(bundled.map((b) => [b.name, cli.version])),
+    },
     bundleDependencies: bundled.map((b) => b.name),
     // The same pins as the workspace's (see docs/dependencies.md): npm honours them when this
     // package is the root of an install.
