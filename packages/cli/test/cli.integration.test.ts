@@ -377,6 +377,10 @@ describe('provisio demo', () => {
       const serveUrl = /provisio serve: +(http:\/\/\S+)/.exec(demo.stdout())?.[1];
       const token = /API token \(Administrator, shown once\): (\S+)/.exec(demo.stdout())?.[1];
       expect(serveUrl, demo.stdout()).toBeDefined();
+      // The job is the printed Zendesk service principal's.
+      const servicePrincipalId = /\(servicePrincipalId\): (\S+)/.exec(demo.stdout())?.[1];
+      expect(servicePrincipalId, demo.stdout()).toMatch(/^[0-9a-f-]{36}$/);
+      expect(demo.stdout()).toContain(`/v1.0/servicePrincipals/${servicePrincipalId}/synchronization/jobs/`);
       const metrics = await fetch(`${serveUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
       expect(metrics.status).toBe(200);
       // Users assigned in the Entra demo tenant arrive in Zendesk, carrying their object id.
@@ -566,6 +570,23 @@ describe('provisio emulator entra', () => {
         .end();
     });
     expect(status).toBe(200);
+    // The printed servicePrincipalId is the Zendesk enterprise application's object id.
+    const emulatorState = await new Promise<{ servicePrincipals: { id: string; appId: string }[] }>(
+      (resolve, reject) => {
+        request(`${url}/__emulator/state`, { ca: pem }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve(JSON.parse(text)));
+        })
+          .on('error', reject)
+          .end();
+      },
+    );
+    const { zendeskAppId } = await import('@provisio/emulators');
+    const zendesk = emulatorState.servicePrincipals.find((sp) => sp.appId === zendeskAppId);
+    expect(printed(stdout, 'servicePrincipalId')).toBe(zendesk?.id);
     // The printed admin credentials get a token with the administration permissions.
     const admin = await tokenStatus(
       stdout,

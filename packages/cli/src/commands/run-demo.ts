@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { demoSeed, startEntraEmulator, startZendeskEmulator, zendeskAppId } from '@provisio/emulators';
+import { demoSeed, startEntraEmulator, startZendeskEmulator } from '@provisio/emulators';
 import { jobDefinitionSchema } from '@provisio/engine';
 import { issueApiToken, servicePrincipalScope, storeReference, ZENDESK_TEMPLATE_ID } from '@provisio/server';
 import { type RunningServe, startServe } from '../serve.js';
@@ -57,8 +57,6 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   ]);
   let serve: RunningServe | undefined;
   try {
-    const servicePrincipal = entra.store.servicePrincipalByAppId(zendeskAppId);
-    if (!servicePrincipal) throw new Error('the Entra emulator has no Zendesk service principal');
     const databaseUrl = `sqlite:${join(dir, 'provisio.db')}`;
     // The demo's state store, key file and logs live in its directory; the process's own
     // environment is left as it is.
@@ -72,7 +70,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       },
       { env: { ...process.env, DATABASE_URL: databaseUrl }, cwd: dir },
     );
-    const spId = servicePrincipal.id;
+    const spId = entra.zendeskServicePrincipalId;
     const jobId = await configureDemoJob(serve, {
       servicePrincipalId: spId,
       interval: options.interval,
@@ -102,6 +100,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         `  admin console:    ${serve.url}/  (open it and sign in as admin with the password printed above)`,
         `  Zendesk emulator listening on ${zendesk.url}  (admin ${zendesk.adminEmail}, token ${zendesk.apiToken})`,
         `  Entra emulator listening on ${entra.url}  (tenant ${entra.tenantId}, ${options.users} demo users)`,
+        `  Zendesk service principal (servicePrincipalId): ${spId}`,
         `  provisio serve:   ${serve.url}  (job ${jobId}, a cycle every ${options.interval})`,
         `  state store:      ${databaseUrl}`,
         `  logs:             ${join(dir, 'provisio.log')}`,

@@ -38,6 +38,7 @@ export async function runEntraEmulator(cli: EntraEmulatorCliOptions): Promise<vo
     `  client secret:       ${emulator.clientSecret}`,
     `  admin client id:     ${emulator.adminClientId} (administration app)`,
     `  admin client secret: ${emulator.adminClientSecret}`,
+    `  servicePrincipalId:  ${emulator.zendeskServicePrincipalId} (the Zendesk enterprise app's object id, for provisio.yaml)`,
     `  authority:           ${emulator.url}/${emulator.tenantId}`,
     `  graph:               ${emulator.url}/v1.0/`,
     `  certificate:         ${cli.certFile ?? '(not written; use --cert-file <path> to trust it)'}`,

@@ -65,6 +65,12 @@ export interface EntraEmulator {
    */
   readonly adminClientId: string;
   readonly adminClientSecret: string;
+  /**
+   * The object id of the Zendesk enterprise application's service principal: what `provisio.yaml`
+   * names as `source.servicePrincipalId` (docs/configuration.md). Fixed for a tenant the emulator
+   * bootstrapped; read from the directory, so a loaded data file's own value shows.
+   */
+  readonly zendeskServicePrincipalId: string;
   /** The HTTPS certificate (PEM); clients trust it as a CA (e.g. NODE_EXTRA_CA_CERTS). */
   readonly certificatePem: string;
   readonly store: EntraStore;
@@ -185,6 +191,11 @@ export async function startEntraEmulator(
     clientSecret,
     adminClientId,
     adminClientSecret,
+    get zendeskServicePrincipalId() {
+      const servicePrincipal = store.servicePrincipalByAppId(zendeskAppId);
+      if (!servicePrincipal) throw new Error('the tenant has no Zendesk service principal');
+      return servicePrincipal.id;
+    },
     certificatePem: certificate.cert,
     store,
     settings,
