@@ -393,6 +393,25 @@ describe('provisio demo', () => {
       for (let i = 0; i < 150 && (await provisioned()) < 20; i++)
         await new Promise((r) => setTimeout(r, 200));
       expect(await provisioned(), demo.stdout()).toBeGreaterThanOrEqual(20);
+      // Single sign-on is set up: Zendesk's JWT configuration sends people to the demo job's bridge.
+      const jobId = /\/synchronization\/jobs\/(\S+)/.exec(demo.stdout())?.[1];
+      expect(demo.stdout()).toMatch(
+        /single sign-on: +open http:\/\/\S+\/agent and sign in as \S+@\S+ \(password /,
+      );
+      const sso = (await (await fetch(`${demo.url}/__emulator/sso`)).json()) as {
+        configurations: { remoteLoginUrl: string; active: boolean }[];
+      };
+      expect(sso.configurations).toMatchObject([
+        { remoteLoginUrl: `${serveUrl}/sso/zendesk/${jobId}/login`, active: true },
+      ]);
+      const status = await fetch(`${serveUrl}/provisio/v1/jobs/${jobId}/singleSignOn`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(await status.json()).toMatchObject({
+        enabled: true,
+        ready: true,
+        zendesk: { status: 'pointsHere' },
+      });
     } finally {
       expect((await demo.stop()).code).toBe(0);
     }

@@ -70,6 +70,8 @@ export async function createServer(parts: ServerParts): Promise<ProvisioServer> 
     ...(parts.pollMs === undefined ? {} : { pollMs: parts.pollMs }),
     ...(parts.workerId === undefined ? {} : { workerId: parts.workerId }),
   });
+  // The public URL of a server started on port 0 (tests, the demo) is known once it listens.
+  const options: { -readonly [K in keyof ServerOptions]: ServerOptions[K] } = { ...parts.options };
   const context: ServerContext = {
     store: parts.store,
     clock: parts.clock,
@@ -79,7 +81,7 @@ export async function createServer(parts: ServerParts): Promise<ProvisioServer> 
     vault: parts.vault,
     secrets,
     scheduler,
-    options: parts.options,
+    options,
     version: parts.version,
     accepting: () => accepting,
     ...(parts.oidc === undefined ? {} : { oidc: parts.oidc }),
@@ -108,6 +110,8 @@ export async function createServer(parts: ServerParts): Promise<ProvisioServer> 
     context,
     async listen(host, port) {
       const url = await app.listen({ host, port });
+      if (URL.canParse(options.publicUrl) && new URL(options.publicUrl).port === '0')
+        options.publicUrl = new URL(url).origin;
       if (parts.schedule !== false) await scheduler.start();
       return url;
     },

@@ -4,11 +4,20 @@
  * admin API would store it), so a newcomer sees users arrive in Zendesk within a minute and can
  * drive the job through the admin API.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { demoSeed, startEntraEmulator, startZendeskEmulator } from '@provisio/emulators';
+import {
+  defaultAccessRoleId,
+  demoPassword,
+  demoSeed,
+  type EntraEmulator,
+  entraDefaults,
+  startEntraEmulator,
+  startZendeskEmulator,
+  zendeskAppRoles,
+} from '@provisio/emulators';
 import { jobDefinitionSchema } from '@provisio/engine';
 import { issueApiToken, servicePrincipalScope, storeReference, ZENDESK_TEMPLATE_ID } from '@provisio/server';
 import { type RunningServe, startServe } from '../serve.js';
@@ -53,7 +62,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const caFile = join(dir, 'entra-emulator-ca.pem');
   const [zendesk, entra] = await Promise.all([
     startZendeskEmulator({ port: options.zendeskPort, plan: 'enterprise', seed: demoSeed, bulkImport: true }),
-    startEntraEmulator({ port: options.entraPort, seed: `demo:${options.users}`, certFile: caFile }),
+    startEntraEmulator({
+      port: options.entraPort,
+      seed: `demo:${options.users}`,
+      certFile: caFile,
+      // Single sign-on to Zendesk through provisio signs people in with the job's app registration.
+      redirectUris: [...entraDefaults.redirectUris, 'http://127.0.0.1/sso/zendesk/callback'],
+    }),
   ]);
   let serve: RunningServe | undefined;
   try {
@@ -87,6 +102,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         EntraGraphBaseUrl: entra.url,
       },
     });
+    // Single sign-on: the Zendesk emulator's JWT configuration sends people to the demo job's bridge.
+    const sso = await enableDemoSingleSignOn(serve, spId, jobId, zendesk.url);
+    const ssoPerson = assignedDemoUser(entra, spId);
     const { token } = await issueApiToken(serve.store, {
       name: 'demo',
       role: 'Administrator',
@@ -102,6 +120,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         `  Entra emulator listening on ${entra.url}  (tenant ${entra.tenantId}, ${options.users} demo users)`,
         `  Zendesk service principal (servicePrincipalId): ${spId}`,
         `  provisio serve:   ${serve.url}  (job ${jobId}, a cycle every ${options.interval})`,
+        sso && ssoPerson !== null
+          ? `  single sign-on:   open ${zendesk.url}/agent and sign in as ${ssoPerson} (password ${demoPassword}): provisio decides with the job's scope`
+          : '  single sign-on:   not set up (the Zendesk emulator refused its configuration: see provisio.log)',
         `  state store:      ${databaseUrl}`,
         `  logs:             ${join(dir, 'provisio.log')}`,
         `  API token (Administrator, shown once): ${token}`,
@@ -179,4 +200,63 @@ async function configureDemoJob(
   await store.saveJobDefinition(definition, { initiatedBy: 'provisio demo', at: now });
   await server.scheduler.refresh();
   return jobId;
+}
+
+/**
+ * Turns on single sign-on for the demo job (docs/single-sign-on.md): a shared secret saved as the
+ * job's `SsoEnabled`/`SsoSharedSecret` secrets, and the Zendesk emulator's JWT configuration pointing
+ * at the job's remote login URL with the same secret. False when the emulator refused it.
+ */
+async function enableDemoSingleSignOn(
+  serve: RunningServe,
+  servicePrincipalId: string,
+  jobId: string,
+  zendeskUrl: string,
+): Promise<boolean> {
+  const secret = randomBytes(36).toString('base64url');
+  const now = new Date().toISOString();
+  await serve.store.saveSecrets(
+    Object.entries({ SsoEnabled: 'True', SsoSharedSecret: secret }).map(([name, value]) => ({
+      scope: servicePrincipalScope(servicePrincipalId),
+      name,
+      sealed: serve.server.context.vault.seal(value),
+      updatedAt: now,
+    })),
+  );
+  const bridge = `${serve.url}/sso/zendesk/${encodeURIComponent(jobId)}`;
+  const answer = await fetch(`${zendeskUrl}/__emulator/sso`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      configurations: [
+        {
+          name: 'provisio (demo)',
+          sharedSecret: secret,
+          remoteLoginUrl: `${bridge}/login`,
+          remoteLogoutUrl: `${bridge}/logout`,
+          teamMembers: true,
+          endUsers: true,
+          active: true,
+        },
+      ],
+    }),
+  });
+  return answer.ok;
+}
+
+/** An enabled demo user assigned the Agent role directly (else any role but Default Access): who to sign in as. */
+function assignedDemoUser(entra: EntraEmulator, servicePrincipalId: string): string | null {
+  const agentRoleId = zendeskAppRoles.find((r) => r.value === 'agent')?.id;
+  let fallback: string | null = null;
+  for (const [upn, id] of entra.store.userIdByUpn) {
+    const user = entra.store.liveUser(id);
+    if (user === undefined || !user.accountEnabled) continue;
+    const roles = entra.store
+      .assignmentsOf(id)
+      .filter((a) => a.resourceId === servicePrincipalId && a.appRoleId !== defaultAccessRoleId)
+      .map((a) => a.appRoleId);
+    if (roles.includes(agentRoleId ?? '')) return upn;
+    if (roles.length > 0) fallback ??= upn;
+  }
+  return fallback;
 }

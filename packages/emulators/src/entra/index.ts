@@ -48,6 +48,7 @@ export {
   type EntraEmulatorOptions,
   type EntraSettings,
 } from './options.js';
+export { demoPassword } from './seed/demo.js';
 export { applySeed as applyEntraSeed, SeedError as EntraSeedError } from './seed.js';
 
 export interface EntraEmulator {

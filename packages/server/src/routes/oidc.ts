@@ -66,16 +66,15 @@ const notEnabled = () =>
 
 export function oidcRoutes(app: ApiApp, context: ServerContext): void {
   const configured = context.oidc;
-  const publicUrl = context.options.publicUrl.replace(/\/+$/, '');
-  const redirectUri = `${publicUrl}${OIDC_CALLBACK_PATH}`;
-  const secure = publicUrl.startsWith('https:');
-  const cookieOptions = {
+  // Read per request: a server started on port 0 learns its public URL when it listens.
+  const redirectUri = () => `${context.options.publicUrl.replace(/\/+$/, '')}${OIDC_CALLBACK_PATH}`;
+  const cookieOptions = () => ({
     path: OIDC_PREFIX,
     httpOnly: true,
     // Lax: the browser sends it on Entra's top-level redirect back to the callback.
     sameSite: 'lax' as const,
-    secure,
-  };
+    secure: context.options.publicUrl.startsWith('https:'),
+  });
 
   app.get(
     '/provisio/v1/auth/methods',
@@ -138,7 +137,7 @@ export function oidcRoutes(app: ApiApp, context: ServerContext): void {
         expiresAt: context.clock.now().getTime() + TRANSACTION_SECONDS * 1000,
       };
       const target = client.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri,
+        redirect_uri: redirectUri(),
         response_type: 'code',
         response_mode: 'query',
         scope: 'openid profile email',
@@ -148,7 +147,7 @@ export function oidcRoutes(app: ApiApp, context: ServerContext): void {
         code_challenge_method: 'S256',
       });
       reply.setCookie(OIDC_TRANSACTION_COOKIE, context.vault.seal(JSON.stringify(transaction)), {
-        ...cookieOptions,
+        ...cookieOptions(),
         maxAge: TRANSACTION_SECONDS,
       });
       reply.header('cache-control', 'no-store');
@@ -185,7 +184,7 @@ export function oidcRoutes(app: ApiApp, context: ServerContext): void {
       if (configured === undefined) return signInError(request, reply, notEnabled());
       const { oidc, sessions } = configured;
       const settings = oidc.settings;
-      reply.clearCookie(OIDC_TRANSACTION_COOKIE, cookieOptions);
+      reply.clearCookie(OIDC_TRANSACTION_COOKIE, cookieOptions());
       reply.header('cache-control', 'no-store');
       const transaction = openTransaction(request.cookies[OIDC_TRANSACTION_COOKIE], context);
       if (transaction === null)
@@ -198,7 +197,7 @@ export function oidcRoutes(app: ApiApp, context: ServerContext): void {
           ),
         );
       const query = request.url.indexOf('?');
-      const currentUrl = new URL(`${redirectUri}${query < 0 ? '' : request.url.slice(query)}`);
+      const currentUrl = new URL(`${redirectUri()}${query < 0 ? '' : request.url.slice(query)}`);
       let claims: client.IDToken;
       try {
         const config = await oidc.configuration();

@@ -152,17 +152,18 @@ export function zendeskUrlOf(target: CompiledJob['target']): string {
 }
 
 export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
-  const publicUrl = context.options.publicUrl.replace(/\/+$/, '');
-  const redirectUri = `${publicUrl}${SSO_CALLBACK_PATH}`;
-  const loginUrlOf = (jobId: string) => `${publicUrl}${SSO_PREFIX}/${encodeURIComponent(jobId)}/login`;
-  const logoutUrlOf = (jobId: string) => `${publicUrl}${SSO_PREFIX}/${encodeURIComponent(jobId)}/logout`;
-  const cookieOptions = {
+  // Read per request: a server started on port 0 learns its public URL when it listens.
+  const publicUrl = () => context.options.publicUrl.replace(/\/+$/, '');
+  const callbackUrl = () => `${publicUrl()}${SSO_CALLBACK_PATH}`;
+  const loginUrlOf = (jobId: string) => `${publicUrl()}${SSO_PREFIX}/${encodeURIComponent(jobId)}/login`;
+  const logoutUrlOf = (jobId: string) => `${publicUrl()}${SSO_PREFIX}/${encodeURIComponent(jobId)}/logout`;
+  const cookieOptions = () => ({
     path: SSO_PREFIX,
     httpOnly: true,
     // Lax: the browser sends it on Entra's top-level redirect back to the callback.
     sameSite: 'lax' as const,
-    secure: publicUrl.startsWith('https:'),
-  };
+    secure: publicUrl().startsWith('https:'),
+  });
 
   // One identity platform per app registration (discovery and keys fetched once), closed with the server.
   const platforms = new Map<string, IdentityPlatform>();
@@ -304,7 +305,7 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
           expiresAt: context.clock.now().getTime() + TRANSACTION_SECONDS * 1000,
         };
         const target = client.buildAuthorizationUrl(config, {
-          redirect_uri: redirectUri,
+          redirect_uri: callbackUrl(),
           response_type: 'code',
           response_mode: 'query',
           scope: 'openid profile email',
@@ -314,7 +315,7 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
           code_challenge_method: 'S256',
         });
         reply.setCookie(SSO_TRANSACTION_COOKIE, context.vault.seal(JSON.stringify(transaction)), {
-          ...cookieOptions,
+          ...cookieOptions(),
           maxAge: TRANSACTION_SECONDS,
         });
         reply.header('cache-control', 'no-store');
@@ -359,7 +360,7 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
       },
     },
     async (request, reply) => {
-      reply.clearCookie(SSO_TRANSACTION_COOKIE, cookieOptions);
+      reply.clearCookie(SSO_TRANSACTION_COOKIE, cookieOptions());
       const transaction = openTransaction(request.cookies[SSO_TRANSACTION_COOKIE], context);
       if (transaction === null)
         return refusal(
@@ -379,7 +380,7 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
         try {
           const config = await (await platformOf(opened.config)).configuration();
           const query = request.url.indexOf('?');
-          const currentUrl = new URL(`${redirectUri}${query < 0 ? '' : request.url.slice(query)}`);
+          const currentUrl = new URL(`${callbackUrl()}${query < 0 ? '' : request.url.slice(query)}`);
           const tokens = await client.authorizationCodeGrant(config, currentUrl, {
             expectedState: transaction.state,
             expectedNonce: transaction.nonce,
@@ -504,7 +505,7 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
       },
     },
     async (request, reply) => {
-      reply.clearCookie(SSO_TRANSACTION_COOKIE, cookieOptions);
+      reply.clearCookie(SSO_TRANSACTION_COOKIE, cookieOptions());
       const failed = request.query.kind === 'error';
       return sendPage(
         reply,
@@ -577,7 +578,7 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
       problems,
       remoteLoginUrl: loginUrl,
       remoteLogoutUrl: logoutUrlOf(job.jobId),
-      redirectUri,
+      redirectUri: callbackUrl(),
       zendeskUrl,
       sharedSecret: {
         saved: current !== undefined,
