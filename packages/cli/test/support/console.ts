@@ -108,6 +108,11 @@ export async function startConsoleHarness(
     job?: Parameters<typeof startJobHarness>[0];
     /** Sign in with Microsoft through the Entra emulator (provisio's app registration = the emulator's client). */
     microsoft?: boolean;
+    /**
+     * Serve on a free port chosen before start, so that the public URL (in the redirect and
+     * single sign-on URLs the server gives) is the one the browser uses, not port 0.
+     */
+    fixedPort?: boolean;
   } = {},
 ): Promise<ConsoleHarness> {
   const job = await startJobHarness({
@@ -153,7 +158,7 @@ export async function startConsoleHarness(
   const serve = await startServeHarness({
     allowCustomEndpoints: true,
     // The sign-in redirect URI is the public URL's: a fixed port, known before start.
-    ...(options.microsoft ? { port: await freePort() } : {}),
+    ...(options.microsoft || options.fixedPort ? { port: await freePort() } : {}),
     env: { PROVISIO_ADMIN_PASSWORD: ADMIN_PASSWORD, ...oidcEnv, ...options.serveEnv },
   });
   let people = 0;

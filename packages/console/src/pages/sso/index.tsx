@@ -81,6 +81,7 @@ const useStyles = makeStyles({
   problems: { margin: '4px 0 0', paddingLeft: '20px' },
   table: { minWidth: '860px' },
   wrap: { overflowWrap: 'anywhere' },
+  status: { display: 'grid', gap: '12px', minWidth: 0 },
 });
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
@@ -145,7 +146,7 @@ function ZendeskStatus({ check }: { check: ZendeskCheck }) {
       >
         <MessageBarBody>
           <MessageBarTitle>{view.title}</MessageBarTitle>
-          <span className={styles.wrap}>{check.message}</span>
+          <div className={styles.wrap}>{check.message}</div>
         </MessageBarBody>
       </MessageBar>
       {check.configurations.length > 0 ? (
@@ -270,7 +271,7 @@ export default function SingleSignOnPage() {
         {save.isPending && <Spinner size="tiny" label="Saving…" />}
       </div>
       {savedMessage !== null && (
-        <MessageBar intent="success" data-testid="saved-message">
+        <MessageBar intent="success" layout="multiline" data-testid="saved-message">
           <MessageBarBody>{savedMessage}</MessageBarBody>
         </MessageBar>
       )}
@@ -293,7 +294,7 @@ export default function SingleSignOnPage() {
           </MessageBar>
         ))}
       {readOnly && (
-        <MessageBar intent="info">
+        <MessageBar intent="info" layout="multiline">
           <MessageBarBody>
             Only an Administrator can change single sign-on; you can read the settings and check Zendesk.
           </MessageBarBody>
@@ -392,7 +393,7 @@ export default function SingleSignOnPage() {
 
       <Divider />
       <Section title="Status">
-        <div aria-live="polite" style={{ display: 'grid', gap: 12 }}>
+        <div aria-live="polite" className={styles.status}>
           {sso.problems.length > 0 ? (
             <MessageBar intent="warning" layout="multiline" data-testid="sso-problems">
               <MessageBarBody>
@@ -405,7 +406,7 @@ export default function SingleSignOnPage() {
               </MessageBarBody>
             </MessageBar>
           ) : (
-            <MessageBar intent="success" data-testid="sso-ready">
+            <MessageBar intent="success" layout="multiline" data-testid="sso-ready">
               <MessageBarBody>Single sign-on through provisio is on, with a shared secret.</MessageBarBody>
             </MessageBar>
           )}

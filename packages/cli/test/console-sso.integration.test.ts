@@ -1,0 +1,244 @@
+/**
+ * The Single sign-on page in Chromium (docs/console.md#single-sign-on): a configured job's page
+ * shows the URLs to paste into Zendesk and Entra, what stops sign-in and the Zendesk check as the API
+ * reads it; turning single sign-on on without a shared secret is refused on the Shared secret field;
+ * a saved secret shows only as its last four characters, and a new one keeps the old as the previous
+ * secret; a Reader sees it all read-only; a phone gets no sideways scroll.
+ */
+import { randomBytes } from 'node:crypto';
+import { systemClock } from '@provisio/engine';
+import { saveLocalPassword } from '@provisio/server';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  type ConsoleHarness,
+  describeInBrowser,
+  expectAccessible,
+  screenshot,
+  startConsoleHarness,
+} from './support/console.js';
+
+interface SingleSignOn {
+  enabled: boolean;
+  ready: boolean;
+  problems: string[];
+  remoteLoginUrl: string;
+  zendeskUrl: string | null;
+  sharedSecret: { saved: boolean; hint: string | null };
+  previousSharedSecret: { saved: boolean; hint: string | null };
+  zendesk: { status: string; message: string; configurations: { name: string }[] } | null;
+}
+
+/** A secret as Zendesk makes them: 48 characters. */
+const newSecret = () => randomBytes(24).toString('hex');
+
+/** The texts that describe a control (its Field's hint and validation message), read in the page. */
+async function descriptionOf(control: Locator): Promise<string> {
+  return control.evaluate((element) => {
+    const el = element as unknown as {
+      getAttribute(name: string): string | null;
+      ownerDocument: { getElementById(id: string): { textContent: string | null } | null };
+    };
+    return (el.getAttribute('aria-describedby') ?? '')
+      .split(/\s+/)
+      .map((id) => el.ownerDocument.getElementById(id)?.textContent ?? '')
+      .join(' ');
+  });
+}
+
+describeInBrowser('console: Single sign-on', () => {
+  let h: ConsoleHarness;
+  let page: Page;
+  let jobId: string;
+  const url = () => `${h.serve.url}/applications/${h.spId}/jobs/${jobId}/single-sign-on`;
+  const readSso = async (): Promise<SingleSignOn> => {
+    const response = await h.serve.call(`/provisio/v1/jobs/${jobId}/singleSignOn`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as SingleSignOn;
+  };
+  const save = () => page.getByRole('button', { name: 'Save', exact: true }).click();
+
+  beforeAll(async () => {
+    // On a port chosen before start: the URLs the page shows are the server's public URL's.
+    h = await startConsoleHarness({ fixedPort: true });
+    jobId = await h.createJob();
+    page = await h.newPage();
+    await h.signInAsAdmin(page);
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('shows the URLs to paste into Zendesk and Entra, what stops sign-in, and the Zendesk check', async () => {
+    await page.goto(`${h.serve.url}/applications/${h.spId}/jobs/${jobId}/overview`);
+    await page.getByRole('tab', { name: 'Single sign-on' }).click();
+    await page.waitForURL(url());
+    const login = page.getByRole('textbox', { name: 'Remote login URL' });
+    await login.waitFor();
+    expect(await login.inputValue()).toBe(`${h.serve.url}/sso/zendesk/${jobId}/login`);
+    expect(await page.getByRole('textbox', { name: 'Remote logout URL' }).inputValue()).toBe(
+      `${h.serve.url}/sso/zendesk/${jobId}/logout`,
+    );
+    expect(await page.getByRole('textbox', { name: 'Redirect URI' }).inputValue()).toBe(
+      `${h.serve.url}/sso/zendesk/callback`,
+    );
+    for (const name of ['Copy Remote login URL', 'Copy Remote logout URL', 'Copy Redirect URI'])
+      expect(await page.getByRole('button', { name }).isEnabled()).toBe(true);
+
+    const sso = await readSso();
+    expect(sso.enabled).toBe(false);
+    expect(await page.getByRole('switch', { name: 'Single sign-on through provisio' }).isChecked()).toBe(
+      false,
+    );
+    // What stops sign-in, as the API says it.
+    expect(sso.problems.length).toBeGreaterThan(0);
+    const problems = (await page.getByTestId('sso-problems').textContent()) ?? '';
+    for (const problem of sso.problems) expect(problems).toContain(problem);
+
+    // The Zendesk check as the API reads it (whatever the emulator answers).
+    expect(sso.zendesk).not.toBeNull();
+    const status = page.getByTestId('zendesk-status');
+    expect(await status.getAttribute('data-status')).toBe(sso.zendesk?.status);
+    expect(await status.textContent()).toContain(sso.zendesk?.message);
+    expect(await page.getByTestId('sign-on-configuration').count()).toBe(sso.zendesk?.configurations.length);
+
+    const test = page.getByRole('link', { name: /^Sign in to .*\/agent/ });
+    expect(await test.getAttribute('href')).toBe(`${sso.zendeskUrl}/agent`);
+    expect(await test.getAttribute('target')).toBe('_blank');
+    expect(await test.getAttribute('rel')).toContain('noopener');
+    await expectAccessible(page, 'Single sign-on');
+  }, 45_000);
+
+  it('refuses turning it on without a shared secret, and a short one, on the Shared secret field', async () => {
+    const secretField = page.getByLabel('Shared secret');
+    await page.getByRole('switch', { name: 'Single sign-on through provisio' }).check();
+    await save();
+    await page.getByRole('alert', { name: 'The changes were not saved' }).waitFor();
+    expect(await secretField.getAttribute('aria-invalid')).toBe('true');
+    expect(await descriptionOf(secretField)).toContain('sharedSecret is required');
+    expect((await readSso()).enabled).toBe(false);
+    await expectAccessible(page, 'Single sign-on refused');
+
+    await secretField.fill('too-short');
+    await save();
+    await page
+      .getByRole('alert', { name: 'The changes were not saved' })
+      .filter({ hasText: /too short/ })
+      .waitFor();
+    expect(await descriptionOf(secretField)).toContain('too short');
+    expect((await readSso()).sharedSecret.saved).toBe(false);
+
+    // Discard forgets the draft and the refusal.
+    await page.getByRole('button', { name: 'Discard' }).click();
+    expect(await secretField.inputValue()).toBe('');
+    expect(await secretField.getAttribute('aria-invalid')).not.toBe('true');
+    expect(await page.getByRole('switch', { name: 'Single sign-on through provisio' }).isChecked()).toBe(
+      false,
+    );
+  }, 45_000);
+
+  it('saves a shared secret, shows only its last four, and keeps the previous one after a new one', async () => {
+    const first = newSecret();
+    await page.getByRole('switch', { name: 'Single sign-on through provisio' }).check();
+    await page.getByLabel('Shared secret').fill(first);
+    await save();
+    await page
+      .getByTestId('saved-message')
+      .filter({ hasText: 'Single sign-on through provisio is on' })
+      .waitFor();
+    const saved = await readSso();
+    expect(saved).toMatchObject({
+      enabled: true,
+      ready: true,
+      problems: [],
+      sharedSecret: { saved: true, hint: `…${first.slice(-4)}` },
+    });
+
+    await page.reload();
+    const secretField = page.getByLabel('Shared secret');
+    await secretField.waitFor();
+    expect(await secretField.inputValue()).toBe('');
+    expect(await descriptionOf(secretField)).toContain(`Saved: …${first.slice(-4)}. Leave empty to keep it`);
+    expect(await page.getByRole('switch', { name: 'Single sign-on through provisio' }).isChecked()).toBe(
+      true,
+    );
+    await page.getByTestId('sso-ready').waitFor();
+    expect(await page.content()).not.toContain(first);
+
+    const second = newSecret();
+    await secretField.fill(second);
+    await save();
+    await page
+      .getByTestId('saved-message')
+      .filter({ hasText: `…${second.slice(-4)}` })
+      .waitFor();
+    const rotated = await readSso();
+    expect(rotated.sharedSecret.hint).toBe(`…${second.slice(-4)}`);
+    expect(rotated.previousSharedSecret).toEqual({ saved: true, hint: `…${first.slice(-4)}` });
+    expect(await page.getByTestId('previous-secret').textContent()).toContain(
+      `Previous shared secret: …${first.slice(-4)} is kept while Zendesk may still use it`,
+    );
+    const html = await page.content();
+    expect(html).not.toContain(first);
+    expect(html).not.toContain(second);
+    await expectAccessible(page, 'Single sign-on saved');
+    await screenshot(page, 'sso');
+  }, 45_000);
+
+  it('checks Zendesk again on Check again', async () => {
+    const [response] = await Promise.all([
+      page.waitForResponse(
+        (r) => r.request().method() === 'GET' && r.url().endsWith(`/provisio/v1/jobs/${jobId}/singleSignOn`),
+      ),
+      page.getByRole('button', { name: 'Check again' }).click(),
+    ]);
+    expect(response.status()).toBe(200);
+    const body = (await response.json()) as SingleSignOn;
+    await page
+      .getByTestId('zendesk-status')
+      .filter({ hasText: body.zendesk?.message ?? '' })
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Check again' }).isEnabled()).toBe(true);
+  }, 30_000);
+
+  it('fits a phone-sized viewport', async () => {
+    const phone = await h.newPage('phone');
+    await h.signInAsAdmin(phone);
+    await phone.goto(url());
+    await phone.getByRole('textbox', { name: 'Remote login URL' }).waitFor();
+    await phone.getByTestId('zendesk-status').waitFor();
+    // Run in the page (the test's own types have no DOM): how far the page is wider than the screen.
+    const overflow = await phone.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expectAccessible(phone, 'Single sign-on on a phone');
+  }, 45_000);
+
+  it('lets a Reader see everything read-only', async () => {
+    const password = 'reader-sso-Passw0rd!';
+    await saveLocalPassword(h.serve.running.store, systemClock, 'reader', password, 'Reader');
+    const reader = await h.newPage();
+    await reader.goto(h.serve.url);
+    await reader.getByLabel('Username').fill('reader');
+    await reader.getByLabel('Password').fill(password);
+    await reader.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await reader.getByTestId('signed-in-role').filter({ hasText: 'Reader' }).waitFor();
+    await reader.goto(url());
+    const secretField = reader.getByLabel('Shared secret');
+    await secretField.waitFor();
+    const sso = await readSso();
+    expect(await secretField.isDisabled()).toBe(true);
+    expect(await descriptionOf(secretField)).toContain(`Saved: ${sso.sharedSecret.hint}`);
+    const toggle = reader.getByRole('switch', { name: 'Single sign-on through provisio' });
+    expect(await toggle.isDisabled()).toBe(true);
+    expect(await toggle.isChecked()).toBe(true);
+    expect(await reader.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true);
+    expect(await reader.getByRole('button', { name: 'Discard' }).isDisabled()).toBe(true);
+    // What only reads stays usable.
+    expect(await reader.getByRole('textbox', { name: 'Remote login URL' }).inputValue()).toBe(
+      sso.remoteLoginUrl,
+    );
+    expect(await reader.getByRole('button', { name: 'Copy Remote login URL' }).isEnabled()).toBe(true);
+    expect(await reader.getByRole('button', { name: 'Check again' }).isEnabled()).toBe(true);
+    await expectAccessible(reader, 'Single sign-on as a Reader');
+  }, 45_000);
+});
