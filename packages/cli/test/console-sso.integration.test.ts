@@ -201,6 +201,85 @@ describeInBrowser('console: Single sign-on', () => {
     expect(await page.getByRole('button', { name: 'Check again' }).isEnabled()).toBe(true);
   }, 30_000);
 
+  it("shows the account's sign-on configurations, and each status with its intent", async () => {
+    // Zendesk's answer as the API would pass it on, put in the page's way (the emulator may not
+    // list sign-on configurations): the page shows whatever the API says.
+    const real = await readSso();
+    const configurations = [
+      {
+        name: 'Entra ID through provisio',
+        protocol: 'jwt',
+        active: true,
+        teamMembers: true,
+        endUsers: false,
+        remoteLoginUrl: real.remoteLoginUrl,
+        remoteLogoutUrl: null,
+        pointsHere: true,
+        secret: 'previous',
+      },
+      {
+        name: 'Okta',
+        protocol: 'saml',
+        active: false,
+        teamMembers: false,
+        endUsers: true,
+        remoteLoginUrl: 'https://contoso.okta.example/app/zendesk/sso/saml',
+        remoteLogoutUrl: null,
+        pointsHere: false,
+        secret: null,
+      },
+    ];
+    const other = await h.newPage();
+    await h.signInAsAdmin(other);
+    let status = 'rotating';
+    await other.route(`**/provisio/v1/jobs/${jobId}/singleSignOn`, async (route) => {
+      if (route.request().method() !== 'GET') return route.fallback();
+      await route.fulfill({
+        json: { ...real, zendesk: { status, message: `The check says ${status}.`, configurations } },
+      });
+    });
+    await other.goto(url());
+    const banner = other.getByTestId('zendesk-status');
+    await banner.filter({ hasText: 'The check says rotating.' }).waitFor();
+    expect(await banner.getAttribute('data-intent')).toBe('warning');
+    expect(await banner.textContent()).toContain('Zendesk still uses the previous shared secret');
+    const rows = other.getByTestId('sign-on-configuration');
+    expect(await rows.count()).toBe(2);
+    const cells = async (row: number) =>
+      (await rows.nth(row).getByRole('cell').allTextContents()).map((text) => text.trim());
+    expect(await cells(0)).toEqual([
+      'Entra ID through provisio',
+      'JSON Web Token',
+      'Yes',
+      'Yes',
+      'No',
+      real.remoteLoginUrl,
+      'Yes',
+      'Previous',
+    ]);
+    expect(await cells(1)).toEqual([
+      'Okta',
+      'SAML',
+      'No',
+      'No',
+      'Yes',
+      'https://contoso.okta.example/app/zendesk/sso/saml',
+      'No',
+      '—',
+    ]);
+    await expectAccessible(other, 'Single sign-on with configurations');
+
+    for (const [next, intent] of [
+      ['pointsHere', 'success'],
+      ['unavailable', 'error'],
+    ] as const) {
+      status = next;
+      await other.getByRole('button', { name: 'Check again' }).click();
+      await banner.filter({ hasText: `The check says ${next}.` }).waitFor();
+      expect(await banner.getAttribute('data-intent')).toBe(intent);
+    }
+  }, 45_000);
+
   it('fits a phone-sized viewport', async () => {
     const phone = await h.newPage('phone');
     await h.signInAsAdmin(phone);

@@ -60,7 +60,7 @@ import {
 } from './model';
 
 const useStyles = makeStyles({
-  page: { maxWidth: '900px' },
+  page: { maxWidth: '1040px' },
   commandBar: {
     display: 'flex',
     gap: '8px',
@@ -143,6 +143,7 @@ function ZendeskStatus({ check }: { check: ZendeskCheck }) {
         layout="multiline"
         data-testid="zendesk-status"
         data-status={check.status}
+        data-intent={view.intent}
       >
         <MessageBarBody>
           <MessageBarTitle>{view.title}</MessageBarTitle>

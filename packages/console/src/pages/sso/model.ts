@@ -4,8 +4,8 @@
  * secret is write-only, so an empty field keeps the saved one), where the API's 400 problems go
  * (by `details[].target`), and how the Zendesk check reads.
  */
-import type { ProblemDetail } from '../../api/client';
-import type { components } from '../../api/schema';
+// With the extension: packages/cli/test type-checks this file under Node's module resolution.
+import type { components } from '../../api/schema.js';
 
 export type SingleSignOn = components['schemas']['SingleSignOn'];
 export type SingleSignOnUpdate = components['schemas']['SingleSignOnUpdate'];
@@ -41,15 +41,20 @@ export interface PlacedProblems {
   readonly other: readonly string[];
 }
 
-/** A refusal's problems, on the field each concerns (`target`), the rest for the page. */
-export function placeProblems(details: readonly ProblemDetail[]): PlacedProblems {
+const isField = (target: string | undefined): target is SsoField =>
+  target === 'enabled' || target === 'sharedSecret';
+
+/** A refusal's problems (`ApiProblem.details`), on the field each concerns (`target`), the rest for the page. */
+export function placeProblems(
+  details: readonly { readonly code?: string; readonly target?: string; readonly message: string }[],
+): PlacedProblems {
   const fields: Partial<Record<SsoField, string>> = {};
   const other: string[] = [];
-  for (const detail of details) {
-    if (detail.target === 'enabled' || detail.target === 'sharedSecret')
-      fields[detail.target] =
-        fields[detail.target] === undefined ? detail.message : `${fields[detail.target]} ${detail.message}`;
-    else other.push(detail.message);
+  for (const { target, message } of details) {
+    if (isField(target)) {
+      const before = fields[target];
+      fields[target] = before === undefined ? message : `${before} ${message}`;
+    } else other.push(message);
   }
   return { fields, other };
 }
@@ -76,7 +81,8 @@ const protocols: Readonly<Record<SignOnConfiguration['protocol'], string>> = {
   other: 'Other',
 };
 
-export const protocolLabel = (protocol: SignOnConfiguration['protocol']): string => protocols[protocol];
+export const protocolLabel = (protocol: SignOnConfiguration['protocol']): string =>
+  protocols[protocol] ?? protocol;
 
 /** Which of provisio's saved secrets a configuration holds, in words ('—' for other protocols). */
 export function secretLabel(secret: SignOnConfiguration['secret']): string {
