@@ -67,6 +67,7 @@ describeInBrowser('console: a Reader', () => {
         controls: ['Add New Mapping'],
       },
       { path: `${base.slice(h.serve.url.length)}/overview`, controls: ['Restart provisioning'] },
+      { path: `${base.slice(h.serve.url.length)}/single-sign-on`, controls: ['Save'] },
     ];
     for (const { path, controls } of pages) {
       await page.goto(`${h.serve.url}${path}`);

@@ -1,6 +1,6 @@
 /**
  * One application's job, as Entra's enterprise application blade shows it: its name and status on
- * top, then Overview, Provisioning, Provision on demand, Provisioning logs, Audit logs. The job is
+ * top, then Overview, Single sign-on, Provisioning, Provision on demand, Provisioning logs, Audit logs. The job is
  * read once here (and every few seconds while a cycle runs) and given to the pages by `useJob()`.
  */
 import { makeStyles, Spinner, Tab, TabList, Text, tokens } from '@fluentui/react-components';
@@ -44,6 +44,8 @@ const useStyles = makeStyles({
 
 const sections = [
   { value: 'overview', label: 'Overview' },
+  // Above Provisioning, as in the enterprise application's blade.
+  { value: 'single-sign-on', label: 'Single sign-on' },
   { value: 'provisioning', label: 'Provisioning' },
   { value: 'on-demand', label: 'Provision on demand' },
   { value: 'logs', label: 'Provisioning logs' },

@@ -12,6 +12,7 @@ import { Shell } from './Shell';
 
 const ApplicationsPage = lazy(() => import('../pages/applications'));
 const OverviewPage = lazy(() => import('../pages/overview'));
+const SingleSignOnPage = lazy(() => import('../pages/sso'));
 const ProvisioningPage = lazy(() => import('../pages/provisioning'));
 const MappingPage = lazy(() => import('../pages/mappings'));
 const OnDemandPage = lazy(() => import('../pages/ondemand'));
@@ -24,6 +25,7 @@ export const paths = {
   job: (spId: string, jobId: string) =>
     `/applications/${encodeURIComponent(spId)}/jobs/${encodeURIComponent(jobId)}`,
   overview: (spId: string, jobId: string) => `${paths.job(spId, jobId)}/overview`,
+  singleSignOn: (spId: string, jobId: string) => `${paths.job(spId, jobId)}/single-sign-on`,
   provisioning: (spId: string, jobId: string) => `${paths.job(spId, jobId)}/provisioning`,
   mapping: (spId: string, jobId: string, object: 'users' | 'groups') =>
     `${paths.job(spId, jobId)}/provisioning/mappings/${object}`,
@@ -66,6 +68,7 @@ export function ConsoleRoutes() {
           <Route path="applications/:spId/jobs/:jobId" element={<JobLayout />}>
             <Route index element={<Navigate to="overview" replace />} />
             <Route path="overview" element={<OverviewPage />} />
+            <Route path="single-sign-on" element={<SingleSignOnPage />} />
             <Route path="provisioning" element={<ProvisioningPage />} />
             <Route path="provisioning/mappings/:object" element={<MappingPage />} />
             <Route path="on-demand" element={<OnDemandPage />} />
