@@ -124,7 +124,7 @@ describeInBrowser('console: Single sign-on', () => {
   }, 45_000);
 
   it('refuses turning it on without a shared secret, and a short one, on the Shared secret field', async () => {
-    const secretField = page.getByLabel('Shared secret');
+    const secretField = page.getByRole('textbox', { name: 'Shared secret' });
     await page.getByRole('switch', { name: 'Single sign-on through provisio' }).check();
     await save();
     await page.getByRole('alert', { name: 'The changes were not saved' }).waitFor();
@@ -154,7 +154,7 @@ describeInBrowser('console: Single sign-on', () => {
   it('saves a shared secret, shows only its last four, and keeps the previous one after a new one', async () => {
     const first = newSecret();
     await page.getByRole('switch', { name: 'Single sign-on through provisio' }).check();
-    await page.getByLabel('Shared secret').fill(first);
+    await page.getByRole('textbox', { name: 'Shared secret' }).fill(first);
     await save();
     await page
       .getByTestId('saved-message')
@@ -169,7 +169,7 @@ describeInBrowser('console: Single sign-on', () => {
     });
 
     await page.reload();
-    const secretField = page.getByLabel('Shared secret');
+    const secretField = page.getByRole('textbox', { name: 'Shared secret' });
     await secretField.waitFor();
     expect(await secretField.inputValue()).toBe('');
     expect(await descriptionOf(secretField)).toContain(`Saved: …${first.slice(-4)}. Leave empty to keep it`);
@@ -316,7 +316,7 @@ describeInBrowser('console: Single sign-on', () => {
     await reader.getByRole('button', { name: 'Sign in', exact: true }).click();
     await reader.getByTestId('signed-in-role').filter({ hasText: 'Reader' }).waitFor();
     await reader.goto(url());
-    const secretField = reader.getByLabel('Shared secret');
+    const secretField = reader.getByRole('textbox', { name: 'Shared secret' });
     await secretField.waitFor();
     const sso = await readSso();
     expect(await secretField.isDisabled()).toBe(true);

@@ -162,7 +162,7 @@ function ZendeskStatus({ check }: { check: ZendeskCheck }) {
                 <TableHeaderCell>End users</TableHeaderCell>
                 <TableHeaderCell>Remote login URL</TableHeaderCell>
                 <TableHeaderCell>Points here</TableHeaderCell>
-                <TableHeaderCell>Shared secret</TableHeaderCell>
+                <TableHeaderCell>Secret Zendesk holds</TableHeaderCell>
               </TableRow>
             </TableHeader>
             <TableBody>
