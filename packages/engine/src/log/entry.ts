@@ -92,7 +92,8 @@ function matchingStep(user: PlannedUser, source: string, target: string): Provis
   const m = user.match;
   if (m === null) return null;
   const details: Record<string, string> = {};
-  if (user.link && user.link.state !== 'deleted') details['CachedLink'] = user.link.targetId;
+  if (user.link && (user.link.state === 'active' || user.link.state === 'disabled'))
+    details['CachedLink'] = user.link.targetId;
   for (const tried of m.tried)
     details[`${tried.attribute} = ${tried.value}`] =
       tried.candidates.length === 0

@@ -8,6 +8,7 @@
  * object needs: the target mirror from the store, and for a group its own memberships. `dryRun`
  * shows the same steps without writing.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { applyMembershipPlans, assignedGroupIds } from '../cycle/groups.js';
@@ -20,6 +21,7 @@ import { protectCredentialOwner } from '../pipeline/credential-owner.js';
 import { planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
 import { assignmentSignature } from '../pipeline/import.js';
 import { type MembershipIndex, planMemberships } from '../pipeline/membership-plan.js';
+import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import type { EngineDeps } from '../ports/engine.js';
@@ -145,7 +147,7 @@ export async function provisionOnDemand(
     userAttributes: Readonly<Record<string, unknown>>,
   ): Promise<OnDemandObject & { planned: PlannedUser }> => {
     const mine = assignments.assignments.filter((a) => a.userId === id);
-    const planned = protectCredentialOwner(
+    let planned = protectCredentialOwner(
       planUser(
         planSettingsFrom(config),
         target,
@@ -157,6 +159,7 @@ export async function provisionOnDemand(
           removed: null,
           link: links.get(id) ?? null,
           change: 'Update',
+          unlinkedTargets: unlinkedTargetIds(links.values()),
         },
         clock.now(),
       ),
@@ -169,7 +172,9 @@ export async function provisionOnDemand(
       let link: LinkRecord | null = null;
       if (planned.action) {
         [result] = await target.apply([planned.action]);
-        if (result?.ok) {
+        // A create the target turned into an update of a user it held: a match, the user adopted.
+        if (result?.ok) planned = asTargetMatch(planned, result, index.get(result.user.id), target);
+        if (result?.ok && planned.action) {
           const after = planned.action.kind === 'delete' ? { ...result.user, active: false } : result.user;
           index.put([after]);
           await mirrorStore.saveUsers(store, jobId, [after]);
@@ -407,10 +412,17 @@ async function provisionGroup(
       mappings: config.groups.mappings,
       scopingFilters: config.groups.scopingFilters,
       actions: config.groups.actions,
+      deleteAdopted: config.settings.adoptedObjects.delete,
     },
     target,
     groupIndex,
-    { record, link, assigned: ctx.assigned, reportUnlinked: true },
+    {
+      record,
+      link,
+      assigned: ctx.assigned,
+      reportUnlinked: true,
+      unlinkedTargets: unlinkedTargetIds(groupLinks.values()),
+    },
     clock.now(),
   );
   if (plan === null) return done();
