@@ -33,6 +33,7 @@ const groupSettings = (extra: Partial<GroupPlanSettings> = {}): GroupPlanSetting
     mappings: compiled(compileMappings(defaultGroupMappings)),
     scopingFilters: filters.filters,
     actions: new Set(['create', 'update', 'delete']),
+    deleteAdopted: false,
     ...extra,
   };
 };
