@@ -149,7 +149,7 @@ export const engineErrors = defineErrorCatalogue('@provisio/engine', {
     httpStatus: 409,
     publicMessage: 'An operator unlinked this object: provisio no longer manages it, nor matches it again.',
     recommendedAction:
-      'None. To manage it again, restart the job (restart): it forgets every link and unlink, and the next cycle matches or creates again.',
+      'None. To manage it again, restart the job in full (restart --full): it forgets every link and unlink, and the next cycle matches or creates again.',
   },
   TooManyDeletes: {
     category: 'safety',
