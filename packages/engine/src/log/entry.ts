@@ -106,7 +106,7 @@ function matchingStep(user: PlannedUser, source: string, target: string): Provis
     ],
     matched: [
       'EntrySynchronizationUpdate',
-      `User '${user.displayName}' matched ${target} user ${m.kind === 'matched' ? `${m.target.id} by ${m.attribute}` : ''}`,
+      `User '${user.displayName}' matched ${target} user ${m.kind === 'matched' ? `${m.target.id} by ${m.attribute}` : ''}${user.matchedByTarget ? ` (${target} found it when asked to create the user)` : ''}`,
     ],
     none: [
       'EntrySynchronizationAdd',
@@ -160,7 +160,9 @@ function exportStep(
       name: `EntryExport${verb}`,
       provisioningStepType: 'export',
       status: 'success',
-      description: `${verb === 'Add' ? 'Created' : verb === 'Delete' ? 'Deleted' : verb === 'Disable' ? 'Disabled' : 'Updated'} User '${user.displayName}' in ${target} (id ${result.user.id})`,
+      description: user.matchedByTarget
+        ? `${user.description} (id ${result.user.id})`
+        : `${verb === 'Add' ? 'Created' : verb === 'Delete' ? 'Deleted' : verb === 'Disable' ? 'Disabled' : 'Updated'} User '${user.displayName}' in ${target} (id ${result.user.id})`,
       details: { ReportableIdentifier: result.user.id, Request: result.request },
     };
   return {

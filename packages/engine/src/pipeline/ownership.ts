@@ -38,12 +38,18 @@ export function asTargetMatch(
   if (!result.ok || result.matched !== true || planned.action?.kind !== 'create') return planned;
   const desired = planned.action.attributes;
   const after = result.user;
+  // The attribute the earlier user shared; unknown earlier values: the e-mail (a user already
+  // carrying the external id provisio sends would be one provisio itself created).
+  const keys = planned.mapped?.matchingKeys ?? [];
+  const shared = (key: (typeof keys)[number], user: TargetUser) =>
+    target.matchKey(key.target, key.value) !== null &&
+    target.matchKey(key.target, key.value) === target.matchKey(key.target, user.attributes[key.target]);
   const attribute =
-    planned.mapped?.matchingKeys.find(
-      (key) =>
-        target.matchKey(key.target, key.value) !== null &&
-        target.matchKey(key.target, key.value) === target.matchKey(key.target, after.attributes[key.target]),
-    )?.target ?? 'email';
+    (before !== undefined
+      ? keys.find((key) => shared(key, before))?.target
+      : keys.find((key) => key.target === 'email')?.target) ??
+    keys.find((key) => shared(key, after))?.target ??
+    'email';
   const redacted = new Set(planned.mapped?.redacted ?? []);
   const changed: ModifiedProperty[] = [];
   for (const [name, value] of Object.entries(desired)) {
@@ -73,6 +79,7 @@ export function asTargetMatch(
     target: before ?? null,
     action: { kind: 'update', key: planned.action.key, targetId: after.id, changes },
     provisioningAction: 'update',
+    matchedByTarget: true,
     modifiedProperties: changed,
     description: `Matched an existing ${system} user by ${attribute} (${system} found it when asked to create ${planned.displayName}); ${updated}.`,
   };

@@ -85,6 +85,11 @@ export interface PlannedUser {
   readonly error?: { readonly code: ErrorCode; readonly reason: string; readonly recommendedAction?: string };
   /** A link to record even without a write (a pre-existing target user matched and already in sync). */
   readonly newLink?: { readonly targetId: string };
+  /**
+   * The target itself matched an existing user when asked to create one (pipeline/ownership.ts):
+   * the entry reports a match and an update, and the link records the user as adopted.
+   */
+  readonly matchedByTarget?: boolean;
   /** The link's state after this decision when no write is made (e.g. target gone → deleted). */
   readonly linkState?: LinkRecord['state'];
 }
