@@ -141,7 +141,7 @@ export const engineErrors = defineErrorCatalogue('@provisio/engine', {
     publicMessage:
       'provisio matched this Zendesk object instead of creating it, so it does not delete it (settings.adoptedObjects.delete is false).',
     recommendedAction:
-      'None if the object should stay. To let provisio delete objects it adopted, set settings.adoptedObjects.delete to true; to stop managing one object, unlink it (unlink).',
+      'None if the object should stay. To let provisio delete objects it adopted, set settings.adoptedObjects.delete to true; to stop managing one object, unlink it (docs/operations.md, "Unlinking an object").',
   },
   Unlinked: {
     category: 'safety',
@@ -149,7 +149,7 @@ export const engineErrors = defineErrorCatalogue('@provisio/engine', {
     httpStatus: 409,
     publicMessage: 'An operator unlinked this object: provisio no longer manages it, nor matches it again.',
     recommendedAction:
-      'None. To manage it again, restart the job in full (restart --full): it forgets every link and unlink, and the next cycle matches or creates again.',
+      'None. To manage it again, restart the job (restart) with the option that forgets links (--full): every link and unlink is forgotten, and the next cycle matches or creates again.',
   },
   TooManyDeletes: {
     category: 'safety',
