@@ -1,5 +1,5 @@
 /**
- * Job operations on the command line: pause, resume, restart, allow-deletes, roles import, audit.
+ * Job operations on the command line: pause, resume, restart, allow-deletes, unlink, roles import, audit.
  * Each is the engine's operation (`@provisio/engine`, jobs/operations.ts), which changes the store and
  * records the audit log with who ran it (the operating-system user); this file only presents it.
  */
@@ -15,6 +15,8 @@ import {
   resumeJob,
   type StateStore,
   systemClock,
+  UnlinkRefused,
+  unlinkObject,
 } from '@provisio/engine';
 import { type CommandContext, type JobSelection, loadJobWithoutSecrets, processContext } from './load-job.js';
 import { operator } from './operator.js';
@@ -89,6 +91,37 @@ export function runRestart(
     (r) =>
       `job ${r.jobId} restarted${full ? ' in full (links forgotten: users and groups are matched again)' : ''}: the next cycle re-evaluates everything`,
   );
+}
+
+/**
+ * `provisio unlink <object>`: stop managing one user or group (docs/operations.md, "Unlinking an
+ * object"). Exit 1 with the reason when nothing, or more than one object, matches.
+ */
+export async function runUnlink(
+  selection: JobSelection,
+  query: string,
+  context: CommandContext = processContext(),
+): Promise<number> {
+  try {
+    return await withStore(selection, context, async (config, store) => {
+      try {
+        const result = await unlinkObject(
+          { store, clock: systemClock },
+          config.settings.jobId,
+          query,
+          operator(),
+        );
+        process.stdout.write(`${result.summary}\n`);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof UnlinkRefused)) throw error;
+        process.stderr.write(`provisio unlink: ${error.message}\n`);
+        return 1;
+      }
+    });
+  } catch (error) {
+    return reportError(error);
+  }
 }
 
 export async function runAllowDeletes(

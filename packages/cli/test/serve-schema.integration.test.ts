@@ -89,6 +89,7 @@ beforeAll(async () => {
         interval: 'PT1H',
         deprovision: 'suspend',
         skipOutOfScopeDeletions: false,
+        adoptedObjects: { delete: false },
         defaultAccess: 'skip',
         accidentalDeletionThreshold: 500,
         downgradeThreshold: 50,

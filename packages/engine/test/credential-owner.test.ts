@@ -124,10 +124,14 @@ describe("the credentials' owner", () => {
     expect(plan(gone, { deprovision: 'downgrade-and-suspend' }).error?.reason).toMatch(
       /downgrade them to end-user and suspend them/,
     );
-    expect(plan(gone, { deprovision: 'delete' }).error?.reason).toMatch(/delete them/);
-    const purged = plan(input({ removed: 'hard' }));
+    // The owner was matched (adopted): a delete would be a suspension (docs/provisioning.md, "Ownership").
+    expect(plan(gone, { deprovision: 'delete' }).error?.reason).toMatch(/would suspend them/);
+    const optedIn = { deprovision: 'delete', adoptedObjects: { delete: true } };
+    expect(plan(gone, optedIn).error?.reason).toMatch(/delete them/);
+    const purged = plan(input({ removed: 'hard' }), { adoptedObjects: { delete: true } });
     expect(purged.action).toBeNull();
     expect(purged.error?.reason).toMatch(/delete them/);
+    expect(plan(input({ removed: 'hard' })).action).toBeNull();
   });
 
   it('warns when it left scope even if nothing would be sent (deprovision: none)', () => {

@@ -45,6 +45,7 @@ describe('job definitions', () => {
       interval: 'PT40M',
       deprovision: 'suspend',
       skipOutOfScopeDeletions: false,
+      adoptedObjects: { delete: false },
       defaultAccess: 'skip',
       accidentalDeletionThreshold: 500,
       downgradeThreshold: 50,

@@ -340,4 +340,83 @@ describe('plan', () => {
     const planned = planUser(settingsFrom(), fakeTarget, index(), input({ link: link() }), now);
     expect(planned.action?.kind).toBe('create');
   });
+
+  describe('ownership (docs/provisioning.md, "Ownership")', () => {
+    const adopted = (state: LinkRecord['state'] = 'active'): LinkRecord => ({
+      ...link(state),
+      created: false,
+    });
+
+    it('suspends an adopted user where the policy deletes it, unless settings.adoptedObjects.delete', () => {
+      const leaving = input({ link: adopted(), assignments: [] });
+      const kept = planUser(
+        settingsFrom({ deprovision: 'delete' }),
+        fakeTarget,
+        index([inSync]),
+        leaving,
+        now,
+      );
+      expect(kept.action).toEqual({ kind: 'disable', key: 'u1', targetId: '100', policy: 'suspend' });
+      expect(kept.description).toMatch(/never deletes the users it adopted/);
+      const hard = planUser(
+        settingsFrom({ deprovision: 'suspend' }),
+        fakeTarget,
+        index([inSync]),
+        input({ link: adopted(), removed: 'hard' }),
+        now,
+      );
+      expect(hard.action?.kind).toBe('disable');
+      const optedIn = settingsFrom({ deprovision: 'delete', adoptedObjects: { delete: true } });
+      expect(planUser(optedIn, fakeTarget, index([inSync]), leaving, now).action?.kind).toBe('delete');
+      // A user provisio created is deleted as the policy says.
+      expect(
+        planUser(
+          settingsFrom({ deprovision: 'delete' }),
+          fakeTarget,
+          index([inSync]),
+          input({ link: link(), assignments: [] }),
+          now,
+        ).action?.kind,
+      ).toBe('delete');
+    });
+
+    it('never matches, changes or deprovisions a protected target user', () => {
+      const owner = {
+        ...inSync,
+        attributes: { ...inSync.attributes, name: 'Someone else' },
+        protection: 'the account owner',
+      };
+      const matched = planUser(settingsFrom(), fakeTarget, index([owner]), input(), now);
+      expect(matched).toMatchObject({ action: null, status: 'skipped', error: { code: 'ProtectedObject' } });
+      expect(matched.newLink).toBeUndefined();
+      const leaving = planUser(
+        settingsFrom({ deprovision: 'delete' }),
+        fakeTarget,
+        index([owner]),
+        input({ link: link(), assignments: [] }),
+        now,
+      );
+      expect(leaving).toMatchObject({ action: null, error: { code: 'ProtectedObject' } });
+    });
+
+    it('leaves an unlinked user alone and never matches its target user again', () => {
+      const changed = { ...inSync, attributes: { ...inSync.attributes, name: 'Old name' } };
+      const unlinked = planUser(
+        settingsFrom(),
+        fakeTarget,
+        index([changed]),
+        input({ link: link('unlinked') }),
+        now,
+      );
+      expect(unlinked).toMatchObject({ action: null, status: 'skipped', error: { code: 'Unlinked' } });
+      const other = planUser(
+        settingsFrom(),
+        fakeTarget,
+        index([changed]),
+        input({ unlinkedTargets: new Set(['100']) }),
+        now,
+      );
+      expect(other).toMatchObject({ action: null, error: { code: 'Unlinked' } });
+    });
+  });
 });

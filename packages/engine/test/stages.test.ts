@@ -33,6 +33,7 @@ const groupSettings = (extra: Partial<GroupPlanSettings> = {}): GroupPlanSetting
     mappings: compiled(compileMappings(defaultGroupMappings)),
     scopingFilters: filters.filters,
     actions: new Set(['create', 'update', 'delete']),
+    deleteAdopted: false,
     ...extra,
   };
 };
@@ -224,6 +225,67 @@ describe('group plan', () => {
     );
     expect(result?.action).toBeNull();
     expect(result?.reason).toMatch(/already in sync/);
+  });
+
+  describe('ownership', () => {
+    const groupLink = (created: boolean, state: 'active' | 'unlinked' = 'active') => ({
+      jobId: 'j',
+      sourceId: 'g1',
+      targetId: '7',
+      state,
+      created,
+      displayName: 'Support',
+      updatedAt: T,
+    });
+    const defaultGroup: TargetGroup = {
+      ...targetGroup('7', 'Support', 'The default group'),
+      protection: "the account's default group",
+    };
+
+    it('never matches, updates or deletes a protected group', () => {
+      const matched = plan(group('g1', 'Support'), index(defaultGroup));
+      expect(matched).toMatchObject({
+        action: null,
+        targetId: null,
+        status: 'skipped',
+        error: { code: 'ProtectedObject' },
+      });
+      const leaving = plan(group('g1', 'Support', { removed: 'soft' }), index(defaultGroup), {
+        link: groupLink(false),
+      });
+      expect(leaving).toMatchObject({ action: null, error: { code: 'ProtectedObject' } });
+    });
+
+    it('keeps an adopted group that leaves scope unless settings.adoptedObjects.delete; deletes a created one', () => {
+      const ops = targetGroup('7', 'Ops');
+      const leaving = group('g1', 'Ops', { removed: 'soft' });
+      expect(plan(leaving, index(ops), { link: groupLink(false) })).toMatchObject({
+        action: null,
+        targetId: '7',
+        error: { code: 'AdoptedObjectKept' },
+      });
+      expect(plan(leaving, index(ops), { link: groupLink(true) })?.action?.kind).toBe('delete');
+      const optedIn = planGroup(
+        groupSettings({ deleteAdopted: true }),
+        { prepareGroup },
+        index(ops),
+        { record: leaving, link: groupLink(false), assigned: true, reportUnlinked: true },
+        now,
+      );
+      expect(optedIn?.action?.kind).toBe('delete');
+    });
+
+    it('leaves an unlinked group alone and never matches its target group again', () => {
+      const ops = targetGroup('7', 'Ops', 'changed');
+      expect(plan(group('g1', 'Ops'), index(ops), { link: groupLink(true, 'unlinked') })).toMatchObject({
+        action: null,
+        error: { code: 'Unlinked' },
+      });
+      // Another source group of that name: the unlinked Zendesk group is not adopted; a new one is created.
+      expect(plan(group('g2', 'Ops'), index(ops), { unlinkedTargets: new Set(['7']) })?.action?.kind).toBe(
+        'create',
+      );
+    });
   });
 });
 

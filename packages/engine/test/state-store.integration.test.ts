@@ -1382,6 +1382,7 @@ function definition(id: string, overrides: Partial<JobDefinition> = {}): JobDefi
       interval: 'PT40M',
       deprovision: 'suspend',
       skipOutOfScopeDeletions: false,
+      adoptedObjects: { delete: false },
       defaultAccess: 'skip',
       accidentalDeletionThreshold: 500,
       downgradeThreshold: 50,

@@ -5,6 +5,7 @@ import {
   type TargetMembershipActionResult,
 } from '@provisio/engine';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defaultGroupProtection } from '../src/connector/groups.js';
 import { type Harness, requestCounts, startEmulator, targetFor } from './support/harness.js';
 
 let h: Harness;
@@ -97,6 +98,7 @@ describe('loadGroups and loadMemberships', () => {
       id: String(groupId('Support')),
       displayName: 'Support',
       attributes: { name: 'Support', description: 'The default group', is_public: true, default: true },
+      protection: defaultGroupProtection,
     });
     expect(groups.find((g) => g.displayName === 'Secret')?.attributes).toMatchObject({
       is_public: false,

@@ -2,7 +2,12 @@ import type { TargetUser } from '@provisio/engine';
 import { describe, expect, it } from 'vitest';
 import { errorForStatus } from '../src/client/errors.js';
 import { groupSchema, jobResultSchema } from '../src/client/schemas.js';
-import { canJoinGroups, prepareGroupAttributes, toTargetGroup } from '../src/connector/groups.js';
+import {
+  canJoinGroups,
+  defaultGroupProtection,
+  prepareGroupAttributes,
+  toTargetGroup,
+} from '../src/connector/groups.js';
 import {
   type MembershipItem,
   membershipJobItem,
@@ -102,6 +107,7 @@ describe('toTargetGroup', () => {
       id: '360',
       displayName: 'Support',
       attributes: { name: 'Support', description: '', is_public: true, default: true },
+      protection: defaultGroupProtection,
     });
   });
 });

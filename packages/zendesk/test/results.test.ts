@@ -62,8 +62,8 @@ describe('mapJobResults', () => {
       ]),
       request,
     );
-    expect(out[0]).toEqual({ kind: 'ok', id: 1, status: 'Updated' });
-    expect(out[2]).toEqual({ kind: 'ok', id: 3, status: 'Created' });
+    expect(out[0]).toEqual({ kind: 'ok', id: 1, status: 'Updated', action: null });
+    expect(out[2]).toEqual({ kind: 'ok', id: 3, status: 'Created', action: null });
     expect(out[1]).toMatchObject({
       kind: 'failed',
       error: { code: 'ZendeskUnprocessableEntity', retryable: false, request },
@@ -104,7 +104,7 @@ describe('mapJobResults', () => {
       ]),
       'PUT /api/v2/users/update_many (job V3-x)',
     );
-    expect(out[2]).toEqual({ kind: 'ok', id: 503, status: 'Updated' });
+    expect(out[2]).toEqual({ kind: 'ok', id: 503, status: 'Updated', action: 'update' });
     expect(out[1]).toMatchObject({ kind: 'failed', error: { code: 'InvalidAnchor' } });
     expect(out[0]).toMatchObject({ kind: 'failed', error: { code: 'ZendeskEntryConflict' } });
   });

@@ -135,8 +135,27 @@ export function registerProvisioningCommands(program: Command): void {
     });
 
   program
+    .command('unlink')
+    .description(
+      'Stop managing one user or group: provisio no longer updates, suspends or deletes its Zendesk object, nor matches it again',
+    )
+    .argument('<object>', "the Entra object id, a user's UPN or mail, a group's name, or the Zendesk id")
+    .addOption(configOption())
+    .addOption(jobOption())
+    .addHelpText(
+      'after',
+      `${databaseNote}\nThe unlink is recorded in the audit log; restart --full forgets it (docs/operations.md, "Unlinking an object").`,
+    )
+    .action(async (object: string, options: JobOptions) => {
+      const { runUnlink } = await import('../run-operations.js');
+      process.exitCode = await runUnlink(selectionOf(options), object);
+    });
+
+  program
     .command('audit')
-    .description('Show the audit log: pause, resume, restart, allow-deletes, role imports, quarantine')
+    .description(
+      'Show the audit log: pause, resume, restart, allow-deletes, unlink, role imports, quarantine',
+    )
     .addOption(configOption())
     .addOption(jobOption())
     .option('--limit <n>', 'at most this many entries', '100')

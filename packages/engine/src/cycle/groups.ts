@@ -22,6 +22,7 @@ import { type GroupPlan, planGroup, TargetGroupIndex } from '../pipeline/group-p
 import { guardMembershipRemovals, type HeldActions } from '../pipeline/guard.js';
 import { importGroupChange } from '../pipeline/import.js';
 import { type MembershipIndex, type MembershipPlan, planMemberships } from '../pipeline/membership-plan.js';
+import { unlinkedTargetIds } from '../pipeline/ownership.js';
 import type { TargetIndex } from '../pipeline/target-index.js';
 import type { EngineDeps } from '../ports/engine.js';
 import type { ReadAssignmentsResult } from '../ports/source.js';
@@ -150,8 +151,10 @@ export async function planGroups(input: GroupPlanInput): Promise<PlannedGroups> 
     mappings: config.groups.mappings,
     scopingFilters: config.groups.scopingFilters,
     actions: config.groups.actions,
+    deleteAdopted: config.settings.adoptedObjects.delete,
   };
   const plans: GroupPlan[] = [];
+  const unlinkedTargets = unlinkedTargetIds(links.values());
   for (const [id, record] of mirror) {
     const plan = planGroup(
       settings,
@@ -162,6 +165,7 @@ export async function planGroups(input: GroupPlanInput): Promise<PlannedGroups> 
         link: links.get(id) ?? null,
         assigned: assigned.has(id),
         reportUnlinked: kind === 'initial' || before.get(id)?.removed !== record.removed,
+        unlinkedTargets,
       },
       clock.now(),
     );
@@ -291,7 +295,8 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
   // Memberships of every provisioned, in-scope group.
   const groups: { sourceId: string; displayName: string; targetId: string }[] = [];
   for (const plan of plans) {
-    if (!plan.inScope) continue;
+    // A protected group (the account's default group) keeps its members, even under a link made before it was protected.
+    if (!plan.inScope || plan.error?.code === EngineErrorCode.ProtectedObject) continue;
     const link = links.get(plan.sourceId);
     const targetId = dryRun ? plan.targetId : link?.state === 'active' ? link.targetId : null;
     if (targetId !== null) groups.push({ sourceId: plan.sourceId, displayName: plan.displayName, targetId });

@@ -37,6 +37,7 @@ import {
   thresholdSetting,
 } from '../pipeline/guard.js';
 import { groupAssignmentsByUser, importUsers } from '../pipeline/import.js';
+import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import { ConnectorFailure } from '../ports/common.js';
@@ -261,6 +262,7 @@ export async function runCycle(
     const ids = full ? [...new Set([...changed.keys(), ...mirror.keys()])] : [...evaluate.keys()];
     const plannedUsers: PlannedUser[] = [];
     const planTime = clock.now();
+    const unlinkedTargets = unlinkedTargetIds(links.values());
     for (const id of ids) {
       const record = changed.get(id) ?? mirror.get(id);
       const link = links.get(id) ?? null;
@@ -278,6 +280,7 @@ export async function runCycle(
               removed: record ? record.removed : 'soft',
               link,
               change: evaluate.get(id) ?? 'None',
+              unlinkedTargets,
             },
             planTime,
           ),
@@ -314,14 +317,13 @@ export async function runCycle(
       isDowngrade: downgradeOf(target),
       allow: allowDeletes,
     });
-    const planned = guarded.users;
     const plannedGroups: PlannedGroups | null = groupsRead ? { ...groupsRead, plans: guarded.groups } : null;
     const heldOf = (groups: GroupCycleResult | undefined): HeldActions[] => [
       ...guarded.held,
       ...(groups?.held ? [groups.held] : []),
     ];
-    const warnings = credentialOwnerWarnings(planned, owner);
-    const userNames = new Map(planned.map((u) => [u.sourceId, u.displayName]));
+    const warnings = credentialOwnerWarnings(guarded.users, owner);
+    const userNames = new Map(guarded.users.map((u) => [u.sourceId, u.displayName]));
     const context = logContextFor(deps, config, cycleId, {
       ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),
     });
@@ -338,7 +340,7 @@ export async function runCycle(
       });
 
     if (dryRun) {
-      tally(counts, planned, new Map());
+      tally(counts, guarded.users, new Map());
       const groupsPlan = plannedGroups ? await groupCycle(links) : undefined;
       const held = heldOf(groupsPlan);
       return {
@@ -348,7 +350,7 @@ export async function runCycle(
         startedAt,
         durationMs: clock.now().getTime() - startedAt.getTime(),
         counts: { ...counts, targetRequests: targetRequests(target) - requestsBefore },
-        planned,
+        planned: guarded.users,
         results: new Map(),
         error: null,
         staged: heldTotal(held),
@@ -362,7 +364,10 @@ export async function runCycle(
     // Warnings new since the owner's last log entry are e-mailed (once, not every cycle).
     const newWarnings = await newCredentialOwnerWarnings(deps, jobId, warnings);
     // ── export: users, in batches; links, target mirror and log entries saved after each ──
-    const results = await exportUsers(deps, context, planned, index, checkLease, progress);
+    const exported = await exportUsers(deps, context, guarded.users, index, checkLease, progress);
+    const results = exported.results;
+    // Creates the target turned into updates of users it already held are reported as the matches they were.
+    const planned = guarded.users.map((user) => exported.adopted.get(user.sourceId) ?? user);
 
     // ── groups and memberships, once the users are in place ──
     let groupsResult: GroupCycleResult | undefined;
@@ -576,10 +581,11 @@ async function exportUsers(
   index: TargetIndex,
   checkLease: () => void,
   progress: (progress: CycleProgress) => void,
-): Promise<Map<string, TargetActionResult>> {
+): Promise<{ results: Map<string, TargetActionResult>; adopted: Map<string, PlannedUser> }> {
   const { store, target, clock } = deps;
   const jobId = context.jobId;
   const results = new Map<string, TargetActionResult>();
+  const adopted = new Map<string, PlannedUser>();
   const withAction = planned.filter((user) => user.action !== null);
   let exported = 0;
   progress({ phase: 'export', done: 0, total: withAction.length });
@@ -597,9 +603,11 @@ async function exportUsers(
     const newLinks: LinkRecord[] = [];
     const entries: ProvisioningObjectSummary[] = [];
     const written: TargetUser[] = [];
-    for (const user of batch) {
-      const result = results.get(user.sourceId) ?? missingResult(user.sourceId);
-      if (!results.has(user.sourceId)) results.set(user.sourceId, result);
+    for (const planned of batch) {
+      const result = results.get(planned.sourceId) ?? missingResult(planned.sourceId);
+      if (!results.has(planned.sourceId)) results.set(planned.sourceId, result);
+      const user = result.ok ? asTargetMatch(planned, result, index.get(result.user.id), target) : planned;
+      if (user !== planned) adopted.set(user.sourceId, user);
       entries.push(buildLogEntry(context, user, result, ended, perObject));
       if (!result.ok) continue;
       const kindDone = (user.action as NonNullable<PlannedUser['action']>).kind;
@@ -638,7 +646,7 @@ async function exportUsers(
         .slice(start, start + 1000)
         .map((user) => buildLogEntry(context, user, undefined, finished, 0)),
     );
-  return results;
+  return { results, adopted };
 }
 
 /** The link after a successful write (one builder for the cycle and provisioning on demand). */

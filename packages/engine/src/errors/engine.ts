@@ -125,6 +125,32 @@ export const engineErrors = defineErrorCatalogue('@provisio/engine', {
     recommendedAction:
       "Give provisio the credentials of another Zendesk admin (target.adminUsername, and an API token that admin may use) before this person's Zendesk account is suspended or removed, then restart the job (restart) so the user is provisioned like any other. If the change in Entra ID is a mistake, undo it there.",
   },
+  ProtectedObject: {
+    category: 'safety',
+    retryable: false,
+    httpStatus: 409,
+    publicMessage:
+      'The Zendesk object is one the account itself depends on (its default group or its owner), so provisio neither matches, changes nor deletes it.',
+    recommendedAction:
+      'None: provisio leaves it alone. If an Entra ID object matches it by name or e-mail, rename one of them or narrow the scope (scoping filters) so that it is not evaluated.',
+  },
+  AdoptedObjectKept: {
+    category: 'safety',
+    retryable: false,
+    httpStatus: 409,
+    publicMessage:
+      'provisio matched this Zendesk object instead of creating it, so it does not delete it (settings.adoptedObjects.delete is false).',
+    recommendedAction:
+      'None if the object should stay. To let provisio delete objects it adopted, set settings.adoptedObjects.delete to true; to stop managing one object, unlink it (docs/operations.md, "Unlinking an object").',
+  },
+  Unlinked: {
+    category: 'safety',
+    retryable: false,
+    httpStatus: 409,
+    publicMessage: 'An operator unlinked this object: provisio no longer manages it, nor matches it again.',
+    recommendedAction:
+      'None. To manage it again, restart the job (restart) with the option that forgets links (--full): every link and unlink is forgotten, and the next cycle matches or creates again.',
+  },
   TooManyDeletes: {
     category: 'safety',
     retryable: false,

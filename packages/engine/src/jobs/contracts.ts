@@ -102,8 +102,9 @@ export const jobStatusReportSchema = z.object({
   escrows: z.array(escrowSchema),
   rolesImportedAt: z.string().nullable(),
   allowDeletesPending: z.boolean(),
-  users: z.object({ active: z.number(), disabled: z.number(), deleted: z.number() }),
-  groups: z.object({ active: z.number(), deleted: z.number() }),
+  /** Links by state; `unlinked`: objects an operator unlinked (`provisio unlink`), no longer managed. */
+  users: z.object({ active: z.number(), disabled: z.number(), deleted: z.number(), unlinked: z.number() }),
+  groups: z.object({ active: z.number(), deleted: z.number(), unlinked: z.number() }),
   /** Held back for the credentials' owner, as the newest log entry of that user says. */
   warnings: z.array(credentialOwnerWarningSchema),
   cycles: z.array(cycleSchema),

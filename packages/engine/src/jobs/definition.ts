@@ -162,6 +162,19 @@ export const settingsSchema = z.strictObject({
   deprovision: z.enum(['suspend', 'downgrade-and-suspend', 'delete', 'none']).default('suspend'),
   skipOutOfScopeDeletions: z.boolean().default(false),
   /**
+   * Zendesk users and groups provisio matched instead of creating ("adopted", docs/provisioning.md,
+   * "Ownership"): by default never deleted (a user is suspended where `deprovision` says delete, a
+   * group is left in place). `delete: true` deprovisions them like the objects provisio created.
+   */
+  adoptedObjects: z
+    .strictObject({
+      delete: z
+        .boolean()
+        .default(false)
+        .describe('true: adopted users and groups are deleted like the ones provisio created'),
+    })
+    .default({ delete: false }),
+  /**
    * `skip` (the Zendesk tutorial: "Users with the Default Access role are excluded from
    * provisioning") or `provision` (Entra's generic rule since 2020: evaluated like any role).
    */

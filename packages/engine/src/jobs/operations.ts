@@ -220,7 +220,7 @@ export async function jobStatus(
   const jobId = config.settings.jobId;
   const job = await store.getJob(jobId);
   const cycles = await store.listCycles(jobId, Math.max(1, Math.floor(options.cycles ?? 10)));
-  const users = { active: 0, disabled: 0, deleted: 0 };
+  const users = { active: 0, disabled: 0, deleted: 0, unlinked: 0 };
   for (const link of await store.listLinks(jobId)) users[link.state]++;
   const groupLinks = await store.listGroupLinks(jobId);
   const now = deps.clock.now().getTime();
@@ -246,6 +246,7 @@ export async function jobStatus(
     groups: {
       active: groupLinks.filter((l) => l.state === 'active').length,
       deleted: groupLinks.filter((l) => l.state === 'deleted').length,
+      unlinked: groupLinks.filter((l) => l.state === 'unlinked').length,
     },
     warnings: await currentOwnerWarnings(store, jobId),
     cycles,

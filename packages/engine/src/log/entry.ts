@@ -92,7 +92,8 @@ function matchingStep(user: PlannedUser, source: string, target: string): Provis
   const m = user.match;
   if (m === null) return null;
   const details: Record<string, string> = {};
-  if (user.link && user.link.state !== 'deleted') details['CachedLink'] = user.link.targetId;
+  if (user.link && (user.link.state === 'active' || user.link.state === 'disabled'))
+    details['CachedLink'] = user.link.targetId;
   for (const tried of m.tried)
     details[`${tried.attribute} = ${tried.value}`] =
       tried.candidates.length === 0
@@ -105,7 +106,7 @@ function matchingStep(user: PlannedUser, source: string, target: string): Provis
     ],
     matched: [
       'EntrySynchronizationUpdate',
-      `User '${user.displayName}' matched ${target} user ${m.kind === 'matched' ? `${m.target.id} by ${m.attribute}` : ''}`,
+      `User '${user.displayName}' matched ${target} user ${m.kind === 'matched' ? `${m.target.id} by ${m.attribute}` : ''}${user.matchedByTarget ? ` (${target} found it when asked to create the user)` : ''}`,
     ],
     none: [
       'EntrySynchronizationAdd',
@@ -159,7 +160,9 @@ function exportStep(
       name: `EntryExport${verb}`,
       provisioningStepType: 'export',
       status: 'success',
-      description: `${verb === 'Add' ? 'Created' : verb === 'Delete' ? 'Deleted' : verb === 'Disable' ? 'Disabled' : 'Updated'} User '${user.displayName}' in ${target} (id ${result.user.id})`,
+      description: user.matchedByTarget
+        ? `${user.description} (id ${result.user.id})`
+        : `${verb === 'Add' ? 'Created' : verb === 'Delete' ? 'Deleted' : verb === 'Disable' ? 'Disabled' : 'Updated'} User '${user.displayName}' in ${target} (id ${result.user.id})`,
       details: { ReportableIdentifier: result.user.id, Request: result.request },
     };
   return {

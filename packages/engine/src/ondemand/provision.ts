@@ -8,6 +8,7 @@
  * object needs: the target mirror from the store, and for a group its own memberships. `dryRun`
  * shows the same steps without writing.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { applyMembershipPlans, assignedGroupIds } from '../cycle/groups.js';
@@ -20,6 +21,7 @@ import { protectCredentialOwner } from '../pipeline/credential-owner.js';
 import { planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
 import { assignmentSignature } from '../pipeline/import.js';
 import { type MembershipIndex, planMemberships } from '../pipeline/membership-plan.js';
+import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import type { EngineDeps } from '../ports/engine.js';
@@ -236,7 +238,7 @@ export async function openOnDemandRun(
     dryRun: boolean,
   ): Promise<OnDemandUser> => {
     const mine = assignments.assignments.filter((a) => a.userId === id);
-    const planned = protectCredentialOwner(
+    let planned = protectCredentialOwner(
       planUser(
         planSettingsFrom(config),
         target,
@@ -248,6 +250,7 @@ export async function openOnDemandRun(
           removed: null,
           link: links.get(id) ?? null,
           change: 'Update',
+          unlinkedTargets: unlinkedTargetIds(links.values()),
         },
         clock.now(),
       ),
@@ -261,7 +264,9 @@ export async function openOnDemandRun(
       if (planned.action) {
         await invalidateMirror();
         [result] = await target.apply([planned.action]);
-        if (result?.ok) {
+        // A create the target turned into an update of a user it held: a match, the user adopted.
+        if (result?.ok) planned = asTargetMatch(planned, result, index.get(result.user.id), target);
+        if (result?.ok && planned.action) {
           const after = planned.action.kind === 'delete' ? { ...result.user, active: false } : result.user;
           index.put([after]);
           await mirrorStore.saveUsers(store, jobId, [after]);
@@ -466,10 +471,17 @@ async function provisionGroup(
       mappings: config.groups.mappings,
       scopingFilters: config.groups.scopingFilters,
       actions: config.groups.actions,
+      deleteAdopted: config.settings.adoptedObjects.delete,
     },
     target,
     groupIndex,
-    { record, link, assigned: ctx.assigned, reportUnlinked: true },
+    {
+      record,
+      link,
+      assigned: ctx.assigned,
+      reportUnlinked: true,
+      unlinkedTargets: unlinkedTargetIds(groupLinks.values()),
+    },
     clock.now(),
   );
   if (plan === null) return done();

@@ -20,7 +20,11 @@ export function concernsCredentialOwner(
   target: Pick<TargetConnector, 'matchKey'>,
 ): boolean {
   if (planned.target?.id === owner.targetId) return true;
-  if (planned.link !== null && planned.link.state !== 'deleted' && planned.link.targetId === owner.targetId)
+  if (
+    planned.link !== null &&
+    (planned.link.state === 'active' || planned.link.state === 'disabled') &&
+    planned.link.targetId === owner.targetId
+  )
     return true;
   if (planned.action?.kind === 'create') {
     const attributes = planned.action.attributes;

@@ -28,6 +28,8 @@ export interface GroupPlanSettings {
   readonly mappings: CompiledMappingSet;
   readonly scopingFilters: CompiledScopingFilters;
   readonly actions: ReadonlySet<'create' | 'update' | 'delete'>;
+  /** `settings.adoptedObjects.delete`: groups provisio matched (not created) may be deleted. */
+  readonly deleteAdopted: boolean;
 }
 
 /** The target's groups, by id and by matching value. */
@@ -93,6 +95,26 @@ export interface GroupPlanInput {
    * removal state changed): otherwise such groups are left out of the plan.
    */
   readonly reportUnlinked: boolean;
+  /** Target groups an operator unlinked (from any source group): never matched again. */
+  readonly unlinkedTargets?: ReadonlySet<string>;
+}
+
+/** A protected target group (the account's default group): never matched, changed or deleted. */
+function protectedGroup(
+  base: { sourceId: string; displayName: string; modifiedProperties: ModifiedProperty[] },
+  inScope: boolean,
+  group: TargetGroup,
+): GroupPlan {
+  const reason = `Zendesk group ${group.id} (${group.displayName}) is ${group.protection}; provisio never matches, changes or deletes it`;
+  return {
+    ...base,
+    inScope,
+    reason,
+    action: null,
+    targetId: null,
+    status: 'skipped',
+    error: { code: EngineErrorCode.ProtectedObject, reason },
+  };
 }
 
 export function planGroup(
@@ -107,6 +129,18 @@ export function planGroup(
   const liveLink = input.link?.state === 'active' ? input.link : undefined;
   const displayName = String(record.attributes['displayName'] ?? id);
   const base = { sourceId: id, displayName, modifiedProperties: [] as ModifiedProperty[] };
+  if (input.link?.state === 'unlinked') {
+    const reason = `an operator unlinked it from Zendesk group ${input.link.targetId} (provisio unlink): provisio no longer manages that group, nor matches it again`;
+    return {
+      ...base,
+      inScope: false,
+      reason,
+      action: null,
+      targetId: null,
+      status: 'skipped',
+      error: { code: EngineErrorCode.Unlinked, reason },
+    };
+  }
   const filters = settings.scopingFilters.evaluate(record.attributes);
   const outReason =
     record.removed === 'hard'
@@ -120,6 +154,25 @@ export function planGroup(
             : null;
   if (outReason !== null) {
     const targetGroup = liveLink ? index.get(liveLink.targetId) : undefined;
+    if (targetGroup?.protection !== undefined) return protectedGroup(base, false, targetGroup);
+    if (
+      liveLink &&
+      targetGroup &&
+      settings.actions.has('delete') &&
+      !liveLink.created &&
+      !settings.deleteAdopted
+    ) {
+      const reason = `${outReason}; provisio matched this Zendesk group rather than creating it, and never deletes the groups it adopted (settings.adoptedObjects.delete is false)`;
+      return {
+        ...base,
+        inScope: false,
+        reason,
+        action: null,
+        targetId: targetGroup.id,
+        status: 'skipped',
+        error: { code: EngineErrorCode.AdoptedObjectKept, reason },
+      };
+    }
     if (liveLink && targetGroup && settings.actions.has('delete'))
       return {
         ...base,
@@ -162,9 +215,14 @@ export function planGroup(
     };
   }
   const attribute = index.attribute;
+  if (linked?.protection !== undefined) return protectedGroup(base, true, linked);
   let found = linked;
   if (!found) {
-    const candidates = index.find(prepared.attributes[attribute]);
+    const candidates = index
+      .find(prepared.attributes[attribute])
+      .filter((group) => !input.unlinkedTargets?.has(group.id));
+    const isProtected = candidates.find((group) => group.protection !== undefined);
+    if (isProtected) return protectedGroup(base, true, isProtected);
     if (candidates.length > 1) {
       const value = String(prepared.attributes[attribute]);
       return {

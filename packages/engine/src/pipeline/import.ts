@@ -91,7 +91,7 @@ export function importUsers(input: UserImportInput): UserImport {
         evaluate.set(id, 'Delete');
       }
     for (const [id, link] of links)
-      if (!seen.has(id) && !changed.has(id) && link.state !== 'deleted') {
+      if (!seen.has(id) && !changed.has(id) && (link.state === 'active' || link.state === 'disabled')) {
         changed.set(id, { ...(mirror.get(id) ?? blank(id)), removed: 'soft', updatedAt: now });
         evaluate.set(id, 'Delete');
       }

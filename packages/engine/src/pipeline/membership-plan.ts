@@ -94,7 +94,7 @@ export function planMemberships(
 ): MembershipPlan[] {
   const userByTarget = new Map<string, string>();
   for (const link of input.userLinks.values())
-    if (link.state !== 'deleted') userByTarget.set(link.targetId, link.sourceId);
+    if (link.state === 'active' || link.state === 'disabled') userByTarget.set(link.targetId, link.sourceId);
   const nameOf = (id: string) => input.userNames.get(id) ?? id;
   const plans: MembershipPlan[] = [];
   for (const group of input.groups) {

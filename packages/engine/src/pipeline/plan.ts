@@ -26,6 +26,8 @@ export interface PlanSettings extends ScopeSettings {
   readonly actions: ReadonlySet<'create' | 'update' | 'delete'>;
   readonly deprovision: DeprovisionPolicy;
   readonly skipOutOfScopeDeletions: boolean;
+  /** `settings.adoptedObjects.delete`: adopted users are deprovisioned like created ones (else never deleted). */
+  readonly deleteAdopted: boolean;
 }
 
 /** The plan settings of a configuration's user mapping. */
@@ -38,6 +40,7 @@ export function planSettingsFrom(config: Config): PlanSettings {
     actions: config.users.actions,
     deprovision: config.settings.deprovision,
     skipOutOfScopeDeletions: config.settings.skipOutOfScopeDeletions,
+    deleteAdopted: config.settings.adoptedObjects.delete,
   };
 }
 
@@ -50,6 +53,11 @@ export interface PlanInput {
   readonly link: LinkRecord | null;
   /** Why the user is evaluated in this cycle (import step). */
   readonly change: 'Add' | 'Update' | 'Delete' | 'None';
+  /**
+   * Target users an operator unlinked (from any source user): never matched again, so that an
+   * unlinked object is not adopted again by its e-mail (docs/operations.md, "Unlinking an object").
+   */
+  readonly unlinkedTargets?: ReadonlySet<string>;
 }
 
 /** What happens to one user, with everything the provisioning log needs to explain it. */
@@ -77,6 +85,11 @@ export interface PlannedUser {
   readonly error?: { readonly code: ErrorCode; readonly reason: string; readonly recommendedAction?: string };
   /** A link to record even without a write (a pre-existing target user matched and already in sync). */
   readonly newLink?: { readonly targetId: string };
+  /**
+   * The target itself matched an existing user when asked to create one (pipeline/ownership.ts):
+   * the entry reports a match and an update, and the link records the user as adopted.
+   */
+  readonly matchedByTarget?: boolean;
   /** The link's state after this decision when no write is made (e.g. target gone → deleted). */
   readonly linkState?: LinkRecord['state'];
 }
@@ -140,7 +153,10 @@ export function planUser(
     input.removed !== null || input.attributes['accountEnabled'] === false,
   );
   const scope = decideScope(settings, view, input.assignments, input.removed);
-  const liveLink = input.link !== null && input.link.state !== 'deleted' ? input.link : null;
+  const liveLink =
+    input.link !== null && (input.link.state === 'active' || input.link.state === 'disabled')
+      ? input.link
+      : null;
   const base = {
     sourceId: input.sourceId,
     displayName,
@@ -151,10 +167,31 @@ export function planUser(
     modifiedProperties: [] as ModifiedProperty[],
   };
 
+  if (input.link?.state === 'unlinked') {
+    const reason = `An operator unlinked ${displayName} from Zendesk user ${input.link.targetId} (provisio unlink): provisio no longer manages that user, nor matches it again.`;
+    return {
+      ...base,
+      mapped: null,
+      prepared: null,
+      match: null,
+      target: index.get(input.link.targetId) ?? null,
+      action: null,
+      provisioningAction: 'other',
+      status: 'skipped',
+      description: `Skipped: ${reason}`,
+      error: {
+        code: EngineErrorCode.Unlinked,
+        reason,
+        recommendedAction: recommended(EngineErrorCode.Unlinked),
+      },
+    };
+  }
+
   if (!scope.inScope) {
     const reason = scope.reason as OutOfScopeReason;
     const linkedTarget = liveLink ? (index.get(liveLink.targetId) ?? null) : null;
     const none = { ...base, mapped: null, prepared: null, match: null, target: linkedTarget, action: null };
+    if (linkedTarget?.protection !== undefined) return protectedUser(none, displayName, linkedTarget);
     if (liveLink === null)
       return {
         ...none,
@@ -182,7 +219,24 @@ export function planUser(
       status: 'skipped',
       description,
     });
+    // An adopted user (matched, not created by provisio) is suspended where provisio would delete it.
+    const keepAdopted = !liveLink.created && !settings.deleteAdopted;
+    const adoptedWords =
+      'provisio matched this Zendesk user rather than creating it, and never deletes the users it adopted (settings.adoptedObjects.delete is false)';
+    const suspendAdopted = (why: string): PlannedUser =>
+      linkedTarget.disabled || liveLink.state === 'disabled'
+        ? skip(`${displayName} ${why}; ${adoptedWords}, and the Zendesk user is already suspended.`)
+        : {
+            ...none,
+            action: { kind: 'disable', key: input.sourceId, targetId, policy: 'suspend' },
+            provisioningAction: 'disable',
+            status: 'success',
+            modifiedProperties: modified({ suspended: true }, linkedTarget.attributes, new Set()),
+            description: `${displayName} ${why}; ${adoptedWords}: the Zendesk user will be suspended instead.`,
+          };
     if (reason === 'hardDeleted') {
+      if (settings.actions.has('delete') && keepAdopted)
+        return suspendAdopted('was permanently deleted in Entra ID');
       if (settings.actions.has('delete'))
         return {
           ...none,
@@ -216,6 +270,7 @@ export function planUser(
           `${displayName} is ${outOfScopeWords[reason]}; settings.deprovision is none: the Zendesk user is left as it is.`,
         );
       case 'delete':
+        if (keepAdopted) return suspendAdopted(`is ${outOfScopeWords[reason]}`);
         return {
           ...none,
           action: { kind: 'delete', key: input.sourceId, targetId },
@@ -250,6 +305,31 @@ export function planUser(
   let mapped = evaluate(liveLink ? 'update' : 'create');
   const match = matchUser(index, mapped, liveLink?.targetId ?? null);
   const found = match.kind === 'linked' || match.kind === 'matched' ? match.target : null;
+  if (found?.protection !== undefined)
+    return protectedUser(
+      { ...base, mapped, prepared: null, match, target: found, action: null },
+      displayName,
+      found,
+    );
+  if (found !== null && match.kind === 'matched' && input.unlinkedTargets?.has(found.id)) {
+    const reason = `${displayName} matches Zendesk user ${found.id} (${found.displayName}) by ${match.attribute}, which an operator unlinked (provisio unlink): provisio does not adopt it again.`;
+    return {
+      ...base,
+      mapped,
+      prepared: null,
+      match,
+      target: found,
+      action: null,
+      provisioningAction: 'other',
+      status: 'skipped',
+      description: `Skipped: ${reason}`,
+      error: {
+        code: EngineErrorCode.Unlinked,
+        reason,
+        recommendedAction: recommended(EngineErrorCode.Unlinked),
+      },
+    };
+  }
   if ((found !== null) !== (liveLink !== null)) mapped = evaluate(found ? 'update' : 'create');
   const prepared = target.prepare(mapped.values);
   const redacted = new Set(mapped.redacted);
@@ -367,5 +447,30 @@ export function planUser(
     status: found.disabled ? 'warning' : 'success',
     modifiedProperties: modified(changes, found.attributes, redacted),
     description: `${displayName} (${how}): ${Object.keys(changes).join(', ')} will be updated.${suspendedByOthers}`,
+  };
+}
+
+/**
+ * A target user the account depends on (its `protection` says why, e.g. the Zendesk account owner):
+ * never matched, changed, suspended or deleted, whatever the plan would have done.
+ */
+function protectedUser(
+  planned: Omit<PlannedUser, 'provisioningAction' | 'status' | 'description' | 'modifiedProperties'>,
+  displayName: string,
+  target: TargetUser,
+): PlannedUser {
+  const reason = `Zendesk user ${target.id} (${target.displayName}) is ${target.protection}; provisio never matches, changes, suspends or deletes it, so nothing is sent for ${displayName}.`;
+  return {
+    ...planned,
+    action: null,
+    provisioningAction: 'other',
+    status: 'skipped',
+    modifiedProperties: [],
+    description: `Skipped: ${reason}`,
+    error: {
+      code: EngineErrorCode.ProtectedObject,
+      reason,
+      recommendedAction: recommended(EngineErrorCode.ProtectedObject),
+    },
   };
 }

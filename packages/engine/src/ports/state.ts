@@ -99,9 +99,16 @@ export interface LinkRecord {
   readonly jobId: string;
   readonly sourceId: string;
   readonly targetId: string;
-  /** What provisio last did to the target object. */
-  readonly state: 'active' | 'disabled' | 'deleted';
-  /** Whether provisio created the target object (true) or matched an existing one (false). */
+  /**
+   * What provisio last did to the target object; `unlinked`: an operator unlinked it (`provisio
+   * unlink`), so provisio neither manages nor matches that target object again until a restart.
+   */
+  readonly state: 'active' | 'disabled' | 'deleted' | 'unlinked';
+  /**
+   * Whether provisio created the target object (true) or adopted one that existed (false: matched by
+   * provisio, or by the target itself when asked to create it). Adopted objects are never deleted
+   * unless `settings.adoptedObjects.delete` (docs/provisioning.md, "Ownership").
+   */
   readonly created: boolean;
   readonly displayName: string;
   readonly updatedAt: string;
@@ -175,7 +182,9 @@ export interface GroupLinkRecord {
   readonly jobId: string;
   readonly sourceId: string;
   readonly targetId: string;
-  readonly state: 'active' | 'deleted';
+  /** `unlinked`: an operator unlinked it (`provisio unlink`): neither managed nor matched again until a restart. */
+  readonly state: 'active' | 'deleted' | 'unlinked';
+  /** Whether provisio created the target group (true) or matched an existing one (false). */
   readonly created: boolean;
   readonly displayName: string;
   readonly updatedAt: string;

@@ -16,6 +16,11 @@ export interface TargetUser {
   readonly disabled: boolean;
   /** A label for logs (name and email). */
   readonly displayName: string;
+  /**
+   * Set when the target account depends on this user (Zendesk: the account owner): why provisio
+   * must never match, change or delete it (docs/provisioning.md, "Protected objects").
+   */
+  readonly protection?: string;
 }
 
 /** Desired attribute values after the target's own conversion (e.g. a role name → role + custom_role_id). */
@@ -125,6 +130,11 @@ export type TargetActionResult =
       readonly user: TargetUser;
       /** The request(s) that carried the action, e.g. `POST /api/v2/users/create_or_update_many (job V3-…)`. */
       readonly request: string;
+      /**
+       * A `create` the target carried out by updating a user it already held (Zendesk's
+       * create-or-update found the e-mail or external id): the user was adopted, not created.
+       */
+      readonly matched?: boolean;
     }
   | { readonly key: string; readonly ok: false; readonly error: ConnectorError };
 
@@ -215,6 +225,12 @@ export interface TargetGroup {
   /** name, description, is_public, … */
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly displayName: string;
+  /**
+   * Set when the target account depends on this group (Zendesk: the account's default group, which
+   * every new agent joins and which cannot be deleted): why provisio must never match, change or
+   * delete it (docs/provisioning.md, "Protected objects").
+   */
+  readonly protection?: string;
 }
 
 export interface TargetMembership {

@@ -234,7 +234,7 @@ export class KyselyStateStore implements StateStore {
         .selectFrom('links')
         .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
         .where('job_id', '=', jobId)
-        .where('state', '!=', 'deleted')
+        .where('state', 'in', ['active', 'disabled'])
         .executeTakeFirstOrThrow(),
       this.#db
         .selectFrom('group_links')

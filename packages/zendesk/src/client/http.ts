@@ -59,6 +59,8 @@ export interface RequestOptions<T> {
   readonly idempotent?: boolean;
   /** What the request is about: a 404 on a `user`, `group` or `membership` becomes `InvalidAnchor`. */
   readonly subject?: ErrorSubject;
+  /** Told the HTTP status of the 2xx answer (e.g. 201 Created vs 200 OK of create_or_update). */
+  readonly onSuccessStatus?: (status: number) => void;
 }
 
 /** The account-wide budget as the last answer reported it. */
@@ -245,7 +247,9 @@ export class ZendeskHttp {
       const rate = parseRateLimitHeaders(response.headers);
       if (response.ok) {
         this.#observe(rate, generation);
-        return this.#parse(text, options.schema, label, response.status);
+        const parsed = this.#parse(text, options.schema, label, response.status);
+        options.onSuccessStatus?.(response.status);
+        return parsed;
       }
 
       const status = response.status;

@@ -319,6 +319,11 @@ export async function makePrimaryEmail(
 interface CreateGroup {
   /** The user's id once Zendesk has created (or matched) it. */
   userId: number | null;
+  /**
+   * Zendesk found a user it already held (by email or external_id) and updated it: the job result
+   * says `Updated` rather than `Created`, a single create_or_update answers 200 rather than 201.
+   */
+  matched: boolean;
   readonly actions: TargetAction[];
   readonly body: Record<string, unknown>;
   readonly step: Step;
@@ -343,7 +348,13 @@ const createUsers: BulkEndpoint<UserFallback, CreateGroup> = {
     group.step.requests.push(label);
     if (outcome.kind === 'failed') fail(group.step, outcome.error);
     else if (outcome.id === null) fail(group.step, noResult('user', label));
-    else group.userId = outcome.id;
+    else {
+      group.userId = outcome.id;
+      // Job results of create_or_update_many: `status: "Updated"` (observed) or `action: "update"`
+      // for an existing user, `Created` / `create` for a new one
+      // (https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/).
+      group.matched = isUpdateOutcome(outcome.status, outcome.action);
+    }
   },
   fail: (group, error) => fail(group.step, error),
   single: async (group, http) => {
@@ -354,6 +365,11 @@ const createUsers: BulkEndpoint<UserFallback, CreateGroup> = {
         body: { user: group.body },
         schema: userEnvelopeSchema,
         idempotent: true,
+        // "201 Created" for a new user, "200 OK" when an existing one was updated
+        // (https://developer.zendesk.com/api-reference/ticketing/users/users/#create-or-update-user).
+        onSuccessStatus: (status) => {
+          group.matched = status === 200;
+        },
       });
       group.userId = answer.user.id;
       group.step.user = answer.user;
@@ -365,7 +381,17 @@ const createUsers: BulkEndpoint<UserFallback, CreateGroup> = {
 
 async function createChunk(ctx: WriteContext, part: CreateGroup[]): Promise<TargetActionResult[]> {
   await runBulk(ctx, part, createUsers);
-  return await finish(ctx, part, 'write');
+  const results = await finish(ctx, part, 'write');
+  const matched = new Set(part.filter((g) => g.matched).flatMap((g) => g.actions.map((a) => a.key)));
+  return results.map((result) =>
+    result.ok && matched.has(result.key) ? { ...result, matched: true } : result,
+  );
+}
+
+/** Whether a create_or_update item's result says an existing user was updated. */
+export function isUpdateOutcome(status: string | null, action: string | null): boolean {
+  const said = `${status ?? ''} ${action ?? ''}`.toLowerCase();
+  return /\bupdated?\b/.test(said) && !/\bcreated?\b/.test(said);
 }
 
 function stringOrNull(value: unknown): string | null {
@@ -404,7 +430,13 @@ export async function applyActions(
   const rejected: TargetActionResult[] = [];
   for (const action of actions) {
     if (action.kind === 'create') {
-      creates.push({ userId: null, actions: [action], body: toUserBody(action.attributes), step: newStep() });
+      creates.push({
+        userId: null,
+        matched: false,
+        actions: [action],
+        body: toUserBody(action.attributes),
+        step: newStep(),
+      });
       continue;
     }
     const userId = parseZendeskId(action.targetId);

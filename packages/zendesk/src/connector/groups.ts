@@ -30,8 +30,20 @@ export function toTargetGroup(group: ZendeskGroup): TargetGroup {
   };
   if (typeof group.is_public === 'boolean') attributes['is_public'] = group.is_public;
   if (typeof group.default === 'boolean') attributes['default'] = group.default;
-  return { id: String(group.id), attributes, displayName: group.name };
+  return {
+    id: String(group.id),
+    attributes,
+    displayName: group.name,
+    // The account's default group: every new agent joins it, and Zendesk refuses to delete it
+    // (https://developer.zendesk.com/api-reference/ticketing/groups/groups/, `default`;
+    // https://support.zendesk.com/hc/en-us/articles/4408821536794). provisio leaves it alone.
+    ...(group.default === true ? { protection: defaultGroupProtection } : {}),
+  };
 }
+
+/** Why the account's default group is protected (docs/provisioning.md, "Protected objects"). */
+export const defaultGroupProtection =
+  "the account's default group (Zendesk adds every new agent to it and does not let it be deleted)";
 
 /** A deleted group as a result: Zendesk answers its 204 without a body. */
 function deletedGroup(id: number): TargetGroup {

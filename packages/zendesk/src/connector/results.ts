@@ -292,7 +292,13 @@ export function problemError(
 /** How one item of a bulk job ended. */
 export type JobItemOutcome =
   /** `id`: the record's id when the result names one (a created user or membership). */
-  | { readonly kind: 'ok'; readonly id: number | null; readonly status: string | null }
+  | {
+      readonly kind: 'ok';
+      readonly id: number | null;
+      readonly status: string | null;
+      /** The result's `action` (e.g. `create`, `update`), when it names one. */
+      readonly action: string | null;
+    }
   | { readonly kind: 'failed'; readonly error: ZendeskConnectorError };
 
 /** One bulk item: where its result is found, and what it asked (for messages). */
@@ -338,7 +344,12 @@ export function mapJobResults(
       return { kind: 'failed', error };
     }
     const id = typeof result.id === 'number' ? result.id : Number(result.id);
-    return { kind: 'ok', id: Number.isSafeInteger(id) && id > 0 ? id : null, status: result.status ?? null };
+    return {
+      kind: 'ok',
+      id: Number.isSafeInteger(id) && id > 0 ? id : null,
+      status: result.status ?? null,
+      action: typeof result.action === 'string' ? result.action : null,
+    };
   });
 }
 

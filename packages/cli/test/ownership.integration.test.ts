@@ -1,0 +1,191 @@
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { openStateStore, type StateStore } from '@provisio/engine';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { killChildren, spawnCli, writeCliJob } from './support/cli.js';
+import {
+  addMember,
+  appRoleId,
+  assign,
+  createEntraGroup,
+  createEntraUser,
+  type JobHarness,
+  patchUser,
+  startJobHarness,
+  tenantDomain,
+  unassign,
+  zendeskGroups,
+  zendeskUsers,
+} from './support/provisioning.js';
+
+/**
+ * Ownership (docs/provisioning.md, "Ownership" and "Protected objects"), through the command as a
+ * subprocess against both emulators: Zendesk's default group is never adopted, changed or deleted
+ * (with `scope: all`, then back to `assigned`), and every cycle succeeds; a Zendesk end user made by
+ * hand, which Zendesk's create-or-update finds for a create, is logged as a match and recorded as
+ * adopted, and is suspended rather than deleted when it leaves; `unlink` stops management.
+ */
+let h: JobHarness;
+let dir: string;
+let configFile: string;
+let caFile: string;
+let env: NodeJS.ProcessEnv;
+
+const cli = (args: readonly string[]) =>
+  spawnCli([...args, '--config', configFile], { cwd: dir, env }).finished;
+
+/** Writes the harness's configuration, with `settings` merged in, where the CLI reads it. */
+async function configure(settings: Record<string, unknown>): Promise<void> {
+  await h.reconfigure({ settings });
+  const document = structuredClone(h.document) as { source: Record<string, unknown> };
+  document.source['caCertificateFile'] = caFile;
+  await writeFile(configFile, stringify(document));
+}
+
+async function withStore<T>(work: (store: StateStore) => Promise<T>): Promise<T> {
+  const store = await openStateStore(String(env['DATABASE_URL']));
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Zendesk JSON
+const byEmail = async (email: string): Promise<any> =>
+  (await zendeskUsers(h)).find((u) => u.email?.toLowerCase() === email.toLowerCase());
+
+beforeAll(async () => {
+  if (!existsSync(fileURLToPath(new URL('../dist/main.js', import.meta.url))))
+    throw new Error('packages/cli/dist is missing: run `npx tsc -b` (npm test builds first)');
+  h = await startJobHarness();
+  ({ dir, configFile, caFile, env } = await writeCliJob(h, 'provisio-ownership-'));
+}, 60_000);
+afterEach(killChildren);
+afterAll(async () => {
+  await h?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('ownership', () => {
+  it("never adopts, changes or deletes Zendesk's default group, with scope all and back to assigned", async () => {
+    const before = (await zendeskGroups(h)).find((g) => g.default === true);
+    expect(before).toMatchObject({ name: 'Support', description: 'The default group' });
+    const support = await createEntraGroup(h, 'Support', { description: 'Entra support team' });
+    const alice = await createEntraUser(h, 'alice', { displayName: 'Alice Agent' });
+    await addMember(h, support, alice);
+    await assign(h, alice, await appRoleId(h, 'Agent'));
+
+    await configure({ scope: 'all' });
+    const all = await cli(['sync', '--once']);
+    expect(all.code, all.stdout + all.stderr).toBe(0);
+    const afterAll = (await zendeskGroups(h)).find((g) => g.id === before.id);
+    expect(afterAll).toMatchObject({ name: 'Support', description: 'The default group', default: true });
+    const [entry] = await withStore((store) =>
+      store.queryLogs({ jobId: h.config.settings.jobId, identity: support, limit: 1 }),
+    );
+    expect(entry?.provisioningStatusInfo.status).toBe('skipped');
+    expect(entry?.provisioningStatusInfo.errorInformation?.errorCode).toBe('ProtectedObject');
+    expect(JSON.stringify(entry)).toMatch(/the account's default group/);
+    expect(
+      (await withStore((s) => s.listGroupLinks(h.config.settings.jobId))).map((l) => l.targetId),
+    ).not.toContain(String(before.id));
+
+    // Back to assigned: the Entra group leaves scope; the default group stays, and the cycles succeed.
+    await configure({ scope: 'assigned' });
+    for (let cycle = 0; cycle < 2; cycle++) {
+      const assigned = await cli(['sync', '--once']);
+      expect(assigned.code, assigned.stdout + assigned.stderr).toBe(0);
+    }
+    expect((await zendeskGroups(h)).find((g) => g.id === before.id)).toMatchObject({
+      name: 'Support',
+      description: 'The default group',
+    });
+    const cycles = await withStore((s) => s.listCycles(h.config.settings.jobId, 3));
+    expect(cycles.map((c) => c.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  }, 120_000);
+
+  it('logs a user Zendesk matched for a create as a match, records it as adopted, and suspends rather than deletes it', async () => {
+    // An end user made by hand in Zendesk a moment ago: the change export does not show it yet.
+    const email = `bob@${tenantDomain}`;
+    const made = await h.zendesk.admin.post('/api/v2/users.json', {
+      user: { name: 'Bob by hand', email, role: 'end-user' },
+    });
+    expect(made.status).toBe(201);
+    const bob = await createEntraUser(h, 'bob', { displayName: 'Bob Builder', mail: email });
+    const assignment = await assign(h, bob, await appRoleId(h, 'Agent'));
+
+    const sync = await cli(['sync', '--once']);
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    expect(await byEmail(email)).toMatchObject({ id: made.body.user.id, role: 'agent', active: true });
+    const jobId = h.config.settings.jobId;
+    const [entry] = await withStore((store) => store.queryLogs({ jobId, identity: bob, limit: 1 }));
+    expect(entry?.provisioningAction).toBe('update');
+    expect(entry?.provisioningStatusInfo.status).toBe('success');
+    expect(JSON.stringify(entry)).toMatch(/Matched an existing Zendesk user by email/);
+    expect(JSON.stringify(entry)).not.toMatch(/no matching User was found/);
+    const link = (await withStore((s) => s.listLinks(jobId))).find((l) => l.sourceId === bob);
+    expect(link).toMatchObject({ targetId: String(made.body.user.id), created: false, state: 'active' });
+
+    // Bob leaves while the job deletes leavers: an adopted user is suspended, never deleted.
+    await configure({ deprovision: 'delete' });
+    await unassign(h, assignment);
+    const plan = await cli(['plan']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(
+      /disable\s+Bob Builder.*never deletes the users it adopted.*suspended instead/,
+    );
+    const leave = await cli(['sync', '--once']);
+    expect(leave.code, leave.stdout + leave.stderr).toBe(0);
+    expect(await byEmail(email)).toMatchObject({ id: made.body.user.id, active: true, suspended: true });
+    const [left] = await withStore((store) => store.queryLogs({ jobId, identity: bob, limit: 1 }));
+    expect(left?.provisioningAction).toBe('disable');
+    expect(left?.modifiedProperties).toEqual([
+      { displayName: 'suspended', oldValue: 'false', newValue: 'true' },
+    ]);
+  }, 120_000);
+
+  it('unlink stops managing a user: the audit says so and the next cycles leave its Zendesk user alone', async () => {
+    const jobId = h.config.settings.jobId;
+    const upn = `alice@${tenantDomain}`;
+    const aliceBefore = await byEmail(upn);
+    expect(aliceBefore).toMatchObject({ name: 'Alice Agent', active: true });
+    const unlinked = await cli(['unlink', upn]);
+    expect(unlinked.code, unlinked.stdout + unlinked.stderr).toBe(0);
+    expect(unlinked.stdout).toMatch(
+      new RegExp(`Unlinked user Alice Agent \\(.+\\) from Zendesk user ${aliceBefore.id}`),
+    );
+    const again = await cli(['unlink', upn]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already unlinked/);
+    const unknown = await cli(['unlink', 'nobody@example.com']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No user or group linked by job .* matches "nobody@example.com"/);
+    const audit = await withStore((s) => s.listAudit(jobId, 5));
+    expect(audit.find((a) => a.activity === 'Unlink object')).toMatchObject({
+      result: 'success',
+      details: expect.objectContaining({ objectType: 'user', targetId: String(aliceBefore.id) }),
+    });
+
+    // Renamed in Entra, then disabled: the Zendesk user keeps its name and stays active.
+    const alice = (await withStore((s) => s.listLinks(jobId))).find(
+      (l) => l.targetId === String(aliceBefore.id),
+    );
+    await patchUser(h, String(alice?.sourceId), { displayName: 'Alice Renamed' });
+    const renamed = await cli(['sync', '--once']);
+    expect(renamed.code, renamed.stdout + renamed.stderr).toBe(0);
+    await patchUser(h, String(alice?.sourceId), { accountEnabled: false });
+    const disabled = await cli(['sync', '--once']);
+    expect(disabled.code, disabled.stdout + disabled.stderr).toBe(0);
+    expect(await byEmail(upn)).toMatchObject({ id: aliceBefore.id, name: 'Alice Agent', suspended: false });
+    const [entry] = await withStore((store) =>
+      store.queryLogs({ jobId, identity: String(alice?.sourceId), limit: 1 }),
+    );
+    expect(entry?.provisioningStatusInfo.errorInformation?.errorCode).toBe('Unlinked');
+    expect(
+      (await withStore((s) => s.listLinks(jobId))).find((l) => l.sourceId === alice?.sourceId)?.state,
+    ).toBe('unlinked');
+  }, 120_000);
+});
