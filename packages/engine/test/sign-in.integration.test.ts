@@ -231,6 +231,23 @@ describe('refused, and logged', () => {
     expect(world.writes).toEqual([]);
   });
 
+  it('the linked target user was unlinked from the job', async () => {
+    person('x');
+    const first = await decideSignIn(deps(), config(), 'x', { initiatedBy });
+    if (!first.allowed) throw new Error('refused');
+    const [link] = await store.listLinks(config().settings.jobId);
+    if (link === undefined) throw new Error('no link');
+    await store.saveLinks([{ ...link, state: 'unlinked' }]);
+    world.writes = [];
+    const decision = await decideSignIn(deps(), config(), 'x', { initiatedBy });
+    expect(decision).toMatchObject({
+      allowed: false,
+      refusal: 'targetUnavailable',
+      reason: expect.stringMatching(/unlinked/),
+    });
+    expect(world.writes).toEqual([]);
+  });
+
   it('the linked target user is suspended by someone else, or deleted', async () => {
     person('x');
     const first = await decideSignIn(deps(), config(), 'x', { initiatedBy });

@@ -24,7 +24,7 @@ export type SignInRefusal =
   | 'provisioningFailed'
   /** In scope, but the job does not create users and none is linked or matched. */
   | 'notProvisioned'
-  /** The linked target user is suspended or deleted. */
+  /** The linked target user is suspended, unlinked from the job, or protected. */
   | 'targetUnavailable';
 
 export type SignInDecision =
@@ -80,6 +80,14 @@ export async function decideSignIn(
     return refuse(
       'outOfScope',
       `${scope.summary} Only people in the provisioning job's scope may sign in to Zendesk; ask your administrator to assign you to the application.`,
+    );
+  const code = planned.planned.error?.code;
+  if (code === 'Unlinked' || code === 'ProtectedObject')
+    return refuse(
+      'targetUnavailable',
+      code === 'Unlinked'
+        ? 'Your Zendesk account is no longer managed by this provisioning job (an administrator unlinked it): sign in with Zendesk\'s own sign-in page, or ask your administrator.'
+        : 'Your Zendesk account is one the provisioning job never changes (protected): sign in with Zendesk\'s own sign-in page.',
     );
   if (planned.planned.status === 'failure')
     return refuse(
