@@ -383,3 +383,36 @@ describe('signing in through the bridge', () => {
     expect((await sso({ method: 'PATCH', json: { enabled: true } })).status).toBe(200);
   });
 });
+
+describe('unlinking (admin API)', () => {
+  it('stops managing one user: sign-in is refused from then on, and the unlink is audited', async () => {
+    const agent = await person('Agent');
+    expect((await signIn(agent.upn)).status).toBe(200);
+    const unlink = (object: string, token = admin) =>
+      serve.call(`/provisio/v1/jobs/${jobId}/unlink`, { method: 'POST', token, json: { object } });
+    expect((await unlink(agent.upn, await serve.token('Operator'))).status).toBe(403);
+    const done = await unlink(agent.upn);
+    expect(done.status, await done.clone().text()).toBe(200);
+    const zendeskUser = (await zendeskUsers(job)).find((u) => u.external_id === agent.id);
+    expect(await done.json()).toMatchObject({
+      objectType: 'user',
+      sourceId: agent.id,
+      targetId: String(zendeskUser.id),
+      created: true,
+    });
+    const again = await unlink(agent.upn);
+    expect(again.status).toBe(400);
+    expect(
+      ((await again.json()) as { error: { details: { target: string }[] } }).error.details[0]?.target,
+    ).toBe('object');
+    expect((await unlink('nobody@example.com')).status).toBe(400);
+    const refused = await signIn(agent.upn);
+    expect(refused.status).toBe(403);
+    expect(refused.html).toMatch(/unlinked/);
+    const audit = await serve.call(
+      `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Unlink object'")}`,
+      { token: admin },
+    );
+    expect(await audit.text()).toContain(agent.id);
+  });
+});

@@ -741,6 +741,23 @@ export interface paths {
         patch: operations["updateSingleSignOn"];
         trace?: never;
     };
+    "/provisio/v1/jobs/{jobId}/unlink": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stops managing one object: the link between an Entra user or group and its Zendesk object is marked unlinked (provisio's addition). */
+        post: operations["unlinkObject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/provisio/v1/auth/signin": {
         parameters: {
             query?: never;
@@ -1199,6 +1216,20 @@ export interface components {
             parsedExpression: components["schemas"]["attributeMappingSourceInput"] | null;
             parsingSucceeded: boolean;
         };
+        UnlinkResultInput: {
+            jobId: string;
+            /** @enum {string} */
+            objectType: "user" | "group";
+            /** @description The Entra object id. */
+            sourceId: string;
+            /** @description The Zendesk id of the object no longer managed. */
+            targetId: string;
+            displayName: string;
+            /** @description Whether provisio had created the Zendesk object (false: adopted). */
+            created: boolean;
+            /** @description One sentence, as recorded in the directory audits ("Unlink object"). */
+            summary: string;
+        };
         provisionOnDemandBodyInput: {
             parameters: {
                 /** @description The id of the job's synchronizationRule (GET …/schema). */
@@ -1541,6 +1572,10 @@ export interface components {
         };
         sourceObjectCollectionInput: {
             value: components["schemas"]["sourceObjectSummaryInput"][];
+        };
+        UnlinkRequestInput: {
+            /** @description An Entra object id, a user's UPN or mail, a group's name, or the Zendesk id. */
+            object: string;
         };
         GraphError: {
             error: {
@@ -1962,6 +1997,20 @@ export interface components {
             parsedExpression: components["schemas"]["attributeMappingSource"] | null;
             parsingSucceeded: boolean;
         };
+        UnlinkResult: {
+            jobId: string;
+            /** @enum {string} */
+            objectType: "user" | "group";
+            /** @description The Entra object id. */
+            sourceId: string;
+            /** @description The Zendesk id of the object no longer managed. */
+            targetId: string;
+            displayName: string;
+            /** @description Whether provisio had created the Zendesk object (false: adopted). */
+            created: boolean;
+            /** @description One sentence, as recorded in the directory audits ("Unlink object"). */
+            summary: string;
+        };
         provisionOnDemandBody: {
             parameters: {
                 /** @description The id of the job's synchronizationRule (GET …/schema). */
@@ -2304,6 +2353,10 @@ export interface components {
         };
         sourceObjectCollection: {
             value: components["schemas"]["sourceObjectSummary"][];
+        };
+        UnlinkRequest: {
+            /** @description An Entra object id, a user's UPN or mail, a group's name, or the Zendesk id. */
+            object: string;
         };
     };
     responses: never;
@@ -4051,6 +4104,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SingleSignOn"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphError"];
+                };
+            };
+        };
+    };
+    unlinkObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnlinkRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnlinkResult"];
                 };
             };
             /** @description Default Response */

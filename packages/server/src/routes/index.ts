@@ -10,6 +10,7 @@ import { auditLogRoutes } from './audit-logs.js';
 import { authRoutes } from './auth.js';
 import { consoleRoutes } from './console.js';
 import { cycleRoutes } from './cycles.js';
+import { linkRoutes } from './links.js';
 import { oidcRoutes } from './oidc.js';
 import { onDemandRoutes } from './on-demand.js';
 import { planRoutes } from './plan.js';
@@ -43,6 +44,7 @@ export const routeModules: readonly RouteModule[] = [
   provisioningRoutes,
   scopingFilterRoutes,
   singleSignOnRoutes,
+  linkRoutes,
   // Its `/*` answers only the GETs that no other route matches (a wildcard ranks last).
   consoleRoutes,
 ];
