@@ -98,8 +98,9 @@ describe('provisio serve: every route checks who is calling', () => {
         `${operation.method} ${operation.path}`,
       ).toContain(operation.access);
     const anonymous = operations.filter((o) => o.access === 'anonymous').map((o) => o.path);
-    // Only health and sign-in answer anyone.
-    for (const path of anonymous) expect(path).toMatch(/^\/(healthz|readyz)$|^\/provisio\/v1\/auth\//);
+    // Only health, sign-in and the single sign-on bridge (Zendesk sends anyone there) answer anyone.
+    for (const path of anonymous)
+      expect(path).toMatch(/^\/(healthz|readyz)$|^\/provisio\/v1\/auth\/|^\/sso\/zendesk\//);
   });
 
   it('refuses every non-anonymous route to an anonymous caller (401)', async () => {
