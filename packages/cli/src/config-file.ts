@@ -22,6 +22,7 @@ import {
   checkJob,
   checkJobDefinition,
   isLoopbackUrl,
+  redactUrl,
   secretScheme,
   zodProblems,
 } from '@provisio/engine';
@@ -314,13 +315,13 @@ export function customEndpoints(definition: Record<string, unknown>): CustomEndp
   for (const key of ['authorityHost', 'graphBaseUrl'] as const) {
     const value = source[key];
     if (isUsableUrl(value, false) && !isMicrosoftEndpoint(key, value.trim()))
-      found.push({ path: `source.${key}`, url: value.trim() });
+      found.push({ path: `source.${key}`, url: redactUrl(value.trim()) });
   }
   const baseUrl = target['baseUrl'];
   if (isUsableUrl(baseUrl, true)) {
     const url = new URL(baseUrl.trim());
     if (!(url.protocol === 'https:' && url.port === '' && /^[a-z0-9-]+\.zendesk\.com$/i.test(url.hostname)))
-      found.push({ path: 'target.baseUrl', url: baseUrl.trim() });
+      found.push({ path: 'target.baseUrl', url: redactUrl(baseUrl.trim()) });
   }
   return found;
 }
