@@ -40,7 +40,7 @@ export async function runLogs(
     if (!Number.isInteger(limit) || limit < 1)
       throw new Error(`--limit: "${options.limit}" must be a positive whole number`);
     const since = sinceFrom(options.since, new Date());
-    const { job: config, store } = await loadJobWithoutSecrets(selectionOf(options), context);
+    const { job: config, store } = await loadJobWithoutSecrets(selectionOf(options), context, 'existing');
     try {
       const entries = await store.queryLogs({
         jobId: config.settings.jobId,

@@ -21,7 +21,8 @@ import {
   testJobConnection,
   thresholdSetting,
 } from '@provisio/engine';
-import { compose } from './compose.js';
+import { compose, type StoreAccess } from './compose.js';
+import { describeStore } from './installation.js';
 import {
   type CommandContext,
   type JobSelection,
@@ -83,10 +84,19 @@ function printCheck(title: string, check: ConnectionTestResult['source']): void 
 }
 
 /** Loads the job with its secrets and composes the ports; the caller closes `deps`. */
-export async function composeJob(selection: JobSelection, context: CommandContext, printWarnings = false) {
-  const loaded = await loadJob(selection, context);
+export async function composeJob(
+  selection: JobSelection,
+  context: CommandContext,
+  printWarnings = false,
+  access: StoreAccess = 'create',
+) {
+  const loaded = await loadJob(selection, context, access);
   try {
     if (printWarnings) for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (loaded.storeMissing)
+      process.stderr.write(
+        `note: no state store at ${describeStore(loaded.installation.databaseUrl)} yet: planned as the job's first cycle, and none is created\n`,
+      );
     const deps = await compose(loaded.job, loaded.installation, { cwd: context.cwd, store: loaded.store });
     return { config: loaded.job, deps };
   } catch (error) {
@@ -169,7 +179,8 @@ export async function runPlan(
   context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    const { config, deps } = await composeJob(selection, context, true);
+    // plan writes nothing: without a store, it plans against an empty one and creates none.
+    const { config, deps } = await composeJob(selection, context, true, 'existing-or-empty');
     try {
       const { report, plan } = await planJob(deps, config, { all });
       // Staged (held) users are listed one by one: what the guard would hold back is never hidden.
@@ -362,16 +373,17 @@ export async function runStatus(
   context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    const { job: config, store } = await loadJobWithoutSecrets(selection, context);
+    const { job: config, store, installation } = await loadJobWithoutSecrets(selection, context, 'existing');
     try {
       const status = await jobStatus({ store, clock: systemClock }, config, {
         cycles: Number.isFinite(cycles) && cycles > 0 ? cycles : 10,
       });
+      const stateStore = describeStore(installation.databaseUrl);
       if (format === 'json') {
-        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...status, stateStore }, null, 2)}\n`);
         return 0;
       }
-      printStatus(status);
+      printStatus(status, stateStore);
       return 0;
     } finally {
       await store.close();
@@ -381,9 +393,10 @@ export async function runStatus(
   }
 }
 
-function printStatus(status: JobStatusReport): void {
+function printStatus(status: JobStatusReport, stateStore: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`job ${status.jobId}: ${status.status} (provisioning status ${status.provisioningStatus})`);
+  out(`state store: ${stateStore}`);
   if (status.configurationChanged)
     out('configuration changed since the last cycle: the next cycle is an initial cycle');
   out(`next cycle: ${status.nextCycle}`);

@@ -17,8 +17,9 @@ interface JobOptions {
 }
 
 const databaseNote =
-  '\nThe state store is ./data/provisio.db (SQLite) unless DATABASE_URL is set (postgres://… or sqlite:<path>); ' +
-  'with --job the job is read from it.';
+  '\nThe state store is data/provisio.db (SQLite) next to the configuration file (with --job: in the working directory) ' +
+  'unless DATABASE_URL is set (postgres://… or sqlite:<path>, a relative path resolved the same way); ' +
+  'with --job the job is read from it. Commands that only read (status, logs, audit) never create it.';
 
 export function registerProvisioningCommands(program: Command): void {
   program
