@@ -343,7 +343,14 @@ describe('exit codes (README, docs/provisioning.md#commands, docs/expressions.md
             ),
         },
         { args: ['expr', 'eval', 'Now()', '--now', 'yesterday'], code: 2, why: 'a bad flag value' },
-        { args: ['expr', 'eval', '[a]', '--bogus'], code: 1, why: 'a usage error of the argument parser' },
+        { args: ['expr', 'eval', '[a]', '--bogus'], code: 2, why: 'a usage error of the argument parser' },
+        {
+          args: ['status', '--config', file, '--format', 'yaml'],
+          code: 2,
+          why: 'a --format outside its choices',
+        },
+        { args: ['sync', '--config', file, '--job', 'codes'], code: 2, why: '--config and --job together' },
+        { args: ['expr', 'eval', '[a'], code: 1, why: 'an expression that does not parse' },
       ];
     const results: string[] = [];
     for (const c of cases) {

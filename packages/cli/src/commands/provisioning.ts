@@ -60,13 +60,14 @@ export function registerProvisioningCommands(program: Command): void {
   program
     .command('sync')
     .description(
-      'Run provisioning cycles every settings.interval: initial when the job needs one (first run, restart, configuration change), incremental otherwise',
+      'Run provisioning cycles every settings.interval: initial when the job needs one (first run, restart, configuration change), incremental otherwise. ' +
+        'The configuration file is read again before each cycle, and at once on SIGHUP (which also starts the next cycle early); an invalid change is reported and the running configuration kept',
     )
     .addOption(configOption())
     .addOption(jobOption())
     .option(
       '--once',
-      'run one cycle and exit (exit code 1 if it failed or any user failed); a paused job runs none and exits 0',
+      'run one cycle and exit (exit code 1 if it failed or any user failed, 3 if it held actions at a threshold); a paused job runs none and exits 0',
     )
     .option('--force', 'with --once: run the cycle even when the job is paused')
     .addHelpText('after', databaseNote)
