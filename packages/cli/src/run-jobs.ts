@@ -16,7 +16,7 @@ import {
 import { stringify } from 'yaml';
 import { openStore, type StoreAccess } from './compose.js';
 import { compileJobFileWithoutSecrets, readDocumentFile, readJobDocument } from './config-file.js';
-import { databaseUrlOf } from './installation.js';
+import { databaseUrlOf, describeStore } from './installation.js';
 import { type CommandContext, processContext } from './load-job.js';
 import { operator } from './operator.js';
 import { reportError } from './run-provisioning.js';
@@ -98,7 +98,7 @@ export async function runJobsList(
         }
         if (rows.length === 0) {
           process.stdout.write(
-            'no jobs in the state store: add one with "npx provisio jobs import provisio.yaml"\n',
+            `no jobs in the state store (${describeStore(databaseUrlOf(context.env, context.cwd))}): add one with "npx provisio jobs import provisio.yaml"\n`,
           );
           return 0;
         }
@@ -116,7 +116,8 @@ export async function runJobsList(
         printTable(table);
         return 0;
       },
-      'existing',
+      // No store yet: no jobs, and none is created.
+      'existing-or-empty',
     );
   } catch (error) {
     return reportError(error);

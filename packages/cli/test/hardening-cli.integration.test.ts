@@ -156,10 +156,20 @@ describe('the store follows the job', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`no state store at ${join(home, 'data', 'provisio.db')}`);
     expect(result.stderr).toContain('DATABASE_URL');
-    for (const args of [['logs'], ['audit'], ['jobs', 'list']]) {
-      const read = await run([...args, ...(args[0] === 'jobs' ? [] : ['--config', file])], home);
+    for (const args of [['logs'], ['audit']]) {
+      const read = await run([...args, '--config', file], home);
       expect(read.code, args.join(' ')).toBe(1);
+      expect(read.stderr).toContain('no state store at');
     }
+    for (const args of [
+      ['jobs', 'show', 'nostore'],
+      ['jobs', 'export', 'nostore'],
+    ])
+      expect((await run(args, home)).code, args.join(' ')).toBe(1);
+    // Without a store there are no jobs to list: said so, and nothing is created either.
+    const list = await run(['jobs', 'list'], home);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(`no jobs in the state store (SQLite ${join(home, 'data', 'provisio.db')})`);
     expect(await readdir(home)).toEqual(['provisio.yaml']);
   });
 });
