@@ -128,6 +128,8 @@ export class ReloadingSync {
   /** SIGHUP came during a cycle: the file is read when it ends. */
   private hupPending = false;
   private wake: (() => void) | undefined;
+  /** Passes sync's stop on to the current loop. */
+  private unlink: (() => void) | undefined;
   private readonly onHangup = () => this.hangup();
 
   constructor(
@@ -148,13 +150,16 @@ export class ReloadingSync {
 
   stop(): void {
     process.off('SIGHUP', this.onHangup);
+    if (this.unlink) this.stopSignal.removeEventListener('abort', this.unlink);
   }
 
   /** The signal of the next loop: aborted to stop it between cycles, or when sync stops. */
   segment(): AbortSignal {
+    if (this.unlink) this.stopSignal.removeEventListener('abort', this.unlink);
     const controller = new AbortController();
+    this.unlink = () => controller.abort();
     if (this.stopSignal.aborted) controller.abort();
-    else this.stopSignal.addEventListener('abort', () => controller.abort(), { once: true });
+    else this.stopSignal.addEventListener('abort', this.unlink, { once: true });
     this.current = controller;
     return controller.signal;
   }
