@@ -4,6 +4,7 @@
  * job and the installation settings. Its inputs are explicit: nothing here reads the process
  * environment or working directory.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
@@ -15,7 +16,7 @@ import {
 } from '@provisio/engine';
 import { createEntraSource } from '@provisio/entra';
 import { createZendeskTarget } from '@provisio/zendesk';
-import type { Installation } from './installation.js';
+import { type Installation, sqliteFileOf } from './installation.js';
 import { createSmtpNotifier } from './notify/smtp.js';
 
 export interface Composed extends EngineDeps {
@@ -24,8 +25,29 @@ export interface Composed extends EngineDeps {
   close(): Promise<void>;
 }
 
+/**
+ * How a command opens the store: `create` it when there is none (the commands that write), only an
+ * `existing` one (the commands that only read: a missing store is an error, never an empty new file),
+ * or `existing-or-empty` (`plan`: without a store, an empty one in memory, as before a first cycle).
+ */
+export type StoreAccess = 'create' | 'existing' | 'existing-or-empty';
+
+/** A read-only command found no store where it looked. */
+export class StoreNotFound extends Error {
+  override readonly name = 'StoreNotFound';
+}
+
 /** Opens and migrates the state store at `databaseUrl` (`Installation.databaseUrl`). */
-export async function openStore(databaseUrl: string): Promise<StateStore> {
+export async function openStore(databaseUrl: string, access: StoreAccess = 'create'): Promise<StateStore> {
+  const file = sqliteFileOf(databaseUrl);
+  if (access !== 'create' && file !== undefined && !existsSync(file)) {
+    if (access === 'existing')
+      throw new StoreNotFound(
+        `no state store at ${file}: this command only reads the store, so it does not create one. ` +
+          'Run it as the sync runs: with the same --config (the store is data/provisio.db next to the configuration file) or the same DATABASE_URL, e.g. DATABASE_URL=sqlite:/path/to/provisio.db',
+      );
+    return openStore('sqlite::memory:');
+  }
   const store = await openStateStore(databaseUrl);
   try {
     await store.migrate();

@@ -21,9 +21,12 @@ import {
   type ConfigProblem,
   checkJob,
   checkJobDefinition,
+  isLoopbackUrl,
+  redactUrl,
   secretScheme,
   zodProblems,
 } from '@provisio/engine';
+import { isMicrosoftEndpoint } from '@provisio/entra';
 import { parseDocument } from 'yaml';
 import { smtpSchema } from './installation.js';
 import type { SmtpSettings } from './notify/smtp.js';
@@ -99,7 +102,14 @@ export interface JobFile {
 const envReference = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const wholeReference = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 const secretPaths = ['source.clientSecret', 'target.secretToken'] as const;
-const configurationKeys = new Set(['source', 'target', 'settings', 'smtp', 'mappings']);
+const configurationKeys = new Set([
+  'source',
+  'target',
+  'settings',
+  'smtp',
+  'mappings',
+  'allowCustomEndpoints',
+]);
 const exampleVariable: Record<string, string> = {
   'source.clientSecret': 'ENTRA_CLIENT_SECRET',
   'target.secretToken': 'ZENDESK_TOKEN',
@@ -224,6 +234,15 @@ function readConfigurationForm(
   // The smtp section belongs to the installation: not stored, so not read when storing.
   const rawSmtp = document['smtp'];
   delete document['smtp'];
+  // allowCustomEndpoints is the file's consent to send credentials to other endpoints: not stored.
+  const allowCustom = document['allowCustomEndpoints'];
+  delete document['allowCustomEndpoints'];
+  if (allowCustom !== undefined && typeof allowCustom !== 'boolean')
+    problems.push({
+      path: 'allowCustomEndpoints',
+      message:
+        'must be true or false (true allows endpoints other than Zendesk and Microsoft: an emulator, a proxy)',
+    });
   if (options.purpose === 'store' && rawSmtp !== undefined)
     warnings.push(
       'the smtp section is an installation setting, not part of a job: it is not imported; a stored job sends e-mail through the SMTP_* environment variables (docs/configuration.md#installation-settings)',
@@ -235,6 +254,13 @@ function readConfigurationForm(
     const holder = definition[section];
     if (isRecord(holder)) holder[key] = secretReference(path, value, env, options, out);
   }
+
+  const custom = customEndpoints(definition);
+  if (custom.length > 0 && allowCustom === true)
+    warnings.push(
+      `custom endpoints allowed (allowCustomEndpoints: true): ${custom.map((c) => `${c.path} ${c.url}`).join(', ')}`,
+    );
+  else if (allowCustom !== true) problems.push(...custom.map(customEndpointProblem));
 
   let smtp: SmtpSettings | null = null;
   if (options.purpose === 'run' && rawSmtp !== undefined) {
@@ -255,6 +281,65 @@ function readConfigurationForm(
   const id =
     typeof domain === 'string' && domain.trim() !== '' ? `zendesk.${domain.trim().toLowerCase()}` : undefined;
   return { definition: id === undefined ? definition : { id, ...definition }, smtp, idFrom: 'domain' };
+}
+
+interface CustomEndpoint {
+  readonly path: 'target.baseUrl' | 'source.authorityHost' | 'source.graphBaseUrl';
+  readonly url: string;
+}
+
+/**
+ * A URL the job definition accepts (https://, or http:// to this machine where `loopbackHttp`):
+ * any other is left to the definition's own message, which says what is wrong with it.
+ */
+function isUsableUrl(value: unknown, loopbackHttp: boolean): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const protocol = new URL(value.trim()).protocol;
+    return protocol === 'https:' || (loopbackHttp && protocol === 'http:' && isLoopbackUrl(value.trim()));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The endpoints of a configuration other than Zendesk's and Microsoft's own, where the credentials
+ * would be sent: a `target.baseUrl` on another host than `<subdomain>.zendesk.com` (whether the
+ * subdomain is `target.domain`'s is the job definition's check), an `authorityHost` or
+ * `graphBaseUrl` that is not one of Microsoft's clouds (docs/configuration.md#custom-endpoints).
+ */
+export function customEndpoints(definition: Record<string, unknown>): CustomEndpoint[] {
+  const found: CustomEndpoint[] = [];
+  const source = isRecord(definition['source']) ? definition['source'] : {};
+  const target = isRecord(definition['target']) ? definition['target'] : {};
+  for (const key of ['authorityHost', 'graphBaseUrl'] as const) {
+    const value = source[key];
+    if (isUsableUrl(value, false) && !isMicrosoftEndpoint(key, value.trim()))
+      found.push({ path: `source.${key}`, url: redactUrl(value.trim()) });
+  }
+  const baseUrl = target['baseUrl'];
+  if (isUsableUrl(baseUrl, true)) {
+    const url = new URL(baseUrl.trim());
+    if (!(url.protocol === 'https:' && url.port === '' && /^[a-z0-9-]+\.zendesk\.com$/i.test(url.hostname)))
+      found.push({ path: 'target.baseUrl', url: redactUrl(baseUrl.trim()) });
+  }
+  return found;
+}
+
+const customEndpointWhat: Record<CustomEndpoint['path'], string> = {
+  'target.baseUrl':
+    'is not https://<domain>.zendesk.com: the Zendesk admin e-mail and API token would be sent there',
+  'source.authorityHost':
+    "is not one of Microsoft's sign-in hosts (https://login.microsoftonline.com, or a national cloud's): the client secret would be sent there",
+  'source.graphBaseUrl':
+    "is not one of Microsoft Graph's hosts (https://graph.microsoft.com, or a national cloud's): the access tokens would be sent there",
+};
+
+function customEndpointProblem(endpoint: CustomEndpoint): ConfigProblem {
+  return {
+    path: endpoint.path,
+    message: `"${endpoint.url}" ${customEndpointWhat[endpoint.path]}. For an emulator or a proxy you trust, add "allowCustomEndpoints: true" at the top level of the file; otherwise remove ${endpoint.path} (docs/configuration.md#custom-endpoints)`,
+  };
 }
 
 /** A secret written as a value: a non-empty string with no `${NAME}` reference in it. */

@@ -4,13 +4,14 @@
  * sends notification e-mails: the `smtp:` section of `provisio.yaml` when a job runs from that
  * file, the `SMTP_*` environment variables when it runs from the state store (`--job`).
  */
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { type ConfigProblem, resolveDatabaseUrl, zodProblems } from '@provisio/engine';
 import { z } from 'zod';
 import type { SmtpSettings } from './notify/smtp.js';
 import type { Environment } from './secrets.js';
 
 export interface Installation {
-  /** `DATABASE_URL`, or the SQLite file `./data/provisio.db` under the working directory. */
+  /** `DATABASE_URL`, or the SQLite file `data/provisio.db` next to the configuration file (see `databaseUrlOf`). */
   readonly databaseUrl: string;
   /** The SMTP server for notification e-mails; null when there is none. */
   readonly smtp: SmtpSettings | null;
@@ -26,9 +27,42 @@ export const smtpSchema = z.strictObject({
   from: z.string().trim().min(3, 'must be the sender, e.g. "provisio <provisio@example.com>"'),
 });
 
-/** The state store's URL: `DATABASE_URL`, else `sqlite:<cwd>/data/provisio.db`. */
-export function databaseUrlOf(env: Environment, cwd: string): string {
-  return resolveDatabaseUrl(env as NodeJS.ProcessEnv, cwd);
+/**
+ * The state store's URL: `DATABASE_URL`, else `sqlite:<base>/data/provisio.db`, where `base` is the
+ * directory of the configuration file when the command was given one (`--config`: the store follows
+ * the job, wherever the command runs from), else the working directory. A relative `sqlite:` path in
+ * `DATABASE_URL` is resolved against the same directory (docs/configuration.md#the-state-store-database_url).
+ */
+export function databaseUrlOf(env: Environment, cwd: string, configFile?: string): string {
+  const base = configFile === undefined ? cwd : dirname(resolve(cwd, configFile));
+  const url = resolveDatabaseUrl(env as NodeJS.ProcessEnv, base);
+  const sqlite = /^sqlite:(.*)$/is.exec(url.trim());
+  const location = sqlite?.[1];
+  if (location === undefined || location === '' || location === ':memory:' || isAbsolute(location))
+    return url;
+  return `sqlite:${resolve(base, location)}`;
+}
+
+/** The SQLite file a URL names; undefined for PostgreSQL and `sqlite::memory:`. */
+export function sqliteFileOf(databaseUrl: string): string | undefined {
+  const location = /^sqlite:(.*)$/is.exec(databaseUrl.trim())?.[1];
+  return location === undefined || location === '' || location === ':memory:' ? undefined : resolve(location);
+}
+
+/**
+ * The store for people: the SQLite file's path, or PostgreSQL's host and database (never the user
+ * name or password).
+ */
+export function describeStore(databaseUrl: string): string {
+  const file = sqliteFileOf(databaseUrl);
+  if (file !== undefined) return `SQLite ${file}`;
+  if (/^sqlite::memory:$/i.test(databaseUrl.trim())) return 'SQLite in memory';
+  try {
+    const url = new URL(databaseUrl.trim());
+    return `PostgreSQL ${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return 'the store named by DATABASE_URL';
+  }
 }
 
 /** The variables `smtpFromEnvironment` reads, for messages and documentation. */

@@ -4,6 +4,8 @@
  * installation settings and the opened state store. Commands pass the environment and working
  * directory in explicitly (`processContext()` for the real process).
  */
+
+import { existsSync } from 'node:fs';
 import {
   type CompiledJob,
   type CompiledJobWithoutSecrets,
@@ -14,7 +16,7 @@ import {
   redactUrl,
   type StateStore,
 } from '@provisio/engine';
-import { openStore } from './compose.js';
+import { openStore, type StoreAccess } from './compose.js';
 import {
   compileJobFile,
   compileJobFileWithoutSecrets,
@@ -22,7 +24,7 @@ import {
   readJobDocument,
   smtpSectionMissing,
 } from './config-file.js';
-import { databaseUrlOf, type Installation, smtpFromEnvironment } from './installation.js';
+import { databaseUrlOf, type Installation, smtpFromEnvironment, sqliteFileOf } from './installation.js';
 import type { SmtpSettings } from './notify/smtp.js';
 import { type Environment, environmentSecrets } from './secrets.js';
 import type { JobSelection } from './selection.js';
@@ -46,6 +48,20 @@ export interface LoadedJob<J> {
   readonly warnings: readonly string[];
   /** The state store, migrated; the caller closes it (or hands it to `compose`, whose close does). */
   readonly store: StateStore;
+  /** `existing-or-empty` found no store: `store` is an empty one in memory. */
+  readonly storeMissing: boolean;
+}
+
+/** The store a command uses for a job: the one next to its configuration file, or the working directory's. */
+export function databaseUrlFor(selection: JobSelection, context: CommandContext): string {
+  return databaseUrlOf(context.env, context.cwd, 'config' in selection ? selection.config : undefined);
+}
+
+/** Opens the store as `access` says, telling whether it was missing. */
+async function openFor(databaseUrl: string, access: StoreAccess) {
+  const file = sqliteFileOf(databaseUrl);
+  const storeMissing = access === 'existing-or-empty' && file !== undefined && !existsSync(file);
+  return { store: await openStore(databaseUrl, access), storeMissing };
 }
 
 /** `settings.notificationEmail` without SMTP, for a job whose SMTP server comes from the environment. */
@@ -115,16 +131,17 @@ export async function compileDocument(
 export async function loadJob(
   selection: JobSelection,
   context: CommandContext,
+  access: StoreAccess = 'create',
 ): Promise<LoadedJob<CompiledJob>> {
-  const databaseUrl = databaseUrlOf(context.env, context.cwd);
+  const databaseUrl = databaseUrlFor(selection, context);
   if ('config' in selection) {
     // The file is validated before the store is opened: a broken file touches nothing.
     const document = await readDocumentFile(selection.config);
     const compiled = await compileDocument(document, selection.config, context.env, 'resolve');
-    const store = await openStore(databaseUrl);
-    return { ...compiled, installation: { databaseUrl, smtp: compiled.smtp }, store };
+    const opened = await openFor(databaseUrl, access);
+    return { ...compiled, installation: { databaseUrl, smtp: compiled.smtp }, ...opened };
   }
-  return withDefinition(selection.job, context, async (definition, where, store) => {
+  return withDefinition(selection.job, context, access, async (definition, where, store) => {
     // The SMTP settings and the definition are checked together: every problem in one list.
     const fromEnvironment = smtpFromEnvironment(context.env);
     const check = await checkJob(definition, environmentSecrets(context.env), {
@@ -139,6 +156,7 @@ export async function loadJob(
       installation: { databaseUrl, smtp: fromEnvironment.smtp },
       warnings: check.warnings,
       store,
+      storeMissing: false,
     };
   });
 }
@@ -147,20 +165,22 @@ export async function loadJob(
 export async function loadJobWithoutSecrets(
   selection: JobSelection,
   context: CommandContext,
+  access: StoreAccess = 'create',
 ): Promise<LoadedJob<CompiledJobWithoutSecrets>> {
-  const databaseUrl = databaseUrlOf(context.env, context.cwd);
+  const databaseUrl = databaseUrlFor(selection, context);
   if ('config' in selection) {
     const document = await readDocumentFile(selection.config);
     const compiled = await compileDocument(document, selection.config, context.env, 'skip');
-    const store = await openStore(databaseUrl);
-    return { ...compiled, installation: { databaseUrl, smtp: compiled.smtp }, store };
+    const opened = await openFor(databaseUrl, access);
+    return { ...compiled, installation: { databaseUrl, smtp: compiled.smtp }, ...opened };
   }
   // These commands send no e-mail: the SMTP settings are not read.
-  return withDefinition(selection.job, context, async (definition, where, store) => ({
+  return withDefinition(selection.job, context, access, async (definition, where, store) => ({
     job: compileJobWithoutSecrets(definition, { where }),
     installation: { databaseUrl, smtp: null },
     warnings: [],
     store,
+    storeMissing: false,
   }));
 }
 
@@ -168,10 +188,12 @@ export async function loadJobWithoutSecrets(
 async function withDefinition<T>(
   jobId: string,
   context: CommandContext,
+  access: StoreAccess,
   work: (definition: unknown, where: string, store: StateStore) => Promise<T>,
 ): Promise<T> {
   const databaseUrl = databaseUrlOf(context.env, context.cwd);
-  const store = await openStore(databaseUrl);
+  // A stored job needs its store: never an empty one.
+  const store = await openStore(databaseUrl, access === 'create' ? 'create' : 'existing');
   try {
     const record = await store.getJobDefinition(jobId);
     if (record === null)

@@ -17,7 +17,13 @@ export function buildProgram(): Command {
         'or keep jobs in the state store (npx provisio jobs import) and run them with --job <id>.',
     )
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // A usage error (an unknown option or command, a missing argument, a value outside --format's
+    // choices) exits 2, as a bad flag value or an invalid configuration does; 1 is for failures
+    // (docs/provisioning.md#commands, docs/expressions.md#exit-codes). Help and --version exit 0.
+    .exitOverride((error) => {
+      process.exit(error.exitCode === 0 ? 0 : 2);
+    });
   registerProvisioningCommands(program);
   registerJobCommands(program);
   registerEmulatorCommands(program);

@@ -14,9 +14,9 @@ import {
   type StateStore,
 } from '@provisio/engine';
 import { stringify } from 'yaml';
-import { openStore } from './compose.js';
+import { openStore, type StoreAccess } from './compose.js';
 import { compileJobFileWithoutSecrets, readDocumentFile, readJobDocument } from './config-file.js';
-import { databaseUrlOf } from './installation.js';
+import { databaseUrlOf, describeStore } from './installation.js';
 import { type CommandContext, processContext } from './load-job.js';
 import { operator } from './operator.js';
 import { reportError } from './run-provisioning.js';
@@ -39,8 +39,12 @@ export function formatDefinition(stored: JobDefinition, format: DefinitionFormat
   return `${header}${stringify(definition, { lineWidth: 0 })}`;
 }
 
-async function withStore<T>(context: CommandContext, work: (store: StateStore) => Promise<T>): Promise<T> {
-  const store = await openStore(databaseUrlOf(context.env, context.cwd));
+async function withStore<T>(
+  context: CommandContext,
+  work: (store: StateStore) => Promise<T>,
+  access: StoreAccess = 'create',
+): Promise<T> {
+  const store = await openStore(databaseUrlOf(context.env, context.cwd), access);
   try {
     return await work(store);
   } finally {
@@ -69,47 +73,52 @@ export async function runJobsList(
   context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    return await withStore(context, async (store) => {
-      const records = await store.listJobDefinitions();
-      const rows = [];
-      for (const record of records) {
-        // Read defensively: a definition stored by another version may lack a key.
-        const definition = record.definition as Partial<JobDefinition>;
-        const job = await store.getJob(record.jobId);
-        rows.push({
-          id: record.jobId,
-          displayName: definition.displayName ?? null,
-          domain: definition.target?.domain ?? null,
-          status: job?.status ?? 'NotRun',
-          provisioningStatus: definition.settings?.provisioningStatus ?? 'on',
-          revision: record.revision,
-          updatedAt: record.updatedAt,
-        });
-      }
-      if (format === 'json') {
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return await withStore(
+      context,
+      async (store) => {
+        const records = await store.listJobDefinitions();
+        const rows = [];
+        for (const record of records) {
+          // Read defensively: a definition stored by another version may lack a key.
+          const definition = record.definition as Partial<JobDefinition>;
+          const job = await store.getJob(record.jobId);
+          rows.push({
+            id: record.jobId,
+            displayName: definition.displayName ?? null,
+            domain: definition.target?.domain ?? null,
+            status: job?.status ?? 'NotRun',
+            provisioningStatus: definition.settings?.provisioningStatus ?? 'on',
+            revision: record.revision,
+            updatedAt: record.updatedAt,
+          });
+        }
+        if (format === 'json') {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return 0;
+        }
+        if (rows.length === 0) {
+          process.stdout.write(
+            `no jobs in the state store (${describeStore(databaseUrlOf(context.env, context.cwd))}): add one with "npx provisio jobs import provisio.yaml"\n`,
+          );
+          return 0;
+        }
+        const table = [
+          ['ID', 'DISPLAY NAME', 'ZENDESK DOMAIN', 'STATUS', 'REVISION', 'UPDATED'],
+          ...rows.map((row) => [
+            row.id,
+            row.displayName ?? '-',
+            row.domain ?? '-',
+            `${row.status}${row.provisioningStatus === 'off' ? ' (provisioning off)' : ''}`,
+            String(row.revision),
+            row.updatedAt,
+          ]),
+        ];
+        printTable(table);
         return 0;
-      }
-      if (rows.length === 0) {
-        process.stdout.write(
-          'no jobs in the state store: add one with "npx provisio jobs import provisio.yaml"\n',
-        );
-        return 0;
-      }
-      const table = [
-        ['ID', 'DISPLAY NAME', 'ZENDESK DOMAIN', 'STATUS', 'REVISION', 'UPDATED'],
-        ...rows.map((row) => [
-          row.id,
-          row.displayName ?? '-',
-          row.domain ?? '-',
-          `${row.status}${row.provisioningStatus === 'off' ? ' (provisioning off)' : ''}`,
-          String(row.revision),
-          row.updatedAt,
-        ]),
-      ];
-      printTable(table);
-      return 0;
-    });
+      },
+      // No store yet: no jobs, and none is created.
+      'existing-or-empty',
+    );
   } catch (error) {
     return reportError(error);
   }
@@ -121,18 +130,22 @@ export async function runJobsShow(
   context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    return await withStore(context, async (store) => {
-      const record = await definitionOf(store, id, context);
-      process.stdout.write(
-        formatDefinition(
-          record.definition,
-          format,
-          `# job ${record.jobId}: revision ${record.revision}, created ${record.createdAt}, updated ${record.updatedAt}.\n` +
-            '# Secrets are references (docs/configuration.md#secret-references), never values.\n',
-        ),
-      );
-      return 0;
-    });
+    return await withStore(
+      context,
+      async (store) => {
+        const record = await definitionOf(store, id, context);
+        process.stdout.write(
+          formatDefinition(
+            record.definition,
+            format,
+            `# job ${record.jobId}: revision ${record.revision}, created ${record.createdAt}, updated ${record.updatedAt}.\n` +
+              '# Secrets are references (docs/configuration.md#secret-references), never values.\n',
+          ),
+        );
+        return 0;
+      },
+      'existing',
+    );
   } catch (error) {
     return reportError(error);
   }
@@ -206,18 +219,22 @@ export async function runJobsExport(
   context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    return await withStore(context, async (store) => {
-      const record = await definitionOf(store, id, context);
-      const chosen =
-        format ?? (output !== undefined && extname(output).toLowerCase() === '.json' ? 'json' : 'yaml');
-      const text = formatDefinition(record.definition, chosen);
-      if (output === undefined) process.stdout.write(text);
-      else {
-        await writeFile(output, text);
-        process.stderr.write(`wrote job ${id} (revision ${record.revision}) to ${output}\n`);
-      }
-      return 0;
-    });
+    return await withStore(
+      context,
+      async (store) => {
+        const record = await definitionOf(store, id, context);
+        const chosen =
+          format ?? (output !== undefined && extname(output).toLowerCase() === '.json' ? 'json' : 'yaml');
+        const text = formatDefinition(record.definition, chosen);
+        if (output === undefined) process.stdout.write(text);
+        else {
+          await writeFile(output, text);
+          process.stderr.write(`wrote job ${id} (revision ${record.revision}) to ${output}\n`);
+        }
+        return 0;
+      },
+      'existing',
+    );
   } catch (error) {
     return reportError(error);
   }

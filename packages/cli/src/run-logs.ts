@@ -1,5 +1,5 @@
 /** `provisio logs`: the provisioning log as a table, Graph JSON, or Entra's three-file CSV download. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ProvisioningObjectSummary, parseDuration, toCsvFiles } from '@provisio/engine';
 import type { LogsOptions } from './commands/provisioning.js';
@@ -40,7 +40,7 @@ export async function runLogs(
     if (!Number.isInteger(limit) || limit < 1)
       throw new Error(`--limit: "${options.limit}" must be a positive whole number`);
     const since = sinceFrom(options.since, new Date());
-    const { job: config, store } = await loadJobWithoutSecrets(selectionOf(options), context);
+    const { job: config, store } = await loadJobWithoutSecrets(selectionOf(options), context, 'existing');
     try {
       const entries = await store.queryLogs({
         jobId: config.settings.jobId,
@@ -59,7 +59,10 @@ export async function runLogs(
           await mkdir(options.output, { recursive: true });
           for (const [name, content] of Object.entries(toCsvFiles(entries))) {
             const path = join(options.output, name);
-            await writeFile(path, content);
+            // Names, e-mail addresses and phones: readable by their owner only, like the state store
+            // (docs/security.md). `mode` applies to a new file; chmod covers one written over.
+            await writeFile(path, content, { mode: 0o600 });
+            await chmod(path, 0o600);
             process.stdout.write(`${path}\n`);
           }
           break;

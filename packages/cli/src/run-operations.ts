@@ -18,6 +18,8 @@ import {
   UnlinkRefused,
   unlinkObject,
 } from '@provisio/engine';
+import type { StoreAccess } from './compose.js';
+import { describeStore } from './installation.js';
 import { type CommandContext, type JobSelection, loadJobWithoutSecrets, processContext } from './load-job.js';
 import { operator } from './operator.js';
 import { presentForCli } from './present-error.js';
@@ -26,11 +28,12 @@ import { composeJob, cycleSummary, reportError } from './run-provisioning.js';
 async function withStore<T>(
   selection: JobSelection,
   context: CommandContext,
-  work: (config: CompiledJobWithoutSecrets, store: StateStore) => Promise<T>,
+  work: (config: CompiledJobWithoutSecrets, store: StateStore, stateStore: string) => Promise<T>,
+  access: StoreAccess = 'create',
 ): Promise<T> {
-  const { job: config, store } = await loadJobWithoutSecrets(selection, context);
+  const { job: config, store, installation } = await loadJobWithoutSecrets(selection, context, access);
   try {
-    return await work(config, store);
+    return await work(config, store, describeStore(installation.databaseUrl));
   } finally {
     await store.close();
   }
@@ -43,9 +46,11 @@ async function operation(
   describe: (result: JobOperationResult) => string,
 ): Promise<number> {
   try {
-    return await withStore(selection, context, async (config, store) => {
+    return await withStore(selection, context, async (config, store, stateStore) => {
       const result = await run({ store, clock: systemClock }, config.settings.jobId);
-      process.stdout.write(`${describe(result)}\n`);
+      // Which store: a job's state is where its sync keeps it, and an operation on another store
+      // would change nothing that runs.
+      process.stdout.write(`${describe(result)}\n  state store: ${stateStore}\n`);
       return 0;
     });
   } catch (error) {
@@ -199,21 +204,26 @@ export async function runAudit(
   context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    return await withStore(selection, context, async (config, store) => {
-      const records = await jobAudit(
-        { store, clock: systemClock },
-        config.settings.jobId,
-        Number.isInteger(limit) && limit > 0 ? limit : 100,
-      );
-      if (format === 'json') process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
-      else if (records.length === 0) process.stdout.write('no audit entries yet\n');
-      else
-        for (const r of records)
-          process.stdout.write(
-            `${r.activityDateTime}  ${r.activity.padEnd(42)} ${r.result.padEnd(7)} ${r.initiatedBy.padEnd(10)} ${presentForCli(r.summary)}\n`,
-          );
-      return 0;
-    });
+    return await withStore(
+      selection,
+      context,
+      async (config, store) => {
+        const records = await jobAudit(
+          { store, clock: systemClock },
+          config.settings.jobId,
+          Number.isInteger(limit) && limit > 0 ? limit : 100,
+        );
+        if (format === 'json') process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+        else if (records.length === 0) process.stdout.write('no audit entries yet\n');
+        else
+          for (const r of records)
+            process.stdout.write(
+              `${r.activityDateTime}  ${r.activity.padEnd(42)} ${r.result.padEnd(7)} ${r.initiatedBy.padEnd(10)} ${presentForCli(r.summary)}\n`,
+            );
+        return 0;
+      },
+      'existing',
+    );
   } catch (error) {
     return reportError(error);
   }

@@ -1,4 +1,5 @@
 /** The provisioning commands: init, test-connection, plan, sync, status. */
+import { randomUUID } from 'node:crypto';
 import { access, writeFile } from 'node:fs/promises';
 import {
   ConfigError,
@@ -21,7 +22,9 @@ import {
   testJobConnection,
   thresholdSetting,
 } from '@provisio/engine';
-import { compose } from './compose.js';
+import { compose, type StoreAccess } from './compose.js';
+import { ReloadingSync } from './config-reload.js';
+import { describeStore } from './installation.js';
 import {
   type CommandContext,
   type JobSelection,
@@ -83,12 +86,21 @@ function printCheck(title: string, check: ConnectionTestResult['source']): void 
 }
 
 /** Loads the job with its secrets and composes the ports; the caller closes `deps`. */
-export async function composeJob(selection: JobSelection, context: CommandContext, printWarnings = false) {
-  const loaded = await loadJob(selection, context);
+export async function composeJob(
+  selection: JobSelection,
+  context: CommandContext,
+  printWarnings = false,
+  access: StoreAccess = 'create',
+) {
+  const loaded = await loadJob(selection, context, access);
   try {
     if (printWarnings) for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (loaded.storeMissing)
+      process.stderr.write(
+        `note: no state store at ${describeStore(loaded.installation.databaseUrl)} yet: planned as the job's first cycle, and none is created\n`,
+      );
     const deps = await compose(loaded.job, loaded.installation, { cwd: context.cwd, store: loaded.store });
-    return { config: loaded.job, deps };
+    return { config: loaded.job, deps, installation: loaded.installation };
   } catch (error) {
     await loaded.store.close();
     throw error;
@@ -169,7 +181,8 @@ export async function runPlan(
   context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    const { config, deps } = await composeJob(selection, context, true);
+    // plan writes nothing: without a store, it plans against an empty one and creates none.
+    const { config, deps } = await composeJob(selection, context, true, 'existing-or-empty');
     try {
       const { report, plan } = await planJob(deps, config, { all });
       // Staged (held) users are listed one by one: what the guard would hold back is never hidden.
@@ -270,7 +283,8 @@ export async function runSync(
 ): Promise<number> {
   let close: (() => Promise<void>) | undefined;
   try {
-    const { config, deps } = await composeJob(selection, context, true);
+    const composed = await composeJob(selection, context, true);
+    let { config, deps } = composed;
     close = deps.close;
     if (config.settings.provisioningStatus === 'off') {
       process.stdout.write('settings.provisioningStatus is off: no cycle runs. Set it to on to provision.\n');
@@ -283,69 +297,129 @@ export async function runSync(
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // The configuration file is looked at again before each cycle and on SIGHUP (not with --once:
+    // one cycle runs with the file as it was; not with --job: its definition is in the store).
+    const reload =
+      !once && 'config' in selection
+        ? new ReloadingSync(
+            selection.config,
+            context.env,
+            config.settings.jobId,
+            controller.signal,
+            (entry) =>
+              composed.deps.store.appendAudit({
+                jobId: composed.config.settings.jobId,
+                id: randomUUID(),
+                activityDateTime: new Date().toISOString(),
+                activity: 'Reload provisioning configuration',
+                initiatedBy: 'provisio',
+                details: { file: selection.config },
+                ...entry,
+              }),
+          )
+        : undefined;
+    await reload?.start();
     const view = new ProgressView(process.stderr);
     let failed = false;
     let held = false;
-    await runSyncLoop(deps, config, {
-      once,
-      force,
-      signal: controller.signal,
-      onCycleStart: (cycle) => view.start(cycle === 1 ? 'initial cycle' : 'incremental cycle'),
-      onProgress: (progress: CycleProgress) => view.update(progress),
-      onCycle: (report) => {
-        view.stop();
-        process.stdout.write(`${cycleSummary(report)}\n${heldAdvice(report)}`);
-        for (const user of report.planned) {
-          const result = report.results.get(user.sourceId);
-          if (result && !result.ok)
+    try {
+      while (!controller.signal.aborted) {
+        const segment = reload?.segment() ?? controller.signal;
+        const running = config;
+        await runSyncLoop(reload ? { ...deps, clock: reload.clock(deps.clock) } : deps, running, {
+          once,
+          force,
+          signal: segment,
+          onCycleStart: (cycle) => {
+            reload?.busy();
+            view.start(cycle === 1 ? 'initial cycle' : 'incremental cycle');
+          },
+          onProgress: (progress: CycleProgress) => view.update(progress),
+          onCycle: (report) => {
+            view.stop();
+            reload?.idle(running.settings.intervalMs);
+            process.stdout.write(`${cycleSummary(report)}\n${heldAdvice(report)}`);
+            for (const user of report.planned) {
+              const result = report.results.get(user.sourceId);
+              if (result && !result.ok)
+                process.stdout.write(
+                  `  failed: ${user.displayName}: ${result.error.code}: ${result.error.message}\n`,
+                );
+              else if (user.status === 'failure' && user.error)
+                process.stdout.write(
+                  `  failed: ${user.displayName}: ${user.error.code}: ${user.error.reason}\n`,
+                );
+            }
+            for (const line of warningLines(report.warnings)) process.stdout.write(`${line}\n`);
+            // A held cycle may also have failures: those decide (exit code 1 before 3).
+            if (report.state === 'held') held = true;
+            if ((report.state !== 'succeeded' && report.state !== 'held') || report.counts.failed > 0)
+              failed = true;
+            if (!once) process.stdout.write(`next cycle in ${formatDuration(running.settings.intervalMs)}\n`);
+          },
+          onError: (error) => {
+            view.stop();
+            reload?.idle(running.settings.intervalMs);
+            reportError(error);
             process.stdout.write(
-              `  failed: ${user.displayName}: ${result.error.code}: ${result.error.message}\n`,
+              `cycle failed; retrying in ${formatDuration(running.settings.intervalMs)}\n`,
             );
-          else if (user.status === 'failure' && user.error)
-            process.stdout.write(`  failed: ${user.displayName}: ${user.error.code}: ${user.error.reason}\n`);
-        }
-        for (const line of warningLines(report.warnings)) process.stdout.write(`${line}\n`);
-        // A held cycle may also have failures: those decide (exit code 1 before 3).
-        if (report.state === 'held') held = true;
-        if ((report.state !== 'succeeded' && report.state !== 'held') || report.counts.failed > 0)
-          failed = true;
-        if (!once) process.stdout.write(`next cycle in ${formatDuration(config.settings.intervalMs)}\n`);
-      },
-      onError: (error) => {
+          },
+          onWait: (reason, until, detail) => {
+            reload?.idle(Math.min(until.getTime() - Date.now(), running.settings.intervalMs));
+            process.stdout.write(
+              reason === 'paused'
+                ? once
+                  ? `job ${running.settings.jobId} is paused: no cycle runs (npx provisio resume starts it again; sync --once --force runs one cycle anyway)\n`
+                  : 'job paused (npx provisio resume): no cycle runs\n'
+                : reason === 'locked'
+                  ? `another provisio worker (${detail ?? 'unknown'}) runs this job's cycles; waiting (its lease lasts until ${until.toISOString()})\n`
+                  : `job in quarantine: next attempt at ${until.toISOString()} (npx provisio status says why)\n`,
+            );
+          },
+          importRoles: async () => {
+            // A failed import does not stop provisioning: the roles already in Entra still work.
+            try {
+              const report = await importRoles(deps, running, 'provisio');
+              process.stdout.write(
+                `roles imported into the Entra application: ${report.definitions.map((d) => d.displayName).join(', ')}` +
+                  `${report.collisions.length > 0 ? `; left out: ${report.collisions.map((c) => `"${c.name}" (collides with ${c.collidesWith})`).join(', ')}` : ''}\n`,
+              );
+            } catch (error) {
+              process.stdout.write(
+                'role import failed (provisioning goes on; retry with "npx provisio roles import"):\n',
+              );
+              reportError(error);
+            }
+          },
+        });
+        if (!reload || controller.signal.aborted) break;
+        // The loop stopped between cycles for a reloaded configuration, or for SIGHUP.
+        const next = reload.take();
+        if (next === undefined) continue;
         view.stop();
-        reportError(error);
-        process.stdout.write(`cycle failed; retrying in ${formatDuration(config.settings.intervalMs)}\n`);
-      },
-      onWait: (reason, until, detail) => {
-        process.stdout.write(
-          reason === 'paused'
-            ? once
-              ? `job ${config.settings.jobId} is paused: no cycle runs (npx provisio resume starts it again; sync --once --force runs one cycle anyway)\n`
-              : 'job paused (npx provisio resume): no cycle runs\n'
-            : reason === 'locked'
-              ? `another provisio worker (${detail ?? 'unknown'}) runs this job's cycles; waiting (its lease lasts until ${until.toISOString()})\n`
-              : `job in quarantine: next attempt at ${until.toISOString()} (npx provisio status says why)\n`,
+        const recomposed = await compose(
+          next.job,
+          { databaseUrl: composed.installation.databaseUrl, smtp: next.smtp },
+          {
+            cwd: context.cwd,
+            store: deps.store,
+          },
         );
-      },
-      importRoles: async () => {
-        // A failed import does not stop provisioning: the roles already in Entra still work.
-        try {
-          const report = await importRoles(deps, config, 'provisio');
+        ({ config, deps } = { config: next.job, deps: { ...recomposed, close: deps.close } });
+        if (config.settings.provisioningStatus === 'off') {
           process.stdout.write(
-            `roles imported into the Entra application: ${report.definitions.map((d) => d.displayName).join(', ')}` +
-              `${report.collisions.length > 0 ? `; left out: ${report.collisions.map((c) => `"${c.name}" (collides with ${c.collidesWith})`).join(', ')}` : ''}\n`,
+            'settings.provisioningStatus is now off: no cycle runs; sync stops. Set it to on and start sync again.\n',
           );
-        } catch (error) {
-          process.stdout.write(
-            'role import failed (provisioning goes on; retry with "npx provisio roles import"):\n',
-          );
-          reportError(error);
+          break;
         }
-      },
-    });
-    view.stop();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+      }
+    } finally {
+      view.stop();
+      reload?.stop();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
     // docs/provisioning.md, "npx provisio sync": 3 when the cycle held actions at a threshold.
     return once && failed ? 1 : once && held ? HELD_EXIT_CODE : 0;
   } catch (error) {
@@ -362,16 +436,17 @@ export async function runStatus(
   context: CommandContext = processContext(),
 ): Promise<number> {
   try {
-    const { job: config, store } = await loadJobWithoutSecrets(selection, context);
+    const { job: config, store, installation } = await loadJobWithoutSecrets(selection, context, 'existing');
     try {
       const status = await jobStatus({ store, clock: systemClock }, config, {
         cycles: Number.isFinite(cycles) && cycles > 0 ? cycles : 10,
       });
+      const stateStore = describeStore(installation.databaseUrl);
       if (format === 'json') {
-        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...status, stateStore }, null, 2)}\n`);
         return 0;
       }
-      printStatus(status);
+      printStatus(status, stateStore);
       return 0;
     } finally {
       await store.close();
@@ -381,9 +456,10 @@ export async function runStatus(
   }
 }
 
-function printStatus(status: JobStatusReport): void {
+function printStatus(status: JobStatusReport, stateStore: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`job ${status.jobId}: ${status.status} (provisioning status ${status.provisioningStatus})`);
+  out(`state store: ${stateStore}`);
   if (status.configurationChanged)
     out('configuration changed since the last cycle: the next cycle is an initial cycle');
   out(`next cycle: ${status.nextCycle}`);

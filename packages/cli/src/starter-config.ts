@@ -2,6 +2,9 @@
 export const starterConfig = `# provisio configuration. Reference: docs/configuration.md. Check it with: npx provisio test-connection
 # Secrets are never written here: \${NAME} is replaced by the environment variable NAME at start-up.
 
+# allowCustomEndpoints: true   # needed for a target.baseUrl, source.authorityHost or source.graphBaseUrl
+#                              # other than Zendesk's and Microsoft's (an emulator, a proxy you trust)
+
 source:
   type: entra
   # Entra admin center > Overview: "Tenant ID".
@@ -14,7 +17,7 @@ source:
   clientSecret: \${ENTRA_CLIENT_SECRET}
   # Enterprise applications > Zendesk > "Object ID" (of the enterprise application, not the app id).
   servicePrincipalId: 00000000-0000-0000-0000-000000000000
-  # authorityHost: https://login.microsoftonline.com   # other clouds or an emulator
+  # authorityHost: https://login.microsoftonline.com   # other clouds; an emulator needs allowCustomEndpoints
   # graphBaseUrl: https://graph.microsoft.com
   # caCertificateFile: ./ca.pem                         # extra CA to trust (TLS-inspecting proxy)
 
@@ -27,7 +30,7 @@ target:
   secretToken: \${ZENDESK_TOKEN}
   # "Domain": the subdomain only, e.g. example for https://example.zendesk.com.
   domain: example
-  # baseUrl: http://127.0.0.1:4010                   # only to point at an emulator
+  # baseUrl: http://127.0.0.1:4010                   # an emulator (with allowCustomEndpoints: true)
 
 settings:
   scope: assigned            # assigned (users assigned to the Zendesk app) or all

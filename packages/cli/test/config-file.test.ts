@@ -41,6 +41,64 @@ async function problemsOf(
 
 const pathsOf = (problems: readonly ConfigProblem[]) => problems.map((p) => p.path).sort();
 
+describe('provisio.yaml: custom endpoints (docs/configuration.md#custom-endpoints)', () => {
+  const withEndpoints = (source: Record<string, unknown>, target: Record<string, unknown>) => ({
+    ...document,
+    source: { ...document.source, ...source },
+    target: { ...document.target, ...target },
+  });
+
+  it("accepts Zendesk's and Microsoft's own endpoints without allowCustomEndpoints", async () => {
+    const { warnings } = await compileDocument(
+      withEndpoints(
+        { authorityHost: 'https://login.microsoftonline.us', graphBaseUrl: 'https://graph.microsoft.us/' },
+        { baseUrl: 'https://example.zendesk.com' },
+      ),
+      'provisio.yaml',
+      env,
+      'resolve',
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it('refuses every other endpoint, naming the key and the fix', async () => {
+    const problems = await problemsOf(
+      withEndpoints(
+        { authorityHost: 'https://127.0.0.1:4011', graphBaseUrl: 'https://graph.example.net' },
+        { baseUrl: 'http://127.0.0.1:4010' },
+      ),
+    );
+    expect(pathsOf(problems)).toEqual(['source.authorityHost', 'source.graphBaseUrl', 'target.baseUrl']);
+    for (const problem of problems) expect(problem.message).toContain('allowCustomEndpoints: true');
+  });
+
+  it('allows them with allowCustomEndpoints: true, with a warning naming each', async () => {
+    const { warnings, job } = await compileDocument(
+      {
+        ...withEndpoints({ authorityHost: 'https://127.0.0.1:4011' }, { baseUrl: 'http://127.0.0.1:4010' }),
+        allowCustomEndpoints: true,
+      },
+      'provisio.yaml',
+      env,
+      'resolve',
+    );
+    expect(warnings).toEqual([
+      'custom endpoints allowed (allowCustomEndpoints: true): source.authorityHost https://127.0.0.1:4011, target.baseUrl http://127.0.0.1:4010',
+    ]);
+    // The consent belongs to the file, not to the job definition.
+    expect(job.definition).not.toHaveProperty('allowCustomEndpoints');
+  });
+
+  it('leaves a URL the definition refuses to the definition, and checks the flag is a Boolean', async () => {
+    const problems = await problemsOf({
+      ...withEndpoints({}, { baseUrl: 'http://zendesk.example.com' }),
+      allowCustomEndpoints: 'yes',
+    });
+    expect(pathsOf(problems)).toEqual(['allowCustomEndpoints', 'target.baseUrl']);
+    expect(problems.find((p) => p.path === 'target.baseUrl')?.message).toMatch(/clear text/);
+  });
+});
+
 describe('provisio.yaml', () => {
   it('the starter file from `provisio init` parses and validates', async () => {
     const { job, smtp, warnings } = await compileDocument(

@@ -37,6 +37,22 @@ describe('job definitions', () => {
     }
   });
 
+  it('checks target.domain against a Zendesk base URL: both must name the same account', () => {
+    const withBase = (domain: string, baseUrl: string) => ({
+      ...valid,
+      target: { ...valid.target, domain, baseUrl },
+    });
+    expect(checkJobDefinition(withBase('Acme', 'https://acme.zendesk.com')).ok).toBe(true);
+    const problems = problemsOf(withBase('acme', 'https://other.zendesk.com/'));
+    expect(paths(problems)).toEqual(['target.baseUrl']);
+    expect(problems[0]?.message).toContain('"other"');
+    expect(problems[0]?.message).toContain('target.domain is "acme"');
+    // A malformed domain is refused with a base URL as without one.
+    expect(paths(problemsOf(withBase('acme.zendesk.com', 'http://127.0.0.1:4010')))).toEqual([
+      'target.domain',
+    ]);
+  });
+
   it('applies the documented defaults (docs/configuration.md)', () => {
     const definition = jobDefinitionSchema.parse(valid);
     expect(definition.settings).toEqual({

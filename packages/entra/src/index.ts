@@ -4,6 +4,6 @@
  * are internal.
  */
 
-export { EntraOptionsError, type EntraSourceOptions } from './connector/options.js';
+export { EntraOptionsError, type EntraSourceOptions, isMicrosoftEndpoint } from './connector/options.js';
 export { createEntraSource, type EntraSource } from './connector/source.js';
 export { type EntraConnectorError, EntraErrorCode, entraErrors } from './errors.js';

@@ -32,6 +32,15 @@ describe('createZendeskTarget options', () => {
     ).toThrow(/baseUrl: must not have a query or fragment/);
   });
 
+  it('checks the domain against a Zendesk base URL', () => {
+    expect(() =>
+      createZendeskTarget({ ...base, domain: 'acme', baseUrl: 'https://other.zendesk.com' }),
+    ).toThrow(/baseUrl: names the Zendesk account "other" but domain is "acme"/);
+    expect(() =>
+      createZendeskTarget({ ...base, domain: 'Acme', baseUrl: 'https://acme.zendesk.com' }),
+    ).not.toThrow();
+  });
+
   it('lists every problem at once', () => {
     expect(() => createZendeskTarget({ domain: 'a.b', adminUsername: '', secretToken: ' ' })).toThrow(
       /domain.*adminUsername.*secretToken/,

@@ -17,8 +17,9 @@ interface JobOptions {
 }
 
 const databaseNote =
-  '\nThe state store is ./data/provisio.db (SQLite) unless DATABASE_URL is set (postgres://… or sqlite:<path>); ' +
-  'with --job the job is read from it.';
+  '\nThe state store is data/provisio.db (SQLite) next to the configuration file (with --job: in the working directory) ' +
+  'unless DATABASE_URL is set (postgres://… or sqlite:<path>, a relative path resolved the same way); ' +
+  'with --job the job is read from it. Commands that only read (status, logs, audit) never create it.';
 
 export function registerProvisioningCommands(program: Command): void {
   program
@@ -59,13 +60,14 @@ export function registerProvisioningCommands(program: Command): void {
   program
     .command('sync')
     .description(
-      'Run provisioning cycles every settings.interval: initial when the job needs one (first run, restart, configuration change), incremental otherwise',
+      'Run provisioning cycles every settings.interval: initial when the job needs one (first run, restart, configuration change), incremental otherwise. ' +
+        'The configuration file is read again before each cycle, and at once on SIGHUP (which also starts the next cycle early); an invalid change is reported and the running configuration kept',
     )
     .addOption(configOption())
     .addOption(jobOption())
     .option(
       '--once',
-      'run one cycle and exit (exit code 1 if it failed or any user failed); a paused job runs none and exits 0',
+      'run one cycle and exit (exit code 1 if it failed or any user failed, 3 if it held actions at a threshold); a paused job runs none and exits 0',
     )
     .option('--force', 'with --once: run the cycle even when the job is paused')
     .addHelpText('after', databaseNote)

@@ -9,7 +9,7 @@ import {
 } from '@provisio/expressions';
 import type { ExprEvalCliOptions, ExprParseCliOptions, ScopeEvalCliOptions } from './expr.js';
 
-/** A bad flag value: reported on stderr with exit code 2, like commander's own usage errors. */
+/** A bad flag value: reported on stderr with exit code 2, like the argument parser's usage errors (program.ts). */
 class UsageError extends Error {}
 
 async function guarded(run: () => Promise<void>): Promise<void> {

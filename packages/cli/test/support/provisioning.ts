@@ -91,6 +91,8 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
   await store.migrate();
   const env = { ENTRA_CLIENT_SECRET: entra.emulator.clientSecret, ZENDESK_TOKEN: zendesk.emulator.apiToken };
   const document: Record<string, unknown> = {
+    // The emulators are custom endpoints (docs/configuration.md#custom-endpoints).
+    allowCustomEndpoints: true,
     source: {
       type: 'entra',
       tenantId: entra.emulator.tenantId,

@@ -116,19 +116,44 @@ export const sourceDefinitionSchema = z.strictObject({
 /** The Zendesk subdomain: letters, digits and hyphens, so that it can never name another host. */
 export const zendeskDomainPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
-export const targetDefinitionSchema = z.strictObject({
-  type: z.literal('zendesk', { error: 'must be "zendesk" (the only target so far)' }),
-  adminUsername: z.string().trim().email('must be the e-mail address of a Zendesk admin ("Admin Username")'),
-  secretToken: secretField('a Zendesk API token ("Secret Token")', 'ZENDESK_TOKEN'),
-  domain: z
-    .string()
-    .trim()
-    .regex(
-      zendeskDomainPattern,
-      'must be the bare Zendesk subdomain (letters, digits and hyphens), e.g. "example" for https://example.zendesk.com',
-    ),
-  baseUrl: httpsUrl.optional(),
-});
+export const targetDefinitionSchema = z
+  .strictObject({
+    type: z.literal('zendesk', { error: 'must be "zendesk" (the only target so far)' }),
+    adminUsername: z
+      .string()
+      .trim()
+      .email('must be the e-mail address of a Zendesk admin ("Admin Username")'),
+    secretToken: secretField('a Zendesk API token ("Secret Token")', 'ZENDESK_TOKEN'),
+    domain: z
+      .string()
+      .trim()
+      .regex(
+        zendeskDomainPattern,
+        'must be the bare Zendesk subdomain (letters, digits and hyphens), e.g. "example" for https://example.zendesk.com',
+      ),
+    baseUrl: httpsUrl.optional(),
+  })
+  // The domain is checked with a base URL too: a Zendesk host in the base URL names the account, and
+  // it must be the one `domain` names (docs/configuration.md#target-zendesk-support).
+  .superRefine((target, ctx) => {
+    if (target.baseUrl === undefined) return;
+    const account = zendeskAccountOf(target.baseUrl);
+    if (account !== undefined && account !== target.domain.trim().toLowerCase())
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrl'],
+        message: `names the Zendesk account "${account}" (${account}.zendesk.com) but target.domain is "${target.domain.trim()}": make target.domain and target.baseUrl name the same account, or remove target.baseUrl (https://<domain>.zendesk.com is the default)`,
+      });
+  });
+
+/** The subdomain a `https://<subdomain>.zendesk.com` URL names; undefined for any other host. */
+export function zendeskAccountOf(url: string): string | undefined {
+  try {
+    return /^([a-z0-9-]+)\.zendesk\.com$/.exec(new URL(url).hostname.toLowerCase())?.[1];
+  } catch {
+    return undefined;
+  }
+}
 
 export const actionSchema = z.enum(['create', 'update', 'delete']);
 

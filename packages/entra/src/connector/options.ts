@@ -41,6 +41,39 @@ export interface ResolvedOptions {
 
 export const defaultGraphBaseUrl = 'https://graph.microsoft.com';
 
+/**
+ * The Microsoft identity platform's hosts in Microsoft's clouds (global, US Government, China):
+ * https://learn.microsoft.com/en-us/entra/identity-platform/authentication-national-cloud
+ */
+const authorityHosts: ReadonlySet<string> = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+]);
+
+/**
+ * Whether a URL is one of Microsoft's own endpoints of that kind (https, one of Microsoft's hosts,
+ * no path): anything else (an emulator, a proxy) is a custom endpoint. Hosts:
+ * https://learn.microsoft.com/en-us/graph/deployments
+ */
+export function isMicrosoftEndpoint(kind: 'authorityHost' | 'graphBaseUrl', value: string): boolean {
+  try {
+    const url = new URL(value);
+    const hosts = kind === 'authorityHost' ? authorityHosts : graphHosts;
+    return (
+      url.protocol === 'https:' &&
+      url.port === '' &&
+      url.username === '' &&
+      url.password === '' &&
+      (url.pathname === '/' || url.pathname === '') &&
+      hosts.has(url.hostname.toLowerCase())
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Microsoft Graph's hosts in Microsoft's clouds: there the base URL is also the token's resource. */
 const graphHosts: ReadonlySet<string> = new Set([
   'graph.microsoft.com',

@@ -105,26 +105,46 @@ const baseUrl = z.string({ error: baseUrlProblem }).superRefine((value, ctx) => 
 const fn = <T>() => z.custom<T>((v) => typeof v === 'function', 'must be a function');
 const count = (min: number) => z.number().int().min(min);
 
-const schema = z.object({
-  domain,
-  adminUsername,
-  secretToken: z.string({ error: tokenRequired }).trim().min(1, tokenRequired),
-  baseUrl: baseUrl.optional(),
-  sleep: fn<(ms: number) => Promise<void>>().optional(),
-  now: fn<() => Date>().optional(),
-  jobs: z
-    .object({
-      maxInFlight: count(1).optional(),
-      initialIntervalMs: z.number().min(0).optional(),
-      maxIntervalMs: z.number().min(0).optional(),
-      notFoundPolls: count(1).optional(),
-      timeoutMs: z.number().min(0).optional(),
-    })
-    .optional(),
-  singleRequestConcurrency: count(1).optional(),
-  maxRetries: count(0).optional(),
-  fetch: fn<typeof globalThis.fetch>().optional(),
-});
+/** The subdomain of a `<subdomain>.zendesk.com` URL; undefined for any other host. */
+function zendeskAccountOf(value: string): string | undefined {
+  try {
+    return /^([a-z0-9-]+)\.zendesk\.com$/.exec(new URL(value).hostname.toLowerCase())?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+const schema = z
+  .object({
+    domain,
+    adminUsername,
+    secretToken: z.string({ error: tokenRequired }).trim().min(1, tokenRequired),
+    baseUrl: baseUrl.optional(),
+    sleep: fn<(ms: number) => Promise<void>>().optional(),
+    now: fn<() => Date>().optional(),
+    jobs: z
+      .object({
+        maxInFlight: count(1).optional(),
+        initialIntervalMs: z.number().min(0).optional(),
+        maxIntervalMs: z.number().min(0).optional(),
+        notFoundPolls: count(1).optional(),
+        timeoutMs: z.number().min(0).optional(),
+      })
+      .optional(),
+    singleRequestConcurrency: count(1).optional(),
+    maxRetries: count(0).optional(),
+    fetch: fn<typeof globalThis.fetch>().optional(),
+  })
+  // The domain is checked with a base URL too: a Zendesk host in it must name the same account.
+  .superRefine((o, ctx) => {
+    const account = o.baseUrl === undefined ? undefined : zendeskAccountOf(o.baseUrl);
+    if (account !== undefined && account !== o.domain.toLowerCase())
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrl'],
+        message: `names the Zendesk account "${account}" but domain is "${o.domain}": both must name the same account`,
+      });
+  });
 
 /**
  * Checks the options before anything is sent, every problem at once (`ZendeskConfigurationError`),
