@@ -141,10 +141,15 @@ export function targetAttributeProblem(
     const keys = userFields.map((field) => field.key);
     const meant = closestName(key, keys);
     const known = keys.length === 0 ? ' (it has none)' : `; its keys are ${quoted(keys)}`;
-    return `the Zendesk account has no custom user field with the key "${key}"${known}${meant === undefined ? '' : `: did you mean "${USER_FIELDS_PREFIX}${meant}"?`} Create the field in Zendesk (Admin Center → People → Configuration → User fields) or fix the key`;
+    return `the Zendesk account has no custom user field with the key "${key}"${known}${meant === undefined ? '.' : `: did you mean "${USER_FIELDS_PREFIX}${meant}"?`} Create the field in Zendesk (Admin Center → People → Configuration → User fields) or fix the key`;
   }
-  const fieldNames = (userFields ?? []).map((field) => `${USER_FIELDS_PREFIX}${field.key}`);
-  const meant = closestName(target, [...builtIn, ...fieldNames]);
+  // A custom field's key may be what was meant, written without its prefix.
+  const keys = (userFields ?? []).map((field) => field.key);
+  const closest = closestName(target, [...builtIn, ...keys]);
+  const meant =
+    closest === undefined || Object.hasOwn(zendeskUserAttributes, closest)
+      ? closest
+      : `${USER_FIELDS_PREFIX}${closest}`;
   return meant !== undefined
     ? `"${target}" is not a Zendesk user attribute: did you mean "${meant}"? (names are exact)`
     : `"${target}" is not a Zendesk user attribute: map one of ${quoted(builtIn)}, or "${USER_FIELDS_PREFIX}<key>" for a custom user field (docs/mappings.md#zendesk-attributes)`;
