@@ -17,7 +17,7 @@ import {
 
 /**
  * Targets are validated, and test-connection reports levels (docs/mappings.md#zendesk-attributes,
- * docs/operations.md#test-connection), through `npx provisio` against the emulators: a misspelt
+ * docs/provisioning.md#npx-provisio-test-connection), through `npx provisio` against the emulators: a misspelt
  * target refuses to load with the name meant, a mapping to a custom user field the account lacks
  * fails `plan`, `sync` and `test-connection` before anything is written, a missing role-import
  * permission or ownership is a warning (exit 0), and the mail server is checked (and a test e-mail

@@ -307,7 +307,7 @@ export interface ConnectionTestOptions {
 /**
  * Both sides' credentials and permissions, each check explained, plus the mapped custom user
  * fields and, when the job sends notification e-mails, the mail server (optional: a warning, not a
- * failure). `ok` is false only when a required check failed (docs/operations.md#test-connection).
+ * failure). `ok` is false only when a required check failed (docs/provisioning.md#npx-provisio-test-connection).
  * Never throws for a refusal.
  */
 export async function testJobConnection(

@@ -35,7 +35,7 @@ export interface ConnectionStep {
   /**
    * `required` (the default): provisioning cannot run without it, and its failure fails the test.
    * `optional`: a capability provisio can do without (role import, a notification e-mail): its
-   * failure is a warning, and `lost` says what goes without it (docs/operations.md#test-connection).
+   * failure is a warning, and `lost` says what goes without it (docs/provisioning.md#npx-provisio-test-connection).
    */
   readonly level?: ConnectionStepLevel;
   /** For an optional step that failed: what is lost without it. */

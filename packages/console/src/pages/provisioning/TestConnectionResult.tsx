@@ -1,6 +1,6 @@
 /**
  * Test Connection's answer: the overall result as Entra words it, then every check with ✓, ✗, or ⚠
- * for an optional capability that is missing (a warning, not a failure: docs/operations.md#test-connection).
+ * for an optional capability that is missing (a warning, not a failure: docs/provisioning.md#npx-provisio-test-connection).
  */
 import {
   MessageBar,
