@@ -6,14 +6,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { killChildren, spawnCli, writeCliJob } from './support/cli.js';
-import {
-  appRoleId,
-  assign,
-  createEntraUser,
-  type JobHarness,
-  startJobHarness,
-  zendeskUsers,
-} from './support/provisioning.js';
+import { type JobHarness, startJobHarness, zendeskUsers } from './support/provisioning.js';
 
 /**
  * Targets are validated, and test-connection reports levels (docs/mappings.md#zendesk-attributes,
