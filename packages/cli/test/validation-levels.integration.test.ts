@@ -6,7 +6,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { killChildren, spawnCli, writeCliJob } from './support/cli.js';
-import { type JobHarness, startJobHarness, zendeskUsers } from './support/provisioning.js';
+import { type JobHarness, startJobHarness, tenantDomain, zendeskUsers } from './support/provisioning.js';
 
 /**
  * Targets are validated, and test-connection reports levels (docs/mappings.md#zendesk-attributes,
@@ -69,7 +69,12 @@ beforeAll(async () => {
   h = await startJobHarness({
     zendesk: { seed: { userFields: [{ key: 'employee_number', type: 'text' }] } },
     entra: {
+      // Least privilege: no Application.ReadWrite.*, so role import cannot write app roles.
       permissions: ['User.Read.All', 'Application.Read.All', 'GroupMember.Read.All', 'Group.Read.All'],
+      seed: {
+        users: [{ userPrincipalName: `valid1@${tenantDomain}`, displayName: 'Valid One', department: 'E-1' }],
+        assignments: [{ principal: `valid1@${tenantDomain}`, appRole: 'Agent' }],
+      },
     },
   });
   ({ dir, env } = await writeCliJob(h, 'provisio-validation-'));
@@ -110,6 +115,7 @@ describe('targets are validated', () => {
     expect(plan.code, plan.stdout + plan.stderr).toBe(2);
     expect(plan.stderr).toMatch(expected);
 
+    expect(before).toBe(1); // the admin alone: valid1 is waiting to be created
     const sync = await cli(['sync', '--once', '--config', file]);
     expect(sync.code, sync.stdout + sync.stderr).not.toBe(0);
     expect(sync.stdout + sync.stderr).toMatch(expected);
@@ -130,6 +136,10 @@ describe('targets are validated', () => {
     });
     const fixed = await cli(['test-connection', '--config', right]);
     expect(fixed.stdout).toMatch(/✓ mapped user fields: the account has every custom user field/);
+    const synced = await cli(['sync', '--once', '--config', right]);
+    expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+    const valid1 = (await zendeskUsers(h)).find((u) => u.email === `valid1@${tenantDomain}`);
+    expect(valid1?.user_fields).toMatchObject({ employee_number: 'E-1' });
   });
 });
 
