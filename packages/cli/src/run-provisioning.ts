@@ -77,10 +77,18 @@ export async function runInit(path: string, force: boolean): Promise<number> {
 }
 
 function printCheck(title: string, check: ConnectionTestResult['source']): void {
-  process.stdout.write(`${title}: ${check.ok ? 'ok' : 'FAILED'}\n`);
+  const warnings = check.steps.filter((step) => !step.ok && step.level === 'optional').length;
+  process.stdout.write(
+    `${title}: ${check.ok ? 'ok' : 'FAILED'}${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n`,
+  );
   for (const step of check.steps) {
-    process.stdout.write(`  ${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}\n`);
+    const mark = step.ok ? '✓' : step.level === 'optional' ? '⚠' : '✗';
+    process.stdout.write(
+      `  ${mark} ${step.name}${step.level === 'optional' ? ' (optional)' : ''}: ${step.detail}\n`,
+    );
     if (!step.ok && step.code) process.stdout.write(`      code: ${step.code}\n`);
+    if (!step.ok && step.lost)
+      process.stdout.write(`      what is lost without it: ${presentForCli(step.lost)}\n`);
     if (!step.ok && step.fix) process.stdout.write(`      fix: ${presentForCli(step.fix)}\n`);
   }
 }
@@ -107,17 +115,34 @@ export async function composeJob(
   }
 }
 
+/**
+ * test-connection: exit 0 when every required check passed (optional ones that failed are printed
+ * as ⚠ warnings), 1 when one failed, 2 for a configuration that does not load.
+ */
 export async function runTestConnection(
   selection: JobSelection,
   context: CommandContext = processContext(),
+  options: { readonly sendTestEmail?: boolean } = {},
 ): Promise<number> {
   try {
     const { config, deps } = await composeJob(selection, context, true);
     try {
-      const { source, target } = await testJobConnection(deps);
-      printCheck(`Entra ID (tenant ${config.source.tenantId})`, source);
-      printCheck(`Zendesk (${config.target.domain})`, target);
-      return source.ok && target.ok ? 0 : 1;
+      const email = config.settings.notificationEmail;
+      if (options.sendTestEmail && (deps.notifier === undefined || email === undefined)) {
+        process.stderr.write(
+          'error: --send-test-email needs settings.notificationEmail and an SMTP server (docs/configuration.md#installation-settings)\n',
+        );
+        return 2;
+      }
+      const result = await testJobConnection(deps, {
+        mappings: config.users.mappings.mappings,
+        ...(email === undefined ? {} : { notificationEmail: email }),
+        sendTestEmail: options.sendTestEmail ?? false,
+      });
+      printCheck(`Entra ID (tenant ${config.source.tenantId})`, result.source);
+      printCheck(`Zendesk (${config.target.domain})`, result.target);
+      if (result.notifications) printCheck(`Notification e-mails (to ${email})`, result.notifications);
+      return result.ok ? 0 : 1;
     } finally {
       await deps.close();
     }

@@ -30,7 +30,9 @@ async function call(path: string, init: Parameters<ServeHarness['call']>[1] = {}
 interface Check {
   system: string;
   name: string;
+  level: 'required' | 'optional';
   status: string;
+  lost: string | null;
   message: string;
   code: string | null;
   fix: string | null;
@@ -127,6 +129,10 @@ describe('POST /provisio/v1/jobs/{jobId}/testConnection', () => {
     expect(body.succeeded).toBe(true);
     expect(new Set(body.checks.map((c) => c.system))).toEqual(new Set(['Microsoft Entra ID', 'Zendesk']));
     expect(body.checks.every((c) => c.status === 'success' && c.fix === null && c.code === null)).toBe(true);
+    expect(body.checks.every((c) => c.lost === null)).toBe(true);
+    // Role import is optional (hand-made app roles work); reading users is not.
+    expect(body.checks.find((c) => c.name === 'import roles')?.level).toBe('optional');
+    expect(body.checks.find((c) => c.name === 'read users')?.level).toBe('required');
     expect(body.checks.find((c) => c.name === 'credentials')?.message).toContain(
       h.zendesk.emulator.adminEmail,
     );

@@ -162,6 +162,51 @@ describe('connection resets', () => {
   });
 });
 
+describe('answers lost after the write', () => {
+  const groupNames = async () =>
+    ((await h.admin.get('/api/v2/groups.json?exclude_deleted=true')).body.groups as { name: string }[])
+      .map((g) => g.name)
+      .sort();
+
+  it('lost-after-write applies the create, then destroys the connection: the group exists', async () => {
+    await setFaults('lost-after-write=1,seed=1');
+    await expect(h.admin.post('/api/v2/groups.json', { group: { name: 'Applied' } })).rejects.toThrow();
+    // Reads are never faulted by it.
+    expect(await groupNames()).toContain('Applied');
+    const log = (await h.admin.control('GET', 'requests')).body;
+    expect(log.byRoute).toContainEqual({ method: 'POST', route: '/api/v2/groups', status: 0, count: 1 });
+  });
+
+  it('503-after-write applies the create, then answers 503 with Retry-After', async () => {
+    await setFaults('503-after-write=1,retry-after=2,seed=1');
+    const answer = await h.admin.post('/api/v2/groups.json', { group: { name: 'Also applied' } });
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('2');
+    expectNotJson(answer.text);
+    expect(await groupNames()).toContain('Also applied');
+  });
+
+  it('write-path limits them to one path prefix; a refused write is answered as it is', async () => {
+    await setFaults('503-after-write=1,write-path=/api/v2/groups,seed=1');
+    const user = await h.admin.post('/api/v2/users.json', {
+      user: { name: 'Kept', email: 'kept@example.com' },
+    });
+    expect(user.status).toBe(201);
+    const invalid = await h.admin.post('/api/v2/groups.json', { group: {} });
+    expect(invalid.status).toBe(422);
+    expect((await h.admin.post('/api/v2/groups.json', { group: { name: 'G' } })).status).toBe(503);
+    expect((await h.admin.control('GET', 'config')).body.faults).toBe(
+      '503-after-write=1,write-path=/api/v2/groups,seed=1',
+    );
+  });
+
+  it('refuses a write-path that is not a path', async () => {
+    const answer = await h.admin.control('PUT', 'config', { faults: 'write-path=groups' });
+    expect(answer.status).toBe(400);
+    expect(answer.text).toMatch(/write-path must be a path prefix starting with \//);
+  });
+});
+
 describe('determinism', () => {
   const spec = '500=0.1,503=0.1,429=0.1,burst=2,reset=0.05,seed=42';
 

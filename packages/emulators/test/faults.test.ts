@@ -37,11 +37,24 @@ describe('parseFaultSpec', () => {
       p429: 0.05,
       burst: 3,
       reset: 0.02,
+      lostAfterWrite: 0,
+      p503AfterWrite: 0,
+      writePath: null,
       latency: { min: 20, max: 200 },
       retryAfter: 1,
       job404: 0,
       seed: 42,
     });
+  });
+
+  it('accepts the after-write faults, limited to writes under write-path', () => {
+    const spec = parseFaultSpec('lost-after-write=0.5,503-after-write=1,write-path=/api/v2/groups,seed=3');
+    expect(spec).toMatchObject({ lostAfterWrite: 0.5, p503AfterWrite: 1, writePath: '/api/v2/groups' });
+    const only503 = new FaultInjector(parseFaultSpec('503-after-write=1,write-path=/api/v2/groups'));
+    expect(only503.afterWrite('GET', '/api/v2/groups')).toBe('answer');
+    expect(only503.afterWrite('POST', '/api/v2/users')).toBe('answer');
+    expect(only503.afterWrite('POST', '/api/v2/groups')).toBe('503');
+    expect(new FaultInjector(parseFaultSpec('lost-after-write=1')).afterWrite('DELETE', '/x')).toBe('lose');
   });
 
   it('accepts burst, retry-after, job404, a single latency value and spaces around entries', () => {

@@ -11,6 +11,7 @@ export * from './jobs/contracts.js';
 export * from './jobs/definition.js';
 export * from './jobs/operations.js';
 export * from './jobs/problems.js';
+export * from './jobs/targets.js';
 export * from './jobs/unlink.js';
 export * from './kit/index.js';
 export * from './log/csv.js';

@@ -54,7 +54,9 @@ describe('testConnection and credentials', () => {
       ['import roles', true],
     ]);
     expect(check.ok).toBe(true);
-    expect(check.steps[6]?.detail).toMatch(/must be an owner of the Zendesk application/);
+    // The app has Application.ReadWrite.OwnedBy: the owners of the Zendesk application were read.
+    expect(check.steps[6]).toMatchObject({ level: 'optional' });
+    expect(check.steps[6]?.detail).toMatch(/owns the Zendesk application registration "Zendesk"/);
     expect(check.steps[0]?.detail).toContain('User.Read.All');
     expect(check.steps[1]?.detail).toContain('"Zendesk"');
     expect(check.steps[3]?.detail).toContain('2 app role assignments: 1 users, 1 groups');
@@ -80,11 +82,47 @@ describe('testConnection and credentials', () => {
       });
       const check = await source.testConnection();
       const step = check.steps.find((s) => s.name === 'import roles');
-      expect(step).toMatchObject({ ok: false, code: 'InsufficientRights' });
+      expect(step).toMatchObject({ ok: false, code: 'InsufficientRights', level: 'optional' });
       expect(step?.fix).toMatch(/Application.ReadWrite.OwnedBy/);
-      expect(check.ok).toBe(false);
+      expect(step?.lost).toMatch(/maintain the app roles by hand/);
+      // Hand-made app roles work: a missing role-import permission is a warning, not a failure.
+      expect(check.ok).toBe(true);
     } finally {
       await readOnly.close();
+    }
+  });
+
+  it('reads the owners of the Zendesk application: OwnedBy without ownership is a warning naming the fix', async () => {
+    const emulators = await import('@provisio/emulators');
+    const notOwner = await emulators.startEntraEmulator({
+      port: 0,
+      permissions: ['User.Read.All', 'Application.ReadWrite.OwnedBy', 'GroupMember.Read.All'],
+    });
+    try {
+      const app = notOwner.store.applicationByAppId(emulators.zendeskAppId);
+      if (!app) throw new Error('no Zendesk application in the emulator');
+      app.ownerIds = [];
+      const { createEntraSource } = await import('../src/index.js');
+      const sp = notOwner.store.servicePrincipalByAppId(emulators.zendeskAppId);
+      const source = createEntraSource({
+        tenantId: notOwner.tenantId,
+        clientId: notOwner.clientId,
+        clientSecret: notOwner.clientSecret,
+        servicePrincipalId: sp?.id ?? '',
+        authorityHost: notOwner.url,
+        graphBaseUrl: notOwner.url,
+        ca: notOwner.certificatePem,
+      });
+      const check = await source.testConnection();
+      const step = check.steps.find((s) => s.name === 'import roles');
+      expect(step).toMatchObject({ ok: false, level: 'optional', code: 'InsufficientRights' });
+      expect(step?.detail).toMatch(
+        /not an owner of the Zendesk application registration "Zendesk" \(owners: none\)/,
+      );
+      expect(step?.fix).toContain(`/v1.0/applications/${app.id}/owners/$ref`);
+      expect(check.ok).toBe(true);
+    } finally {
+      await notOwner.close();
     }
   });
 

@@ -194,6 +194,57 @@ describe('applyGroups', () => {
     expect(target.requestCount).toBe(4);
   });
 
+  it('never duplicates a group when the answer to its create is lost or a 503 after Zendesk made it', async () => {
+    for (const fault of ['lost-after-write=1', '503-after-write=1']) {
+      await h.admin.control('POST', 'reset');
+      await h.admin.control('DELETE', 'requests');
+      const faults = await h.admin.control('PUT', 'config', {
+        faults: `${fault},write-path=/api/v2/groups,seed=5`,
+      });
+      expect(faults.status).toBe(200);
+      const { target } = targetFor(h);
+      const names = Array.from({ length: 30 }, (_, i) => `Team ${i + 1}`);
+      const results = await target.applyGroups(
+        names.map((name) => ({ kind: 'create' as const, key: name, attributes: { name } })),
+      );
+      await h.admin.control('PUT', 'config', { faults: 'none' });
+      for (const result of results) {
+        const ok = okGroup(result);
+        expect(ok.request, fault).toMatch(/answer was lost; the group it created was found by name/);
+        expect(h.emulator.store.groups.get(Number(ok.group.id))?.name).toBe(result.key);
+      }
+      const live = [...h.emulator.store.groups.values()].filter(
+        (g) => !g.deleted && g.name.startsWith('Team '),
+      );
+      expect(live.map((g) => g.name).sort(), fault).toEqual([...names].sort());
+      // One create each: every group was found instead of being made again.
+      expect((await requestCounts(h)).by['POST /api/v2/groups'], fault).toBe(30);
+    }
+  });
+
+  it('a single membership add whose answer is lost is found, not added twice', async () => {
+    const fetch: typeof globalThis.fetch = (input, init) =>
+      String(input).includes('/group_memberships/create_many')
+        ? Promise.resolve(
+            new Response(JSON.stringify({ error: 'InvalidEndpoint', description: 'Not found' }), {
+              status: 404,
+              headers: { 'content-type': 'application/json' },
+            }),
+          )
+        : globalThis.fetch(input, init);
+    await h.admin.control('PUT', 'config', {
+      faults: 'lost-after-write=1,write-path=/api/v2/group_memberships,seed=5',
+    });
+    const { target } = targetFor(h, { fetch });
+    const tier1 = groupId('Tier 1');
+    const results = await target.applyMemberships(adds(3, tier1));
+    await h.admin.control('PUT', 'config', { faults: 'none' });
+    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+    expect((await requestCounts(h)).by['POST /api/v2/group_memberships']).toBe(3);
+    for (const i of [1, 2, 3])
+      expect(h.emulator.store.membership(userId(`agent${i}@example.com`), tier1)).toBeDefined();
+  });
+
   it('a group already deleted counts as deleted; a missing group to update is InvalidAnchor', async () => {
     const { target } = targetFor(h);
     const old = [...h.emulator.store.groups.values()].find((g) => g.name === 'Old');

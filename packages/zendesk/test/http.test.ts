@@ -127,11 +127,86 @@ describe('ZendeskHttp', () => {
           ? text(503, '<html>down</html>', { 'retry-after': '2' })
           : json(200, { done: true }),
     );
-    expect(await http.request('POST', '/api/v2/users', { body: { user: {} }, schema: anything })).toEqual({
-      done: true,
-    });
+    expect(
+      await http.request('POST', '/api/v2/users/create_or_update', {
+        body: { user: {} },
+        schema: anything,
+        idempotent: true,
+      }),
+    ).toEqual({ done: true });
     expect(calls).toHaveLength(3);
     expect(waits).toEqual([93_000, 2000]);
+  });
+
+  it('never repeats a write that is not idempotent after a 503 when it cannot look it up', async () => {
+    const { http, calls } = client(() => text(503, '<html>down</html>', { 'retry-after': '2' }));
+    const error = (await http
+      .request('POST', '/api/v2/groups', { body: { group: { name: 'G' } }, schema: anything })
+      .catch((e: unknown) => e)) as ZendeskHttpError;
+    expect(calls).toHaveLength(1);
+    expect(error).toMatchObject({ status: 503, retryable: true });
+    expect(error.message).toMatch(/not repeated: Zendesk may have applied it/);
+  });
+
+  it('after an ambiguous failure of a write, looks it up first: found, it is the answer; not found, the write is repeated', async () => {
+    // 503, then a reset: both may have been applied.
+    for (const failure of [() => text(503, 'down', { 'retry-after': '1' }), reset]) {
+      const found = client(() => failure());
+      let lookups = 0;
+      const answer = await found.http.request('POST', '/api/v2/groups', {
+        schema: anything,
+        recover: async () => {
+          lookups += 1;
+          return { group: { id: 7 } };
+        },
+      });
+      expect(answer).toEqual({ group: { id: 7 } });
+      expect(found.calls).toHaveLength(1);
+      expect(lookups).toBe(1);
+    }
+
+    const notFound = client((_, i) => (i === 0 ? text(500, 'oops') : json(201, { group: { id: 8 } })));
+    const order: string[] = [];
+    const created = await notFound.http.request('POST', '/api/v2/groups', {
+      schema: anything,
+      recover: async () => {
+        order.push(`looked up after ${notFound.calls.length} call`);
+        return null;
+      },
+    });
+    expect(created).toEqual({ group: { id: 8 } });
+    expect(notFound.calls).toHaveLength(2);
+    expect(order).toEqual(['looked up after 1 call']);
+
+    // A 4xx (and a 429) is a refusal: nothing to look up.
+    const refused = client((_, i) => (i === 0 ? text(429, 'slow', { 'retry-after': '1' }) : text(422, '{}')));
+    let asked = 0;
+    await refused.http
+      .request('POST', '/api/v2/groups', {
+        schema: anything,
+        recover: async () => {
+          asked += 1;
+          return null;
+        },
+      })
+      .catch(() => undefined);
+    expect(refused.calls).toHaveLength(2);
+    expect(asked).toBe(0);
+  });
+
+  it('fails without repeating the write when the look-up itself fails', async () => {
+    const { http, calls } = client(() => text(502, 'bad gateway'));
+    const error = (await http
+      .request('POST', '/api/v2/groups', {
+        schema: anything,
+        recover: async () => {
+          throw new Error('lookup refused');
+        },
+      })
+      .catch((e: unknown) => e)) as ZendeskHttpError;
+    expect(calls).toHaveLength(1);
+    expect(error).toBeInstanceOf(ZendeskHttpError);
+    expect(error.message).toMatch(/could not be checked \(lookup refused\), so it was not repeated/);
   });
 
   it('gives up after the retries with a clear error that never contains the token', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   backoffMs,
   defaultMaxRetries,
+  isAmbiguousFailure,
   isRetryableNetworkFailure,
   isRetryableStatus,
   maxTotalRetryWaitMs,
@@ -32,10 +33,22 @@ describe('retryDelay', () => {
 });
 
 describe('isRetryableStatus', () => {
-  it('retries 429 and 503 always, other 5xx only when the request can be repeated', () => {
-    expect([429, 503, 500, 502].map((s) => isRetryableStatus(s, false))).toEqual([true, true, false, false]);
+  it('retries 429 always, 5xx (503 included) only when the request can be repeated', () => {
+    expect([429, 503, 500, 502].map((s) => isRetryableStatus(s, false))).toEqual([true, false, false, false]);
+    expect(isRetryableStatus(503, true)).toBe(true);
     expect([500, 502, 504].map((s) => isRetryableStatus(s, true))).toEqual([true, true, true]);
     expect([400, 403, 404, 422].some((s) => isRetryableStatus(s, true))).toBe(false);
+  });
+});
+
+describe('isAmbiguousFailure', () => {
+  it('is a 5xx or a transient connection failure: the write may have been applied', () => {
+    expect([500, 503, 504].every((status) => isAmbiguousFailure({ status }))).toBe(true);
+    expect([429, 400, 422].some((status) => isAmbiguousFailure({ status }))).toBe(false);
+    const reset = { kind: 'reset', code: 'ECONNRESET', retryable: true, description: '' } as const;
+    const refused = { kind: 'refused', code: 'ECONNREFUSED', retryable: false, description: '' } as const;
+    expect(isAmbiguousFailure(reset)).toBe(true);
+    expect(isAmbiguousFailure(refused)).toBe(false);
   });
 });
 

@@ -39,9 +39,19 @@ export function registerProvisioningCommands(program: Command): void {
     )
     .addOption(configOption())
     .addOption(jobOption())
-    .action(async (options: JobOptions) => {
+    .option(
+      '--send-test-email',
+      'also send a test e-mail to settings.notificationEmail through the SMTP server',
+    )
+    .addHelpText(
+      'after',
+      '\nRequired checks (credentials, reads, the mapped custom user fields) fail the command (exit 1); optional ones\n(role import, the mail server) are shown as ⚠ warnings with what is lost without them and leave it at 0.\nExit 2: the configuration does not load.',
+    )
+    .action(async (options: JobOptions & { sendTestEmail?: boolean }) => {
       const { runTestConnection } = await import('../run-provisioning.js');
-      process.exitCode = await runTestConnection(selectionOf(options));
+      process.exitCode = await runTestConnection(selectionOf(options), undefined, {
+        sendTestEmail: options.sendTestEmail ?? false,
+      });
     });
 
   program

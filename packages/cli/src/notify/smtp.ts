@@ -36,5 +36,10 @@ export function createSmtpNotifier(smtp: SmtpSettings, to: string): Notifier {
         text: notification.text,
       });
     },
+    async verify(): Promise<string> {
+      // SMTP's greeting, STARTTLS and AUTH, no message (https://nodemailer.com/smtp/#verify-smtp-connection-configuration).
+      await transport.verify();
+      return `${smtp.host}:${smtp.port}${smtp.user ? ` as ${smtp.user}` : ''}`;
+    },
   };
 }

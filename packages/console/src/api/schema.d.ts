@@ -1383,10 +1383,18 @@ export interface components {
         };
         ConnectionCheckInput: {
             /** @enum {string} */
-            system: "Microsoft Entra ID" | "Zendesk";
+            system: "Microsoft Entra ID" | "Zendesk" | "Notification e-mails";
             /** @description What was checked, e.g. "token", "credentials", "admin rights". */
             name: string;
-            /** @enum {string} */
+            /**
+             * @description required: provisioning cannot run without it, and its failure fails the test; optional: a capability provisio can do without (role import, the mail server), whose failure is a warning.
+             * @enum {string}
+             */
+            level: "required" | "optional";
+            /**
+             * @description warning: an optional check that did not pass (`lost` says what goes without it).
+             * @enum {string}
+             */
             status: "success" | "failure" | "warning" | "skipped";
             /** @description What was found, or what went wrong. */
             message: string;
@@ -1394,9 +1402,11 @@ export interface components {
             code: string | null;
             /** @description What to do about a failure. */
             fix: string | null;
+            /** @description For a warning: what is lost without the optional capability. */
+            lost: string | null;
         };
         ConnectionTestInput: {
-            /** @description Every check passed: the credentials are authorized to enable provisioning. */
+            /** @description Every required check passed: the credentials are authorized to enable provisioning (optional checks may have warnings). */
             succeeded: boolean;
             checks: components["schemas"]["ConnectionCheckInput"][];
         };
@@ -2164,10 +2174,18 @@ export interface components {
         };
         ConnectionCheck: {
             /** @enum {string} */
-            system: "Microsoft Entra ID" | "Zendesk";
+            system: "Microsoft Entra ID" | "Zendesk" | "Notification e-mails";
             /** @description What was checked, e.g. "token", "credentials", "admin rights". */
             name: string;
-            /** @enum {string} */
+            /**
+             * @description required: provisioning cannot run without it, and its failure fails the test; optional: a capability provisio can do without (role import, the mail server), whose failure is a warning.
+             * @enum {string}
+             */
+            level: "required" | "optional";
+            /**
+             * @description warning: an optional check that did not pass (`lost` says what goes without it).
+             * @enum {string}
+             */
             status: "success" | "failure" | "warning" | "skipped";
             /** @description What was found, or what went wrong. */
             message: string;
@@ -2175,9 +2193,11 @@ export interface components {
             code: string | null;
             /** @description What to do about a failure. */
             fix: string | null;
+            /** @description For a warning: what is lost without the optional capability. */
+            lost: string | null;
         };
         ConnectionTest: {
-            /** @description Every check passed: the credentials are authorized to enable provisioning. */
+            /** @description Every required check passed: the credentials are authorized to enable provisioning (optional checks may have warnings). */
             succeeded: boolean;
             checks: components["schemas"]["ConnectionCheck"][];
         };

@@ -15,6 +15,12 @@ export interface FaultSpec {
   readonly burst: number;
   /** Probability of destroying the connection without an answer. */
   readonly reset: number;
+  /** Probability that a write (POST, PUT, PATCH, DELETE) is applied, then its connection destroyed unanswered. */
+  readonly lostAfterWrite: number;
+  /** Probability that a write is applied, then answered 503 Service Unavailable instead of its result. */
+  readonly p503AfterWrite: number;
+  /** Limits the two after-write faults to paths starting with this prefix (e.g. `/api/v2/groups`); null: every write. */
+  readonly writePath: string | null;
   /** Added latency range in milliseconds, or null. */
   readonly latency: { readonly min: number; readonly max: number } | null;
   /** Seconds sent in Retry-After with injected 429 and 503 answers (default 1). */
@@ -31,6 +37,9 @@ export const noFaults: FaultSpec = Object.freeze({
   p429: 0,
   burst: 3,
   reset: 0,
+  lostAfterWrite: 0,
+  p503AfterWrite: 0,
+  writePath: null,
   latency: null,
   retryAfter: 1,
   job404: 0,
@@ -41,11 +50,18 @@ export class FaultSpecError extends Error {
   override readonly name = 'FaultSpecError';
 }
 
-const probabilityKeys = { '500': 'p500', '503': 'p503', '429': 'p429', reset: 'reset' } as const;
+const probabilityKeys = {
+  '500': 'p500',
+  '503': 'p503',
+  '429': 'p429',
+  reset: 'reset',
+  'lost-after-write': 'lostAfterWrite',
+  '503-after-write': 'p503AfterWrite',
+} as const;
 
 /**
  * Parses `500=0.05,503=0.05,429=0.05,reset=0.02,latency=20-200,seed=42` (plus `burst=N`,
- * `retry-after=S`, `job404=N`). An empty string or `none` means no faults. Every problem is reported
+ * `retry-after=S`, `job404=N`, and `lost-after-write=P`, `503-after-write=P`, `write-path=/prefix`). An empty string or `none` means no faults. Every problem is reported
  * at once, naming the entry and what would be accepted.
  */
 export function parseFaultSpec(text: string): FaultSpec {
@@ -68,6 +84,14 @@ export function parseFaultSpec(text: string): FaultSpec {
         continue;
       }
       spec[probabilityKeys[key as keyof typeof probabilityKeys]] = p;
+    } else if (key === 'write-path') {
+      if (!value.startsWith('/')) {
+        problems.push(
+          `"${entry}": write-path must be a path prefix starting with /, e.g. write-path=/api/v2/groups`,
+        );
+        continue;
+      }
+      spec.writePath = value;
     } else if (key === 'latency') {
       const match = /^(\d+)(?:-(\d+))?$/.exec(value);
       const min = Number(match?.[1]);
@@ -91,7 +115,7 @@ export function parseFaultSpec(text: string): FaultSpec {
       else spec.job404 = n;
     } else {
       problems.push(
-        `"${entry}": unknown fault "${key}" (known: 500, 503, 429, reset, latency, burst, retry-after, job404, seed)`,
+        `"${entry}": unknown fault "${key}" (known: 500, 503, 429, reset, lost-after-write, 503-after-write, write-path, latency, burst, retry-after, job404, seed)`,
       );
     }
   }
@@ -105,6 +129,10 @@ export function formatFaultSpec(spec: FaultSpec): string {
   if (spec.p503) parts.push(`503=${spec.p503}`);
   if (spec.p429) parts.push(`429=${spec.p429}`, `burst=${spec.burst}`);
   if (spec.reset) parts.push(`reset=${spec.reset}`);
+  if (spec.lostAfterWrite) parts.push(`lost-after-write=${spec.lostAfterWrite}`);
+  if (spec.p503AfterWrite) parts.push(`503-after-write=${spec.p503AfterWrite}`);
+  if ((spec.lostAfterWrite || spec.p503AfterWrite) && spec.writePath !== null)
+    parts.push(`write-path=${spec.writePath}`);
   if (spec.latency) parts.push(`latency=${spec.latency.min}-${spec.latency.max}`);
   if (spec.job404) parts.push(`job404=${spec.job404}`);
   if (parts.length > 0 && spec.retryAfter !== noFaults.retryAfter)
@@ -112,6 +140,11 @@ export function formatFaultSpec(spec: FaultSpec): string {
   if (spec.seed !== null) parts.push(`seed=${spec.seed}`);
   return parts.length > 0 ? parts.join(',') : 'none';
 }
+
+/** What happens to a write's answer once the write is applied. */
+export type AfterWriteDecision = 'answer' | 'lose' | '503';
+
+const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export type FaultDecision =
   | { readonly kind: 'none'; readonly delayMs: number }
@@ -153,5 +186,19 @@ export class FaultInjector {
       return { kind: 'status', status: 429, delayMs };
     }
     return { kind: 'none', delayMs };
+  }
+
+  /**
+   * For a request that passed `decide`: whether its answer is lost (the connection destroyed) or
+   * replaced by a 503 once the handler has applied it. Only writes, only under `writePath` when set;
+   * one draw per after-write fault above 0, lost first.
+   */
+  afterWrite(method: string, path: string): AfterWriteDecision {
+    const { spec, random } = this;
+    if (!writeMethods.has(method.toUpperCase())) return 'answer';
+    if (spec.writePath !== null && !path.startsWith(spec.writePath)) return 'answer';
+    if (spec.lostAfterWrite > 0 && random.next() < spec.lostAfterWrite) return 'lose';
+    if (spec.p503AfterWrite > 0 && random.next() < spec.p503AfterWrite) return '503';
+    return 'answer';
   }
 }

@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { EngineErrorCode, engineErrors } from '../errors/engine.js';
 import { toPublicError } from '../errors/public.js';
+import { checkMappedUserFields } from '../jobs/targets.js';
 import { appendAuditEntry } from '../log/audit.js';
 import { buildLogEntry, type LogContext, logContextFor } from '../log/entry.js';
 import type { ProvisioningObjectSummary } from '../log/types.js';
@@ -222,6 +223,10 @@ export async function runCycle(
   const requestsBefore = targetRequests(target);
 
   try {
+    // ── the targets: a mapping to a custom user field the account lacks fails the cycle here,
+    // before anything is read or written (docs/mappings.md#zendesk-attributes) ──
+    await checkMappedUserFields(target, jobId, config.users.mappings.mappings);
+
     // ── import ──
     progress({ phase: 'source', done: 0, total: null });
     const read = await source.readUsers({

@@ -18,6 +18,7 @@ import type { z } from 'zod';
 import { alwaysSelected, defaultGroupMappings, defaultUserMappings } from '../config/defaults.js';
 import { parseDuration } from '../config/duration.js';
 import type { SecretProvider } from '../ports/secrets.js';
+import type { TargetUserField } from '../ports/target.js';
 import {
   groupMappingsSchema,
   type JobAction,
@@ -30,6 +31,7 @@ import {
   userMappingsSchema,
 } from './definition.js';
 import { ConfigError, type ConfigProblem, zodProblems } from './problems.js';
+import { targetProblems } from './targets.js';
 
 /** The source as a compiled job shows it: the definition's, without the secret reference. */
 export type JobSource = Readonly<Omit<JobDefinition['source'], 'clientSecret'>>;
@@ -89,6 +91,12 @@ export interface CompileJobOptions {
    * definition imported on one machine may run on another).
    */
   readonly smtpMissing?: ConfigProblem;
+  /**
+   * The Zendesk account's custom user fields, when the caller has read them: mappings to another
+   * `user_fields.<key>` are problems too. Without them only the built-in target names are checked
+   * (docs/mappings.md#zendesk-attributes).
+   */
+  readonly userFields?: readonly TargetUserField[] | null;
 }
 
 /** The outcome of a check: the compiled job and its warnings, or every problem. */
@@ -133,6 +141,15 @@ export function checkJobDefinition(
         'no attribute is marked as matching: give one mapping "matching: 1" (e.g. objectId → external_id)',
     });
   const groups = compileSide('groups', groupsRaw, defaultGroupMappings, problems);
+  // Target names as written, whatever else is wrong with the mappings: a misspelt one would be
+  // written to Zendesk, which ignores it, in every cycle.
+  for (const [side, raw] of [
+    ['users', usersRaw],
+    ['groups', groupsRaw],
+  ] as const) {
+    const entries = raw?.['attributes'];
+    if (Array.isArray(entries)) problems.push(...targetProblems(side, entries, options.userFields ?? null));
+  }
   if (groups.mappings !== undefined && groups.mappings.matching.length === 0)
     problems.push({
       path: 'mappings.groups.attributes',

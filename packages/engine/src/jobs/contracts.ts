@@ -132,6 +132,8 @@ export const connectionCheckSchema = z.object({
       detail: z.string(),
       code: z.string().optional(),
       fix: z.string().optional(),
+      level: z.enum(['required', 'optional']).default('required'),
+      lost: z.string().optional(),
     }),
   ),
 });
@@ -141,6 +143,8 @@ export const connectionTestResultSchema = z.object({
   ok: z.boolean(),
   source: connectionCheckSchema,
   target: connectionCheckSchema,
+  /** The mail server for notification e-mails, when the job sends them (optional checks only). */
+  notifications: connectionCheckSchema.optional(),
 });
 export type ConnectionTestResult = z.infer<typeof connectionTestResultSchema>;
 

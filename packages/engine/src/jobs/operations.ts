@@ -9,8 +9,11 @@ import { holdLease, JobLeaseHeld, newWorkerId } from '../cycle/lease.js';
 import { type CycleReport, nextCycleKind, runCycle } from '../cycle/run-cycle.js';
 import { allowDeletesPollMs } from '../cycle/sync-loop.js';
 import { EngineErrorCode } from '../errors/engine.js';
+import { toPublicError } from '../errors/public.js';
+import { connectionCheck } from '../kit/connection.js';
 import { type AuditEntry, appendAuditEntry } from '../log/audit.js';
 import type { Clock } from '../ports/clock.js';
+import type { ConnectionStep } from '../ports/common.js';
 import type { EngineDeps } from '../ports/engine.js';
 import type { AuditRecord, CycleRecord, JobRecord, StateStore } from '../ports/state.js';
 import { newJobRecord } from '../state/job-record.js';
@@ -26,6 +29,7 @@ import {
   type PlanReport,
   planReportSchema,
 } from './contracts.js';
+import { USER_FIELDS_PREFIX, userFieldProblems } from './targets.js';
 
 export interface OperationDeps {
   readonly store: StateStore;
@@ -292,12 +296,127 @@ export async function jobAudit(deps: OperationDeps, jobId: string, limit = 100):
   ) as AuditRecord[];
 }
 
-/** Both sides' credentials and permissions, each check explained; never throws for a refusal. */
+export interface ConnectionTestOptions {
+  /** The job's user mappings: their custom user fields are checked against the account's. */
+  readonly mappings?: readonly { readonly target: string }[];
+  /** Where notification e-mails go (settings.notificationEmail), when the job sends them. */
+  readonly notificationEmail?: string;
+  /** Also send a test e-mail through the notifier (only with `notificationEmail`). */
+  readonly sendTestEmail?: boolean;
+}
+
+/**
+ * Both sides' credentials and permissions, each check explained, plus the mapped custom user
+ * fields and, when the job sends notification e-mails, the mail server (optional: a warning, not a
+ * failure). `ok` is false only when a required check failed (docs/provisioning.md#npx-provisio-test-connection).
+ * Never throws for a refusal.
+ */
 export async function testJobConnection(
-  deps: Pick<EngineDeps, 'source' | 'target'>,
+  deps: Pick<EngineDeps, 'source' | 'target' | 'notifier'>,
+  options: ConnectionTestOptions = {},
 ): Promise<ConnectionTestResult> {
-  const [source, target] = await Promise.all([deps.source.testConnection(), deps.target.testConnection()]);
-  return connectionTestResultSchema.parse({ ok: source.ok && target.ok, source, target });
+  const [source, tested] = await Promise.all([deps.source.testConnection(), deps.target.testConnection()]);
+  let target = tested;
+  if (tested.ok && options.mappings?.some((m) => m.target.startsWith(USER_FIELDS_PREFIX)))
+    target = connectionCheck([...tested.steps, await userFieldsStep(deps.target, options.mappings)]);
+  const notifications =
+    deps.notifier !== undefined && options.notificationEmail !== undefined
+      ? connectionCheck(await notifierSteps(deps.notifier, options.notificationEmail, options.sendTestEmail))
+      : undefined;
+  return connectionTestResultSchema.parse({
+    ok: source.ok && target.ok && (notifications?.ok ?? true),
+    source,
+    target,
+    ...(notifications === undefined ? {} : { notifications }),
+  });
+}
+
+/** The mapped `user_fields.<key>` targets against the account's custom user fields. */
+async function userFieldsStep(
+  target: Pick<EngineDeps['target'], 'describeUserFields'>,
+  mappings: readonly { readonly target: string }[],
+): Promise<ConnectionStep> {
+  const name = 'mapped user fields';
+  try {
+    const fields = await target.describeUserFields();
+    const problems = userFieldProblems(mappings, fields);
+    if (problems.length === 0) {
+      const mapped = mappings.filter((m) => m.target.startsWith(USER_FIELDS_PREFIX)).map((m) => m.target);
+      return {
+        name,
+        ok: true,
+        detail: `the account has every custom user field the mappings name: ${mapped.join(', ')}`,
+      };
+    }
+    return {
+      name,
+      ok: false,
+      code: EngineErrorCode.InvalidConfiguration,
+      detail: problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+      fix: 'Create the missing fields in Zendesk (Admin Center → People → Configuration → User fields), or correct the keys in the mappings; until then every cycle fails at its start.',
+    };
+  } catch (error) {
+    const failure = toPublicError(error);
+    return {
+      name,
+      ok: false,
+      code: failure.code,
+      detail: `the custom user fields could not be read: ${failure.message}`,
+    };
+  }
+}
+
+const notificationsLost =
+  'notification e-mails are not delivered (failed cycles with settings.sendEmailOnFailure, quarantines, held deletions); provisioning itself runs';
+
+/** The mail server reached and signed in to, and a test e-mail when asked: optional steps. */
+async function notifierSteps(
+  notifier: NonNullable<EngineDeps['notifier']>,
+  to: string,
+  sendTestEmail = false,
+): Promise<ConnectionStep[]> {
+  const steps: ConnectionStep[] = [];
+  const optional = { level: 'optional' as const };
+  if (notifier.verify !== undefined) {
+    try {
+      const reached = await notifier.verify();
+      steps.push({ name: 'mail server', ok: true, detail: `signed in to ${reached}`, ...optional });
+    } catch (error) {
+      steps.push({
+        name: 'mail server',
+        ok: false,
+        detail: `the mail server could not be reached or refused the sign-in: ${error instanceof Error ? error.message : String(error)}`,
+        fix: 'Check the SMTP host, port, TLS and credentials (docs/configuration.md#installation-settings).',
+        lost: notificationsLost,
+        ...optional,
+      });
+      return steps;
+    }
+  }
+  if (sendTestEmail) {
+    try {
+      await notifier.send({
+        subject: 'provisio: test e-mail',
+        text: `This is a test e-mail from provisio's test-connection. Notification e-mails for this job go to ${to}.`,
+      });
+      steps.push({
+        name: 'test e-mail',
+        ok: true,
+        detail: `sent to ${to}: check that it arrived`,
+        ...optional,
+      });
+    } catch (error) {
+      steps.push({
+        name: 'test e-mail',
+        ok: false,
+        detail: `the test e-mail to ${to} was not sent: ${error instanceof Error ? error.message : String(error)}`,
+        fix: 'Check settings.notificationEmail and that the SMTP server relays to that address.',
+        lost: notificationsLost,
+        ...optional,
+      });
+    }
+  }
+  return steps;
 }
 
 /**

@@ -17,6 +17,7 @@ import type { ErrorCode } from '../errors/engine.js';
  * what to do about it. Never carries a secret.
  */
 export interface ConnectionCheck {
+  /** Every required step passed (an optional step that failed is a warning, not a failure). */
   readonly ok: boolean;
   /** Each check in order, e.g. "token", "read users", "read app role assignments". */
   readonly steps: readonly ConnectionStep[];
@@ -31,7 +32,17 @@ export interface ConnectionStep {
   readonly code?: ErrorCode;
   /** What to do about it, when the step failed. */
   readonly fix?: string;
+  /**
+   * `required` (the default): provisioning cannot run without it, and its failure fails the test.
+   * `optional`: a capability provisio can do without (role import, a notification e-mail): its
+   * failure is a warning, and `lost` says what goes without it (docs/provisioning.md#npx-provisio-test-connection).
+   */
+  readonly level?: ConnectionStepLevel;
+  /** For an optional step that failed: what is lost without it. */
+  readonly lost?: string;
 }
+
+export type ConnectionStepLevel = 'required' | 'optional';
 
 /**
  * An error from a connector, for the provisioning log: a code of the error catalogue (Entra's names

@@ -7,4 +7,9 @@ export interface Notification {
 
 export interface Notifier {
   send(notification: Notification): Promise<void>;
+  /**
+   * Connects to the mail server and signs in without sending anything (test-connection); resolves
+   * to what was reached ("smtp.example.com:587"), throws what went wrong. Optional.
+   */
+  verify?(): Promise<string>;
 }

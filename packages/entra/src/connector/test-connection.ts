@@ -1,9 +1,16 @@
 import type { ConnectionCheck, ConnectionStep } from '@provisio/engine';
-import { ConnectorFailure } from '@provisio/engine';
+import { ConnectorFailure, connectionCheck } from '@provisio/engine';
 import type { TokenSource } from '../auth/token-provider.js';
 import type { GraphClient } from '../client/client.js';
-import { grantPermissionFix, grants, graphOperations } from '../client/permissions.js';
-import { appRoleAssignment, directoryObject, pageOf, servicePrincipal, user } from '../client/schemas.js';
+import { grantPermissionFix, grants, graphOperations, ownerFix } from '../client/permissions.js';
+import {
+  application,
+  appRoleAssignment,
+  directoryObject,
+  pageOf,
+  servicePrincipal,
+  user,
+} from '../client/schemas.js';
 import { EntraErrorCode } from '../errors.js';
 import { type AssignmentReader, appRolesOf } from './assignments.js';
 
@@ -63,12 +70,14 @@ export async function testConnection(deps: ConnectionTestDeps): Promise<Connecti
       `${roles.length > 0 ? roles.join(', ') : 'none'}.`
     );
   });
-  if (!tokenOk) return { ok: false, steps };
+  if (!tokenOk) return connectionCheck(steps);
 
   const { graph } = deps;
+  let zendeskAppId: string | null = null;
   const spOk = await run('read service principal', async () => {
     try {
       const sp = await deps.assignments.servicePrincipal();
+      zendeskAppId = sp.appId ?? null;
       const names = appRolesOf(sp).map((r) => r.displayName);
       return `Service principal "${sp.displayName ?? sp.id}" (app id ${sp.appId ?? 'unknown'}) with app roles ${names.join(', ')}.`;
     } catch (error) {
@@ -88,7 +97,7 @@ export async function testConnection(deps: ConnectionTestDeps): Promise<Connecti
       : `Users can be read (first: ${String(first['userPrincipalName'] ?? first.id)}).`;
   });
 
-  if (!spOk) return { ok: false, steps };
+  if (!spOk) return connectionCheck(steps);
   let groupId: string | null = null;
   await run('read app role assignments', async () => {
     const page = await graph.get(deps.assignments.assignmentsUrl(999), pageOf(appRoleAssignment), {
@@ -125,24 +134,94 @@ export async function testConnection(deps: ConnectionTestDeps): Promise<Connecti
     });
     return 'Groups and their members can be read (groups/delta).';
   });
-  if (grants(roles, 'writeAppRoles'))
-    steps.push({
-      name: 'import roles',
-      ok: true,
-      detail: roles.includes('Application.ReadWrite.All')
-        ? "The app may update the Zendesk application's app roles (Application.ReadWrite.All)."
-        : 'The app may update the app roles of applications it owns (Application.ReadWrite.OwnedBy): it must be an owner of the Zendesk application (Enterprise applications → Zendesk → Owners, or App registrations → Zendesk → Owners).',
-    });
-  else
-    steps.push({
-      name: 'import roles',
-      ok: false,
-      code: EntraErrorCode.InsufficientRights,
-      detail: `Role import (Zendesk's roles as app roles) needs ${graphOperations.writeAppRoles.permission} (with the app as an owner of the Zendesk application) or Application.ReadWrite.All; the app has neither.`,
-      fix: grantPermissionFix(graphOperations.writeAppRoles.permission, deps.clientId),
-    });
+  steps.push(await importRolesStep(deps, roles, zendeskAppId));
 
-  return { ok: steps.every((s) => s.ok), steps };
+  return connectionCheck(steps);
+}
+
+/** What goes without role import (docs/provisioning.md#roles-importing-zendesks-roles-into-entra). */
+const importRolesLost =
+  "`provisio roles import` cannot write Zendesk's roles as app roles of the Zendesk application: maintain the app roles by hand (App registrations → Zendesk → App roles, each value the Zendesk role's name); provisioning works with them as with imported ones";
+
+/**
+ * Role import is optional: hand-made app roles work as well. With Application.ReadWrite.All it can
+ * write any application; with Application.ReadWrite.OwnedBy only the applications the app owns, so
+ * the owners of the Zendesk application registration are read
+ * (https://learn.microsoft.com/graph/api/application-list-owners) and the provisioning app must be
+ * among them.
+ */
+async function importRolesStep(
+  deps: ConnectionTestDeps,
+  roles: readonly string[],
+  zendeskAppId: string | null,
+): Promise<ConnectionStep> {
+  const name = 'import roles';
+  const warning = (
+    detail: string,
+    fix: string,
+    code = EntraErrorCode.InsufficientRights,
+  ): ConnectionStep => ({
+    name,
+    ok: false,
+    level: 'optional',
+    code,
+    detail,
+    fix,
+    lost: importRolesLost,
+  });
+  if (roles.includes('Application.ReadWrite.All'))
+    return {
+      name,
+      ok: true,
+      level: 'optional',
+      detail: "The app may update the Zendesk application's app roles (Application.ReadWrite.All).",
+    };
+  if (!grants(roles, 'writeAppRoles'))
+    return warning(
+      `Role import (Zendesk's roles as app roles) needs ${graphOperations.writeAppRoles.permission} (with the app as an owner of the Zendesk application) or Application.ReadWrite.All; the app has neither.`,
+      grantPermissionFix(graphOperations.writeAppRoles.permission, deps.clientId),
+    );
+  if (zendeskAppId === null)
+    return warning(
+      'The Zendesk service principal names no application id, so the owners of its application cannot be read.',
+      ownerFix(deps.clientId),
+    );
+  const { graph } = deps;
+  try {
+    const app = await graph.find(
+      graph.url(
+        `/v1.0/applications(appId='${encodeURIComponent(zendeskAppId)}')?$select=id,appId,displayName`,
+      ),
+      application,
+      { operation: 'readApplication' },
+    );
+    if (app === null)
+      return warning(
+        `The application registration of the Zendesk app (app id ${zendeskAppId}) is not visible to this app: with Application.ReadWrite.OwnedBy it must own it.`,
+        ownerFix(deps.clientId),
+      );
+    const owners = await graph.get(
+      graph.url(`/v1.0/applications/${encodeURIComponent(app.id)}/owners?$select=id,appId,displayName`),
+      pageOf(directoryObject),
+      { operation: 'readApplication' },
+    );
+    const clientId = deps.clientId.toLowerCase();
+    const owns = owners.value.some((o) => String(o['appId'] ?? '').toLowerCase() === clientId);
+    if (!owns)
+      return warning(
+        `The app has Application.ReadWrite.OwnedBy but is not an owner of the Zendesk application registration "${app.displayName ?? app.id}" (owners: ${owners.value.length === 0 ? 'none' : owners.value.map((o) => String(o['displayName'] ?? o.id)).join(', ')}).`,
+        ownerFix(deps.clientId, app.id),
+      );
+    return {
+      name,
+      ok: true,
+      level: 'optional',
+      detail: `The app owns the Zendesk application registration "${app.displayName ?? app.id}" and may update its app roles (Application.ReadWrite.OwnedBy).`,
+    };
+  } catch (error) {
+    const failed = failedStep(name, error);
+    return { ...failed, level: 'optional', lost: importRolesLost };
+  }
 }
 
 /**

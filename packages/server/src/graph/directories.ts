@@ -7,7 +7,14 @@
  * attributes. The Entra directory lists the attributes the job reads: the ones provisio computes
  * and the Graph properties its mappings and scoping filters name.
  */
-import type { TargetUserField } from '@provisio/engine';
+import {
+  type TargetAttributeSpec,
+  type TargetUserField,
+  targetAttributeProblem,
+  USER_FIELDS_PREFIX,
+  zendeskGroupAttributes,
+  zendeskUserAttributes,
+} from '@provisio/engine';
 
 /** Graph's attribute types (`attributeType`). */
 export type GraphAttributeType = 'String' | 'Integer' | 'Reference' | 'Binary' | 'Boolean' | 'DateTime';
@@ -49,54 +56,9 @@ export interface GraphDirectoryDefinition {
 export const SOURCE_DIRECTORY_NAME = 'Azure Active Directory';
 export const TARGET_DIRECTORY_NAME = 'Zendesk';
 
-/** The prefix of a custom user field's target name (docs/mappings.md#zendesk-attributes). */
-export const USER_FIELDS_PREFIX = 'user_fields.';
+export { USER_FIELDS_PREFIX, zendeskGroupAttributes, zendeskUserAttributes };
 
-interface AttributeSpec {
-  readonly type?: GraphAttributeType;
-  readonly multivalued?: boolean;
-  readonly required?: boolean;
-  readonly caseExact?: boolean;
-}
-
-/**
- * The Zendesk user attributes the connector writes and compares, with the types its conversions
- * give them (docs/mappings.md#zendesk-attributes; Zendesk's user object:
- * https://developer.zendesk.com/api-reference/ticketing/users/users/#json-format).
- */
-export const zendeskUserAttributes: Readonly<Record<string, AttributeSpec>> = {
-  name: { required: true },
-  email: {},
-  external_id: {},
-  role: {},
-  custom_role_id: { type: 'Integer' },
-  phone: {},
-  shared_phone_number: { type: 'Boolean' },
-  locale: {},
-  locale_id: { type: 'Integer' },
-  time_zone: {},
-  alias: {},
-  details: {},
-  notes: {},
-  signature: {},
-  tags: { multivalued: true },
-  organization_id: { type: 'Integer' },
-  default_group_id: { type: 'Integer' },
-  verified: { type: 'Boolean' },
-  skip_verify_email: { type: 'Boolean' },
-  moderator: { type: 'Boolean' },
-  only_private_comments: { type: 'Boolean' },
-  ticket_restriction: {},
-  restricted_agent: { type: 'Boolean' },
-  suspended: { type: 'Boolean' },
-};
-
-/** The group attributes the connector writes (https://developer.zendesk.com/api-reference/ticketing/groups/groups/). */
-export const zendeskGroupAttributes: Readonly<Record<string, AttributeSpec>> = {
-  name: { required: true },
-  description: {},
-  is_public: { type: 'Boolean' },
-};
+type AttributeSpec = Omit<TargetAttributeSpec, 'type'> & { readonly type?: GraphAttributeType };
 
 /** The attributes provisio computes for each user (docs/mappings.md#source-attributes). */
 const computedUserAttributes: Readonly<Record<string, AttributeSpec>> = {
@@ -199,31 +161,5 @@ export function directoryDefinitions(input: DirectoryInput): GraphDirectoryDefin
   ];
 }
 
-/**
- * Why a mapping target is not a Zendesk attribute, or null when it is one. Custom user fields are
- * checked only when the account's fields are known (`userFields` not null).
- */
-export function targetAttributeProblem(
-  side: 'users' | 'groups',
-  target: string,
-  userFields: readonly TargetUserField[] | null,
-): string | null {
-  if (side === 'groups') {
-    if (Object.hasOwn(zendeskGroupAttributes, target)) return null;
-    return `"${target}" is not a Zendesk group attribute: map ${Object.keys(zendeskGroupAttributes)
-      .map((n) => `"${n}"`)
-      .join(', ')}`;
-  }
-  if (Object.hasOwn(zendeskUserAttributes, target)) return null;
-  if (target.startsWith(USER_FIELDS_PREFIX)) {
-    const key = target.slice(USER_FIELDS_PREFIX.length);
-    if (userFields === null || userFields.some((field) => field.key === key)) return null;
-    const known = userFields.map((field) => `"${field.key}"`).join(', ');
-    return `the Zendesk account has no custom user field with the key "${key}"${known === '' ? ' (it has none)' : `; its keys are ${known}`}: create the field in Zendesk (Admin Center → People → Configuration → User fields) or fix the key`;
-  }
-  const lower = target.toLowerCase();
-  const spelled = Object.keys(zendeskUserAttributes).find((name) => name === lower);
-  return spelled !== undefined
-    ? `"${target}" is not a Zendesk user attribute: did you mean "${spelled}"? (names are exact)`
-    : `"${target}" is not a Zendesk user attribute: map one of the attributes the schema's "Zendesk" directory lists, or "user_fields.<key>" for a custom user field`;
-}
+/** Why a mapping target is not a Zendesk attribute (the engine's check, docs/mappings.md#zendesk-attributes). */
+export { targetAttributeProblem };

@@ -41,7 +41,6 @@ import {
   type GraphDirectoryDefinition,
   SOURCE_DIRECTORY_NAME,
   TARGET_DIRECTORY_NAME,
-  targetAttributeProblem,
 } from './directories.js';
 
 export const USER_MAPPING_NAME = 'Synchronize Microsoft Entra users to Zendesk';
@@ -458,31 +457,6 @@ function locate(path: string, read: { users?: ReadSide; groups?: ReadSide }): st
   }
 }
 
-/** Target attributes Zendesk does not have, read from the entries as given (whatever else is wrong with them). */
-function targetProblems(
-  read: { users?: ReadSide; groups?: ReadSide },
-  userFields: readonly TargetUserField[] | null,
-): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const side of ['users', 'groups'] as const) {
-    const entries = read[side]?.section['attributes'];
-    if (!Array.isArray(entries)) continue;
-    entries.forEach((entry: unknown, index) => {
-      if (!isRecord(entry)) return;
-      const graphForm = 'targetAttributeName' in entry;
-      const target = graphForm ? entry['targetAttributeName'] : entry['target'];
-      if (typeof target !== 'string' || target.trim() === '') return;
-      const problem = targetAttributeProblem(side, target.trim(), userFields);
-      if (problem !== null)
-        problems.push({
-          path: locate(`mappings.${side}.attributes[${index}].target`, read),
-          message: `Mapping ${(read[side]?.positions[index] ?? index) + 1}: ${problem}`,
-        });
-    });
-  }
-  return problems;
-}
-
 /** A mapping in the friendly form, as stored (docs/mappings.md#writing-your-own-mappings). */
 function friendly(mapping: MappingDefinition): Record<string, unknown> {
   return {
@@ -548,8 +522,11 @@ export function importSynchronizationSchema(body: unknown, context: ImportContex
   const read = readObjectMappings(body, problems);
   const mappings = { users: read.users?.section ?? {}, groups: read.groups?.section ?? {} };
   const configured = context.configured !== null;
+  // The engine checks the target names too: the built-in ones, and custom user fields against the
+  // account's when they are known (docs/mappings.md#zendesk-attributes).
   const check = checkJobDefinition(
     definitionToCheck(context.jobId, context.sections, context.configured, mappings),
+    { userFields: context.userFields },
   );
   if (!check.ok)
     problems.push(
@@ -558,7 +535,6 @@ export function importSynchronizationSchema(body: unknown, context: ImportContex
         message: p.message,
       })),
     );
-  problems.push(...targetProblems(read, context.userFields));
   if (problems.length > 0 || !check.ok)
     return {
       ok: false,

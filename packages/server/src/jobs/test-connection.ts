@@ -84,7 +84,12 @@ export async function testCredentials(
     throw error;
   }
   try {
-    return { result: await testJobConnection(opened.deps), secretValues: credentialValues(values) };
+    const email = opened.config.settings.notificationEmail;
+    const result = await testJobConnection(opened.deps, {
+      mappings: opened.config.users.mappings.mappings,
+      ...(email === undefined ? {} : { notificationEmail: email }),
+    });
+    return { result, secretValues: credentialValues(values) };
   } finally {
     await opened.close();
   }

@@ -45,15 +45,23 @@ const savedSecretSchema = z
 
 const connectionCheckSchema = z
   .object({
-    system: z.enum(['Microsoft Entra ID', 'Zendesk']),
+    system: z.enum(['Microsoft Entra ID', 'Zendesk', 'Notification e-mails']),
     name: z.string().describe('What was checked, e.g. "token", "credentials", "admin rights".'),
-    status: z.enum(['success', 'failure', 'warning', 'skipped']),
+    level: z
+      .enum(['required', 'optional'])
+      .describe(
+        'required: provisioning cannot run without it, and its failure fails the test; optional: a capability provisio can do without (role import, the mail server), whose failure is a warning.',
+      ),
+    status: z
+      .enum(['success', 'failure', 'warning', 'skipped'])
+      .describe('warning: an optional check that did not pass (`lost` says what goes without it).'),
     message: z.string().describe('What was found, or what went wrong.'),
     code: z
       .string()
       .nullable()
       .describe('The error code when the check failed (docs/provisioning.md#error-codes).'),
     fix: z.string().nullable().describe('What to do about a failure.'),
+    lost: z.string().nullable().describe('For a warning: what is lost without the optional capability.'),
   })
   .meta({ id: 'ConnectionCheck' });
 
@@ -61,7 +69,9 @@ const connectionTestSchema = z
   .object({
     succeeded: z
       .boolean()
-      .describe('Every check passed: the credentials are authorized to enable provisioning.'),
+      .describe(
+        'Every required check passed: the credentials are authorized to enable provisioning (optional checks may have warnings).',
+      ),
     checks: z.array(connectionCheckSchema),
   })
   .meta({ id: 'ConnectionTest' });
@@ -163,15 +173,22 @@ export function provisioningRoutes(app: ApiApp, context: ServerContext): void {
       const sides = [
         ['Microsoft Entra ID', result.source],
         ['Zendesk', result.target],
+        ...(result.notifications ? ([['Notification e-mails', result.notifications]] as const) : []),
       ] as const;
       const checks = sides.flatMap(([system, check]) =>
         check.steps.map((step) => ({
           system,
           name: step.name,
-          status: step.ok ? ('success' as const) : ('failure' as const),
+          level: step.level,
+          status: step.ok
+            ? ('success' as const)
+            : step.level === 'optional'
+              ? ('warning' as const)
+              : ('failure' as const),
           message: clean(step.detail),
           code: step.ok ? null : (step.code ?? 'CredentialValidationFailed'),
           fix: step.ok || step.fix === undefined ? null : clean(step.fix),
+          lost: step.ok || step.lost === undefined ? null : clean(step.lost),
         })),
       );
       request.log.info({ jobId: job.jobId, succeeded: result.ok }, 'connection tested');

@@ -5,6 +5,7 @@ import { type ErrorSubject, errorForStatus, networkFix, ZendeskHttpError } from 
 import {
   backoffMs,
   defaultMaxRetries,
+  isAmbiguousFailure,
   isRetryableNetworkFailure,
   isRetryableStatus,
   maxTotalRetryWaitMs,
@@ -57,6 +58,14 @@ export interface RequestOptions<T> {
    * retried too. Defaults to true for GET, PUT and DELETE, false for POST.
    */
   readonly idempotent?: boolean;
+  /**
+   * For a request that is not idempotent: how to find out, after an ambiguous failure (a 5xx, a
+   * timeout or a reset once the request was sent), whether Zendesk applied it all the same, e.g. the
+   * group `POST /groups` would have created, looked up by name. What it returns (not null) is taken
+   * as the answer; null means "not applied", and the request is tried again within the retry
+   * budget. Without it, such a request is never repeated (docs/provisioning.md#retries).
+   */
+  readonly recover?: () => Promise<T | null>;
   /** What the request is about: a 404 on a `user`, `group` or `membership` becomes `InvalidAnchor`. */
   readonly subject?: ErrorSubject;
   /** Told the HTTP status of the 2xx answer (e.g. 201 Created vs 200 OK of create_or_update). */
@@ -122,6 +131,31 @@ export function networkErrorCode(error: unknown): string {
 function describeNetworkError(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** Said of a write that failed ambiguously and has no look-up: why it was not tried again. */
+const notRepeated =
+  ' (not repeated: Zendesk may have applied it before failing; the next cycle reads Zendesk again and plans from what it finds)';
+
+/**
+ * `recover` after an ambiguous failure (`failure`): what Zendesk holds, or null. When the look-up
+ * itself fails, the write's failure is thrown, saying that whether it was applied is unknown.
+ */
+async function lookUp<T>(recover: () => Promise<T | null>, failure: ZendeskHttpError): Promise<T | null> {
+  try {
+    return await recover();
+  } catch (error) {
+    throw new ZendeskHttpError({
+      code: failure.code,
+      retryable: true,
+      request: failure.request,
+      message: `${failure.message}; whether Zendesk applied it could not be checked (${error instanceof Error ? error.message : String(error)}), so it was not repeated`,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+      ...(failure.response === undefined ? {} : { response: failure.response }),
+      ...(failure.recommendedAction === undefined ? {} : { recommendedAction: failure.recommendedAction }),
+      ...(failure.networkCode === undefined ? {} : { networkCode: failure.networkCode }),
+    });
+  }
 }
 
 export class ZendeskHttp {
@@ -229,19 +263,28 @@ export class ZendeskHttp {
         // untrusted certificate fails at once, with what to fix.
         const failure = classifyNetworkError(error);
         const wait = backoffMs(attempt);
-        if (isRetryableNetworkFailure(failure, idempotent) && fits(wait)) {
+        const ambiguous = !idempotent && isAmbiguousFailure(failure);
+        const networkError = (note: string) =>
+          new ZendeskHttpError({
+            code: ZendeskErrorCode.ZendeskNetworkError,
+            retryable: failure.retryable,
+            request: label,
+            networkCode: failure.code,
+            message: `Could not reach Zendesk at ${url.host} for ${label}: ${failure.description} (${failure.code}): ${describeNetworkError(error)}${attempt > 0 ? ` (after ${attempt} retries)` : ''}${note}`,
+            recommendedAction: networkFix(failure, url.host),
+          });
+        const repeatable =
+          isRetryableNetworkFailure(failure, idempotent) || (ambiguous && options.recover !== undefined);
+        if (repeatable && fits(wait)) {
           await this.#sleep(wait);
           waited += wait;
+          if (ambiguous && options.recover) {
+            const found = await lookUp(options.recover, networkError(''));
+            if (found !== null) return found;
+          }
           continue;
         }
-        throw new ZendeskHttpError({
-          code: ZendeskErrorCode.ZendeskNetworkError,
-          retryable: failure.retryable,
-          request: label,
-          networkCode: failure.code,
-          message: `Could not reach Zendesk at ${url.host} for ${label}: ${failure.description} (${failure.code}): ${describeNetworkError(error)}${attempt > 0 ? ` (after ${attempt} retries)` : ''}`,
-          recommendedAction: networkFix(failure, url.host),
-        });
+        throw networkError(ambiguous && options.recover === undefined ? notRepeated : '');
       }
 
       const rate = parseRateLimitHeaders(response.headers);
@@ -253,7 +296,8 @@ export class ZendeskHttp {
       }
 
       const status = response.status;
-      const retryable = isRetryableStatus(status, idempotent);
+      const ambiguous = !idempotent && isAmbiguousFailure({ status });
+      const retryable = isRetryableStatus(status, idempotent) || (ambiguous && options.recover !== undefined);
       const wait = retryable ? retryDelay(attempt, response.headers.get('retry-after')) : 0;
       if (retryable && fits(wait)) {
         waited += wait;
@@ -264,10 +308,25 @@ export class ZendeskHttp {
         } else {
           await this.#sleep(wait);
         }
+        if (ambiguous && options.recover) {
+          const found = await lookUp(options.recover, errorForStatus(status, label, text, options.subject));
+          if (found !== null) return found;
+        }
         continue;
       }
       this.#observe(rate, generation);
       const error = errorForStatus(status, label, text, options.subject);
+      if (ambiguous && !retryable) {
+        throw new ZendeskHttpError({
+          code: error.code,
+          retryable: true,
+          request: label,
+          status,
+          response: truncate(text),
+          message: `${error.message}${notRepeated}`,
+          ...(error.recommendedAction === undefined ? {} : { recommendedAction: error.recommendedAction }),
+        });
+      }
       if (retryable) {
         throw new ZendeskHttpError({
           code: error.code,

@@ -285,24 +285,32 @@ export async function makePrimaryEmail(
   requests: string[],
 ): Promise<void> {
   const base = `/api/v2/users/${userId}/identities`;
-  requests.push(`GET ${base}`);
-  const identities = await collect(
-    paginate(http, {
-      path: base,
-      key: 'identities',
-      item: identitySchema,
-      style: { kind: 'cursor' },
-      subject: 'user',
-    }),
-  );
   const wanted = email.trim().toLowerCase();
-  let identity = identities.find((i) => i.type === 'email' && i.value.trim().toLowerCase() === wanted);
+  const findIdentity = async () => {
+    const identities = await collect(
+      paginate(http, {
+        path: base,
+        key: 'identities',
+        item: identitySchema,
+        style: { kind: 'cursor' },
+        subject: 'user',
+      }),
+    );
+    return identities.find((i) => i.type === 'email' && i.value.trim().toLowerCase() === wanted);
+  };
+  requests.push(`GET ${base}`);
+  let identity = await findIdentity();
   if (!identity) {
     requests.push(`POST ${base}`);
     const answer = await http.request('POST', base, {
       body: { identity: { type: 'email', value: email.trim(), verified: true } },
       schema: identityEnvelopeSchema,
       subject: 'user',
+      // Not idempotent: after an ambiguous failure, look for the address before adding it again.
+      recover: async () => {
+        const found = await findIdentity();
+        return found === undefined ? null : { identity: found };
+      },
     });
     identity = answer.identity;
   }

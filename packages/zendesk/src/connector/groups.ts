@@ -7,7 +7,8 @@ import type {
 } from '@provisio/engine';
 import { toConnectorError } from '../client/errors.js';
 import type { ZendeskHttp } from '../client/http.js';
-import { groupEnvelopeSchema, noContentSchema, type ZendeskGroup } from '../client/schemas.js';
+import { collect, paginate } from '../client/paginate.js';
+import { groupEnvelopeSchema, groupSchema, noContentSchema, type ZendeskGroup } from '../client/schemas.js';
 import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
 import { parseZendeskId } from './attributes.js';
 import type { Semaphore } from './concurrency.js';
@@ -146,16 +147,53 @@ function failure(key: string, error: ZendeskConnectorError): TargetGroupActionRe
   return { key, ok: false, error };
 }
 
+/**
+ * The group a `POST /groups` for `name` may have created before its answer was lost (a 5xx, a
+ * timeout, a reset): the account's groups that are not deleted, read in full (not the search API,
+ * which indexes new groups late), matched by name as the engine matches groups (trimmed, any case).
+ * Null when there is none, so the create can be repeated without making a duplicate.
+ */
+export async function findGroupByName(
+  http: ZendeskHttp,
+  name: unknown,
+): Promise<{ group: ZendeskGroup } | null> {
+  if (typeof name !== 'string' || name.trim() === '') return null;
+  const wanted = name.trim().toLowerCase();
+  const pages = await collect(
+    paginate(http, {
+      path: '/api/v2/groups',
+      key: 'groups',
+      item: groupSchema,
+      style: { kind: 'cursor' },
+      query: { exclude_deleted: true },
+    }),
+  );
+  const found = pages.find((g) => g.deleted !== true && g.name.trim().toLowerCase() === wanted);
+  return found === undefined ? null : { group: found };
+}
+
 async function applyOne(http: ZendeskHttp, action: TargetGroupAction): Promise<TargetGroupActionResult> {
   if (action.kind === 'create') {
     const label = 'POST /api/v2/groups';
+    const body = toGroupBody(action.attributes);
+    let recovered = false;
     try {
+      // Not idempotent: after an ambiguous failure the group is looked up by name before any retry
+      // (docs/provisioning.md#retries), so a lost answer never makes a second group.
       const answer = await http.request('POST', '/api/v2/groups', {
-        body: { group: toGroupBody(action.attributes) },
+        body: { group: body },
         schema: groupEnvelopeSchema,
         subject: 'group',
+        recover: async () => {
+          const found = await findGroupByName(http, body['name']);
+          recovered = found !== null;
+          return found;
+        },
       });
-      return { key: action.key, ok: true, group: toTargetGroup(answer.group), request: label };
+      const request = recovered
+        ? `${label} (its answer was lost; the group it created was found by name)`
+        : label;
+      return { key: action.key, ok: true, group: toTargetGroup(answer.group), request };
     } catch (error) {
       return failure(action.key, toConnectorError(error, label));
     }

@@ -144,9 +144,24 @@ const createMemberships: BulkEndpoint<MembershipFallback, Write> = {
     const label = 'POST /api/v2/group_memberships';
     write.requests.push(label);
     try {
+      const { userId, groupId } = write.item;
       const answer = await http.request('POST', '/api/v2/group_memberships', {
-        body: { group_membership: { user_id: write.item.userId, group_id: write.item.groupId } },
+        body: { group_membership: { user_id: userId, group_id: groupId } },
         schema: groupMembershipEnvelopeSchema,
+        // Not idempotent: after an ambiguous failure, look for the membership before adding it again.
+        recover: async () => {
+          const memberships = await collect(
+            paginate(http, {
+              path: `/api/v2/users/${userId}/group_memberships`,
+              key: 'group_memberships',
+              item: groupMembershipSchema,
+              style: { kind: 'cursor' },
+              subject: 'user',
+            }),
+          );
+          const found = memberships.find((m) => Number(m.group_id) === Number(groupId));
+          return found === undefined ? null : { group_membership: found };
+        },
       });
       write.outcome = { kind: 'added', membershipId: answer.group_membership.id };
     } catch (error) {

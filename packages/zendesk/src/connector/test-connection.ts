@@ -1,4 +1,4 @@
-import type { ConnectionCheck, ConnectionStep } from '@provisio/engine';
+import { type ConnectionCheck, type ConnectionStep, connectionCheck } from '@provisio/engine';
 import { ZendeskHttpError } from '../client/errors.js';
 import type { ZendeskHttp } from '../client/http.js';
 import { cursorPageSchema, customRolesSchema, meSchema } from '../client/schemas.js';
@@ -121,7 +121,7 @@ function explain(error: unknown, baseUrl: string, hostLabel: string): Connection
  */
 export async function checkConnection(http: ZendeskHttp, hostLabel: string): Promise<ConnectionCheck> {
   const steps: ConnectionStep[] = [];
-  const done = (): ConnectionCheck => ({ ok: steps.every((s) => s.ok), steps });
+  const done = (): ConnectionCheck => connectionCheck(steps);
   try {
     let me: (typeof meSchema)['_output'];
     try {

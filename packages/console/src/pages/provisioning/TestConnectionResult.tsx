@@ -1,4 +1,7 @@
-/** Test Connection's answer: the overall result as Entra words it, then every check with ✓ or ✗. */
+/**
+ * Test Connection's answer: the overall result as Entra words it, then every check with ✓, ✗, or ⚠
+ * for an optional capability that is missing (a warning, not a failure: docs/provisioning.md#npx-provisio-test-connection).
+ */
 import {
   MessageBar,
   MessageBarBody,
@@ -56,16 +59,19 @@ function StatusIcon({ status }: { status: Check['status'] }) {
 
 export function TestConnectionResult({ result }: { result: ConnectionTest }) {
   const styles = useStyles();
+  const warnings = result.checks.filter((check) => check.status === 'warning').length;
   return (
     <MessageBar
-      intent={result.succeeded ? 'success' : 'error'}
+      intent={result.succeeded ? (warnings > 0 ? 'warning' : 'success') : 'error'}
       layout="multiline"
       data-testid="test-connection-result"
     >
       <MessageBarBody>
         <MessageBarTitle>
           {result.succeeded
-            ? 'The supplied credentials are authorized to enable provisioning'
+            ? warnings > 0
+              ? `The supplied credentials are authorized to enable provisioning; ${warnings === 1 ? 'an optional capability is' : `${warnings} optional capabilities are`} missing (⚠)`
+              : 'The supplied credentials are authorized to enable provisioning'
             : 'Test Connection failed: the checks marked ✗ say what to fix'}
         </MessageBarTitle>
         <ul className={styles.list} aria-label="Connection checks">
@@ -80,12 +86,23 @@ export function TestConnectionResult({ result }: { result: ConnectionTest }) {
               <StatusIcon status={check.status} />
               <span className={styles.text}>
                 <span aria-hidden="true">
-                  {check.status === 'success' ? '✓' : check.status === 'failure' ? '✗' : '–'}{' '}
+                  {check.status === 'success'
+                    ? '✓'
+                    : check.status === 'failure'
+                      ? '✗'
+                      : check.status === 'warning'
+                        ? '⚠'
+                        : '–'}{' '}
                 </span>
                 <Text weight="semibold">
                   {check.system}, {check.name}
                 </Text>
                 <span className={styles.hidden}> ({statusWords[check.status]})</span>: {check.message}
+                {check.lost !== null && (
+                  <Text className={styles.fix} size={200}>
+                    Without it: {check.lost}
+                  </Text>
+                )}
                 {check.fix !== null && (
                   <Text className={styles.fix} size={200}>
                     Fix: {check.fix}

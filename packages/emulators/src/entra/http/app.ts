@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jwtVerify } from 'jose';
+import type { AfterWriteDecision } from '../../common/faults.js';
 import { acceptJsonBodies } from '../../common/json-body.js';
 import { normaliseRoute } from '../../common/request-log.js';
 import { IdentityError } from '../identity/errors.js';
@@ -78,6 +79,9 @@ export function buildEntraApp(
   });
 
   app.decorateRequest('graph', null as unknown as FastifyRequest['graph']);
+  // Writes whose answer an after-write fault replaces once the handler has applied them.
+  const afterWrite = new WeakMap<FastifyRequest, AfterWriteDecision>();
+  const lost = new WeakSet<FastifyRequest>();
 
   acceptJsonBodies(
     app,
@@ -111,6 +115,8 @@ export function buildEntraApp(
       return;
     }
     if (decision.kind === 'status') throw faultError(decision.status, store.settings.faults.retryAfter);
+    const after = ctx.faults.afterWrite(request.method, path);
+    if (after !== 'answer') afterWrite.set(request, after);
 
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -148,6 +154,20 @@ export function buildEntraApp(
   app.addHook('onSend', async (request, reply, payload) => {
     const path = pathOf(request.url);
     if (!path.startsWith(graphPrefix)) return payload;
+    const after = afterWrite.get(request);
+    if (after !== undefined && reply.statusCode < 300) {
+      // The write is applied; its answer is what gets lost.
+      if (after === 'lose') {
+        lost.add(request);
+        ctx.requestLog.record(request.method, routeOf(request), 0);
+        request.raw.socket.destroy();
+        return payload;
+      }
+      const fault = faultError(503, ctx.store.settings.faults.retryAfter);
+      reply.code(503).type('application/json');
+      for (const [name, value] of Object.entries(fault.headers)) reply.header(name, value);
+      return JSON.stringify(graphErrorBody(fault, request, ctx.store.clock.iso()));
+    }
     const requestId = randomUUID();
     reply.header('request-id', requestId);
     reply.header('client-request-id', request.headers['client-request-id'] ?? requestId);
@@ -157,7 +177,7 @@ export function buildEntraApp(
 
   app.addHook('onResponse', async (request, reply) => {
     const path = pathOf(request.url);
-    if (!path.startsWith(graphPrefix) && !isIdentityPath(path)) return;
+    if ((!path.startsWith(graphPrefix) && !isIdentityPath(path)) || lost.has(request)) return;
     ctx.requestLog.record(request.method, routeOf(request), reply.statusCode);
   });
 

@@ -177,6 +177,37 @@ export function applicationRoutes(app: FastifyInstance, ctx: EntraContext): void
     return entity(request, liveApplication(request.params.id), applicationShape, 'applications');
   });
 
+  // Owners as directoryObjects (https://learn.microsoft.com/graph/api/application-list-owners):
+  // service principals and users, each with its @odata.type.
+  app.get('/v1.0/applications/:id/owners', async (request: IdRequest) => {
+    requirePermission(request, appRead);
+    const target = liveApplication(request.params.id);
+    const value = target.ownerIds.flatMap((id): Record<string, unknown>[] => {
+      const sp = store.servicePrincipals.get(id);
+      if (sp)
+        return [
+          {
+            '@odata.type': '#microsoft.graph.servicePrincipal',
+            id: sp.id,
+            appId: sp.appId,
+            displayName: sp.displayName,
+          },
+        ];
+      const user = store.users.get(id);
+      if (user)
+        return [
+          {
+            '@odata.type': '#microsoft.graph.user',
+            id: user.id,
+            displayName: user.displayName,
+            userPrincipalName: user.userPrincipalName,
+          },
+        ];
+      return [];
+    });
+    return { '@odata.context': `${request.graph.origin}/v1.0/$metadata#directoryObjects`, value };
+  });
+
   app.patch('/v1.0/applications/:id', async (request: IdRequest, reply) => {
     const target = liveApplication(request.params.id);
     const roles = request.graph.roles;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { AfterWriteDecision } from '../../common/faults.js';
 import { acceptJsonBodies } from '../../common/json-body.js';
 import { normaliseRoute } from '../../common/request-log.js';
 import { invalidEndpoint, tooManyRequests, ZendeskApiError } from '../model/errors.js';
@@ -71,6 +72,9 @@ export function buildZendeskApp(
   });
 
   app.decorateRequest('zd', null as unknown as FastifyRequest['zd']);
+  // Writes whose answer an after-write fault replaces once the handler has applied them.
+  const afterWrite = new WeakMap<FastifyRequest, AfterWriteDecision>();
+  const lost = new WeakSet<FastifyRequest>();
 
   acceptJsonBodies(
     app,
@@ -96,6 +100,8 @@ export function buildZendeskApp(
       return;
     }
     if (decision.kind === 'status') throw faultError(decision.status, store.settings.faults.retryAfter);
+    const after = ctx.faults.afterWrite(request.method, path);
+    if (after !== 'answer') afterWrite.set(request, after);
 
     const base = `${request.protocol}://${request.headers.host ?? request.host}`;
     const auth = authenticate(store, request.headers.authorization);
@@ -126,6 +132,20 @@ export function buildZendeskApp(
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (!pathOf(request.url).startsWith(apiPrefix)) return payload;
+    const after = afterWrite.get(request);
+    if (after !== undefined && reply.statusCode < 300) {
+      // The write is applied; its answer is what gets lost.
+      if (after === 'lose') {
+        lost.add(request);
+        ctx.requestLog.record(request.method, routeOf(request), 0);
+        request.raw.socket.destroy();
+        return payload;
+      }
+      const fault = faultError(503, ctx.store.settings.faults.retryAfter);
+      reply.code(503);
+      for (const [name, value] of Object.entries(fault.headers)) reply.header(name, value);
+      return fault.body;
+    }
     const limit = requestsPerMinute(ctx.store.settings);
     ctx.limits.account.limit = limit;
     const { remaining, resetSeconds } = ctx.limits.account.peek(ctx.store.clock.now());
@@ -142,7 +162,7 @@ export function buildZendeskApp(
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    if (!pathOf(request.url).startsWith(apiPrefix)) return;
+    if (!pathOf(request.url).startsWith(apiPrefix) || lost.has(request)) return;
     ctx.requestLog.record(request.method, routeOf(request), reply.statusCode);
   });
 
