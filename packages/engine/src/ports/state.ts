@@ -290,6 +290,8 @@ export interface StateStore extends ServiceStateStore, LogQueryStore {
   ): Promise<{ readonly owner: string; readonly expiresAt: string }>;
   /** Gives the lease up, if `owner` holds it. */
   releaseLease(jobId: string, owner: string): Promise<void>;
+  /** Who holds the job's lease and until when (expired or not), or null when nobody took it. */
+  getLease(jobId: string): Promise<{ readonly owner: string; readonly expiresAt: string } | null>;
 
   appendAudit(record: AuditRecord): Promise<void>;
   /** Newest first. */

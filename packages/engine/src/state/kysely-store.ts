@@ -700,6 +700,15 @@ export class KyselyStateStore implements StateStore {
     await this.#db.deleteFrom('job_leases').where('job_id', '=', jobId).where('owner', '=', owner).execute();
   }
 
+  async getLease(jobId: string): Promise<{ readonly owner: string; readonly expiresAt: string } | null> {
+    const row = await this.#db
+      .selectFrom('job_leases')
+      .select(['owner', 'expires_at'])
+      .where('job_id', '=', jobId)
+      .executeTakeFirst();
+    return row === undefined ? null : { owner: row.owner, expiresAt: row.expires_at };
+  }
+
   // ── audit log ────────────────────────────────────────────────────────────────────────────────
 
   async appendAudit(record: AuditRecord): Promise<void> {
