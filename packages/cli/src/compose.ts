@@ -10,6 +10,7 @@ import {
   type CompiledJob,
   type EngineDeps,
   openStateStore,
+  type RequestBudget,
   type StateStore,
   systemClock,
 } from '@provisio/engine';
@@ -43,6 +44,8 @@ export interface ComposeContext {
   readonly store?: StateStore;
   /** Told the status of every response from Entra (Graph, sign-in) and Zendesk: `serve`'s metrics. */
   readonly onUpstreamResponse?: (system: 'entra' | 'zendesk', status: number) => void;
+  /** The Zendesk account's request budget shared across jobs and processes (docs/operations.md#workers). */
+  readonly requestBudget?: RequestBudget;
 }
 
 export async function compose(
@@ -71,6 +74,7 @@ export async function compose(
     secretToken: job.target.secretToken,
     ...(job.target.baseUrl ? { baseUrl: job.target.baseUrl } : {}),
     ...(observe ? { fetch: observedFetch((status) => observe('zendesk', status)) } : {}),
+    ...(context.requestBudget ? { requestBudget: context.requestBudget } : {}),
   });
   const opened = context.store ?? (await openStore(installation.databaseUrl));
   const notifier =

@@ -14,6 +14,8 @@ import {
   type JobDefinition,
   type SecretProvider,
   type StateStore,
+  storeRequestBudget,
+  systemClock,
 } from '@provisio/engine';
 import {
   type CycleQueue,
@@ -62,6 +64,9 @@ export async function openService(
     );
     const { smtp } = smtpFromEnvironment(context.env);
     const installation = { databaseUrl, smtp };
+    // On PostgreSQL, jobs writing to one Zendesk account share its request budget across every
+    // serve and worker process (docs/operations.md#workers); on SQLite each client paces itself.
+    const requestBudget = isPostgresUrl(databaseUrl) ? storeRequestBudget(store, systemClock) : undefined;
     const runtime: JobRuntime = {
       async open(definition: JobDefinition, secrets: SecretProvider, hooks: JobHooks = {}) {
         const check = await checkJob(definition, secrets, { where: `job ${definition.id}` });
@@ -70,6 +75,7 @@ export async function openService(
           cwd: context.cwd,
           store,
           ...(hooks.onUpstreamResponse ? { onUpstreamResponse: hooks.onUpstreamResponse } : {}),
+          ...(requestBudget ? { requestBudget } : {}),
         });
         // The store is the process's: a job's close leaves it open.
         return { config: check.job, deps: composed, close: async () => {} };
