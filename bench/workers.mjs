@@ -246,5 +246,4 @@ export const result = {
   interruptedCycles: interrupted,
   duplicateUsers: duplicates,
   missingUsers: missing,
-  serveExit: serve.exitCode,
 };
