@@ -162,7 +162,7 @@ async function accountUsers(account) {
 }
 
 const started = performance.now();
-const serve = start([
+start([
   'serve',
   '--workers',
   'external',

@@ -7,9 +7,10 @@
 import { type Clock, type StateStore, systemClock } from '@provisio/engine';
 import { type CycleQueue, type CycleWorker, createWorker } from '@provisio/server';
 import type { Logger } from 'pino';
+import { databaseUrlOf } from './installation.js';
 import { environmentSecrets } from './secrets.js';
 import { createLogger } from './serve.js';
-import { openCycleQueue, openService, type ServiceContext } from './service.js';
+import { isPostgresUrl, openCycleQueue, openService, type ServiceContext } from './service.js';
 
 export interface WorkerOptions {
   /** Cycles this process runs at once (jobs in parallel). */
@@ -33,6 +34,11 @@ export interface RunningWorker {
 
 export async function startWorker(options: WorkerOptions, context: ServiceContext): Promise<RunningWorker> {
   const clock = options.clock ?? systemClock;
+  // Refused before anything is opened: without PostgreSQL there is no queue to take cycles from.
+  if (!isPostgresUrl(databaseUrlOf(context.env, context.cwd)))
+    throw new Error(
+      'provisio worker needs the state store in PostgreSQL (DATABASE_URL=postgres://…): the queue of cycles lives there. With SQLite, run serve alone (its cycles run in-process).',
+    );
   const logger = createLogger(options);
   const service = await openService(
     { clock, logger, ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }) },
