@@ -15,6 +15,7 @@ const benchmarks =
         'provisioning-groups',
         'api-logs',
         'console',
+        'workers',
       ];
 const machine = {
   cpus: os.cpus().length,

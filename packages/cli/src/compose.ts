@@ -11,6 +11,7 @@ import {
   type CompiledJob,
   type EngineDeps,
   openStateStore,
+  type RequestBudget,
   type StateStore,
   systemClock,
 } from '@provisio/engine';
@@ -65,6 +66,8 @@ export interface ComposeContext {
   readonly store?: StateStore;
   /** Told the status of every response from Entra (Graph, sign-in) and Zendesk: `serve`'s metrics. */
   readonly onUpstreamResponse?: (system: 'entra' | 'zendesk', status: number) => void;
+  /** The Zendesk account's request budget shared across jobs and processes (docs/operations.md#workers). */
+  readonly requestBudget?: RequestBudget;
 }
 
 export async function compose(
@@ -93,6 +96,7 @@ export async function compose(
     secretToken: job.target.secretToken,
     ...(job.target.baseUrl ? { baseUrl: job.target.baseUrl } : {}),
     ...(observe ? { fetch: observedFetch((status) => observe('zendesk', status)) } : {}),
+    ...(context.requestBudget ? { requestBudget: context.requestBudget } : {}),
   });
   const opened = context.store ?? (await openStore(installation.databaseUrl));
   const notifier =

@@ -8,6 +8,7 @@ import { registerKeysCommands } from './commands/keys.js';
 import { registerProvisioningCommands } from './commands/provisioning.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommands } from './commands/tokens.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('provisio')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerEmulatorCommands(program);
   registerDemoCommand(program);
   registerServeCommand(program);
+  registerWorkerCommand(program);
   registerTokenCommands(program);
   registerAdminCommands(program);
   registerKeysCommands(program);

@@ -8,38 +8,25 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import {
-  type Clock,
-  ConfigError,
-  checkJob,
-  type JobDefinition,
-  type SecretProvider,
-  type StateStore,
-  systemClock,
-} from '@provisio/engine';
+import { type Clock, type StateStore, systemClock } from '@provisio/engine';
 import {
   ADMIN_PASSWORD_ENV,
   type Authenticator,
   bootstrapLocalAdmin,
-  checkKeyAgainstStore,
+  type CycleQueue,
   createEntraOidc,
   createServer,
-  createVault,
   entraTokenAuthenticator,
   generatedPasswordNotice,
-  type JobHooks,
-  type JobRuntime,
   type LocalAdminBootstrap,
   loadOidcSettings,
-  loadSecretKey,
   type ProvisioServer,
   secureCookies,
   sessionIssuer,
 } from '@provisio/server';
 import pino, { type Logger } from 'pino';
-import { compose, openStore } from './compose.js';
-import { databaseUrlOf, smtpFromEnvironment } from './installation.js';
-import { type Environment, environmentSecrets } from './secrets.js';
+import { environmentSecrets } from './secrets.js';
+import { openCycleQueue, openService, type ServiceContext, workersMode } from './service.js';
 
 export interface ServeOptions {
   readonly host: string;
@@ -61,12 +48,13 @@ export interface ServeOptions {
   readonly clock?: Clock;
   /** Where a generated administrator password is shown, once (default stderr; never the log). */
   readonly consoleOutput?: NodeJS.WritableStream;
+  /** Where cycles run (`--workers`); default PROVISIO_WORKERS, else in-process. */
+  readonly workers?: string;
+  /** With external workers: how long a taken cycle may run without its worker holding the job's lease. */
+  readonly orphanGraceMs?: number;
 }
 
-export interface ServeContext {
-  readonly env: Environment;
-  readonly cwd: string;
-}
+export type ServeContext = ServiceContext;
 
 export interface RunningServe {
   readonly url: string;
@@ -163,6 +151,7 @@ function announceLocalAdmin(
 
 export async function startServe(options: ServeOptions, context: ServeContext): Promise<RunningServe> {
   const clock = options.clock ?? systemClock;
+  const workers = workersMode(options.workers, context.env);
   const logger = createLogger(options);
   const https =
     options.tls === undefined
@@ -177,37 +166,23 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
     allowCustomEndpoints: options.allowCustomEndpoints,
   });
   const oidc = oidcSettings === null ? null : await createEntraOidc(oidcSettings);
-  const databaseUrl = databaseUrlOf(context.env, context.cwd);
-  const store = await openStore(databaseUrl).catch(async (error: unknown) => {
+  const service = await openService(
+    { clock, logger, ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }) },
+    context,
+  ).catch(async (error: unknown) => {
     await oidc?.close();
     throw error;
   });
+  const { store, vault, runtime } = service;
+  let queue: CycleQueue | undefined;
   try {
     const publicUrl = options.publicUrl ?? `${https ? 'https' : 'http'}://${options.host}:${options.port}`;
     // Console sessions (cookie + CSRF) are the server's own; Entra access tokens come after them.
     const authenticators: Authenticator[] = oidc === null ? [] : [entraTokenAuthenticator(oidc, clock)];
-    const loaded = await loadSecretKey({
-      env: context.env as NodeJS.ProcessEnv,
-      keyFile: resolve(context.cwd, options.keyFile ?? 'data/provisio.key'),
-    });
-    const vault = createVault(loaded.key);
-    await checkKeyAgainstStore(store, vault, clock.now());
-    logger.info({ keyId: vault.keyId, origin: loaded.origin, created: loaded.created }, 'secret key loaded');
-    const { smtp } = smtpFromEnvironment(context.env);
-    const installation = { databaseUrl, smtp };
-    const runtime: JobRuntime = {
-      async open(definition: JobDefinition, secrets: SecretProvider, hooks: JobHooks = {}) {
-        const check = await checkJob(definition, secrets, { where: `job ${definition.id}` });
-        if (!check.ok) throw new ConfigError(`job ${definition.id}`, check.problems);
-        const composed = await compose(check.job, installation, {
-          cwd: context.cwd,
-          store,
-          ...(hooks.onUpstreamResponse ? { onUpstreamResponse: hooks.onUpstreamResponse } : {}),
-        });
-        // The store is the server's: a job's close leaves it open.
-        return { config: check.job, deps: composed, close: async () => {} };
-      },
-    };
+    if (workers === 'external') {
+      queue = await openCycleQueue(service.databaseUrl, logger, 'serve --workers external');
+      logger.info('cycles run in provisio worker processes: this server queues them when they are due');
+    }
     // The local administrator on the first start (docs/security.md#the-local-administrator).
     const admin = await bootstrapLocalAdmin(store, clock, context.env[ADMIN_PASSWORD_ENV]);
     const server = await createServer({
@@ -230,6 +205,14 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
       ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
       ...(https === undefined ? {} : { https }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      ...(queue === undefined
+        ? {}
+        : {
+            workers: {
+              queue,
+              ...(options.orphanGraceMs === undefined ? {} : { orphanGraceMs: options.orphanGraceMs }),
+            },
+          }),
     });
     const url = await server.listen(options.host, options.port);
     logger.info({ url }, 'provisio serve is listening');
@@ -249,6 +232,7 @@ export async function startServe(options: ServeOptions, context: ServeContext): 
       },
     };
   } catch (error) {
+    await queue?.close().catch(() => {});
     await store.close();
     await oidc?.close();
     throw error;

@@ -1202,6 +1202,7 @@ describe.each(backends)('state store on $name', (backend) => {
               ['0005_job_definitions', true],
               ['0006_service', true],
               ['0007_log_queries', true],
+              ['0008_request_budgets', true],
             ]);
           } finally {
             await check.destroy();

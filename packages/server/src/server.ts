@@ -13,6 +13,8 @@ import { type ApiApp, createApp } from './http/app.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { routeModules } from './routes/index.js';
 import type { OidcRoutesConfig } from './routes/oidc.js';
+import type { CycleQueue } from './scheduler/cycle-queue.js';
+import { createQueueScheduler } from './scheduler/queue-scheduler.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { STORE_SCHEME, secretsByScheme, storeSecrets } from './secrets/store-secrets.js';
 
@@ -37,6 +39,11 @@ export interface ServerParts {
   readonly schedule?: boolean;
   readonly pollMs?: number;
   readonly workerId?: string;
+  /**
+   * Where cycles run: in this process (default), or in `provisio worker` processes fed through this
+   * queue (docs/operations.md#workers); the server then only decides when they are due.
+   */
+  readonly workers?: { readonly queue: CycleQueue; readonly orphanGraceMs?: number };
 }
 
 export interface ProvisioServer {
@@ -60,16 +67,28 @@ export async function createServer(parts: ServerParts): Promise<ProvisioServer> 
     ...parts.secretProviders,
     [STORE_SCHEME]: storeSecrets(parts.store, parts.vault),
   });
-  const scheduler = createScheduler({
-    store: parts.store,
-    clock: parts.clock,
-    logger: parts.logger.child({ component: 'scheduler' }),
-    metrics,
-    runtime: parts.runtime,
-    secrets,
-    ...(parts.pollMs === undefined ? {} : { pollMs: parts.pollMs }),
-    ...(parts.workerId === undefined ? {} : { workerId: parts.workerId }),
-  });
+  const scheduler =
+    parts.workers === undefined
+      ? createScheduler({
+          store: parts.store,
+          clock: parts.clock,
+          logger: parts.logger.child({ component: 'scheduler' }),
+          metrics,
+          runtime: parts.runtime,
+          secrets,
+          ...(parts.pollMs === undefined ? {} : { pollMs: parts.pollMs }),
+          ...(parts.workerId === undefined ? {} : { workerId: parts.workerId }),
+        })
+      : createQueueScheduler({
+          store: parts.store,
+          clock: parts.clock,
+          logger: parts.logger.child({ component: 'scheduler' }),
+          queue: parts.workers.queue,
+          ...(parts.pollMs === undefined ? {} : { pollMs: parts.pollMs }),
+          ...(parts.workers.orphanGraceMs === undefined
+            ? {}
+            : { orphanGraceMs: parts.workers.orphanGraceMs }),
+        });
   // The public URL of a server started on port 0 (tests, the demo) is known once it listens.
   const options: { -readonly [K in keyof ServerOptions]: ServerOptions[K] } = { ...parts.options };
   const context: ServerContext = {

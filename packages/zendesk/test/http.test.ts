@@ -432,3 +432,39 @@ describe('what is retried (docs/provisioning.md#retries)', () => {
     expect(waits).toEqual([1000]);
   });
 });
+
+describe('a shared request budget', () => {
+  it('is asked before every attempt, for the account, at the limit Zendesk last reported', async () => {
+    const asked: { account: string; perMinute: number }[] = [];
+    let sent = 0;
+    const scripted = scriptedFetch((_call, index) => {
+      sent += 1;
+      // Every request was granted by the budget before it was sent.
+      expect(asked.length).toBe(sent);
+      return index === 1
+        ? json(503, {}, { 'x-rate-limit': '700' })
+        : json(200, { ok: true }, { 'x-rate-limit': '700' });
+    });
+    const http = new ZendeskHttp({
+      domain: 'acme',
+      adminUsername: 'admin@example.com',
+      secretToken: token,
+      fetch: scripted.fetch,
+      sleep: async () => {},
+      requestBudget: {
+        acquire: async (account, perMinute) => {
+          asked.push({ account, perMinute });
+        },
+      },
+    });
+    await http.request('GET', '/api/v2/users/me.json', { schema: anything });
+    await http.request('GET', '/api/v2/users/me.json', { schema: anything });
+    expect(asked).toEqual([
+      // Before any answer: the lowest plan's limit.
+      { account: 'https://acme.zendesk.com', perMinute: 200 },
+      { account: 'https://acme.zendesk.com', perMinute: 700 },
+      // The retry after the 503 asks again.
+      { account: 'https://acme.zendesk.com', perMinute: 700 },
+    ]);
+  });
+});

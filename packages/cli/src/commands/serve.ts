@@ -24,6 +24,10 @@ export function registerServeCommand(program: Command): void {
     .option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy (docs/deployment.md)', false)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
     .option('--shutdown-timeout <seconds>', 'how long running cycles get to finish on SIGTERM', '30')
+    .option(
+      '--workers <where>',
+      'where cycles run: in-process, or external (provisio worker processes; needs a PostgreSQL DATABASE_URL). Default: PROVISIO_WORKERS, else in-process',
+    )
     .action(
       async (options: {
         host: string;
@@ -36,6 +40,7 @@ export function registerServeCommand(program: Command): void {
         shutdownTimeout: string;
         tlsCert?: string;
         tlsKey?: string;
+        workers?: string;
       }) => {
         if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
           process.stderr.write(
@@ -54,6 +59,7 @@ export function registerServeCommand(program: Command): void {
           logLevel: options.logLevel,
           shutdownTimeoutMs: Number(options.shutdownTimeout) * 1000,
           ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+          ...(options.workers === undefined ? {} : { workers: options.workers }),
           ...(options.tlsCert === undefined || options.tlsKey === undefined
             ? {}
             : { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } }),

@@ -3,6 +3,7 @@ export * from './common.js';
 export * from './engine.js';
 export * from './log-queries.js';
 export * from './notifier.js';
+export * from './request-budget.js';
 export * from './secrets.js';
 export * from './service-state.js';
 export * from './source.js';

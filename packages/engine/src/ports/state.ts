@@ -299,6 +299,19 @@ export interface StateStore extends ServiceStateStore, LogQueryStore {
   ): Promise<{ readonly owner: string; readonly expiresAt: string }>;
   /** Gives the lease up, if `owner` holds it. */
   releaseLease(jobId: string, owner: string): Promise<void>;
+  /**
+   * Takes `tokens` from the account's request bucket (docs/operations.md#workers) in one statement,
+   * after refilling it for the time since its last use: `capacity` tokens at most, `perMs` more every
+   * millisecond. Returns 0 when taken, else the milliseconds until enough tokens will be there.
+   */
+  takeRequestTokens(
+    account: string,
+    tokens: number,
+    bucket: { readonly capacity: number; readonly perMs: number },
+    now: Date,
+  ): Promise<number>;
+  /** Who holds the job's lease and until when (expired or not), or null when nobody took it. */
+  getLease(jobId: string): Promise<{ readonly owner: string; readonly expiresAt: string } | null>;
 
   appendAudit(record: AuditRecord): Promise<void>;
   /** Newest first. */

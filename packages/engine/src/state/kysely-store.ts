@@ -700,6 +700,52 @@ export class KyselyStateStore implements StateStore {
     await this.#db.deleteFrom('job_leases').where('job_id', '=', jobId).where('owner', '=', owner).execute();
   }
 
+  async takeRequestTokens(
+    account: string,
+    tokens: number,
+    bucket: { readonly capacity: number; readonly perMs: number },
+    now: Date,
+  ): Promise<number> {
+    const at = now.getTime();
+    const { capacity, perMs } = bucket;
+    // A new account starts with a full bucket.
+    await this.#db
+      .insertInto('request_budgets')
+      .values({ account, tokens: capacity, updated_ms: at })
+      .onConflict((oc) => oc.column('account').doNothing())
+      .execute();
+    const [least, greatest] =
+      this.dialect === 'postgres'
+        ? [sql.raw('least'), sql.raw('greatest')]
+        : [sql.raw('min'), sql.raw('max')];
+    const refilled = sql<number>`${least}(${capacity}, tokens + ${greatest}(0, ${at} - updated_ms) * ${perMs})`;
+    // Refill and take in one statement: two processes can never both spend the same token.
+    const taken = await this.#db
+      .updateTable('request_budgets')
+      .set({ tokens: sql`${refilled} - ${tokens}`, updated_ms: sql`${greatest}(updated_ms, ${at})` })
+      .where('account', '=', account)
+      .where(refilled, '>=', tokens)
+      .returning('tokens')
+      .executeTakeFirst();
+    if (taken !== undefined) return 0;
+    const row = await this.#db
+      .selectFrom('request_budgets')
+      .select(['tokens', 'updated_ms'])
+      .where('account', '=', account)
+      .executeTakeFirstOrThrow();
+    const have = Math.min(capacity, row.tokens + Math.max(0, at - row.updated_ms) * perMs);
+    return Math.max(1, Math.ceil((tokens - have) / perMs));
+  }
+
+  async getLease(jobId: string): Promise<{ readonly owner: string; readonly expiresAt: string } | null> {
+    const row = await this.#db
+      .selectFrom('job_leases')
+      .select(['owner', 'expires_at'])
+      .where('job_id', '=', jobId)
+      .executeTakeFirst();
+    return row === undefined ? null : { owner: row.owner, expiresAt: row.expires_at };
+  }
+
   // ── audit log ────────────────────────────────────────────────────────────────────────────────
 
   async appendAudit(record: AuditRecord): Promise<void> {

@@ -349,6 +349,19 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+
+    // A request budget per target account, shared by every process (docs/operations.md#workers).
+    '0008_request_budgets': {
+      async up(db) {
+        const real = dialect === 'postgres' ? 'double precision' : 'real';
+        await db.schema
+          .createTable('request_budgets')
+          .addColumn('account', 'text', (c) => c.primaryKey())
+          .addColumn('tokens', real, (c) => c.notNull())
+          .addColumn('updated_ms', real, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -17,6 +17,7 @@ export interface Database {
   escrows: EscrowsTable;
   audit_log: AuditLogTable;
   job_leases: JobLeasesTable;
+  request_budgets: RequestBudgetsTable;
   target_objects: TargetObjectsTable;
   job_definitions: JobDefinitionsTable;
   secrets: SecretsTable;
@@ -24,6 +25,16 @@ export interface Database {
   local_accounts: LocalAccountsTable;
   sessions: SessionsTable;
   synchronization_jobs: SynchronizationJobsTable;
+}
+
+/**
+ * One token bucket per account of a target system (its base URL), shared by every process on this
+ * database: tokens left, and when (epoch milliseconds) they were counted.
+ */
+export interface RequestBudgetsTable {
+  account: string;
+  tokens: number;
+  updated_ms: number;
 }
 
 /** Who runs a job's cycles now, and until when (ISO-8601, `Date#toISOString` form). */

@@ -1,4 +1,4 @@
-import { classifyNetworkError, describeIssues, truncate } from '@provisio/engine';
+import { classifyNetworkError, describeIssues, type RequestBudget, truncate } from '@provisio/engine';
 import type { z } from 'zod';
 import { ZendeskErrorCode } from '../errors.js';
 import { type ErrorSubject, errorForStatus, networkFix, ZendeskHttpError } from './errors.js';
@@ -46,7 +46,18 @@ export interface ZendeskHttpOptions {
   readonly requestTimeoutMs?: number;
   /** The fetch implementation (default: the global one). */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * The account's request budget shared with other jobs and processes, asked before every request
+   * (docs/operations.md#workers); none: this client paces itself by the rate-limit headers alone.
+   */
+  readonly requestBudget?: RequestBudget;
 }
+
+/**
+ * The requests a minute assumed before Zendesk has reported the account's limit: the lowest plan's
+ * (Team, https://developer.zendesk.com/api-reference/introduction/rate-limits/).
+ */
+export const assumedRequestsPerMinute = 200;
 
 export interface RequestOptions<T> {
   readonly query?: Query;
@@ -173,6 +184,9 @@ export class ZendeskHttp {
   #pause: Promise<void> | null = null;
   /** Bumped after each pause, so answers sent before it cannot start another one. */
   #generation = 0;
+  readonly #budget: RequestBudget | undefined;
+  /** The account's limit a minute, as the last answer reported it. */
+  #limitPerMinute: number | null = null;
 
   constructor(options: ZendeskHttpOptions) {
     this.#authorization = `Basic ${Buffer.from(`${options.adminUsername}/token:${options.secretToken}`).toString('base64')}`;
@@ -182,6 +196,7 @@ export class ZendeskHttp {
     this.#maxRetries = options.maxRetries ?? defaultMaxRetries;
     this.#maxTotalWaitMs = options.maxTotalRetryWaitMs ?? maxTotalRetryWaitMs;
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.#budget = options.requestBudget;
   }
 
   /** Requests sent so far, retries included (benchmarks report it). */
@@ -246,6 +261,7 @@ export class ZendeskHttp {
       withinRetryBudget(attempt + 1, waited, wait, this.#maxRetries, this.#maxTotalWaitMs);
     for (; ; attempt += 1) {
       while (this.#pause) await this.#pause;
+      await this.#budget?.acquire(this.baseUrl, this.#limitPerMinute ?? assumedRequestsPerMinute);
       const generation = this.#generation;
       this.#requests += 1;
       let response: Response;
@@ -288,6 +304,7 @@ export class ZendeskHttp {
       }
 
       const rate = parseRateLimitHeaders(response.headers);
+      if (rate.limit !== null && rate.limit > 0) this.#limitPerMinute = rate.limit;
       if (response.ok) {
         this.#observe(rate, generation);
         const parsed = this.#parse(text, options.schema, label, response.status);

@@ -1,4 +1,4 @@
-import { isLoopbackUrl, issueLines } from '@provisio/engine';
+import { isLoopbackUrl, issueLines, type RequestBudget } from '@provisio/engine';
 import { z } from 'zod';
 import type { ZendeskHttpOptions } from '../client/http.js';
 import type { BulkJobsOptions } from '../client/jobs.js';
@@ -26,6 +26,11 @@ export interface ZendeskTargetOptions {
   readonly maxRetries?: number;
   /** The fetch implementation (default: the global one). */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * The account's request budget shared with other jobs and processes (docs/operations.md#workers);
+   * none: the connector paces itself by Zendesk's rate-limit headers alone.
+   */
+  readonly requestBudget?: RequestBudget;
 }
 
 export interface ResolvedOptions {
@@ -134,6 +139,12 @@ const schema = z
     singleRequestConcurrency: count(1).optional(),
     maxRetries: count(0).optional(),
     fetch: fn<typeof globalThis.fetch>().optional(),
+    requestBudget: z
+      .custom<RequestBudget>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as RequestBudget).acquire === 'function',
+        'must be a request budget (an object with acquire)',
+      )
+      .optional(),
   })
   // The domain is checked with a base URL too: a Zendesk host in it must name the same account.
   .superRefine((o, ctx) => {
@@ -166,6 +177,7 @@ export function resolveOptions(options: ZendeskTargetOptions): ResolvedOptions {
       ...(o.sleep === undefined ? {} : { sleep: o.sleep }),
       ...(o.maxRetries === undefined ? {} : { maxRetries: o.maxRetries }),
       ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
+      ...(o.requestBudget === undefined ? {} : { requestBudget: o.requestBudget }),
     },
     host: o.baseUrl ? new URL(o.baseUrl).host : accountHost,
     accountHost,

@@ -1,0 +1,201 @@
+/**
+ * The scheduler of `provisio serve --workers external` (docs/operations.md#workers): it runs no
+ * cycle itself. Every `pollMs` (and on `refresh`, after an API change) it looks at each enabled job
+ * and, when its next cycle is due (due.ts: its interval since the last cycle ended, a quarantine's
+ * next attempt, a pending allow-deletes, or `runNow`), puts one cycle request in the queue
+ * (cycle-queue.ts) for a `provisio worker` to run. A job has at most one request waiting or running:
+ * the queue refuses a second waiting one, and this scheduler puts none in while one runs.
+ *
+ * It also watches the cycles it queued: a request still `running` after `orphanGraceMs` whose job
+ * lease is free, expired, or held by a process of this machine that is gone, lost its worker (killed,
+ * crashed); it is failed in the queue, which gives it to another worker after its retry delay. The
+ * new worker's cycle finds the interrupted one `running` in the store, records it as interrupted and
+ * runs an initial cycle that matches what already exists in the target (engine cycle/run-cycle.ts).
+ * A request queued by an earlier `serve` is not watched: the queue's own expiry (the job's lease
+ * duration) frees it.
+ *
+ * `progress(jobId)` comes from the store: the job's cycle recorded `running`, with its start time
+ * (a worker's counters are not shared live; they reach the store when the cycle ends).
+ */
+import {
+  type Clock,
+  isDeadLocalOwner,
+  leaseDurationMs,
+  parseDuration,
+  type StateStore,
+} from '@provisio/engine';
+import type { FastifyBaseLogger } from 'fastify';
+import type { JobProgress } from '../context.js';
+import type { CycleQueue, QueuedCycle } from './cycle-queue.js';
+import { cycleDue } from './due.js';
+import type { Scheduler } from './scheduler.js';
+
+export interface QueueSchedulerDeps {
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly logger: FastifyBaseLogger;
+  readonly queue: CycleQueue;
+  /** How often jobs are looked at (default 5 s). */
+  readonly pollMs?: number;
+  /** How long a taken cycle may run without its worker holding the job's lease (default 60 s). */
+  readonly orphanGraceMs?: number;
+}
+
+interface Tracked {
+  /** The queued request this scheduler put in, while it has not finished. */
+  pending: string | null;
+  /** When a request of this job last finished (any outcome). */
+  lastFinishedAt: Date | null;
+  runNow: boolean;
+  progress: JobProgress | null;
+}
+
+const activeStates = new Set<QueuedCycle['state']>(['queued', 'retry', 'running']);
+
+export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
+  const jobs = new Map<string, Tracked>();
+  const poll = new AbortController();
+  const orphanGraceMs = deps.orphanGraceMs ?? 60_000;
+  let polling: Promise<void> | null = null;
+  let stopping = false;
+  let ticking: Promise<void> = Promise.resolve();
+
+  const tracked = (jobId: string): Tracked => {
+    let entry = jobs.get(jobId);
+    if (entry === undefined) {
+      entry = { pending: null, lastFinishedAt: null, runNow: false, progress: null };
+      jobs.set(jobId, entry);
+    }
+    return entry;
+  };
+
+  /** Follows the job's queued request; true while it waits or runs. */
+  async function follow(jobId: string, entry: Tracked): Promise<boolean> {
+    if (entry.pending === null) return false;
+    const queued = await deps.queue.inspect(entry.pending);
+    if (queued !== null && activeStates.has(queued.state)) {
+      if (queued.state === 'running') await watchOrphan(jobId, queued);
+      return true;
+    }
+    entry.pending = null;
+    entry.lastFinishedAt = queued?.finishedAt ?? deps.clock.now();
+    return false;
+  }
+
+  async function watchOrphan(jobId: string, queued: QueuedCycle): Promise<void> {
+    const now = deps.clock.now().getTime();
+    if (queued.startedAt === null || now - queued.startedAt.getTime() < orphanGraceMs) return;
+    const lease = await deps.store.getLease(jobId);
+    const held = lease !== null && Date.parse(lease.expiresAt) > now && !isDeadLocalOwner(lease.owner);
+    if (held) return;
+    // Read again: a worker that just finished releases the lease before it completes the request.
+    const again = await deps.queue.inspect(queued.id);
+    if (again?.state !== 'running') return;
+    deps.logger.warn(
+      { jobId, request: queued.id, leaseOwner: lease?.owner ?? null },
+      'the worker running this cycle is gone: the cycle goes to another worker',
+    );
+    await deps.queue.fail(queued.id, { error: 'worker gone', leaseOwner: lease?.owner ?? null });
+  }
+
+  async function considerJob(jobId: string, intervalMs: number): Promise<void> {
+    const entry = tracked(jobId);
+    const cycles = await deps.store.listCycles(jobId, 5);
+    const running = cycles.find((cycle) => cycle.state === 'running');
+    entry.progress =
+      running === undefined
+        ? null
+        : { cycleId: running.cycleId, startedAt: running.startedAt, phase: 'running', done: 0, total: null };
+    if (await follow(jobId, entry)) return;
+    const [job, lease] = await Promise.all([deps.store.getJob(jobId), deps.store.getLease(jobId)]);
+    const due = cycleDue({
+      now: deps.clock.now(),
+      intervalMs,
+      job,
+      lastCycleEndedAt: cycles.find((cycle) => cycle.endedAt !== null)?.endedAt ?? null,
+      lastAttemptAt: entry.lastFinishedAt,
+      lease,
+      leaseOwnerGone: lease !== null && isDeadLocalOwner(lease.owner),
+      runNow: entry.runNow,
+    });
+    if (!due.due) return;
+    const id = await deps.queue.enqueue(
+      { jobId, reason: entry.runNow ? 'runNow' : 'schedule' },
+      // A request that outlives the job's lease lost its worker: the queue hands it out again.
+      { expireInSeconds: leaseDurationMs(intervalMs) / 1000 },
+    );
+    entry.runNow = false;
+    if (id !== null) {
+      entry.pending = id;
+      deps.logger.debug({ jobId, request: id, reason: due.reason }, 'cycle queued');
+    }
+  }
+
+  async function tick(): Promise<void> {
+    if (stopping) return;
+    const records = await deps.store.listJobDefinitions();
+    const wanted = records.filter((record) => record.definition.settings.provisioningStatus === 'on');
+    const wantedIds = new Set(wanted.map((record) => record.jobId));
+    for (const [jobId, entry] of jobs)
+      if (!wantedIds.has(jobId)) {
+        // Stopped or deleted: wait (a while) for a running cycle, as the in-process scheduler does.
+        await settle(jobId, entry);
+        jobs.delete(jobId);
+      }
+    for (const record of wanted) {
+      if (stopping) return;
+      const intervalMs = parseDuration(record.definition.settings.interval) ?? 40 * 60_000;
+      await considerJob(record.jobId, intervalMs).catch((error: unknown) =>
+        deps.logger.warn({ err: error, jobId: record.jobId }, 'queuing the next cycle failed'),
+      );
+    }
+  }
+
+  /** Waits up to a minute for the job's request to leave the queue (its worker sees the job is off). */
+  async function settle(jobId: string, entry: Tracked): Promise<void> {
+    const until = deps.clock.now().getTime() + 60_000;
+    while ((await follow(jobId, entry).catch(() => false)) && deps.clock.now().getTime() < until)
+      await deps.clock.sleep(500);
+  }
+
+  function refresh(): Promise<void> {
+    ticking = ticking.then(tick, tick);
+    return ticking;
+  }
+
+  return {
+    async start() {
+      await refresh();
+      const pollMs = deps.pollMs ?? 5000;
+      polling = (async () => {
+        while (!poll.signal.aborted) {
+          await deps.clock.sleep(pollMs, poll.signal);
+          if (poll.signal.aborted) break;
+          await refresh().catch((error: unknown) =>
+            deps.logger.warn({ err: error }, 'looking at the stored jobs failed'),
+          );
+        }
+      })();
+    },
+    refresh,
+    async runNow(jobId) {
+      tracked(jobId).runNow = true;
+      await refresh();
+    },
+    progress: (jobId) => jobs.get(jobId)?.progress ?? null,
+    running: () =>
+      [...jobs.entries()]
+        .filter(([, entry]) => entry.pending !== null)
+        .map(([jobId]) => jobId)
+        .sort(),
+    async stop() {
+      // The cycles run in the workers: nothing here to wait for or abandon.
+      stopping = true;
+      poll.abort();
+      await polling;
+      await ticking.catch(() => {});
+      await deps.queue.close();
+      return [];
+    },
+  };
+}

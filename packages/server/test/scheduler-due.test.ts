@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { cycleDue, type DueInputs } from '../src/scheduler/due.js';
+
+const now = new Date('2026-03-01T12:00:00Z');
+const minute = 60_000;
+const base: DueInputs = {
+  now,
+  intervalMs: 40 * minute,
+  job: { status: 'Active', allowDeletes: false, quarantine: null },
+  lastCycleEndedAt: new Date(now.getTime() - 10 * minute).toISOString(),
+  lastAttemptAt: null,
+  lease: null,
+  leaseOwnerGone: false,
+  runNow: false,
+};
+const ago = (minutes: number) => new Date(now.getTime() - minutes * minute).toISOString();
+
+describe('when a queued job’s next cycle is due', () => {
+  it('runs the first cycle at once, then every interval after the last one ended', () => {
+    expect(cycleDue({ ...base, job: null, lastCycleEndedAt: null })).toEqual({
+      due: true,
+      reason: 'firstCycle',
+    });
+    expect(cycleDue(base)).toEqual({
+      due: false,
+      reason: 'interval',
+      at: new Date(now.getTime() + 30 * minute),
+    });
+    expect(cycleDue({ ...base, lastCycleEndedAt: ago(40) })).toEqual({ due: true, reason: 'interval' });
+  });
+
+  it('counts a request that finished without a cycle (the job could not run) like a cycle', () => {
+    const due = cycleDue({ ...base, lastCycleEndedAt: ago(60), lastAttemptAt: new Date(ago(5)) });
+    expect(due).toEqual({ due: false, reason: 'interval', at: new Date(now.getTime() + 35 * minute) });
+  });
+
+  it('runs none while paused, even when asked to run now', () => {
+    const paused = { ...base.job, status: 'Paused' } as DueInputs['job'];
+    expect(cycleDue({ ...base, job: paused, runNow: true })).toMatchObject({ due: false, reason: 'paused' });
+  });
+
+  it('runs none while another process holds the job’s lease, unless that process is gone', () => {
+    const lease = { owner: 'elsewhere:1:x', expiresAt: new Date(now.getTime() + minute).toISOString() };
+    expect(cycleDue({ ...base, lease, runNow: true })).toMatchObject({ due: false, reason: 'leaseHeld' });
+    expect(cycleDue({ ...base, lease, leaseOwnerGone: true, runNow: true })).toEqual({
+      due: true,
+      reason: 'runNow',
+    });
+    const expired = { ...lease, expiresAt: ago(1) };
+    expect(cycleDue({ ...base, lease: expired, runNow: true })).toEqual({ due: true, reason: 'runNow' });
+  });
+
+  it('runs now for Graph start and for a pending allow-deletes', () => {
+    expect(cycleDue({ ...base, runNow: true })).toEqual({ due: true, reason: 'runNow' });
+    const allow = { ...base.job, allowDeletes: true } as DueInputs['job'];
+    expect(cycleDue({ ...base, job: allow })).toEqual({ due: true, reason: 'allowDeletes' });
+  });
+
+  it('waits for a quarantine’s next attempt, then runs at once', () => {
+    const waiting = {
+      ...base.job,
+      quarantine: { nextAttempt: new Date(now.getTime() + 5 * minute).toISOString() },
+    };
+    expect(cycleDue({ ...base, job: waiting as DueInputs['job'] })).toEqual({
+      due: false,
+      reason: 'quarantine',
+      at: new Date(now.getTime() + 5 * minute),
+    });
+    const over = { ...base.job, quarantine: { nextAttempt: ago(1) } };
+    expect(cycleDue({ ...base, job: over as DueInputs['job'] })).toEqual({
+      due: true,
+      reason: 'quarantineOver',
+    });
+  });
+});
