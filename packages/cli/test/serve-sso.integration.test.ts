@@ -314,6 +314,24 @@ describe('signing in through the bridge', () => {
     };
     await configure([{ ...ours, remoteLoginUrl: 'https://idp.example.com/zendesk' }]);
     expect(await status()).toMatchObject({ status: 'pointsElsewhere' });
+    // Test Connection says it too: an optional check, a warning that does not fail the test.
+    const tested = async () => {
+      const answer = await serve.call(`/provisio/v1/jobs/${jobId}/testConnection`, {
+        method: 'POST',
+        token: admin,
+        json: {},
+      });
+      expect(answer.status, await answer.clone().text()).toBe(200);
+      const body = (await answer.json()) as {
+        succeeded: boolean;
+        checks: { system: string; status: string; level: string; message: string }[];
+      };
+      return { succeeded: body.succeeded, sso: body.checks.find((c) => c.system === 'Single sign-on') };
+    };
+    expect(await tested()).toMatchObject({
+      succeeded: true,
+      sso: { status: 'warning', level: 'optional', message: expect.stringContaining('elsewhere') },
+    });
     await configure([{ ...ours, active: false }]);
     expect(await status()).toMatchObject({ status: 'inactive' });
     await configure([{ ...ours, sharedSecret: 'a-secret-provisio-does-not-know-0123456789' }]);
@@ -323,6 +341,7 @@ describe('signing in through the bridge', () => {
       status: 'pointsHere',
       message: expect.stringContaining('team members'),
     });
+    expect(await tested()).toMatchObject({ succeeded: true, sso: { status: 'success' } });
   });
 
   it('keeps the replaced secret as the previous one when the shared secret changes', async () => {

@@ -6,7 +6,7 @@
 import type { SignOnConfiguration, TargetUser } from '@provisio/engine';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { zendeskSignOnStatus } from '../src/routes/single-sign-on.js';
+import { zendeskSignOnStatus } from '../src/sso/status.js';
 import {
   chooseSecret,
   claimsFor,

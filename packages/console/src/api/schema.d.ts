@@ -1383,7 +1383,7 @@ export interface components {
         };
         ConnectionCheckInput: {
             /** @enum {string} */
-            system: "Microsoft Entra ID" | "Zendesk" | "Notification e-mails";
+            system: "Microsoft Entra ID" | "Zendesk" | "Notification e-mails" | "Single sign-on";
             /** @description What was checked, e.g. "token", "credentials", "admin rights". */
             name: string;
             /**
@@ -2174,7 +2174,7 @@ export interface components {
         };
         ConnectionCheck: {
             /** @enum {string} */
-            system: "Microsoft Entra ID" | "Zendesk" | "Notification e-mails";
+            system: "Microsoft Entra ID" | "Zendesk" | "Notification e-mails" | "Single sign-on";
             /** @description What was checked, e.g. "token", "credentials", "admin rights". */
             name: string;
             /**

@@ -4,9 +4,16 @@
  * `testConnection()` run. Graph's `validateCredentials` answers the result as 204 or 400;
  * provisio's `POST /provisio/v1/jobs/{jobId}/testConnection` explains every check.
  */
-import { ConfigError, type ConnectionTestResult, testJobConnection } from '@provisio/engine';
+import {
+  ConfigError,
+  type ConnectionStep,
+  type ConnectionTestResult,
+  type TargetConnector,
+  testJobConnection,
+} from '@provisio/engine';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../http/errors.js';
+import { remoteLoginUrlOf, zendeskSignOnStatus } from '../sso/status.js';
 import type { CatalogJob } from './catalog.js';
 import { buildDefinition, invalidDefinition, problemDetails } from './configure.js';
 import {
@@ -20,6 +27,8 @@ import {
 
 export interface TestedConnection {
   readonly result: ConnectionTestResult;
+  /** When the job's single sign-on is on: whether Zendesk's JWT sign-in sends people to its bridge. */
+  readonly singleSignOn?: ConnectionStep;
   /** The credential values tested (saved and given), to keep out of any message. */
   readonly secretValues: readonly string[];
 }
@@ -89,7 +98,15 @@ export async function testCredentials(
       mappings: opened.config.users.mappings.mappings,
       ...(email === undefined ? {} : { notificationEmail: email }),
     });
-    return { result, secretValues: credentialValues(values) };
+    const singleSignOn =
+      values.SsoEnabled?.trim().toLowerCase() === 'true'
+        ? await signOnStep(context, job, opened.deps.target, values)
+        : undefined;
+    return {
+      result,
+      ...(singleSignOn === undefined ? {} : { singleSignOn }),
+      secretValues: credentialValues(values),
+    };
   } finally {
     await opened.close();
   }
@@ -106,4 +123,47 @@ export function withoutSecrets(text: string, secretValues: readonly string[]): s
   let result = text;
   for (const secret of secretValues) if (secret.length >= 4) result = result.split(secret).join('…');
   return result;
+}
+
+/**
+ * Single sign-on, an optional check (docs/single-sign-on.md#setting-it-up): provisioning runs without
+ * it, but sign-in through provisio needs Zendesk's JWT configuration to send people to this job.
+ */
+async function signOnStep(
+  context: ServerContext,
+  job: CatalogJob,
+  target: TargetConnector,
+  values: SecretValues,
+): Promise<ConnectionStep> {
+  const base = { name: 'single sign-on', level: 'optional' as const };
+  const lost =
+    "sign-in through provisio: Zendesk does not send people to this job's remote login URL, so they sign in some other way";
+  if (target.signOnConfigurations === undefined)
+    return { ...base, ok: false, detail: 'The target does not list its sign-on configurations.', lost };
+  try {
+    const status = zendeskSignOnStatus(
+      await target.signOnConfigurations(),
+      remoteLoginUrlOf(context.options.publicUrl, job.jobId),
+      values.SsoSharedSecret,
+      values.SsoSharedSecretPrevious,
+    );
+    const ok = status.status === 'pointsHere' || status.status === 'rotating';
+    return ok
+      ? { ...base, ok, detail: status.message }
+      : {
+          ...base,
+          ok,
+          detail: status.message,
+          code: 'InvalidConfiguration',
+          fix: 'Follow docs/single-sign-on.md#setting-it-up, or turn single sign-on off for this job.',
+          lost,
+        };
+  } catch (error) {
+    return {
+      ...base,
+      ok: false,
+      detail: `Zendesk's sign-on configurations could not be read (GET /api/v2/remote_authentications, admins only): ${error instanceof Error ? error.message : String(error)}`,
+      lost,
+    };
+  }
 }

@@ -45,7 +45,7 @@ const savedSecretSchema = z
 
 const connectionCheckSchema = z
   .object({
-    system: z.enum(['Microsoft Entra ID', 'Zendesk', 'Notification e-mails']),
+    system: z.enum(['Microsoft Entra ID', 'Zendesk', 'Notification e-mails', 'Single sign-on']),
     name: z.string().describe('What was checked, e.g. "token", "credentials", "admin rights".'),
     level: z
       .enum(['required', 'optional'])
@@ -164,7 +164,11 @@ export function provisioningRoutes(app: ApiApp, context: ServerContext): void {
     },
     async (request) => {
       const job = await requireJob(context, request.params.jobId);
-      const { result, secretValues } = await testCredentials(context, job, request.body?.credentials ?? []);
+      const { result, secretValues, singleSignOn } = await testCredentials(
+        context,
+        job,
+        request.body?.credentials ?? [],
+      );
       const clean = (text: string) =>
         withoutSecrets(
           presentOperations(text, (op) => consoleWords[op]),
@@ -174,12 +178,15 @@ export function provisioningRoutes(app: ApiApp, context: ServerContext): void {
         ['Microsoft Entra ID', result.source],
         ['Zendesk', result.target],
         ...(result.notifications ? ([['Notification e-mails', result.notifications]] as const) : []),
+        ...(singleSignOn
+          ? ([['Single sign-on', { ok: singleSignOn.ok, steps: [singleSignOn] }]] as const)
+          : []),
       ] as const;
       const checks = sides.flatMap(([system, check]) =>
         check.steps.map((step) => ({
           system,
           name: step.name,
-          level: step.level,
+          level: step.level ?? 'required',
           status: step.ok
             ? ('success' as const)
             : step.level === 'optional'

@@ -37,18 +37,12 @@ import {
   withSecretRotation,
 } from '../jobs/credentials.js';
 import { handOverPage, messagePage, type Page } from '../sso/pages.js';
-import {
-  chooseSecret,
-  claimsFor,
-  safeReturnTo,
-  sameUrl,
-  secretInUse,
-  signZendeskJwt,
-} from '../sso/zendesk-jwt.js';
+import { remoteLoginUrlOf, SSO_PREFIX, zendeskSignOnStatus } from '../sso/status.js';
+import { chooseSecret, claimsFor, safeReturnTo, signZendeskJwt } from '../sso/zendesk-jwt.js';
 import { secretHint } from './provisioning.js';
 import { initiator, openConfigured, requireJob } from './synchronization-schema.js';
 
-export const SSO_PREFIX = '/sso/zendesk';
+export { SSO_PREFIX };
 export const SSO_CALLBACK_PATH = `${SSO_PREFIX}/callback`;
 /** The cookie that carries one sign-in's job, state, nonce, PKCE verifier and return_to. */
 export const SSO_TRANSACTION_COOKIE = 'provisio_sso';
@@ -155,7 +149,7 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
   // Read per request: a server started on port 0 learns its public URL when it listens.
   const publicUrl = () => context.options.publicUrl.replace(/\/+$/, '');
   const callbackUrl = () => `${publicUrl()}${SSO_CALLBACK_PATH}`;
-  const loginUrlOf = (jobId: string) => `${publicUrl()}${SSO_PREFIX}/${encodeURIComponent(jobId)}/login`;
+  const loginUrlOf = (jobId: string) => remoteLoginUrlOf(context.options.publicUrl, jobId);
   const logoutUrlOf = (jobId: string) => `${publicUrl()}${SSO_PREFIX}/${encodeURIComponent(jobId)}/logout`;
   const cookieOptions = () => ({
     path: SSO_PREFIX,
@@ -672,77 +666,6 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
       return describe(job, true, request.log);
     },
   );
-}
-
-/** What the Zendesk account's sign-on configurations say about this job's bridge. */
-export function zendeskSignOnStatus(
-  configurations: readonly SignOnConfiguration[],
-  remoteLoginUrl: string,
-  current: string | undefined,
-  previous: string | undefined,
-): NonNullable<SingleSignOn['zendesk']> {
-  const rows = configurations.map((c) => ({
-    name: c.name,
-    protocol: c.protocol,
-    active: c.active,
-    teamMembers: c.staff,
-    endUsers: c.endUsers,
-    remoteLoginUrl: c.remoteLoginUrl,
-    remoteLogoutUrl: c.remoteLogoutUrl,
-    pointsHere: c.protocol === 'jwt' && sameUrl(c.remoteLoginUrl, remoteLoginUrl),
-    secret: c.protocol === 'jwt' ? secretInUse(c, current, previous) : null,
-  }));
-  const ours = rows.filter((r) => r.pointsHere);
-  const live = ours.filter((r) => r.active && (r.teamMembers || r.endUsers));
-  const who = (r: (typeof rows)[number]) =>
-    [r.teamMembers ? 'team members' : null, r.endUsers ? 'end users' : null].filter(Boolean).join(' and ');
-  const [first] = live;
-  if (first !== undefined) {
-    const known = configurations.find((c) => c.name === first.name)?.secretPrefix ?? null;
-    if (first.secret === 'previous')
-      return {
-        status: 'rotating',
-        message: `Zendesk's "${first.name}" sends ${who(first)} here, still with the previous shared secret: provisio signs with it until Zendesk uses the new one.`,
-        configurations: rows,
-      };
-    const held = (secret: string | undefined) => known !== null && secret?.startsWith(known) === true;
-    if (
-      first.secret === 'unknown' &&
-      known !== null &&
-      current !== undefined &&
-      !held(current) &&
-      !held(previous)
-    )
-      return {
-        status: 'secretMismatch',
-        message: `Zendesk's "${first.name}" sends ${who(first)} here, but holds a shared secret provisio does not have: copy the shared secret from Zendesk Admin Center into Single sign-on.`,
-        configurations: rows,
-      };
-    return {
-      status: 'pointsHere',
-      message: `Zendesk's "${first.name}" sends ${who(first)} here to sign in.`,
-      configurations: rows,
-    };
-  }
-  const [named] = ours;
-  if (named !== undefined)
-    return {
-      status: 'inactive',
-      message: `Zendesk's "${named.name}" names this job's remote login URL but is ${named.active ? 'assigned to nobody (team members or end users)' : 'not active'}: turn it on in Admin Center → Account → Security.`,
-      configurations: rows,
-    };
-  const jwt = rows.filter((r) => r.protocol === 'jwt');
-  if (jwt.length > 0)
-    return {
-      status: 'pointsElsewhere',
-      message: `Zendesk's JWT single sign-on (${jwt.map((r) => `"${r.name}"`).join(', ')}) sends people elsewhere: set its Remote login URL to ${remoteLoginUrl}.`,
-      configurations: rows,
-    };
-  return {
-    status: 'notConfigured',
-    message: `The Zendesk account has no JWT single sign-on: create one in Admin Center → Account → Security → Single sign-on with the Remote login URL ${remoteLoginUrl}.`,
-    configurations: rows,
-  };
 }
 
 function openTransaction(sealed: string | undefined, context: ServerContext): Transaction | null {
