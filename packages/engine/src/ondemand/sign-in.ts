@@ -86,8 +86,8 @@ export async function decideSignIn(
     return refuse(
       'targetUnavailable',
       code === 'Unlinked'
-        ? 'Your Zendesk account is no longer managed by this provisioning job (an administrator unlinked it): sign in with Zendesk\'s own sign-in page, or ask your administrator.'
-        : 'Your Zendesk account is one the provisioning job never changes (protected): sign in with Zendesk\'s own sign-in page.',
+        ? "Your Zendesk account is no longer managed by this provisioning job (an administrator unlinked it): sign in with Zendesk's own sign-in page, or ask your administrator."
+        : "Your Zendesk account is one the provisioning job never changes (protected): sign in with Zendesk's own sign-in page.",
     );
   if (planned.planned.status === 'failure')
     return refuse(
