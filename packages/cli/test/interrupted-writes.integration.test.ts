@@ -3,7 +3,8 @@
  * Zendesk carried out a batch but before provisio recorded its results leaves pending writes; the
  * next cycle records what Zendesk did as provisio's own doing. Over real sockets against the Entra
  * and Zendesk emulators, on SQLite and on PostgreSQL (skipped with a message when no PostgreSQL is
- * reachable, a failure under CI).
+ * reachable, a failure under CI): a target connector that stops the cycle once Zendesk carried the
+ * batch out, and a `provisio sync --once` subprocess killed with SIGKILL while Zendesk runs its job.
  */
 import { randomBytes } from 'node:crypto';
 import type { EngineDeps } from '@provisio/engine';
@@ -11,7 +12,8 @@ import type { EngineDeps } from '@provisio/engine';
 type Target = EngineDeps['target'];
 
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { killChildren, spawnCli, writeCliJob } from './support/cli.js';
 import {
   appRoleId,
   assign,
@@ -114,6 +116,7 @@ describe.each(backends)('interrupted writes on $name', (backend) => {
         h = await startJobHarness(database.url ? { databaseUrl: database.url } : {});
         normal = h.deps.target;
       }, 60_000);
+      afterEach(() => killChildren());
       afterAll(async () => {
         await h?.close();
         await database?.drop();
@@ -208,6 +211,50 @@ describe.each(backends)('interrupted writes on $name', (backend) => {
         expect(again.planned.find((p) => p.sourceId === id)?.action?.kind).toBe('disable');
         expect((await zendeskUserByExternalId(h, id)).suspended).toBe(true);
       }, 120_000);
+
+      it('`sync` killed with SIGKILL while Zendesk runs its suspension job: the next cycle owns the suspensions', async () => {
+        const jobId = h.config.settings.jobId;
+        const agent = await appRoleId(h, 'Agent');
+        const ids = await Promise.all(['kim', 'kai'].map((nick) => createEntraUser(h, nick)));
+        for (const id of ids) await assign(h, id, agent);
+        await h.cycle();
+        for (const id of ids) await patchUser(h, id, { accountEnabled: false });
+
+        // Every Zendesk answer takes 300 ms, so the process cannot record the job's results (it must
+        // poll the job first) before the test, watching the emulator's own data, sees the suspensions.
+        const slow = await h.zendesk.admin.control('PUT', 'config', { faults: 'latency=300' });
+        expect(slow.status).toBe(200);
+        const job = await writeCliJob(h, 'provisio-kill-');
+        const run = spawnCli(['sync', '--once', '--config', job.configFile], {
+          cwd: job.dir,
+          env: { ...job.env, DATABASE_URL: h.databaseUrl },
+        });
+        const suspendedInZendesk = () =>
+          ids.every((id) => h.zendesk.emulator.store.userByExternalId(id)?.suspended === true);
+        const until = Date.now() + 60_000;
+        while (!suspendedInZendesk() && run.child.exitCode === null && Date.now() < until)
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        run.child.kill('SIGKILL');
+        const finished = await run.finished;
+        await h.zendesk.admin.control('PUT', 'config', { faults: 'none' });
+        expect(finished.signal, finished.stderr).toBe('SIGKILL');
+        expect(suspendedInZendesk()).toBe(true);
+        // Killed between intent and record: the links still say active.
+        expect((await h.store.listPendingWrites(jobId)).map((w) => w.action)).toEqual(['disable', 'disable']);
+        for (const id of ids) expect((await linkOf(id))?.state).toBe('active');
+
+        const next = await h.cycle();
+        expect(next.kind).toBe('initial');
+        for (const id of ids) expect(await linkOf(id), id).toMatchObject({ state: 'disabled' });
+        const interrupted = (await h.store.listCycles(jobId, 10)).filter(
+          (c) => c.errorCode === 'Interrupted',
+        );
+        expect(interrupted.length).toBeGreaterThan(0);
+
+        for (const id of ids) await patchUser(h, id, { accountEnabled: true });
+        await h.cycle();
+        for (const id of ids) expect((await zendeskUserByExternalId(h, id)).suspended, id).toBe(false);
+      }, 180_000);
 
       it('a write Zendesk did not carry out is dropped and planned again', async () => {
         const jobId = h.config.settings.jobId;
