@@ -1261,7 +1261,7 @@ describe.each(backends)('state store on $name', (backend) => {
               ['0005_job_definitions', true],
               ['0006_service', true],
               ['0007_log_queries', true],
-              ['0008_pending_writes', true],
+              ['0009_pending_writes', true],
             ]);
           } finally {
             await check.destroy();

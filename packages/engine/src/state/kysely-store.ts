@@ -267,7 +267,7 @@ export class KyselyStateStore implements StateStore {
     });
   }
 
-  // ── pending writes (0008_pending_writes) ─────────────────────────────────────────────────────
+  // ── pending writes (0009_pending_writes) ─────────────────────────────────────────────────────
 
   async listPendingWrites(jobId: string): Promise<PendingWriteRecord[]> {
     const rows = await this.#db

@@ -352,7 +352,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
 
     // Writes a cycle is about to send (docs/provisioning.md, "Crashes and restarts"): one row per
     // object until the batch's results are recorded; the next cycle reconciles any left behind.
-    '0008_pending_writes': {
+    '0009_pending_writes': {
       async up(db) {
         await db.schema
           .createTable('pending_writes')

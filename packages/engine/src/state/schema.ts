@@ -264,7 +264,7 @@ export interface SynchronizationJobsTable {
   created_at: string;
 }
 
-// ── 0008_pending_writes ─────────────────────────────────────────────────────────────────────────
+// ── 0009_pending_writes ─────────────────────────────────────────────────────────────────────────
 
 /** A write a cycle is about to send (`PendingWriteRecord`), until its result is recorded. */
 export interface PendingWritesTable {
