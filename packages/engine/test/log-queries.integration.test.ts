@@ -485,7 +485,11 @@ describe.each(backends)('log queries on $name', (backend) => {
         }
         const store = await openStateStore(database.url);
         try {
-          expect(await store.pendingMigrations()).toEqual(['0007_log_queries', '0008_request_budgets']);
+          expect(await store.pendingMigrations()).toEqual([
+            '0007_log_queries',
+            '0008_request_budgets',
+            '0009_pending_writes',
+          ]);
           await store.migrate();
           const page = await store.pageLogs({ filter: eq('servicePrincipalId', 'sp-old'), limit: 5 });
           expect(ids(page.items)).toEqual(['o1']);

@@ -25,6 +25,7 @@ import {
   JobDefinitionConflict,
   type JobRecord,
   type LinkRecord,
+  type PendingWriteRecord,
   type SourceGroupRecord,
   type SourceUserRecord,
   type StateStore,
@@ -588,6 +589,64 @@ describe.each(backends)('state store on $name', (backend) => {
 
         await store.clearLinks(jobId);
         expect(await store.listLinks(jobId)).toEqual([]);
+      });
+
+      it('keeps pending writes until the transaction that saves their links forgets them; restart clears them', async () => {
+        const jobId = 'pending';
+        const pending = (
+          sourceId: string,
+          overrides: Partial<PendingWriteRecord> = {},
+        ): PendingWriteRecord => ({
+          jobId,
+          cycleId: 'c1',
+          objectType: 'user',
+          sourceId,
+          targetId: `z-${sourceId}`,
+          action: 'disable',
+          matchValues: {},
+          displayName: `User ${sourceId}`,
+          created: false,
+          createdAt: T0,
+          ...overrides,
+        });
+        const create = pending('a', {
+          action: 'create',
+          targetId: null,
+          matchValues: { email: 'a@contoso.com', external_id: 'a' },
+          created: false,
+        });
+        await store.savePendingWrites([create, pending('b'), pending('c', { created: true })]);
+        await store.savePendingWrites([pending('c', { action: 'delete', cycleId: 'c2', created: true })]);
+        await store.savePendingWrites([pending('x', { jobId: 'other' })]);
+        expect(await store.listPendingWrites(jobId)).toEqual([
+          create,
+          pending('b'),
+          pending('c', { action: 'delete', cycleId: 'c2', created: true }),
+        ]);
+
+        // Settled: the links saved and the writes forgotten together.
+        await store.settlePendingWrites(
+          jobId,
+          ['a', 'b'],
+          [link(jobId, 'a'), link(jobId, 'b', { state: 'disabled' })],
+        );
+        expect((await store.listPendingWrites(jobId)).map((w) => w.sourceId)).toEqual(['c']);
+        expect(bySourceId(await store.listLinks(jobId))).toEqual([
+          link(jobId, 'a'),
+          link(jobId, 'b', { state: 'disabled' }),
+        ]);
+        await store.settlePendingWrites(jobId, [], []);
+
+        // More ids than one statement may bind on either database.
+        const many = Array.from({ length: 70_000 }, (_, i) => `missing-${i}`);
+        many[40_000] = 'c';
+        await store.settlePendingWrites(jobId, many, []);
+        expect(await store.listPendingWrites(jobId)).toEqual([]);
+
+        await store.savePendingWrites([pending('d')]);
+        await store.clearLinks(jobId);
+        expect(await store.listPendingWrites(jobId)).toEqual([]);
+        expect((await store.listPendingWrites('other')).map((w) => w.sourceId)).toEqual(['x']);
       });
 
       it('saves cycles and lists them newest first, up to the limit', async () => {
@@ -1203,6 +1262,7 @@ describe.each(backends)('state store on $name', (backend) => {
               ['0006_service', true],
               ['0007_log_queries', true],
               ['0008_request_budgets', true],
+              ['0009_pending_writes', true],
             ]);
           } finally {
             await check.destroy();

@@ -66,6 +66,8 @@ export interface JobHarnessOptions {
   entra?: EntraEmulatorOptions;
   settings?: Record<string, unknown>;
   mappings?: Record<string, unknown>;
+  /** The state store (default: a new SQLite file in the harness's directory); the caller drops it. */
+  databaseUrl?: string;
 }
 
 export async function startJobHarness(options: JobHarnessOptions = {}): Promise<JobHarness> {
@@ -86,7 +88,7 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
   const servicePrincipal = entra.emulator.store.servicePrincipalByAppId(zendeskAppId);
   if (!servicePrincipal) throw new Error('no Zendesk service principal in the Entra emulator');
   const dir = await mkdtemp(join(tmpdir(), 'provisio-job-'));
-  const databaseUrl = `sqlite:${join(dir, 'provisio.db')}`;
+  const databaseUrl = options.databaseUrl ?? `sqlite:${join(dir, 'provisio.db')}`;
   const store = await openStateStore(databaseUrl);
   await store.migrate();
   const env = { ENTRA_CLIENT_SECRET: entra.emulator.clientSecret, ZENDESK_TOKEN: zendesk.emulator.apiToken };

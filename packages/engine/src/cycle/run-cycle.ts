@@ -14,7 +14,11 @@
  * source mirror and the watermark only once every batch is done. A cycle killed half-way therefore
  * re-reads the same changes next time (nothing lost), and the cycle after an interrupted one is an
  * initial cycle, which re-reads the target in full: a user created just before the crash is matched
- * by its external_id or e-mail, never duplicated.
+ * by its external_id or e-mail, never duplicated. Before a batch is sent, its creates, suspensions,
+ * lifted suspensions and deletions are recorded as pending writes (cycle/pending-writes.ts); the
+ * next cycle reconciles any left behind with that full read, so a write the target carried out after
+ * provisio stopped is recorded as provisio's own (a suspension it made is lifted when the user
+ * returns to scope; a user it created stays "created", not "adopted").
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
@@ -51,6 +55,7 @@ import type {
   EscrowRecord,
   JobRecord,
   LinkRecord,
+  PendingWriteRecord,
   SourceUserRecord,
 } from '../ports/state.js';
 import type { TargetActionResult, TargetConnector, TargetUser } from '../ports/target.js';
@@ -68,6 +73,7 @@ import {
 } from '../safety/quarantine.js';
 import { newJobRecord } from '../state/job-record.js';
 import { type GroupCycleResult, type PlannedGroups, planGroups, runGroupCycle } from './groups.js';
+import { pendingWritesFor, reconcilePendingWrites, reconciliationSummary } from './pending-writes.js';
 import * as mirrorStore from './target-mirror.js';
 import { type MirrorCache, usableCache } from './target-mirror.js';
 
@@ -184,7 +190,10 @@ export async function runCycle(
 
   // A cycle still "running" in the store was cut short (its process was killed): say so.
   const stale = (await store.listCycles(jobId, 20)).filter((cycle) => cycle.state === 'running');
-  const kind = nextCycleKind(job, config.hash, stale.length > 0, options.forceInitial);
+  // Writes an earlier cycle began but never recorded (cycle/pending-writes.ts): the target is read in
+  // full, and what it shows is recorded as provisio's own doing before anything is planned.
+  const pending = await store.listPendingWrites(jobId);
+  const kind = nextCycleKind(job, config.hash, stale.length > 0 || pending.length > 0, options.forceInitial);
   const counts: Counts = { ...emptyCycleCounts };
   const cycleRecord = (
     state: CycleRecord['state'],
@@ -260,6 +269,7 @@ export async function runCycle(
     const index = await readTarget(deps, config, kind, dryRun, warm, links, evaluate, (done) =>
       progress({ phase: 'target', done, total: null }),
     );
+    if (pending.length > 0) await reconcileInterrupted(deps, jobId, pending, links, index, dryRun);
 
     // ── scope, map, match, plan: users (never a write to the credentials' owner) ──
     const owner = await target.credentialOwner();
@@ -369,7 +379,15 @@ export async function runCycle(
     // Warnings new since the owner's last log entry are e-mailed (once, not every cycle).
     const newWarnings = await newCredentialOwnerWarnings(deps, jobId, warnings);
     // ── export: users, in batches; links, target mirror and log entries saved after each ──
-    const exported = await exportUsers(deps, context, guarded.users, index, checkLease, progress);
+    const exported = await exportUsers(
+      deps,
+      context,
+      guarded.users,
+      index,
+      config.users.mappings.matching.map((m) => m.target),
+      checkLease,
+      progress,
+    );
     const results = exported.results;
     // Creates the target turned into updates of users it already held are reported as the matches they were.
     const planned = guarded.users.map((user) => exported.adopted.get(user.sourceId) ?? user);
@@ -578,12 +596,61 @@ async function readTarget(
   return index;
 }
 
-/** Carries out the users' actions in batches; after each, saves links, the target mirror and log entries. */
+/**
+ * Records what an interrupted cycle's pending writes did (the target was just read in full): links
+ * that say provisio created, suspended, unsuspended or deleted the user where the target shows it,
+ * saved with the pending writes forgotten in one transaction, and an audit entry. A dry run only
+ * corrects `links` in memory, so that its plan is the one a real cycle would make.
+ */
+async function reconcileInterrupted(
+  deps: EngineDeps,
+  jobId: string,
+  pending: readonly PendingWriteRecord[],
+  links: Map<string, LinkRecord>,
+  index: TargetIndex,
+  dryRun: boolean,
+): Promise<void> {
+  const at = deps.clock.now();
+  const outcomes = reconcilePendingWrites(pending, links, index, at);
+  const recorded: LinkRecord[] = [];
+  for (const outcome of outcomes)
+    if (outcome.outcome === 'recorded') {
+      links.set(outcome.link.sourceId, outcome.link);
+      recorded.push(outcome.link);
+    }
+  if (dryRun) return;
+  await deps.store.settlePendingWrites(
+    jobId,
+    pending.map((write) => write.sourceId),
+    recorded,
+  );
+  await appendAuditEntry(deps.store, jobId, at, {
+    activity: 'Reconcile interrupted cycle',
+    initiatedBy: 'provisio',
+    summary: reconciliationSummary(outcomes),
+    details: {
+      cycles: [...new Set(pending.map((write) => write.cycleId))],
+      recorded: outcomes
+        .filter((o) => o.outcome === 'recorded')
+        .map((o) => ({ sourceId: o.write.sourceId, action: o.write.action, targetId: o.link.targetId })),
+      dropped: outcomes
+        .filter((o) => o.outcome === 'dropped')
+        .map((o) => ({ sourceId: o.write.sourceId, action: o.write.action, reason: o.reason })),
+    },
+  });
+}
+
+/**
+ * Carries out the users' actions in batches. Before each batch is sent, its creates, suspensions,
+ * lifted suspensions and deletions are recorded as pending writes; after it, the target mirror and
+ * log entries are saved, then the links with the pending writes forgotten (one transaction).
+ */
 async function exportUsers(
   deps: EngineDeps,
   context: LogContext,
   planned: readonly PlannedUser[],
   index: TargetIndex,
+  matchingAttributes: readonly string[],
   checkLease: () => void,
   progress: (progress: CycleProgress) => void,
 ): Promise<{ results: Map<string, TargetActionResult>; adopted: Map<string, PlannedUser> }> {
@@ -598,6 +665,8 @@ async function exportUsers(
     checkLease();
     const batch = withAction.slice(start, start + EXPORT_BATCH);
     const began = clock.now();
+    const intents = pendingWritesFor(jobId, context.cycleId, batch, matchingAttributes, began);
+    await store.savePendingWrites(intents);
     const batchResults = await target.apply(
       batch.map((user) => user.action as NonNullable<PlannedUser['action']>),
       (p) => progress({ phase: 'export', done: exported + p.done, total: withAction.length }),
@@ -621,9 +690,13 @@ async function exportUsers(
       written.push(after);
       newLinks.push(linkAfter(jobId, user, result.user.id, kindDone, ended));
     }
-    await store.saveLinks(newLinks);
     await mirrorStore.saveUsers(store, jobId, written);
     await store.appendLogs(entries);
+    await store.settlePendingWrites(
+      jobId,
+      intents.map((intent) => intent.sourceId),
+      newLinks,
+    );
     exported += batch.length;
     progress({ phase: 'export', done: exported, total: withAction.length });
   }

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { applyMembershipPlans, assignedGroupIds } from '../cycle/groups.js';
+import { pendingWritesFor } from '../cycle/pending-writes.js';
 import { linkAfter } from '../cycle/run-cycle.js';
 import * as mirrorStore from '../cycle/target-mirror.js';
 import { EngineErrorCode } from '../errors/engine.js';
@@ -261,8 +262,17 @@ export async function openOnDemandRun(
     if (!dryRun) {
       const at = clock.now();
       let link: LinkRecord | null = null;
+      // Intent before effect (cycle/pending-writes.ts): a crash after the write is reconciled by the next cycle.
+      const intents = pendingWritesFor(
+        jobId,
+        context.cycleId,
+        [planned],
+        config.users.mappings.matching.map((m) => m.target),
+        at,
+      );
       if (planned.action) {
         await invalidateMirror();
+        await store.savePendingWrites(intents);
         [result] = await target.apply([planned.action]);
         // A create the target turned into an update of a user it held: a match, the user adopted.
         if (result?.ok) planned = asTargetMatch(planned, result, index.get(result.user.id), target);
@@ -283,10 +293,12 @@ export async function openOnDemandRun(
           displayName: planned.displayName,
           updatedAt: at.toISOString(),
         };
-      if (link) {
-        await store.saveLinks([link]);
-        links.set(id, link);
-      }
+      if (link) links.set(id, link);
+      await store.settlePendingWrites(
+        jobId,
+        intents.map((intent) => intent.sourceId),
+        link ? [link] : [],
+      );
       // The mirror learns the user too, so that the next cycle does not see it as new.
       await store.saveSourceUsers([
         {

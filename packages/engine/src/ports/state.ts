@@ -208,6 +208,34 @@ export interface EscrowRecord {
   readonly errorMessage: string;
 }
 
+/**
+ * A write to the target that a cycle is about to send (docs/provisioning.md, "Crashes and
+ * restarts"): recorded before the target connector sends the batch, forgotten in the transaction
+ * that records the batch's results (links). One left behind means the cycle stopped between the two,
+ * so the target may hold a change provisio never recorded; the next cycle re-reads the target and
+ * records what happened as provisio's own doing (`cycle/pending-writes.ts`).
+ */
+export interface PendingWriteRecord {
+  readonly jobId: string;
+  /** The cycle that was about to send it. */
+  readonly cycleId: string;
+  readonly objectType: 'user';
+  readonly sourceId: string;
+  /** The target object written to; null for a create (found again by `matchValues`). */
+  readonly targetId: string | null;
+  /**
+   * The action (the target port's kinds): `create`, `disable` (suspend), `reactivate` (lift the
+   * suspension) or `delete`. Updates are not recorded: the next cycle re-plans them from the diff.
+   */
+  readonly action: 'create' | 'disable' | 'reactivate' | 'delete';
+  /** For a create: the matching attributes' values it carried (target attribute → value). */
+  readonly matchValues: Readonly<Record<string, unknown>>;
+  readonly displayName: string;
+  /** Whether the link said provisio created the target object, before the write. */
+  readonly created: boolean;
+  readonly createdAt: string;
+}
+
 /** An audit log entry: configuration and job operations, role imports, quarantine changes. */
 export interface AuditRecord {
   readonly jobId: string;
@@ -249,7 +277,22 @@ export interface StateStore extends ServiceStateStore, LogQueryStore {
   /** Inserts or replaces, in one transaction. */
   saveLinks(records: readonly LinkRecord[]): Promise<void>;
   deleteLinks(jobId: string, sourceIds: readonly string[]): Promise<void>;
+  /** Forgets the job's links, and its pending writes with them (restart). */
   clearLinks(jobId: string): Promise<void>;
+
+  /** In source id order. */
+  listPendingWrites(jobId: string): Promise<PendingWriteRecord[]>;
+  /** Inserts or replaces (key: job, objectType, sourceId), in one transaction. */
+  savePendingWrites(records: readonly PendingWriteRecord[]): Promise<void>;
+  /**
+   * Saves `links` and forgets the pending writes of `sourceIds` (users), in one transaction: a
+   * write's result and the end of its intent are recorded together or not at all.
+   */
+  settlePendingWrites(
+    jobId: string,
+    sourceIds: readonly string[],
+    links: readonly LinkRecord[],
+  ): Promise<void>;
 
   /** Inserts or replaces a cycle record. */
   saveCycle(cycle: CycleRecord): Promise<void>;

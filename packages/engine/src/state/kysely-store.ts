@@ -41,6 +41,7 @@ import type {
   JobStatus,
   LinkRecord,
   LogQuery,
+  PendingWriteRecord,
   SourceGroupRecord,
   SourceUserRecord,
   StateStore,
@@ -248,34 +249,7 @@ export class KyselyStateStore implements StateStore {
   }
 
   async saveLinks(records: readonly LinkRecord[]): Promise<void> {
-    const rows = lastPerKey(
-      records,
-      (r) => r.jobId,
-      (r) => r.sourceId,
-    ).map((r) => ({
-      job_id: r.jobId,
-      source_id: r.sourceId,
-      target_id: r.targetId,
-      state: r.state,
-      created: r.created ? 1 : 0,
-      display_name: r.displayName,
-      updated_at: r.updatedAt,
-    }));
-    await this.#inChunks(rows, 7, (trx, chunk) =>
-      trx
-        .insertInto('links')
-        .values(chunk)
-        .onConflict((oc) =>
-          oc.columns(['job_id', 'source_id']).doUpdateSet((eb) => ({
-            target_id: eb.ref('excluded.target_id'),
-            state: eb.ref('excluded.state'),
-            created: eb.ref('excluded.created'),
-            display_name: eb.ref('excluded.display_name'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute(),
-    );
+    await this.#inChunks(linkRows(records), 7, upsertLinks);
   }
 
   async deleteLinks(jobId: string, sourceIds: readonly string[]): Promise<void> {
@@ -287,7 +261,93 @@ export class KyselyStateStore implements StateStore {
   }
 
   async clearLinks(jobId: string): Promise<void> {
-    await this.#db.deleteFrom('links').where('job_id', '=', jobId).execute();
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('links').where('job_id', '=', jobId).execute();
+      await trx.deleteFrom('pending_writes').where('job_id', '=', jobId).execute();
+    });
+  }
+
+  // ── pending writes (0009_pending_writes) ─────────────────────────────────────────────────────
+
+  async listPendingWrites(jobId: string): Promise<PendingWriteRecord[]> {
+    const rows = await this.#db
+      .selectFrom('pending_writes')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .orderBy('object_type')
+      .orderBy('source_id')
+      .execute();
+    return rows.map((row) => ({
+      jobId: row.job_id,
+      cycleId: row.cycle_id,
+      objectType: row.object_type as PendingWriteRecord['objectType'],
+      sourceId: row.source_id,
+      targetId: row.target_id,
+      action: row.action as PendingWriteRecord['action'],
+      matchValues: parseJson(row.match_values, 'pending_writes.match_values') as Record<string, unknown>,
+      displayName: row.display_name,
+      created: row.created !== 0,
+      createdAt: row.created_at,
+    }));
+  }
+
+  async savePendingWrites(records: readonly PendingWriteRecord[]): Promise<void> {
+    const rows = lastPerKey(
+      records,
+      (r) => r.jobId,
+      (r) => `${r.objectType}\u0000${r.sourceId}`,
+    ).map((r) => ({
+      job_id: r.jobId,
+      object_type: r.objectType,
+      source_id: r.sourceId,
+      cycle_id: r.cycleId,
+      target_id: r.targetId,
+      action: r.action,
+      match_values: JSON.stringify(r.matchValues),
+      display_name: r.displayName,
+      created: r.created ? 1 : 0,
+      created_at: r.createdAt,
+    }));
+    await this.#inChunks(rows, 10, (trx, chunk) =>
+      trx
+        .insertInto('pending_writes')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc.columns(['job_id', 'object_type', 'source_id']).doUpdateSet((eb) => ({
+            cycle_id: eb.ref('excluded.cycle_id'),
+            target_id: eb.ref('excluded.target_id'),
+            action: eb.ref('excluded.action'),
+            match_values: eb.ref('excluded.match_values'),
+            display_name: eb.ref('excluded.display_name'),
+            created: eb.ref('excluded.created'),
+            created_at: eb.ref('excluded.created_at'),
+          })),
+        )
+        .execute(),
+    );
+  }
+
+  async settlePendingWrites(
+    jobId: string,
+    sourceIds: readonly string[],
+    links: readonly LinkRecord[],
+  ): Promise<void> {
+    const rows = linkRows(links);
+    const ids = [...new Set(sourceIds)];
+    if (rows.length === 0 && ids.length === 0) return;
+    const linkChunk = this.#chunkSize(7);
+    const idChunk = this.#chunkSize(1);
+    await this.#db.transaction().execute(async (trx) => {
+      for (let start = 0; start < rows.length; start += linkChunk)
+        await upsertLinks(trx, rows.slice(start, start + linkChunk));
+      for (let start = 0; start < ids.length; start += idChunk)
+        await trx
+          .deleteFrom('pending_writes')
+          .where('job_id', '=', jobId)
+          .where('object_type', '=', 'user')
+          .where('source_id', 'in', ids.slice(start, start + idChunk))
+          .execute();
+    });
   }
 
   // ── cycles ───────────────────────────────────────────────────────────────────────────────────
@@ -1372,6 +1432,40 @@ function definitionRecord(row: Selectable<JobDefinitionsTable>): JobDefinitionRe
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+type LinkRow = Database['links'];
+
+function linkRows(records: readonly LinkRecord[]): LinkRow[] {
+  return lastPerKey(
+    records,
+    (r) => r.jobId,
+    (r) => r.sourceId,
+  ).map((r) => ({
+    job_id: r.jobId,
+    source_id: r.sourceId,
+    target_id: r.targetId,
+    state: r.state,
+    created: r.created ? 1 : 0,
+    display_name: r.displayName,
+    updated_at: r.updatedAt,
+  }));
+}
+
+function upsertLinks(trx: Transaction<Database>, rows: LinkRow[]): Promise<unknown> {
+  return trx
+    .insertInto('links')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['job_id', 'source_id']).doUpdateSet((eb) => ({
+        target_id: eb.ref('excluded.target_id'),
+        state: eb.ref('excluded.state'),
+        created: eb.ref('excluded.created'),
+        display_name: eb.ref('excluded.display_name'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
 }
 
 /** An audit record written inside a transaction (the same row `appendAudit` writes). */

@@ -362,6 +362,27 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+
+    // Writes a cycle is about to send (docs/provisioning.md, "Crashes and restarts"): one row per
+    // object until the batch's results are recorded; the next cycle reconciles any left behind.
+    '0009_pending_writes': {
+      async up(db) {
+        await db.schema
+          .createTable('pending_writes')
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('object_type', 'text', (c) => c.notNull())
+          .addColumn('source_id', 'text', (c) => c.notNull())
+          .addColumn('cycle_id', 'text', (c) => c.notNull())
+          .addColumn('target_id', 'text')
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('match_values', 'text', (c) => c.notNull())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('created', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('pending_writes_pk', ['job_id', 'object_type', 'source_id'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -25,6 +25,7 @@ export interface Database {
   local_accounts: LocalAccountsTable;
   sessions: SessionsTable;
   synchronization_jobs: SynchronizationJobsTable;
+  pending_writes: PendingWritesTable;
 }
 
 /**
@@ -271,5 +272,25 @@ export interface SynchronizationJobsTable {
   template_id: string;
   /** JSON: the definition so far, while the job is not yet configured (no credentials saved). */
   draft: string | null;
+  created_at: string;
+}
+
+// ── 0009_pending_writes ─────────────────────────────────────────────────────────────────────────
+
+/** A write a cycle is about to send (`PendingWriteRecord`), until its result is recorded. */
+export interface PendingWritesTable {
+  job_id: string;
+  /** 'user'. */
+  object_type: string;
+  source_id: string;
+  cycle_id: string;
+  target_id: string | null;
+  /** 'create' | 'disable' | 'reactivate' | 'delete'. */
+  action: string;
+  /** JSON: the create's matching attribute values. */
+  match_values: string;
+  display_name: string;
+  /** 0/1. */
+  created: number;
   created_at: string;
 }
