@@ -8,7 +8,6 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '@provisio/engine';
@@ -31,7 +30,7 @@ import {
 } from '../../server/src/auth/oidc.js';
 import { type ApiApp, createApp } from '../../server/src/http/app.js';
 import { createMetrics } from '../../server/src/metrics.js';
-import { type ServeHarness, startServeHarness } from './support/serve.js';
+import { freePort, type ServeHarness, startServeHarness } from './support/serve.js';
 
 const roleIds = {
   Administrator: '7a1e0c9d-2b3f-4d5e-8f60-000000000001',
@@ -42,18 +41,6 @@ const ada = { upn: 'ada@provisio-demo.onmicrosoft.com', password: 'Correct-Horse
 const bob = { upn: 'bob@provisio-demo.onmicrosoft.com', password: 'Correct-Horse-2' };
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let entra: EntraHarness;
 let serve: ServeHarness;

@@ -5,7 +5,6 @@
  * that posts the token to Zendesk's /access/jwt. The token is checked with the shared secret as
  * Zendesk would; the browser tests (console-sso-signin) take it on to the Zendesk emulator.
  */
-import { createServer as createNetServer } from 'node:net';
 import { decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsCall } from '../../emulators/test/support/entra.js';
@@ -20,23 +19,11 @@ import {
   unassign,
   zendeskUsers,
 } from './support/provisioning.js';
-import { type ServeHarness, startServeHarness } from './support/serve.js';
+import { freePort, type ServeHarness, startServeHarness } from './support/serve.js';
 
 const SECRET = 'zendesk-shared-secret-0123456789abcdefghijklmnopqrstuv';
 const NEXT_SECRET = 'Q7next-shared-secret-ZYXWVUTSRQPONMLKJIHGFEDCBA987654';
 const PASSWORD = 'Sso-Passw0rd-123456';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let job: JobHarness;
 let serve: ServeHarness;

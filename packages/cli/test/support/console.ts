@@ -10,7 +10,6 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +17,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { createEntraUser, type JobHarness, startJobHarness } from './provisioning.js';
-import { type ServeHarness, startServeHarness } from './serve.js';
+import { freePort, type ServeHarness, startServeHarness } from './serve.js';
 
 export const chromiumPath = process.env['PROVISIO_CHROMIUM'] ?? '/usr/bin/chromium';
 export const chromiumAvailable = existsSync(chromiumPath);
@@ -89,18 +88,6 @@ const provisioAppRoles = {
   Operator: '7a1e0c9d-2b3f-4d5e-8f60-000000000002',
   Reader: '7a1e0c9d-2b3f-4d5e-8f60-000000000003',
 } as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startConsoleHarness(
   options: {

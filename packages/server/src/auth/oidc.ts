@@ -303,6 +303,60 @@ export function openIdentityPlatform(app: IdentityPlatformClient): IdentityPlatf
   };
 }
 
+/** One sign-in's checks (state, nonce, PKCE verifier) and the authorize URL that carries them. */
+export interface SignInChallenge {
+  readonly state: string;
+  readonly nonce: string;
+  readonly verifier: string;
+  readonly authorizationUrl: URL;
+}
+
+/**
+ * Starts an authorization code sign-in with PKCE (S256), state and nonce
+ * (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow): the caller keeps the
+ * checks (sealed, in a cookie) and sends the browser to `authorizationUrl`. provisio's own sign-in and
+ * the single sign-on bridge share it.
+ */
+export async function startSignIn(
+  config: client.Configuration,
+  redirectUri: string,
+): Promise<SignInChallenge> {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const authorizationUrl = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    response_mode: 'query',
+    scope: 'openid profile email',
+    state,
+    nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  return { state, nonce, verifier, authorizationUrl };
+}
+
+/**
+ * Finishes it: redeems the code of `callbackUrl` (the redirect URI with Entra's query) and checks the
+ * ID token (issuer, audience, signature, nonce) and the state. Throws openid-client's errors.
+ */
+export async function finishSignIn(
+  config: client.Configuration,
+  callbackUrl: URL,
+  checks: Pick<SignInChallenge, 'state' | 'nonce' | 'verifier'>,
+): Promise<client.IDToken> {
+  const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
+    expectedState: checks.state,
+    expectedNonce: checks.nonce,
+    pkceCodeVerifier: checks.verifier,
+    idTokenExpected: true,
+  });
+  const claims = tokens.claims();
+  if (claims === undefined) throw new Error('no ID token');
+  return claims;
+}
+
 /** Entra could not be reached (network, TLS, DNS, its discovery document): 503, naming what to check. */
 export function identityPlatformUnavailable(
   settings: Pick<OidcSettings, 'authorityHost'>,

@@ -14,9 +14,11 @@ import { z } from 'zod';
 import {
   appRoleNames,
   type EntraOidc,
+  finishSignIn,
   identityPlatformUnavailable,
   isNetworkFailure,
   roleOfAppRoles,
+  startSignIn,
 } from '../auth/oidc.js';
 import type { SessionIssuer } from '../auth/session-port.js';
 import type { ServerContext } from '../context.js';
@@ -127,25 +129,16 @@ export function oidcRoutes(app: ApiApp, context: ServerContext): void {
         request.log.warn({ err: error }, 'OpenID Connect discovery failed');
         return signInError(request, reply, identityPlatformUnavailable(oidc.settings, error));
       }
-      const verifier = client.randomPKCECodeVerifier();
+      const challenge = await startSignIn(config, redirectUri());
       const transaction: Transaction = {
         purpose: PURPOSE,
-        state: client.randomState(),
-        nonce: client.randomNonce(),
-        verifier,
+        state: challenge.state,
+        nonce: challenge.nonce,
+        verifier: challenge.verifier,
         returnTo: request.query.returnTo ?? '/',
         expiresAt: context.clock.now().getTime() + TRANSACTION_SECONDS * 1000,
       };
-      const target = client.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri(),
-        response_type: 'code',
-        response_mode: 'query',
-        scope: 'openid profile email',
-        state: transaction.state,
-        nonce: transaction.nonce,
-        code_challenge: await client.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-      });
+      const target = challenge.authorizationUrl;
       reply.setCookie(OIDC_TRANSACTION_COOKIE, context.vault.seal(JSON.stringify(transaction)), {
         ...cookieOptions(),
         maxAge: TRANSACTION_SECONDS,
@@ -201,15 +194,7 @@ export function oidcRoutes(app: ApiApp, context: ServerContext): void {
       let claims: client.IDToken;
       try {
         const config = await oidc.configuration();
-        const tokens = await client.authorizationCodeGrant(config, currentUrl, {
-          expectedState: transaction.state,
-          expectedNonce: transaction.nonce,
-          pkceCodeVerifier: transaction.verifier,
-          idTokenExpected: true,
-        });
-        const idClaims = tokens.claims();
-        if (idClaims === undefined) throw new Error('no ID token');
-        claims = idClaims;
+        claims = await finishSignIn(config, currentUrl, transaction);
       } catch (error) {
         return signInError(request, reply, callbackRefusal(error, settings, request));
       }

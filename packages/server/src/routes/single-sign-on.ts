@@ -23,7 +23,13 @@ import { type CompiledJob, decideSignIn, recordAudit, type SignOnConfiguration }
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import * as client from 'openid-client';
 import { z } from 'zod';
-import { type IdentityPlatform, isNetworkFailure, openIdentityPlatform } from '../auth/oidc.js';
+import {
+  finishSignIn,
+  type IdentityPlatform,
+  isNetworkFailure,
+  openIdentityPlatform,
+  startSignIn,
+} from '../auth/oidc.js';
 import type { OpenedJob, ServerContext } from '../context.js';
 import type { ApiApp } from '../http/app.js';
 import { ApiError, graphErrorSchema } from '../http/errors.js';
@@ -288,26 +294,17 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
       const { opened, job } = found;
       try {
         const config = await (await platformOf(opened.config)).configuration();
-        const verifier = client.randomPKCECodeVerifier();
+        const challenge = await startSignIn(config, callbackUrl());
         const transaction: Transaction = {
           purpose: PURPOSE,
           jobId: job.jobId,
-          state: client.randomState(),
-          nonce: client.randomNonce(),
-          verifier,
+          state: challenge.state,
+          nonce: challenge.nonce,
+          verifier: challenge.verifier,
           returnTo: safeReturnTo(request.query.return_to, zendeskUrlOf(opened.config.target)),
           expiresAt: context.clock.now().getTime() + TRANSACTION_SECONDS * 1000,
         };
-        const target = client.buildAuthorizationUrl(config, {
-          redirect_uri: callbackUrl(),
-          response_type: 'code',
-          response_mode: 'query',
-          scope: 'openid profile email',
-          state: transaction.state,
-          nonce: transaction.nonce,
-          code_challenge: await client.calculatePKCECodeChallenge(verifier),
-          code_challenge_method: 'S256',
-        });
+        const target = challenge.authorizationUrl;
         reply.setCookie(SSO_TRANSACTION_COOKIE, context.vault.seal(JSON.stringify(transaction)), {
           ...cookieOptions(),
           maxAge: TRANSACTION_SECONDS,
@@ -375,15 +372,7 @@ export function singleSignOnRoutes(app: ApiApp, context: ServerContext): void {
           const config = await (await platformOf(opened.config)).configuration();
           const query = request.url.indexOf('?');
           const currentUrl = new URL(`${callbackUrl()}${query < 0 ? '' : request.url.slice(query)}`);
-          const tokens = await client.authorizationCodeGrant(config, currentUrl, {
-            expectedState: transaction.state,
-            expectedNonce: transaction.nonce,
-            pkceCodeVerifier: transaction.verifier,
-            idTokenExpected: true,
-          });
-          const idClaims = tokens.claims();
-          if (idClaims === undefined) throw new Error('no ID token');
-          claims = idClaims;
+          claims = await finishSignIn(config, currentUrl, transaction);
         } catch (error) {
           if (error instanceof client.AuthorizationResponseError)
             return refusal(
