@@ -49,6 +49,7 @@ describe('claims', () => {
     expect(made).toEqual({
       claims: {
         iat: 1_796_378_400,
+        exp: 1_796_378_580,
         jti: 'jti-1',
         email: 'ada@example.com',
         name: 'Ada',
@@ -84,6 +85,16 @@ describe('the signed token', () => {
     await expect(jwtVerify(token, new TextEncoder().encode(previous), { currentDate: at })).rejects.toThrow(
       /signature/,
     );
+  });
+
+  it('expires three minutes after it was issued', async () => {
+    const made = claimsFor(user({ email: 'ada@example.com', name: 'Ada' }), at, 'j2');
+    if (!('claims' in made)) throw new Error(made.problem);
+    const token = await signZendeskJwt(made.claims, current);
+    const key = new TextEncoder().encode(current);
+    const later = (seconds: number) => new Date(at.getTime() + seconds * 1000);
+    await expect(jwtVerify(token, key, { currentDate: later(179) })).resolves.toBeDefined();
+    await expect(jwtVerify(token, key, { currentDate: later(181) })).rejects.toThrow(/exp/);
   });
 
   it('gives every sign-in its own jti, so that Zendesk refuses a replay and nothing else', async () => {

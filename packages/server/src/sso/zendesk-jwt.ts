@@ -1,6 +1,6 @@
 /**
  * The token provisio's single sign-on bridge hands to Zendesk (docs/single-sign-on.md): a JSON Web
- * Token signed with HMAC-SHA256 and the account's shared secret, carrying `iat`, a unique `jti`, the
+ * Token signed with HMAC-SHA256 and the account's shared secret, carrying `iat`, `exp`, a unique `jti`, the
  * user's `email` and `name`, and `external_id` when the Zendesk user has one, so that Zendesk finds
  * the linked user by it first
  * (https://support.zendesk.com/hc/en-us/articles/4408845838874, "Anatomy of a JWT request":
@@ -10,10 +10,18 @@
 import type { SignOnConfiguration, TargetUser } from '@provisio/engine';
 import { SignJWT } from 'jose';
 
+/**
+ * How long a token is good for. The browser posts it at once; three minutes is Zendesk's own allowed
+ * clock skew for `iat`, so a token is never refused for its age when clocks agree.
+ */
+export const TOKEN_LIFETIME_SECONDS = 180;
+
 /** The claims provisio sends: the ones Zendesk requires, and the link. */
 export interface ZendeskJwtClaims {
   /** Issued at, seconds since the epoch: Zendesk refuses tokens issued minutes away from its clock. */
   readonly iat: number;
+  /** Expires: {@link TOKEN_LIFETIME_SECONDS} after `iat`, so that a token caught in transit soon stops working. */
+  readonly exp: number;
   /** Unique per token: Zendesk refuses a token it has seen (replay). */
   readonly jti: string;
   readonly email: string;
@@ -45,9 +53,11 @@ export function claimsFor(
     };
   const name = text(user.attributes['name']) ?? email;
   const externalId = text(user.attributes['external_id']);
+  const iat = Math.floor(issuedAt.getTime() / 1000);
   return {
     claims: {
-      iat: Math.floor(issuedAt.getTime() / 1000),
+      iat,
+      exp: iat + TOKEN_LIFETIME_SECONDS,
       jti,
       email,
       name,
