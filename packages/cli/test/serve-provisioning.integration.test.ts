@@ -165,7 +165,10 @@ describe('GET /provisio/v1/servicePrincipals/{spId}/secrets', () => {
   it('lists every key unconfigured before anything is saved', async () => {
     const value = await saved();
     expect(value.map((v) => v.key)).toContain('SecretToken');
-    expect(value.length).toBe(13);
+    expect(value.length).toBe(16);
+    expect(value.map((v) => v.key)).toEqual(
+      expect.arrayContaining(['SsoEnabled', 'SsoSharedSecret', 'SsoSharedSecretPrevious']),
+    );
     expect(value.every((v) => !v.configured && v.value === null && v.hint === null)).toBe(true);
   });
 
