@@ -8,7 +8,8 @@
 #   4. creates a job against the emulators through the admin API with an API token made inside the
 #      container (`provisio tokens create`), starts it, and waits for one provisioning cycle to
 #      succeed with the users it created present in the Zendesk emulator.
-# Every wait is bounded and the whole run fails after PROVISIO_CI_IMAGE_TIMEOUT seconds (600). The
+# Every wait is bounded and the whole run fails after PROVISIO_CI_IMAGE_TIMEOUT seconds (1800: a
+# cold run, base image included, takes about 13 minutes on 2 cores; a warm one, about 30 s). The
 # container and the emulators are removed on exit, whatever happened. Exits non-zero on any failure.
 #
 # Needs: a running Docker engine with BuildKit (docker buildx, or a client that builds with
@@ -16,7 +17,7 @@
 # built on the host (npm install) for the emulators.
 #
 # Environment: PROVISIO_IMAGE (provisio:ci), NODE_IMAGE (provisio-base:local: built when absent and
-# named so; any other value must exist or be pullable), PROVISIO_CI_IMAGE_TIMEOUT (600),
+# named so; any other value must exist or be pullable), PROVISIO_CI_IMAGE_TIMEOUT (1800),
 # BUILD_CA_FILE (the CA bundle npm trusts during the build: /etc/ssl/certs/ca-certificates.crt when it
 # exists), HTTP_PROXY/HTTPS_PROXY/NO_PROXY (passed to the build when set).
 set -euo pipefail
@@ -24,7 +25,7 @@ cd "$(dirname "$0")/.."
 
 IMAGE="${PROVISIO_IMAGE:-provisio:ci}"
 BASE="${NODE_IMAGE:-provisio-base:local}"
-LIMIT="${PROVISIO_CI_IMAGE_TIMEOUT:-600}"
+LIMIT="${PROVISIO_CI_IMAGE_TIMEOUT:-1800}"
 CA_FILE="${BUILD_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}"
 ZENDESK_SP_NAME='Zendesk' # the Entra emulator's enterprise application (docs/emulators.md)
 
@@ -38,10 +39,14 @@ fail() {
   log "FAILED: $*" >&2
   exit 1
 }
-remaining() {
+remaining() { # seconds left of the run's time limit (at least 1: `timeout` then stops the step)
   local left=$((LIMIT - (SECONDS - started)))
-  [ "$left" -gt 0 ] || fail "over the ${LIMIT}s time limit"
-  echo "$left"
+  echo $((left > 0 ? left : 1))
+}
+# Fails when the step's own deadline (a SECONDS value) or the run's time limit has passed.
+within() { # deadline what-did-not-happen
+  [ $((SECONDS - started)) -lt "$LIMIT" ] || fail "$2: over the run's ${LIMIT}s time limit"
+  [ "$SECONDS" -lt "$1" ] || fail "$2"
 }
 
 cleanup() {
@@ -50,7 +55,7 @@ cleanup() {
     echo "--- provisio container log (last 40 lines) ---" >&2
     "${docker_cmd[@]}" logs --tail 40 "$container" >&2 2>&1 || true
   fi
-  if [ -n "${docker_cmd:-}" ]; then "${docker_cmd[@]}" rm -f "$container" >/dev/null 2>&1 || true; fi
+  if [ -n "${docker_cmd:-}" ]; then "${docker_cmd[@]}" rm -f -v "$container" >/dev/null 2>&1 || true; fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
@@ -107,7 +112,7 @@ log "the image runs as user $user"
 wait_for_line() { # file pattern what
   local deadline=$((SECONDS + 30))
   until grep -q "$2" "$1" 2>/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || { cat "$1" >&2; fail "$3 did not start"; }
+    [ "$SECONDS" -lt "$deadline" ] || { cat "$1" >&2; fail "$3 did not start within 30 s"; }
     sleep 0.2
   done
 }
@@ -154,9 +159,12 @@ sp_id="$(curl -fsS --max-time 10 --cacert "$work/entra-ca.pem" -G -H "Authorizat
 # 3. The image, serving on a free loopback port with the host's network.
 port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 secret_key="$(node -p 'require("crypto").randomBytes(32).toString("base64")')"
+# Set, so that serve prints no generated password into the log this script shows on failure.
+admin_password="$(node -p 'require("crypto").randomBytes(18).toString("base64url")')"
 "${docker_cmd[@]}" run -d --name "$container" --network host \
   --tmpfs /app/data:uid=10001,gid=10001,mode=0700 \
   -e DATABASE_URL=sqlite:/app/data/provisio.db -e PROVISIO_SECRET_KEY="$secret_key" \
+  -e PROVISIO_ADMIN_PASSWORD="$admin_password" --read-only --cap-drop ALL --security-opt no-new-privileges \
   -e PROVISIO_HEALTHCHECK_PORT="$port" \
   --health-interval 2s --health-start-period 60s --health-retries 3 \
   "$IMAGE" serve --host 127.0.0.1 --port "$port" --allow-custom-endpoints >/dev/null
@@ -165,13 +173,13 @@ log "container $container started: provisio serve on $api"
 
 deadline=$((SECONDS + 120))
 until curl -fsS --max-time 5 "$api/readyz" >"$work/readyz.json" 2>/dev/null; do
-  [ "$(remaining)" -gt 0 ] && [ "$SECONDS" -lt "$deadline" ] || fail "/readyz did not answer 200 within 120 s"
+  within "$deadline" "/readyz did not answer 200 within 120 s"
   [ "$("${docker_cmd[@]}" inspect --format '{{.State.Running}}' "$container")" = true ] || fail "the container exited"
   sleep 1
 done
 log "/readyz 200: $(cat "$work/readyz.json")"
 until [ "$("${docker_cmd[@]}" inspect --format '{{.State.Health.Status}}' "$container")" = healthy ]; do
-  [ "$(remaining)" -gt 0 ] && [ "$SECONDS" -lt "$deadline" ] || fail "Docker's health check did not report healthy"
+  within "$deadline" "Docker's health check did not report healthy"
   sleep 1
 done
 log "Docker's HEALTHCHECK reports healthy"
@@ -213,7 +221,7 @@ while :; do
     succeeded) break ;;
     failed | entryLevelErrors | held) fail "the first cycle ended $state: $(cat "$work/cycles.json")" ;;
   esac
-  [ "$(remaining)" -gt 0 ] && [ "$SECONDS" -lt "$deadline" ] || fail "no cycle finished within 180 s (last: $state)"
+  within "$deadline" "no cycle finished within 180 s (last: $state)"
   sleep 1
 done
 created="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).value[0].counts.created' "$work/cycles.json")"
