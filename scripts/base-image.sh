@@ -60,7 +60,7 @@ ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root$prefix/bin/npx"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
   "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/*
 # The image must run the node it was given.
-env -i chroot "$root" "$prefix/bin/node" -e 'process.exit(0)'
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$root" "$prefix/bin/node" -e 'process.exit(0)'
 
 echo "base-image: importing as $TAG"
 tar --numeric-owner -C "$root" -c . | "$DOCKER" import \
