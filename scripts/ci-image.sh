@@ -9,7 +9,7 @@
 #      container (`provisio tokens create`), starts it, and waits for one provisioning cycle to
 #      succeed with the users it created present in the Zendesk emulator.
 # Every wait is bounded and the whole run fails after PROVISIO_CI_IMAGE_TIMEOUT seconds (1800: a
-# cold run, base image included, takes about 13 minutes on 2 cores; a warm one, about 30 s). The
+# cold run, base image included, takes 6 to 13 minutes on 2 cores; a warm one, about 30 s). The
 # container and the emulators are removed on exit, whatever happened. Exits non-zero on any failure.
 #
 # Needs: a running Docker engine with BuildKit (docker buildx, or a client that builds with
