@@ -44,6 +44,20 @@ pass "packed $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
 prefix="$tmp/prefix"
 work="$tmp/work"
 mkdir -p "$prefix" "$work"
+# Where better-sqlite3's prebuilt binary cannot be downloaded it compiles from source (minutes on two
+# cores). The clone's `npm install` already built one for this Node.js: offer it as a local prebuild,
+# which prebuild-install takes instead of downloading (its `<package>_local_prebuilds` setting,
+# https://github.com/prebuild/prebuild-install#local-prebuilds). Another version falls back to compiling.
+sqlite_dir="$repo/node_modules/better-sqlite3"
+if [[ -f $sqlite_dir/build/Release/better_sqlite3.node ]]; then
+  sqlite_version=$(node -p "require('$sqlite_dir/package.json').version")
+  abi=$(node -p 'process.versions.modules')
+  prebuilds="$tmp/prebuilds"
+  mkdir -p "$prebuilds"
+  tar -czf "$prebuilds/better-sqlite3-v$sqlite_version-node-v$abi-$(node -p 'process.platform')-$(node -p 'process.arch').tar.gz" \
+    -C "$sqlite_dir" build/Release/better_sqlite3.node
+  export npm_config_better_sqlite3_local_prebuilds="$prebuilds"
+fi
 cd "$work"
 allow=()
 if [[ $(npm --version | cut -d. -f1) -ge 11 ]]; then allow=(--allow-scripts=better-sqlite3); fi
