@@ -12,11 +12,13 @@
  * right, no pending write left behind.
  *
  * The boundary between saving the target mirror and saving the links has no Zendesk request to stop
- * at: that case stops the cycle in-process, with the store failing where the links are saved.
+ * at: on PostgreSQL the process is killed while its links' insert waits on a lock the test holds; on
+ * SQLite the cycle is stopped in-process, with the store failing where the links are saved.
  */
 import type { EngineDeps } from '@provisio/engine';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killChildren, spawnCli, writeCliJob } from './support/cli.js';
+import { type Finished, killChildren, spawnCli, writeCliJob } from './support/cli.js';
 import { jobCompleted, type KillPoint, type SeenRequest, startKillSwitch } from './support/kill-switch.js';
 import { createTestDatabase, pgSkip, type TestDatabase } from './support/postgres.js';
 import {
@@ -62,6 +64,8 @@ interface AtKill {
   readonly pending: readonly string[];
   /** The new user in Zendesk; the leavers suspended there. */
   readonly joinerInZendesk: boolean;
+  /** The new user in provisio's target mirror (saved after each users' batch, before its links). */
+  readonly joinerMirrored: boolean;
   readonly leaversSuspended: boolean;
   /** The new group in Zendesk, and provisio's link to it. */
   readonly groupInZendesk: boolean;
@@ -86,6 +90,7 @@ const cases: Case[] = [
       expect(s).toEqual({
         pending: [],
         joinerInZendesk: false,
+        joinerMirrored: false,
         leaversSuspended: false,
         groupInZendesk: false,
         groupLinked: false,
@@ -99,6 +104,7 @@ const cases: Case[] = [
       expect(s).toEqual({
         pending: userIntents,
         joinerInZendesk: false,
+        joinerMirrored: false,
         leaversSuspended: false,
         groupInZendesk: false,
         groupLinked: false,
@@ -111,6 +117,7 @@ const cases: Case[] = [
     atKill: (s) => {
       expect(s.pending).toEqual(userIntents);
       expect(s.joinerInZendesk || s.leaversSuspended).toBe(true);
+      expect(s.joinerMirrored).toBe(false);
       expect(s.groupInZendesk).toBe(false);
     },
   },
@@ -122,6 +129,7 @@ const cases: Case[] = [
       expect(s).toEqual({
         pending: userIntents,
         joinerInZendesk: true,
+        joinerMirrored: true,
         leaversSuspended: true,
         groupInZendesk: false,
         groupLinked: false,
@@ -135,6 +143,7 @@ const cases: Case[] = [
       expect(s).toEqual({
         pending: ['group create'],
         joinerInZendesk: true,
+        joinerMirrored: true,
         leaversSuspended: true,
         groupInZendesk: true,
         groupLinked: false,
@@ -148,6 +157,7 @@ const cases: Case[] = [
       expect(s).toEqual({
         pending: [],
         joinerInZendesk: true,
+        joinerMirrored: true,
         leaversSuspended: true,
         groupInZendesk: true,
         groupLinked: true,
@@ -161,6 +171,46 @@ const backends: { name: string; skip: string | null; database(): Promise<TestDat
 ];
 
 class SimulatedCrash extends Error {}
+
+/**
+ * PostgreSQL: makes the first insert into `links` (the transaction that records a batch's links and
+ * forgets its pending writes) wait on an advisory lock the test holds, by a trigger. `waiting`
+ * resolves once a session waits on it; `release` lets it go and removes the trigger (which waits for
+ * the killed session's transaction to be rolled back).
+ */
+async function holdLinksSave(url: string): Promise<{ waiting(): Promise<void>; release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(
+    'create function provisio_test_hold() returns trigger language plpgsql as $$ begin perform pg_advisory_xact_lock(4242); return new; end $$',
+  );
+  await client.query(
+    'create trigger provisio_test_hold before insert on links for each row execute function provisio_test_hold()',
+  );
+  await client.query('select pg_advisory_lock(4242)');
+  return {
+    async waiting() {
+      const until = Date.now() + 60_000;
+      while (Date.now() < until) {
+        const { rows } = await client.query(
+          "select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = 4242 and not granted",
+        );
+        if ((rows[0] as { n: number }).n > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error('no session waited to save links within a minute');
+    },
+    async release() {
+      try {
+        await client.query('select pg_advisory_unlock(4242)');
+        await client.query('drop trigger provisio_test_hold on links');
+        await client.query('drop function provisio_test_hold()');
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
 
 /** The store as it is, except that saving a batch's links fails: the mirror and the log are saved. */
 function failingLinksSave(store: Store): Store {
@@ -205,7 +255,35 @@ describe.each(backends)('kill -9 at every phase on $name', (backend) => {
           for (const id of [stay, joiner]) await addMember(h, second, id);
           await assign(h, second, agent);
 
-          if (point === 'between the mirror save and the links save') {
+          const document = {
+            ...h.document,
+            target: { ...(h.document['target'] as object), baseUrl: killSwitch.url },
+          };
+          const job = await writeCliJob({ ...h, document }, 'provisio-kill-');
+          const sync = () =>
+            spawnCli(['sync', '--once', '--config', job.configFile], {
+              cwd: job.dir,
+              env: { ...job.env, DATABASE_URL: h.databaseUrl },
+            });
+          const expectKilled = (finished: Finished) =>
+            expect(
+              finished.signal,
+              `not killed: the process ended first\n${finished.stdout}${finished.stderr}`,
+            ).toBe('SIGKILL');
+
+          if (point === 'between the mirror save and the links save' && database !== null) {
+            // PostgreSQL: the links' insert waits on a lock the test holds; the process dies there.
+            const hold = await holdLinksSave(database.url);
+            try {
+              const run = sync();
+              await Promise.race([hold.waiting(), run.finished]);
+              run.child.kill('SIGKILL');
+              expectKilled(await run.finished);
+            } finally {
+              await hold.release();
+            }
+          } else if (point === 'between the mirror save and the links save') {
+            // SQLite has no lock to wait on from outside: the cycle is stopped in-process there.
             const store = h.deps.store;
             h.deps = { ...h.deps, store: failingLinksSave(store) };
             try {
@@ -223,23 +301,10 @@ describe.each(backends)('kill -9 at every phase on $name', (backend) => {
               error: null,
               errorCode: null,
             });
-            expect((await h.store.listPendingWrites(jobId)).length).toBeGreaterThan(0);
           } else {
-            const document = {
-              ...h.document,
-              target: { ...(h.document['target'] as object), baseUrl: killSwitch.url },
-            };
-            const job = await writeCliJob({ ...h, document }, 'provisio-kill-');
-            const run = spawnCli(['sync', '--once', '--config', job.configFile], {
-              cwd: job.dir,
-              env: { ...job.env, DATABASE_URL: h.databaseUrl },
-            });
+            const run = sync();
             const killed = killSwitch.arm(run.child, point());
-            const finished = await run.finished;
-            expect(
-              finished.signal,
-              `not killed: the process ended first\n${finished.stdout}${finished.stderr}`,
-            ).toBe('SIGKILL');
+            expectKilled(await run.finished);
             const fired = await killed;
             expect(fired.path).toMatch(/^\/api\/v2\//);
           }
@@ -250,6 +315,9 @@ describe.each(backends)('kill -9 at every phase on $name', (backend) => {
               .map((w) => `${w.objectType} ${w.action}`)
               .sort(),
             joinerInZendesk: inZendesk.some((u) => u.external_id === joiner),
+            joinerMirrored: (await h.store.listTargetObjects(jobId, 'user')).some(
+              (o) => o.id === String(inZendesk.find((u) => u.external_id === joiner)?.id),
+            ),
             leaversSuspended: [lea, leo].every(
               (id) => inZendesk.find((u) => u.external_id === id)?.suspended,
             ),
