@@ -17,10 +17,13 @@ import { killChildren, spawnCli, writeCliJob } from './support/cli.js';
 import {
   appRoleId,
   assign,
+  createEntraGroup,
   createEntraUser,
   type JobHarness,
   patchUser,
   startJobHarness,
+  unassign,
+  zendeskGroups,
   zendeskUserByExternalId,
   zendeskUsers,
 } from './support/provisioning.js';
@@ -89,12 +92,12 @@ class SimulatedCrash extends Error {}
  * batch out and before the cycle records anything: where a `kill -9` after the bulk job was
  * accepted leaves provisio.
  */
-function crashingAfterApply(target: Target): Target {
+function crashingAfterApply(target: Target, method: 'apply' | 'applyGroups' = 'apply'): Target {
   return new Proxy(target, {
     get(object, property) {
-      if (property === 'apply')
-        return async (...args: Parameters<Target['apply']>) => {
-          await object.apply(...args);
+      if (property === method)
+        return async (...args: unknown[]) => {
+          await (object[method] as (...a: unknown[]) => Promise<unknown>)(...args);
           throw new SimulatedCrash('the process stopped after the batch was sent');
         };
       const value = Reflect.get(object, property);
@@ -123,8 +126,8 @@ describe.each(backends)('interrupted writes on $name', (backend) => {
       });
 
       /** One cycle that stops after its first batch reached Zendesk, left "running" as a killed process leaves it. */
-      async function crashedCycle(): Promise<void> {
-        h.deps = { ...h.deps, target: crashingAfterApply(normal) };
+      async function crashedCycle(method: 'apply' | 'applyGroups' = 'apply'): Promise<void> {
+        h.deps = { ...h.deps, target: crashingAfterApply(normal, method) };
         try {
           await expect(h.cycle()).rejects.toBeInstanceOf(SimulatedCrash);
         } finally {
@@ -255,6 +258,48 @@ describe.each(backends)('interrupted writes on $name', (backend) => {
         await h.cycle();
         for (const id of ids) expect((await zendeskUserByExternalId(h, id)).suspended, id).toBe(false);
       }, 180_000);
+
+      it('a group Zendesk created before the crash is provisio’s (deleted when it leaves scope), its deletion recorded', async () => {
+        const jobId = h.config.settings.jobId;
+        const group = await createEntraGroup(h, 'Night Shift');
+        const assignment = await assign(h, group, await appRoleId(h, 'Agent'));
+        await crashedCycle('applyGroups');
+        const created = (await zendeskGroups(h)).filter((g) => g.name === 'Night Shift');
+        expect(created).toHaveLength(1);
+        expect((await h.store.listGroupLinks(jobId)).find((l) => l.sourceId === group)).toBeUndefined();
+        expect(
+          (await h.store.listPendingWrites(jobId)).map((w) => [w.objectType, w.action, w.sourceId]),
+        ).toEqual([['group', 'create', group]]);
+
+        // Recorded as created by provisio, not matched by name and adopted.
+        const next = await h.cycle();
+        expect(next.kind).toBe('initial');
+        expect(await h.store.listPendingWrites(jobId)).toEqual([]);
+        const groupLinkOf = async () =>
+          (await h.store.listGroupLinks(jobId)).find((l) => l.sourceId === group);
+        expect(await groupLinkOf()).toMatchObject({
+          targetId: String(created[0].id),
+          state: 'active',
+          created: true,
+        });
+        expect(next.groups?.counts.groupsCreated).toBe(0);
+        const [audit] = (await h.store.listAudit(jobId, 20)).filter(
+          (a) => a.activity === 'Reconcile interrupted cycle',
+        );
+        expect(audit?.summary).toBe(
+          "Reconciled after an interrupted cycle: 1 group write the cycle had begun; 1 created by provisio (Night Shift) recorded as provisio's own.",
+        );
+
+        // Out of scope: provisio deletes the group it created (an adopted one would be kept); the
+        // cycle stops once Zendesk has deleted it, and the next one records the deletion.
+        await unassign(h, assignment);
+        await crashedCycle('applyGroups');
+        expect((await zendeskGroups(h)).some((g) => g.name === 'Night Shift')).toBe(false);
+        expect((await groupLinkOf())?.state).toBe('active');
+        await h.cycle();
+        expect(await groupLinkOf()).toMatchObject({ state: 'deleted', created: true });
+        expect(await h.store.listPendingWrites(jobId)).toEqual([]);
+      }, 120_000);
 
       it('a write Zendesk did not carry out is dropped and planned again', async () => {
         const jobId = h.config.settings.jobId;

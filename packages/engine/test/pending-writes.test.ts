@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  pendingGroupWritesFor,
   pendingWritesFor,
+  reconcilePendingGroupWrites,
   reconcilePendingWrites,
   reconciliationSummary,
 } from '../src/cycle/pending-writes.js';
+import { type GroupPlan, TargetGroupIndex } from '../src/pipeline/group-plan.js';
 import type { PlannedUser } from '../src/pipeline/plan.js';
 import { TargetIndex } from '../src/pipeline/target-index.js';
-import type { LinkRecord, PendingWriteRecord } from '../src/ports/state.js';
-import type { TargetAction, TargetUser } from '../src/ports/target.js';
+import type { GroupLinkRecord, LinkRecord, PendingWriteRecord } from '../src/ports/state.js';
+import type { TargetAction, TargetGroup, TargetGroupAction, TargetUser } from '../src/ports/target.js';
 import { fakeTarget, targetUser } from './support/fakes.js';
 
 const at = new Date('2026-03-01T10:00:00.000Z');
@@ -204,6 +207,133 @@ describe('reconcilePendingWrites', () => {
     );
     expect(reconciliationSummary(outcomes)).toBe(
       "Reconciled after an interrupted cycle: 2 writes the cycle had begun; 1 suspended by provisio (User b) recorded as provisio's own; 1 not carried out by the target, planned again.",
+    );
+  });
+});
+
+describe('group pending writes', () => {
+  const group = (id: string, name: string): TargetGroup => ({
+    id,
+    attributes: { name },
+    displayName: name,
+  });
+  const groupPlan = (sourceId: string, action: TargetGroupAction | null): GroupPlan =>
+    ({ sourceId, displayName: `Group ${sourceId}`, action }) as unknown as GroupPlan;
+  const groupLink = (
+    sourceId: string,
+    targetId: string,
+    state: GroupLinkRecord['state'],
+    created: boolean,
+  ): GroupLinkRecord => ({
+    jobId: 'j',
+    sourceId,
+    targetId,
+    state,
+    created,
+    displayName: `Group ${sourceId}`,
+    updatedAt: at.toISOString(),
+  });
+  const groupWrite = (
+    sourceId: string,
+    action: 'create' | 'delete',
+    targetId: string | null,
+    extra: Partial<PendingWriteRecord> = {},
+  ): PendingWriteRecord =>
+    write(sourceId, action, targetId, {
+      objectType: 'group',
+      displayName: `Group ${sourceId}`,
+      ...extra,
+    });
+
+  it('records group creates with the matching value and deletions, not updates', () => {
+    const links = new Map([['d', groupLink('d', 'zd', 'active', true)]]);
+    const writes = pendingGroupWritesFor(
+      'j',
+      'c1',
+      [
+        groupPlan('a', { kind: 'create', key: 'a', attributes: { name: 'Sales', description: 'x' } }),
+        groupPlan('u', { kind: 'update', key: 'u', targetId: 'zu', changes: { description: 'y' } }),
+        groupPlan('d', { kind: 'delete', key: 'd', targetId: 'zd' }),
+        groupPlan('n', null),
+      ],
+      'name',
+      links,
+      at,
+    );
+    expect(writes).toEqual([
+      groupWrite('a', 'create', null, {
+        matchValues: { name: 'Sales' },
+        created: false,
+        displayName: 'Group a',
+      }),
+      groupWrite('d', 'delete', 'zd', { created: true, displayName: 'Group d' }),
+    ]);
+  });
+
+  it('a group create the target carried out is recorded as created by provisio, not adopted', () => {
+    const groups = new TargetGroupIndex('name', [group('z1', 'Sales'), group('z2', 'Support')]);
+    const outcomes = reconcilePendingGroupWrites(
+      [
+        groupWrite('a', 'create', null, { matchValues: { name: ' sales ' }, created: false }),
+        groupWrite('b', 'create', null, { matchValues: { name: 'Marketing' }, created: false }),
+      ],
+      new Map(),
+      groups,
+      later,
+    );
+    expect(outcomes[0]).toMatchObject({
+      outcome: 'recorded',
+      link: { sourceId: 'a', targetId: 'z1', state: 'active', created: true, updatedAt: later.toISOString() },
+    });
+    expect(outcomes[1]).toMatchObject({ outcome: 'dropped', reason: 'not carried out' });
+  });
+
+  it('two groups with the name, a link already saying so, and an unlinked group are left alone', () => {
+    const groups = new TargetGroupIndex('name', [
+      group('z1', 'Sales'),
+      group('z3', 'SALES'),
+      group('z2', 'Ops'),
+    ]);
+    const links = new Map([
+      ['b', groupLink('b', 'z2', 'active', true)],
+      ['c', groupLink('c', 'z2', 'unlinked', false)],
+    ]);
+    const outcomes = reconcilePendingGroupWrites(
+      [
+        groupWrite('a', 'create', null, { matchValues: { name: 'Sales' } }),
+        groupWrite('b', 'create', null, { matchValues: { name: 'Ops' } }),
+        groupWrite('c', 'create', null, { matchValues: { name: 'Ops' } }),
+      ],
+      links,
+      groups,
+      later,
+    );
+    expect(outcomes.map((o) => (o.outcome === 'dropped' ? o.reason : o.outcome))).toEqual([
+      'ambiguous',
+      'already recorded',
+      'unlinked',
+    ]);
+  });
+
+  it('a group deletion is recorded when the group is gone, keeping who created it', () => {
+    const groups = new TargetGroupIndex('name', [group('z2', 'Ops')]);
+    const links = new Map([
+      ['a', groupLink('a', 'z1', 'active', true)],
+      ['b', groupLink('b', 'z2', 'active', true)],
+    ]);
+    const outcomes = reconcilePendingGroupWrites(
+      [groupWrite('a', 'delete', 'z1', { created: true }), groupWrite('b', 'delete', 'z2')],
+      links,
+      groups,
+      later,
+    );
+    expect(outcomes[0]).toMatchObject({
+      outcome: 'recorded',
+      link: { targetId: 'z1', state: 'deleted', created: true },
+    });
+    expect(outcomes[1]).toMatchObject({ outcome: 'dropped', reason: 'not carried out' });
+    expect(reconciliationSummary(outcomes, 'group write')).toBe(
+      "Reconciled after an interrupted cycle: 2 group writes the cycle had begun; 1 deleted by provisio (Group a) recorded as provisio's own; 1 not carried out by the target, planned again.",
     );
   });
 });

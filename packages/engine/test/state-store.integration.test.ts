@@ -649,6 +649,49 @@ describe.each(backends)('state store on $name', (backend) => {
         expect((await store.listPendingWrites('other')).map((w) => w.sourceId)).toEqual(['x']);
       });
 
+      it('settles group pending writes with the group links, apart from the users’ ones', async () => {
+        const jobId = 'pending-groups';
+        const pending = (
+          sourceId: string,
+          objectType: PendingWriteRecord['objectType'],
+        ): PendingWriteRecord => ({
+          jobId,
+          cycleId: 'c1',
+          objectType,
+          sourceId,
+          targetId: null,
+          action: 'create',
+          matchValues: { name: `Group ${sourceId}` },
+          displayName: `Group ${sourceId}`,
+          created: false,
+          createdAt: T0,
+        });
+        // The same source id as a user and as a group: two pending writes.
+        await store.savePendingWrites([
+          pending('g1', 'group'),
+          pending('g2', 'group'),
+          pending('g1', 'user'),
+        ]);
+        expect((await store.listPendingWrites(jobId)).map((w) => `${w.objectType}:${w.sourceId}`)).toEqual([
+          'group:g1',
+          'group:g2',
+          'user:g1',
+        ]);
+        await store.settlePendingGroupWrites(jobId, ['g1'], [groupLink(jobId, 'g1', { created: true })]);
+        expect((await store.listPendingWrites(jobId)).map((w) => `${w.objectType}:${w.sourceId}`)).toEqual([
+          'group:g2',
+          'user:g1',
+        ]);
+        expect(await store.listGroupLinks(jobId)).toEqual([groupLink(jobId, 'g1', { created: true })]);
+        await store.settlePendingGroupWrites(jobId, [], []);
+        // Restarting the groups forgets their pending writes, not the users'.
+        await store.clearGroupLinks(jobId);
+        expect((await store.listPendingWrites(jobId)).map((w) => `${w.objectType}:${w.sourceId}`)).toEqual([
+          'user:g1',
+        ]);
+        expect(await store.listGroupLinks(jobId)).toEqual([]);
+      });
+
       it('saves cycles and lists them newest first, up to the limit', async () => {
         const jobId = 'cycles';
         await store.saveCycle(cycle(jobId, 'c2', '2025-03-01T11:00:00.000Z'));

@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { EngineErrorCode } from '../errors/engine.js';
+import { appendAuditEntry } from '../log/audit.js';
 import { type LogContext, systemsOf } from '../log/entry.js';
 import type { ModifiedProperty, ProvisioningObjectSummary, ProvisioningStep } from '../log/types.js';
 import { type GroupPlan, planGroup, TargetGroupIndex } from '../pipeline/group-plan.js';
@@ -31,6 +32,7 @@ import type {
   GroupLinkRecord,
   JobRecord,
   LinkRecord,
+  PendingWriteRecord,
   SourceGroupRecord,
 } from '../ports/state.js';
 import type {
@@ -41,6 +43,11 @@ import type {
   TargetMembershipActionResult,
 } from '../ports/target.js';
 import { type EscrowOutcome, escrowKey, settleEscrows } from '../safety/escrow.js';
+import {
+  pendingGroupWritesFor,
+  reconcilePendingGroupWrites,
+  reconciliationSummary,
+} from './pending-writes.js';
 import type { MirrorCache } from './target-mirror.js';
 import * as mirrorStore from './target-mirror.js';
 
@@ -144,6 +151,10 @@ export async function planGroups(input: GroupPlanInput): Promise<PlannedGroups> 
     if (!input.dryRun) await mirrorStore.replaceGroups(store, jobId, targetGroups);
   } else targetGroups = input.warm?.groups ?? (await mirrorStore.loadGroups(store, jobId));
   const index = new TargetGroupIndex(config.groups.mappings.matching[0]?.target ?? 'name', targetGroups);
+  // Group writes an interrupted cycle began (cycle/pending-writes.ts): recorded before anything is
+  // planned, so that a group it created is not taken for one provisio adopts.
+  const pending = (await store.listPendingWrites(jobId)).filter((write) => write.objectType === 'group');
+  if (pending.length > 0) await reconcileInterruptedGroups(input, pending, links, index);
 
   const assigned = assignedGroupIds(input.assignments);
   const settings = {
@@ -174,6 +185,49 @@ export async function planGroups(input: GroupPlanInput): Promise<PlannedGroups> 
   return { plans, mirror, links, index, watermark: read.watermark };
 }
 
+/**
+ * Records what an interrupted cycle's group writes did (the cycle that finds them is an initial one,
+ * so `index` was just read in full): group links saved with the pending writes forgotten in one
+ * transaction, and an audit entry. A dry run only corrects `links` in memory.
+ */
+async function reconcileInterruptedGroups(
+  input: GroupPlanInput,
+  pending: readonly PendingWriteRecord[],
+  links: Map<string, GroupLinkRecord>,
+  index: TargetGroupIndex,
+): Promise<void> {
+  const { store, clock } = input.deps;
+  const jobId = input.config.settings.jobId;
+  const at = clock.now();
+  const outcomes = reconcilePendingGroupWrites(pending, links, index, at);
+  const recorded: GroupLinkRecord[] = [];
+  for (const outcome of outcomes)
+    if (outcome.outcome === 'recorded') {
+      links.set(outcome.link.sourceId, outcome.link);
+      recorded.push(outcome.link);
+    }
+  if (input.dryRun) return;
+  await store.settlePendingGroupWrites(
+    jobId,
+    pending.map((write) => write.sourceId),
+    recorded,
+  );
+  await appendAuditEntry(store, jobId, at, {
+    activity: 'Reconcile interrupted cycle',
+    initiatedBy: 'provisio',
+    summary: reconciliationSummary(outcomes, 'group write'),
+    details: {
+      cycles: [...new Set(pending.map((write) => write.cycleId))],
+      recorded: outcomes
+        .filter((o) => o.outcome === 'recorded')
+        .map((o) => ({ sourceId: o.write.sourceId, action: o.write.action, targetId: o.link.targetId })),
+      dropped: outcomes
+        .filter((o) => o.outcome === 'dropped')
+        .map((o) => ({ sourceId: o.write.sourceId, action: o.write.action, reason: o.reason })),
+    },
+  });
+}
+
 /** Writes the planned groups, then makes the memberships of every provisioned group match Entra. */
 export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleResult> {
   const { deps, config, kind, dryRun } = input;
@@ -195,6 +249,16 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
   const deletedGroups = new Set<string>();
   if (!dryRun) {
     const actions = plans.flatMap((p) => (p.action ? [p.action] : []));
+    // Intent before effect (cycle/pending-writes.ts): the creates and deletions, before the batch.
+    const intents = pendingGroupWritesFor(
+      jobId,
+      input.context.cycleId,
+      plans,
+      index.attribute,
+      links,
+      clock.now(),
+    );
+    await store.savePendingWrites(intents);
     for (const result of actions.length > 0 ? await target.applyGroups(actions) : [])
       groupResults.set(result.key, result);
     const newLinks: GroupLinkRecord[] = [];
@@ -248,7 +312,11 @@ export async function runGroupCycle(input: GroupCycleInput): Promise<GroupCycleR
       written.map((group) => ({ id: group.id, data: group })),
       [...deletedGroups],
     );
-    await store.saveGroupLinks(newLinks);
+    await store.settlePendingGroupWrites(
+      jobId,
+      intents.map((intent) => intent.sourceId),
+      newLinks,
+    );
     for (const link of newLinks) links.set(link.sourceId, link);
   }
 

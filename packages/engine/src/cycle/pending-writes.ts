@@ -7,11 +7,17 @@
  * the target in full and, where the target shows the intended effect, records it as provisio's own
  * doing: otherwise a suspension provisio made would look like someone else's, and never be lifted.
  *
+ * Groups go the same way: a group create (found again by its matching attribute, the name by default)
+ * and a group deletion are recorded before the group batch, and forgotten in the transaction that
+ * saves the group links; otherwise a group created just before a crash would be matched by name and
+ * taken for one provisio adopted (and, adopted, never deleted).
+ *
  * Pure functions: what to record before a batch, and what to conclude from a fresh target read.
  */
+import type { GroupPlan, TargetGroupIndex } from '../pipeline/group-plan.js';
 import type { PlannedUser } from '../pipeline/plan.js';
 import { attributeValue, type TargetIndex } from '../pipeline/target-index.js';
-import type { LinkRecord, PendingWriteRecord } from '../ports/state.js';
+import type { GroupLinkRecord, LinkRecord, PendingWriteRecord } from '../ports/state.js';
 
 /** The actions whose outcome decides ownership or a suspension's author; updates are re-planned. */
 const RECORDED = new Set<PendingWriteRecord['action']>(['create', 'disable', 'reactivate', 'delete']);
@@ -51,12 +57,12 @@ export function pendingWritesFor(
 }
 
 /** What reconciliation concluded for one pending write. */
-export type Reconciled =
+export type Reconciled<L extends LinkRecord | GroupLinkRecord = LinkRecord> =
   | {
       /** The target shows the intended effect and the link did not say so: the link to save. */
       readonly outcome: 'recorded';
       readonly write: PendingWriteRecord;
-      readonly link: LinkRecord;
+      readonly link: L;
     }
   | {
       /**
@@ -138,10 +144,102 @@ function reconcileOne(
   }
 }
 
+/** The group actions recorded before the group batch: those that decide who owns the group. */
+const RECORDED_GROUP = new Set<PendingWriteRecord['action']>(['create', 'delete']);
+
+/** The pending writes for the group batch: creates (with the matching attribute's value) and deletions. */
+export function pendingGroupWritesFor(
+  jobId: string,
+  cycleId: string,
+  plans: readonly GroupPlan[],
+  matchingAttribute: string,
+  links: ReadonlyMap<string, GroupLinkRecord>,
+  at: Date,
+): PendingWriteRecord[] {
+  const records: PendingWriteRecord[] = [];
+  for (const plan of plans) {
+    const action = plan.action;
+    if (action === null || !RECORDED_GROUP.has(action.kind as PendingWriteRecord['action'])) continue;
+    const value = action.kind === 'create' ? action.attributes[matchingAttribute] : undefined;
+    records.push({
+      jobId,
+      cycleId,
+      objectType: 'group',
+      sourceId: plan.sourceId,
+      targetId: action.kind === 'delete' ? action.targetId : null,
+      action: action.kind as 'create' | 'delete',
+      matchValues: value === undefined || value === null ? {} : { [matchingAttribute]: value },
+      displayName: plan.displayName,
+      created: links.get(plan.sourceId)?.created ?? false,
+      createdAt: at.toISOString(),
+    });
+  }
+  return records;
+}
+
+/**
+ * The group counterpart of `reconcilePendingWrites`: a create whose group exists now (exactly one
+ * group with the recorded matching value) is recorded as created by provisio; a deletion whose group
+ * is gone is recorded as done. Never changes a link an operator unlinked.
+ */
+export function reconcilePendingGroupWrites(
+  writes: readonly PendingWriteRecord[],
+  links: ReadonlyMap<string, GroupLinkRecord>,
+  index: TargetGroupIndex,
+  at: Date,
+): Reconciled<GroupLinkRecord>[] {
+  return writes.map((write): Reconciled<GroupLinkRecord> => {
+    const link = links.get(write.sourceId) ?? null;
+    const dropped = (
+      reason: Extract<Reconciled, { outcome: 'dropped' }>['reason'],
+    ): Reconciled<GroupLinkRecord> => ({ outcome: 'dropped', write, reason });
+    if (link?.state === 'unlinked') return dropped('unlinked');
+    const record = (
+      targetId: string,
+      state: GroupLinkRecord['state'],
+      created: boolean,
+    ): Reconciled<GroupLinkRecord> =>
+      link !== null && link.targetId === targetId && link.state === state && link.created === created
+        ? dropped('already recorded')
+        : {
+            outcome: 'recorded',
+            write,
+            link: {
+              jobId: write.jobId,
+              sourceId: write.sourceId,
+              targetId,
+              state,
+              created,
+              displayName: write.displayName,
+              updatedAt: at.toISOString(),
+            },
+          };
+    if (write.action === 'create') {
+      const value = write.matchValues[index.attribute];
+      // The plan created only because no group had that name; the one that has it now is the one the
+      // batch created (two of them: left to the plan, which reports the duplicate).
+      const found = value === undefined ? [] : index.find(value);
+      if (found.length === 0) return dropped('not carried out');
+      if (found.length > 1) return dropped('ambiguous');
+      return record((found[0] as { id: string }).id, 'active', true);
+    }
+    if (write.action === 'delete') {
+      if (write.targetId === null || index.get(write.targetId) !== undefined)
+        return dropped('not carried out');
+      return record(write.targetId, 'deleted', link?.created ?? write.created);
+    }
+    return dropped('not carried out');
+  });
+}
+
 /** The audit summary of a reconciliation ("Reconciled after an interrupted cycle: …"). */
-export function reconciliationSummary(outcomes: readonly Reconciled[]): string {
+export function reconciliationSummary(
+  outcomes: readonly Reconciled<LinkRecord | GroupLinkRecord>[],
+  noun: 'write' | 'group write' = 'write',
+): string {
   const recorded = outcomes.filter(
-    (o): o is Extract<Reconciled, { outcome: 'recorded' }> => o.outcome === 'recorded',
+    (o): o is Extract<Reconciled<LinkRecord | GroupLinkRecord>, { outcome: 'recorded' }> =>
+      o.outcome === 'recorded',
   );
   const words: Record<PendingWriteRecord['action'], string> = {
     create: 'created',
@@ -158,7 +256,7 @@ export function reconciliationSummary(outcomes: readonly Reconciled[]): string {
     })
     .filter((part): part is string => part !== null);
   const redo = outcomes.filter((o) => o.outcome === 'dropped' && o.reason === 'not carried out').length;
-  return `Reconciled after an interrupted cycle: ${outcomes.length} write${outcomes.length === 1 ? '' : 's'} the cycle had begun; ${
+  return `Reconciled after an interrupted cycle: ${outcomes.length} ${noun}${outcomes.length === 1 ? '' : 's'} the cycle had begun; ${
     parts.length > 0 ? `${parts.join('; ')} recorded as provisio's own` : 'none needed recording'
   }${redo > 0 ? `; ${redo} not carried out by the target, planned again` : ''}.`;
 }

@@ -269,7 +269,9 @@ export async function runCycle(
     const index = await readTarget(deps, config, kind, dryRun, warm, links, evaluate, (done) =>
       progress({ phase: 'target', done, total: null }),
     );
-    if (pending.length > 0) await reconcileInterrupted(deps, jobId, pending, links, index, dryRun);
+    // User writes here; group writes when the groups are planned (cycle/groups.ts).
+    const pendingUsers = pending.filter((write) => write.objectType === 'user');
+    if (pendingUsers.length > 0) await reconcileInterrupted(deps, jobId, pendingUsers, links, index, dryRun);
 
     // ── scope, map, match, plan: users (never a write to the credentials' owner) ──
     const owner = await target.credentialOwner();
@@ -321,6 +323,15 @@ export async function runCycle(
       credentialOwnerId: owner?.targetId ?? null,
     };
     const groupsRead = config.groups.enabled ? await planGroups(groupInput) : null;
+    // With group provisioning turned off no group is planned: group writes left pending are forgotten
+    // (else every cycle would be an initial one).
+    const pendingGroups = pending.filter((write) => write.objectType === 'group');
+    if (!config.groups.enabled && !dryRun && pendingGroups.length > 0)
+      await store.settlePendingGroupWrites(
+        jobId,
+        pendingGroups.map((write) => write.sourceId),
+        [],
+      );
 
     // ── guard ──
     const allowDeletes = options.allowDeletes === true || job.allowDeletes;

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { applyMembershipPlans, assignedGroupIds } from '../cycle/groups.js';
-import { pendingWritesFor } from '../cycle/pending-writes.js';
+import { pendingGroupWritesFor, pendingWritesFor } from '../cycle/pending-writes.js';
 import { linkAfter } from '../cycle/run-cycle.js';
 import * as mirrorStore from '../cycle/target-mirror.js';
 import { EngineErrorCode } from '../errors/engine.js';
@@ -538,6 +538,17 @@ async function provisionGroup(
     return done();
   }
   if (!ctx.dryRun) {
+    // Intent before effect (cycle/pending-writes.ts): a group created or deleted just before a crash
+    // is recorded as provisio's by the next cycle.
+    const intents = pendingGroupWritesFor(
+      jobId,
+      ctx.context.cycleId,
+      [plan],
+      groupIndex.attribute,
+      groupLinks,
+      clock.now(),
+    );
+    await store.savePendingWrites(intents);
     if (plan.action) {
       const [result] = await target.applyGroups([plan.action]);
       if (result?.ok) {
@@ -545,18 +556,23 @@ async function provisionGroup(
         await store.saveTargetObjects(jobId, 'group', [{ id: result.group.id, data: result.group }]);
       } else failure = result ? `${result.error.code}: ${result.error.message}` : 'no result';
     }
-    if (targetGroupId !== null && failure === null)
-      await store.saveGroupLinks([
-        {
-          jobId,
-          sourceId: theGroup.id,
-          targetId: targetGroupId,
-          state: 'active',
-          created: link?.created ?? plan.action?.kind === 'create',
-          displayName,
-          updatedAt: clock.now().toISOString(),
-        },
-      ]);
+    await store.settlePendingGroupWrites(
+      jobId,
+      intents.map((intent) => intent.sourceId),
+      targetGroupId !== null && failure === null
+        ? [
+            {
+              jobId,
+              sourceId: theGroup.id,
+              targetId: targetGroupId,
+              state: 'active',
+              created: link?.created ?? plan.action?.kind === 'create',
+              displayName,
+              updatedAt: clock.now().toISOString(),
+            },
+          ]
+        : [],
+    );
   }
   if (plan.action) details['Group'] = `${ctx.dryRun ? 'would ' : ''}${plan.action.kind} (${plan.reason})`;
 

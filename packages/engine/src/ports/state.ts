@@ -219,7 +219,8 @@ export interface PendingWriteRecord {
   readonly jobId: string;
   /** The cycle that was about to send it. */
   readonly cycleId: string;
-  readonly objectType: 'user';
+  /** `user`, or `group` (group creates and deletions only). */
+  readonly objectType: 'user' | 'group';
   readonly sourceId: string;
   /** The target object written to; null for a create (found again by `matchValues`). */
   readonly targetId: string | null;
@@ -292,6 +293,12 @@ export interface StateStore extends ServiceStateStore, LogQueryStore {
     jobId: string,
     sourceIds: readonly string[],
     links: readonly LinkRecord[],
+  ): Promise<void>;
+  /** The same for groups: saves group links and forgets the groups' pending writes, in one transaction. */
+  settlePendingGroupWrites(
+    jobId: string,
+    sourceIds: readonly string[],
+    links: readonly GroupLinkRecord[],
   ): Promise<void>;
 
   /** Inserts or replaces a cycle record. */

@@ -546,38 +546,41 @@ export class KyselyStateStore implements StateStore {
   }
 
   async saveGroupLinks(records: readonly GroupLinkRecord[]): Promise<void> {
-    const rows = lastPerKey(
-      records,
-      (r) => r.jobId,
-      (r) => r.sourceId,
-    ).map((r) => ({
-      job_id: r.jobId,
-      source_id: r.sourceId,
-      target_id: r.targetId,
-      state: r.state,
-      created: r.created ? 1 : 0,
-      display_name: r.displayName,
-      updated_at: r.updatedAt,
-    }));
-    await this.#inChunks(rows, 7, (trx, chunk) =>
-      trx
-        .insertInto('group_links')
-        .values(chunk)
-        .onConflict((oc) =>
-          oc.columns(['job_id', 'source_id']).doUpdateSet((eb) => ({
-            target_id: eb.ref('excluded.target_id'),
-            state: eb.ref('excluded.state'),
-            created: eb.ref('excluded.created'),
-            display_name: eb.ref('excluded.display_name'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute(),
-    );
+    await this.#inChunks(groupLinkRows(records), 7, (trx, chunk) => upsertGroupLinks(trx, chunk));
+  }
+
+  async settlePendingGroupWrites(
+    jobId: string,
+    sourceIds: readonly string[],
+    links: readonly GroupLinkRecord[],
+  ): Promise<void> {
+    const rows = groupLinkRows(links);
+    const ids = [...new Set(sourceIds)];
+    if (rows.length === 0 && ids.length === 0) return;
+    const linkChunk = this.#chunkSize(7);
+    const idChunk = this.#chunkSize(1);
+    await this.#db.transaction().execute(async (trx) => {
+      for (let start = 0; start < rows.length; start += linkChunk)
+        await upsertGroupLinks(trx, rows.slice(start, start + linkChunk));
+      for (let start = 0; start < ids.length; start += idChunk)
+        await trx
+          .deleteFrom('pending_writes')
+          .where('job_id', '=', jobId)
+          .where('object_type', '=', 'group')
+          .where('source_id', 'in', ids.slice(start, start + idChunk))
+          .execute();
+    });
   }
 
   async clearGroupLinks(jobId: string): Promise<void> {
-    await this.#db.deleteFrom('group_links').where('job_id', '=', jobId).execute();
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('group_links').where('job_id', '=', jobId).execute();
+      await trx
+        .deleteFrom('pending_writes')
+        .where('job_id', '=', jobId)
+        .where('object_type', '=', 'group')
+        .execute();
+    });
   }
 
   // ── target mirror ────────────────────────────────────────────────────────────────────────────
@@ -1455,6 +1458,41 @@ function linkRows(records: readonly LinkRecord[]): LinkRow[] {
 function upsertLinks(trx: Transaction<Database>, rows: LinkRow[]): Promise<unknown> {
   return trx
     .insertInto('links')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['job_id', 'source_id']).doUpdateSet((eb) => ({
+        target_id: eb.ref('excluded.target_id'),
+        state: eb.ref('excluded.state'),
+        created: eb.ref('excluded.created'),
+        display_name: eb.ref('excluded.display_name'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
+}
+
+function groupLinkRows(records: readonly GroupLinkRecord[]) {
+  return lastPerKey(
+    records,
+    (r) => r.jobId,
+    (r) => r.sourceId,
+  ).map((r) => ({
+    job_id: r.jobId,
+    source_id: r.sourceId,
+    target_id: r.targetId,
+    state: r.state,
+    created: r.created ? 1 : 0,
+    display_name: r.displayName,
+    updated_at: r.updatedAt,
+  }));
+}
+
+function upsertGroupLinks(
+  trx: Transaction<Database>,
+  rows: ReturnType<typeof groupLinkRows>,
+): Promise<unknown> {
+  return trx
+    .insertInto('group_links')
     .values(rows)
     .onConflict((oc) =>
       oc.columns(['job_id', 'source_id']).doUpdateSet((eb) => ({
