@@ -44,6 +44,7 @@ import {
 import { groupAssignmentsByUser, importUsers } from '../pipeline/import.js';
 import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
+import { protectNamedCreates, protectNamedUsers } from '../pipeline/protected-users.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import { ConnectorFailure } from '../ports/common.js';
 import type { EngineDeps } from '../ports/engine.js';
@@ -269,6 +270,8 @@ export async function runCycle(
     const index = await readTarget(deps, config, kind, dryRun, warm, links, evaluate, (done) =>
       progress({ phase: 'target', done, total: null }),
     );
+    // Users named in settings.protectedUsers (the account owner…) are never adopted, changed or deleted.
+    index.protectWith(protectNamedUsers(config.settings.protectedUsers, target));
     if (pending.length > 0) await reconcileInterrupted(deps, jobId, pending, links, index, dryRun);
 
     // ── scope, map, match, plan: users (never a write to the credentials' owner) ──
@@ -278,26 +281,29 @@ export async function runCycle(
     const plannedUsers: PlannedUser[] = [];
     const planTime = clock.now();
     const unlinkedTargets = unlinkedTargetIds(links.values());
+    const protectCreate = protectNamedCreates(config.settings.protectedUsers, target);
     for (const id of ids) {
       const record = changed.get(id) ?? mirror.get(id);
       const link = links.get(id) ?? null;
       if (!record && !link) continue;
       plannedUsers.push(
         protectCredentialOwner(
-          planUser(
-            settings,
-            target,
-            index,
-            {
-              sourceId: id,
-              attributes: record?.attributes ?? {},
-              assignments: byUser.get(id) ?? [],
-              removed: record ? record.removed : 'soft',
-              link,
-              change: evaluate.get(id) ?? 'None',
-              unlinkedTargets,
-            },
-            planTime,
+          protectCreate(
+            planUser(
+              settings,
+              target,
+              index,
+              {
+                sourceId: id,
+                attributes: record?.attributes ?? {},
+                assignments: byUser.get(id) ?? [],
+                removed: record ? record.removed : 'soft',
+                link,
+                change: evaluate.get(id) ?? 'None',
+                unlinkedTargets,
+              },
+              planTime,
+            ),
           ),
           owner,
           target,

@@ -24,6 +24,7 @@ import { assignmentSignature } from '../pipeline/import.js';
 import { type MembershipIndex, planMemberships } from '../pipeline/membership-plan.js';
 import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
+import { protectNamedCreates, protectNamedUsers } from '../pipeline/protected-users.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import type { EngineDeps } from '../ports/engine.js';
 import type { MemberRef, ReadAssignmentsResult, SourceGroup } from '../ports/source.js';
@@ -220,6 +221,9 @@ export async function openOnDemandRun(
     index = new TargetIndex(attributes, key);
     index.put(await target.loadUsers());
   }
+  // Users named in settings.protectedUsers are protected, on demand too.
+  index.protectWith(protectNamedUsers(config.settings.protectedUsers, target));
+  const protectCreate = protectNamedCreates(config.settings.protectedUsers, target);
   // The user behind the target credentials is never written to, on demand either.
   const owner = await target.credentialOwner();
   const context = logContextFor(deps, config, `ondemand-${randomUUID()}`, {
@@ -240,20 +244,22 @@ export async function openOnDemandRun(
   ): Promise<OnDemandUser> => {
     const mine = assignments.assignments.filter((a) => a.userId === id);
     let planned = protectCredentialOwner(
-      planUser(
-        planSettingsFrom(config),
-        target,
-        index,
-        {
-          sourceId: id,
-          attributes: userAttributes,
-          assignments: mine,
-          removed: null,
-          link: links.get(id) ?? null,
-          change: 'Update',
-          unlinkedTargets: unlinkedTargetIds(links.values()),
-        },
-        clock.now(),
+      protectCreate(
+        planUser(
+          planSettingsFrom(config),
+          target,
+          index,
+          {
+            sourceId: id,
+            attributes: userAttributes,
+            assignments: mine,
+            removed: null,
+            link: links.get(id) ?? null,
+            change: 'Update',
+            unlinkedTargets: unlinkedTargetIds(links.values()),
+          },
+          clock.now(),
+        ),
       ),
       owner,
       target,
