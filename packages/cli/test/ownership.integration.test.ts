@@ -24,8 +24,8 @@ import {
  * Ownership (docs/provisioning.md, "Ownership" and "Protected objects"), through the command as a
  * subprocess against both emulators: Zendesk's default group is never adopted, changed or deleted
  * (with `scope: all`, then back to `assigned`), and every cycle succeeds; a Zendesk end user made by
- * hand, which Zendesk's create-or-update finds for a create, is logged as a match and recorded as
- * adopted, and is suspended rather than deleted when it leaves; `unlink` stops management; the users
+ * hand a moment before, which provisio looks up before creating, is logged as a match with its real
+ * earlier values and recorded as adopted, and is suspended rather than deleted when it leaves; `unlink` stops management; the users
  * named in `settings.protectedUsers` (the account owner, a break-glass admin adopted earlier) are
  * never adopted, renamed, suspended or deleted.
  */
@@ -110,7 +110,8 @@ describe('ownership', () => {
   }, 120_000);
 
   it('logs a user Zendesk matched for a create as a match, records it as adopted, and suspends rather than deletes it', async () => {
-    // An end user made by hand in Zendesk a moment ago: the change export does not show it yet.
+    // An end user made by hand in Zendesk a moment ago: the change export does not show it yet, so
+    // provisio looks it up before creating (docs/provisioning.md, "Ownership").
     const email = `bob@${tenantDomain}`;
     const made = await h.zendesk.admin.post('/api/v2/users.json', {
       user: { name: 'Bob by hand', email, role: 'end-user' },
@@ -126,8 +127,17 @@ describe('ownership', () => {
     const [entry] = await withStore((store) => store.queryLogs({ jobId, identity: bob, limit: 1 }));
     expect(entry?.provisioningAction).toBe('update');
     expect(entry?.provisioningStatusInfo.status).toBe('success');
-    expect(JSON.stringify(entry)).toMatch(/Matched an existing Zendesk user by email/);
-    expect(JSON.stringify(entry)).not.toMatch(/no matching User was found/);
+    // provisio looked the user up before sending the create: a match with the real earlier values.
+    expect(entry?.modifiedProperties).toEqual(
+      expect.arrayContaining([
+        { displayName: 'name', oldValue: 'Bob by hand', newValue: 'Bob Builder' },
+        { displayName: 'role', oldValue: 'end-user', newValue: 'agent' },
+      ]),
+    );
+    const steps = JSON.stringify(entry?.provisioningSteps);
+    expect(steps).toContain(`User 'Bob Builder' matched Zendesk user ${made.body.user.id} by email`);
+    expect(steps).toContain(`(Bob by hand <${email}>)`);
+    expect(steps).not.toMatch(/no matching User was found|earlier values were not known/);
     const link = (await withStore((s) => s.listLinks(jobId))).find((l) => l.sourceId === bob);
     expect(link).toMatchObject({ targetId: String(made.body.user.id), created: false, state: 'active' });
 

@@ -282,35 +282,52 @@ export async function runCycle(
     const planTime = clock.now();
     const unlinkedTargets = unlinkedTargetIds(links.values());
     const protectCreate = protectNamedCreates(config.settings.protectedUsers, target);
+    const planOne = (id: string, record: SourceUserRecord | undefined, link: LinkRecord | null) =>
+      protectCredentialOwner(
+        protectCreate(
+          planUser(
+            settings,
+            target,
+            index,
+            {
+              sourceId: id,
+              attributes: record?.attributes ?? {},
+              assignments: byUser.get(id) ?? [],
+              removed: record ? record.removed : 'soft',
+              link,
+              change: evaluate.get(id) ?? 'None',
+              unlinkedTargets,
+            },
+            planTime,
+          ),
+        ),
+        owner,
+        target,
+      );
     for (const id of ids) {
       const record = changed.get(id) ?? mirror.get(id);
       const link = links.get(id) ?? null;
       if (!record && !link) continue;
-      plannedUsers.push(
-        protectCredentialOwner(
-          protectCreate(
-            planUser(
-              settings,
-              target,
-              index,
-              {
-                sourceId: id,
-                attributes: record?.attributes ?? {},
-                assignments: byUser.get(id) ?? [],
-                removed: record ? record.removed : 'soft',
-                link,
-                change: evaluate.get(id) ?? 'None',
-                unlinkedTargets,
-              },
-              planTime,
-            ),
-          ),
-          owner,
-          target,
-        ),
-      );
+      plannedUsers.push(planOne(id, record, link));
       if (plannedUsers.length % 1000 === 0)
         progress({ phase: 'plan', done: plannedUsers.length, total: ids.length });
+    }
+    // Creates the target would turn into updates of users made there since provisio last read it
+    // (the change export leaves out the last minute): looked up, then planned again as the matches
+    // they are, with the users' real earlier values. An initial cycle read every user already.
+    if (kind === 'incremental') {
+      const found = await findTargetMatches(target, plannedUsers);
+      if (found.length > 0) {
+        index.put(found);
+        if (!dryRun) await mirrorStore.saveUsers(store, jobId, found);
+        for (const [at, user] of plannedUsers.entries())
+          if (user.action?.kind === 'create')
+            plannedUsers[at] = planOne(
+              user.sourceId,
+              changed.get(user.sourceId) ?? mirror.get(user.sourceId),
+              links.get(user.sourceId) ?? null,
+            );
+      }
     }
     progress({ phase: 'plan', done: plannedUsers.length, total: ids.length });
     counts.inScope = plannedUsers.filter((user) => user.scope.inScope).length;
@@ -600,6 +617,21 @@ async function readTarget(
     if (sourceId !== undefined && !evaluate.has(sourceId)) evaluate.set(sourceId, 'None');
   }
   return index;
+}
+
+/**
+ * The target users the planned creates would update instead (`TargetConnector.findUsers`): none
+ * when the target cannot say or nothing is created.
+ */
+async function findTargetMatches(
+  target: TargetConnector,
+  planned: readonly PlannedUser[],
+): Promise<readonly TargetUser[]> {
+  if (target.findUsers === undefined) return [];
+  const creates: Readonly<Record<string, unknown>>[] = [];
+  for (const user of planned) if (user.action?.kind === 'create') creates.push(user.action.attributes);
+  if (creates.length === 0) return [];
+  return (await target.findUsers(creates)).filter((user) => user.active);
 }
 
 /**

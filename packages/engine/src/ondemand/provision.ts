@@ -243,27 +243,42 @@ export async function openOnDemandRun(
     dryRun: boolean,
   ): Promise<OnDemandUser> => {
     const mine = assignments.assignments.filter((a) => a.userId === id);
-    let planned = protectCredentialOwner(
-      protectCreate(
-        planUser(
-          planSettingsFrom(config),
-          target,
-          index,
-          {
-            sourceId: id,
-            attributes: userAttributes,
-            assignments: mine,
-            removed: null,
-            link: links.get(id) ?? null,
-            change: 'Update',
-            unlinkedTargets: unlinkedTargetIds(links.values()),
-          },
-          clock.now(),
+    const plan = () =>
+      protectCredentialOwner(
+        protectCreate(
+          planUser(
+            planSettingsFrom(config),
+            target,
+            index,
+            {
+              sourceId: id,
+              attributes: userAttributes,
+              assignments: mine,
+              removed: null,
+              link: links.get(id) ?? null,
+              change: 'Update',
+              unlinkedTargets: unlinkedTargetIds(links.values()),
+            },
+            clock.now(),
+          ),
         ),
-      ),
-      owner,
-      target,
-    );
+        owner,
+        target,
+      );
+    let planned = plan();
+    // A create the target would turn into an update of a user made there since provisio last read
+    // it: looked up first, and planned as the match it is (docs/provisioning.md, "Ownership").
+    if (planned.action?.kind === 'create' && target.findUsers !== undefined) {
+      const found = (await target.findUsers([planned.action.attributes])).filter((user) => user.active);
+      if (found.length > 0) {
+        index.put(found);
+        if (!dryRun) {
+          await invalidateMirror();
+          await mirrorStore.saveUsers(store, jobId, found);
+        }
+        planned = plan();
+      }
+    }
     let result: TargetActionResult | undefined;
     if (!dryRun) {
       const at = clock.now();
