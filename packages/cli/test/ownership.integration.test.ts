@@ -27,7 +27,7 @@ import {
  * hand a moment before, which provisio looks up before creating, is logged as a match with its real
  * earlier values and recorded as adopted, and is suspended rather than deleted when it leaves; `unlink` stops management; the users
  * named in `settings.protectedUsers` (the account owner, a break-glass admin adopted earlier) are
- * never adopted, renamed, suspended or deleted.
+ * never adopted, renamed, suspended or deleted; provisioning on demand looks up a hand-made user too.
  */
 let h: JobHarness;
 let dir: string;
@@ -282,4 +282,29 @@ describe('ownership', () => {
     const cycles = await withStore((s) => s.listCycles(jobId, 4));
     expect(cycles.map((c) => c.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
   }, 180_000);
+
+  it('provisioning on demand looks up a user made in Zendesk a moment ago too: a match with its earlier values', async () => {
+    const jobId = h.config.settings.jobId;
+    const email = `carl@${tenantDomain}`;
+    const made = await h.zendesk.admin.post('/api/v2/users.json', {
+      user: { name: 'Carl by hand', email, role: 'end-user' },
+    });
+    expect(made.status).toBe(201);
+    const carl = await createEntraUser(h, 'carl', { displayName: 'Carl Clerk', mail: email });
+    await assign(h, carl, await appRoleId(h, 'Agent'));
+
+    const result = await cli(['provision', email]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(await byEmail(email)).toMatchObject({ id: made.body.user.id, name: 'Carl Clerk', role: 'agent' });
+    const [entry] = await withStore((store) => store.queryLogs({ jobId, identity: carl, limit: 1 }));
+    expect(entry?.provisioningAction).toBe('update');
+    expect(entry?.modifiedProperties).toEqual(
+      expect.arrayContaining([
+        { displayName: 'name', oldValue: 'Carl by hand', newValue: 'Carl Clerk' },
+        { displayName: 'role', oldValue: 'end-user', newValue: 'agent' },
+      ]),
+    );
+    const link = (await withStore((s) => s.listLinks(jobId))).find((l) => l.sourceId === carl);
+    expect(link).toMatchObject({ targetId: String(made.body.user.id), created: false, state: 'active' });
+  }, 120_000);
 });
