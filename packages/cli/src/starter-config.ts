@@ -43,6 +43,9 @@ settings:
   downgradeThreshold: 50            # more role downgrades (admin/agent to a lesser role) in one cycle are staged; 0: off
   membershipRemovalThreshold: 500   # more group membership removals in one cycle are staged; 0: off
   expandNestedGroups: false  # true: members of nested groups join the Zendesk group too
+  # protectedUsers:            # Zendesk users provisio never adopts, changes, suspends or deletes, by
+  #   - owner@example.com      # e-mail or id: the account owner (Zendesk's API does not say who that is)
+  #   - breakglass@example.com # and your break-glass admins
   # notificationEmail: it-ops@example.com   # quarantine e-mails (needs the smtp section)
   # sendEmailOnFailure: true                # also an e-mail when a cycle has new failures
 

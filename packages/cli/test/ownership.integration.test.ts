@@ -24,8 +24,10 @@ import {
  * Ownership (docs/provisioning.md, "Ownership" and "Protected objects"), through the command as a
  * subprocess against both emulators: Zendesk's default group is never adopted, changed or deleted
  * (with `scope: all`, then back to `assigned`), and every cycle succeeds; a Zendesk end user made by
- * hand, which Zendesk's create-or-update finds for a create, is logged as a match and recorded as
- * adopted, and is suspended rather than deleted when it leaves; `unlink` stops management.
+ * hand a moment before, which provisio looks up before creating, is logged as a match with its real
+ * earlier values and recorded as adopted, and is suspended rather than deleted when it leaves; `unlink` stops management; the users
+ * named in `settings.protectedUsers` (the account owner, a break-glass admin adopted earlier) are
+ * never adopted, renamed, suspended or deleted; provisioning on demand looks up a hand-made user too.
  */
 let h: JobHarness;
 let dir: string;
@@ -108,7 +110,8 @@ describe('ownership', () => {
   }, 120_000);
 
   it('logs a user Zendesk matched for a create as a match, records it as adopted, and suspends rather than deletes it', async () => {
-    // An end user made by hand in Zendesk a moment ago: the change export does not show it yet.
+    // An end user made by hand in Zendesk a moment ago: the change export does not show it yet, so
+    // provisio looks it up before creating (docs/provisioning.md, "Ownership").
     const email = `bob@${tenantDomain}`;
     const made = await h.zendesk.admin.post('/api/v2/users.json', {
       user: { name: 'Bob by hand', email, role: 'end-user' },
@@ -124,8 +127,17 @@ describe('ownership', () => {
     const [entry] = await withStore((store) => store.queryLogs({ jobId, identity: bob, limit: 1 }));
     expect(entry?.provisioningAction).toBe('update');
     expect(entry?.provisioningStatusInfo.status).toBe('success');
-    expect(JSON.stringify(entry)).toMatch(/Matched an existing Zendesk user by email/);
-    expect(JSON.stringify(entry)).not.toMatch(/no matching User was found/);
+    // provisio looked the user up before sending the create: a match with the real earlier values.
+    expect(entry?.modifiedProperties).toEqual(
+      expect.arrayContaining([
+        { displayName: 'name', oldValue: 'Bob by hand', newValue: 'Bob Builder' },
+        { displayName: 'role', oldValue: 'end-user', newValue: 'agent' },
+      ]),
+    );
+    const steps = JSON.stringify(entry?.provisioningSteps);
+    expect(steps).toContain(`User 'Bob Builder' matched Zendesk user ${made.body.user.id} by email`);
+    expect(steps).toContain(`(Bob by hand <${email}>)`);
+    expect(steps).not.toMatch(/no matching User was found|earlier values were not known/);
     const link = (await withStore((s) => s.listLinks(jobId))).find((l) => l.sourceId === bob);
     expect(link).toMatchObject({ targetId: String(made.body.user.id), created: false, state: 'active' });
 
@@ -187,5 +199,112 @@ describe('ownership', () => {
     expect(
       (await withStore((s) => s.listLinks(jobId))).find((l) => l.sourceId === alice?.sourceId)?.state,
     ).toBe('unlinked');
+  }, 120_000);
+
+  it('never adopts, renames, suspends or deletes the users named in settings.protectedUsers', async () => {
+    const jobId = h.config.settings.jobId;
+    const madeByHand = async (name: string, email: string) => {
+      const made = await h.zendesk.admin.post('/api/v2/users.json', { user: { name, email, role: 'admin' } });
+      expect(made.status).toBe(201);
+      return String(made.body.user.id);
+    };
+    // A break-glass admin provisio adopted before anyone listed her.
+    const beaEmail = `bea@${tenantDomain}`;
+    const beaId = await madeByHand('Bea Breakglass', beaEmail);
+    const bea = await createEntraUser(h, 'bea', { displayName: 'Bea Breakglass', mail: beaEmail });
+    const beaAssignment = await assign(h, bea, await appRoleId(h, 'Admin'));
+    const adopt = await cli(['sync', '--once']);
+    expect(adopt.code, adopt.stdout + adopt.stderr).toBe(0);
+    const beaLink = () => withStore(async (s) => (await s.listLinks(jobId)).find((l) => l.sourceId === bea));
+    expect(await beaLink()).toMatchObject({ targetId: beaId, created: false, state: 'active' });
+
+    // The account owner, made a moment ago (the change export does not show her yet), listed by e-mail
+    // in another case, and Bea by id; the job deletes leavers.
+    const ownerEmail = `owner@${tenantDomain}`;
+    const ownerId = await madeByHand('Olga Owner', ownerEmail);
+    await configure({ protectedUsers: [ownerEmail.toUpperCase(), beaId], deprovision: 'delete' });
+    const olga = await createEntraUser(h, 'owner', { displayName: 'Olga Entra', mail: ownerEmail });
+    const olgaAssignment = await assign(h, olga, await appRoleId(h, 'Agent'));
+    const lastEntry = async (id: string) =>
+      (await withStore((store) => store.queryLogs({ jobId, identity: id, limit: 1 })))[0];
+    const untouched = async () => {
+      expect(await byEmail(ownerEmail)).toMatchObject({
+        id: Number(ownerId),
+        name: 'Olga Owner',
+        role: 'admin',
+        active: true,
+        suspended: false,
+      });
+      expect(await byEmail(beaEmail)).toMatchObject({
+        id: Number(beaId),
+        name: 'Bea Breakglass',
+        role: 'admin',
+        active: true,
+        suspended: false,
+      });
+    };
+
+    const assigned = await cli(['sync', '--once']);
+    expect(assigned.code, assigned.stdout + assigned.stderr).toBe(0);
+    await untouched();
+    const first = await lastEntry(olga);
+    expect(first?.provisioningStatusInfo.status).toBe('skipped');
+    expect(first?.provisioningStatusInfo.errorInformation?.errorCode).toBe('ProtectedObject');
+    expect(first?.provisioningStatusInfo.errorInformation?.reason).toMatch(
+      /named in settings\.protectedUsers \(e\.g\. the account owner\)/,
+    );
+    expect((await withStore((s) => s.listLinks(jobId))).find((l) => l.sourceId === olga)).toBeUndefined();
+
+    // Renamed in Entra: neither is renamed in Zendesk.
+    await patchUser(h, olga, { displayName: 'Olga Renamed' });
+    await patchUser(h, bea, { displayName: 'Bea Renamed' });
+    const renamed = await cli(['sync', '--once']);
+    expect(renamed.code, renamed.stdout + renamed.stderr).toBe(0);
+    await untouched();
+    for (const id of [olga, bea])
+      expect((await lastEntry(id))?.provisioningStatusInfo.errorInformation?.errorCode, id).toBe(
+        'ProtectedObject',
+      );
+
+    // Unassigned with settings.deprovision: delete: neither is suspended nor deleted; Bea's link stays.
+    await unassign(h, olgaAssignment);
+    await unassign(h, beaAssignment);
+    const plan = await cli(['plan']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).not.toMatch(/(disable|delete)\s+Bea/);
+    const left = await cli(['sync', '--once']);
+    expect(left.code, left.stdout + left.stderr).toBe(0);
+    await untouched();
+    const beaLeft = await lastEntry(bea);
+    expect(beaLeft?.provisioningAction).toBe('other');
+    expect(beaLeft?.provisioningStatusInfo.errorInformation?.errorCode).toBe('ProtectedObject');
+    expect(await beaLink()).toMatchObject({ targetId: beaId, state: 'active' });
+    const cycles = await withStore((s) => s.listCycles(jobId, 4));
+    expect(cycles.map((c) => c.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+  }, 180_000);
+
+  it('provisioning on demand looks up a user made in Zendesk a moment ago too: a match with its earlier values', async () => {
+    const jobId = h.config.settings.jobId;
+    const email = `carl@${tenantDomain}`;
+    const made = await h.zendesk.admin.post('/api/v2/users.json', {
+      user: { name: 'Carl by hand', email, role: 'end-user' },
+    });
+    expect(made.status).toBe(201);
+    const carl = await createEntraUser(h, 'carl', { displayName: 'Carl Clerk', mail: email });
+    await assign(h, carl, await appRoleId(h, 'Agent'));
+
+    const result = await cli(['provision', email]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(await byEmail(email)).toMatchObject({ id: made.body.user.id, name: 'Carl Clerk', role: 'agent' });
+    const [entry] = await withStore((store) => store.queryLogs({ jobId, identity: carl, limit: 1 }));
+    expect(entry?.provisioningAction).toBe('update');
+    expect(entry?.modifiedProperties).toEqual(
+      expect.arrayContaining([
+        { displayName: 'name', oldValue: 'Carl by hand', newValue: 'Carl Clerk' },
+        { displayName: 'role', oldValue: 'end-user', newValue: 'agent' },
+      ]),
+    );
+    const link = (await withStore((s) => s.listLinks(jobId))).find((l) => l.sourceId === carl);
+    expect(link).toMatchObject({ targetId: String(made.body.user.id), created: false, state: 'active' });
   }, 120_000);
 });

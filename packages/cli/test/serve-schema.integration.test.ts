@@ -90,6 +90,7 @@ beforeAll(async () => {
         deprovision: 'suspend',
         skipOutOfScopeDeletions: false,
         adoptedObjects: { delete: false },
+        protectedUsers: [],
         defaultAccess: 'skip',
         accidentalDeletionThreshold: 500,
         downgradeThreshold: 50,

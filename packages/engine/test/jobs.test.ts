@@ -62,6 +62,7 @@ describe('job definitions', () => {
       deprovision: 'suspend',
       skipOutOfScopeDeletions: false,
       adoptedObjects: { delete: false },
+      protectedUsers: [],
       defaultAccess: 'skip',
       accidentalDeletionThreshold: 500,
       downgradeThreshold: 50,

@@ -1487,6 +1487,7 @@ function definition(id: string, overrides: Partial<JobDefinition> = {}): JobDefi
       deprovision: 'suspend',
       skipOutOfScopeDeletions: false,
       adoptedObjects: { delete: false },
+      protectedUsers: [],
       defaultAccess: 'skip',
       accidentalDeletionThreshold: 500,
       downgradeThreshold: 50,

@@ -44,6 +44,7 @@ import {
 import { groupAssignmentsByUser, importUsers } from '../pipeline/import.js';
 import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
+import { protectNamedCreates, protectNamedUsers } from '../pipeline/protected-users.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import { ConnectorFailure } from '../ports/common.js';
 import type { EngineDeps } from '../ports/engine.js';
@@ -269,6 +270,8 @@ export async function runCycle(
     const index = await readTarget(deps, config, kind, dryRun, warm, links, evaluate, (done) =>
       progress({ phase: 'target', done, total: null }),
     );
+    // Users named in settings.protectedUsers (the account owner…) are never adopted, changed or deleted.
+    index.protectWith(protectNamedUsers(config.settings.protectedUsers, target));
     // User writes here; group writes when the groups are planned (cycle/groups.ts).
     const pendingUsers = pending.filter((write) => write.objectType === 'user');
     if (pendingUsers.length > 0) await reconcileInterrupted(deps, jobId, pendingUsers, links, index, dryRun);
@@ -280,12 +283,10 @@ export async function runCycle(
     const plannedUsers: PlannedUser[] = [];
     const planTime = clock.now();
     const unlinkedTargets = unlinkedTargetIds(links.values());
-    for (const id of ids) {
-      const record = changed.get(id) ?? mirror.get(id);
-      const link = links.get(id) ?? null;
-      if (!record && !link) continue;
-      plannedUsers.push(
-        protectCredentialOwner(
+    const protectCreate = protectNamedCreates(config.settings.protectedUsers, target);
+    const planOne = (id: string, record: SourceUserRecord | undefined, link: LinkRecord | null) =>
+      protectCredentialOwner(
+        protectCreate(
           planUser(
             settings,
             target,
@@ -301,12 +302,34 @@ export async function runCycle(
             },
             planTime,
           ),
-          owner,
-          target,
         ),
+        owner,
+        target,
       );
+    for (const id of ids) {
+      const record = changed.get(id) ?? mirror.get(id);
+      const link = links.get(id) ?? null;
+      if (!record && !link) continue;
+      plannedUsers.push(planOne(id, record, link));
       if (plannedUsers.length % 1000 === 0)
         progress({ phase: 'plan', done: plannedUsers.length, total: ids.length });
+    }
+    // Creates the target would turn into updates of users made there since provisio last read it
+    // (the change export leaves out the last minute): looked up, then planned again as the matches
+    // they are, with the users' real earlier values. An initial cycle read every user already.
+    if (kind === 'incremental') {
+      const found = await findTargetMatches(target, plannedUsers);
+      if (found.length > 0) {
+        index.put(found);
+        if (!dryRun) await mirrorStore.saveUsers(store, jobId, found);
+        for (const [at, user] of plannedUsers.entries())
+          if (user.action?.kind === 'create')
+            plannedUsers[at] = planOne(
+              user.sourceId,
+              changed.get(user.sourceId) ?? mirror.get(user.sourceId),
+              links.get(user.sourceId) ?? null,
+            );
+      }
     }
     progress({ phase: 'plan', done: plannedUsers.length, total: ids.length });
     counts.inScope = plannedUsers.filter((user) => user.scope.inScope).length;
@@ -605,6 +628,21 @@ async function readTarget(
     if (sourceId !== undefined && !evaluate.has(sourceId)) evaluate.set(sourceId, 'None');
   }
   return index;
+}
+
+/**
+ * The target users the planned creates would update instead (`TargetConnector.findUsers`): none
+ * when the target cannot say or nothing is created.
+ */
+async function findTargetMatches(
+  target: TargetConnector,
+  planned: readonly PlannedUser[],
+): Promise<readonly TargetUser[]> {
+  if (target.findUsers === undefined) return [];
+  const creates: Readonly<Record<string, unknown>>[] = [];
+  for (const user of planned) if (user.action?.kind === 'create') creates.push(user.action.attributes);
+  if (creates.length === 0) return [];
+  return (await target.findUsers(creates)).filter((user) => user.active);
 }
 
 /**

@@ -130,9 +130,9 @@ export const engineErrors = defineErrorCatalogue('@provisio/engine', {
     retryable: false,
     httpStatus: 409,
     publicMessage:
-      'The Zendesk object is one the account itself depends on (its default group or its owner), so provisio neither matches, changes nor deletes it.',
+      'The Zendesk object is one the account itself depends on (its default group, or a user named in settings.protectedUsers such as the account owner), so provisio neither matches, changes nor deletes it.',
     recommendedAction:
-      'None: provisio leaves it alone. If an Entra ID object matches it by name or e-mail, rename one of them or narrow the scope (scoping filters) so that it is not evaluated.',
+      'None: provisio leaves it alone. If an Entra ID object matches it by name or e-mail, rename one of them or narrow the scope (scoping filters) so that it is not evaluated; to manage a user again, remove it from settings.protectedUsers.',
   },
   AdoptedObjectKept: {
     category: 'safety',

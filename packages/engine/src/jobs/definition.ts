@@ -200,6 +200,25 @@ export const settingsSchema = z.strictObject({
     })
     .default({ delete: false }),
   /**
+   * Zendesk users provisio never adopts, changes, suspends or deletes, by e-mail address or id: the
+   * account owner (Zendesk's API does not say who that is) and any other break-glass admin
+   * (docs/provisioning.md, "Protected objects").
+   */
+  protectedUsers: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1, "must not be empty: a Zendesk user's e-mail address or id")
+        // (an empty entry is reported by min alone)
+        .refine((entry) => entry === '' || /^[0-9]+$/.test(entry) || z.email().safeParse(entry).success, {
+          error: (issue) =>
+            `"${String(issue.input)}" is neither an e-mail address nor a Zendesk user id (digits), e.g. owner@example.com or 360012345678`,
+        }),
+    )
+    .max(100, 'lists at most 100 users: protect the account owner and your break-glass admins only')
+    .default([]),
+  /**
    * `skip` (the Zendesk tutorial: "Users with the Default Access role are excluded from
    * provisioning") or `provision` (Entra's generic rule since 2020: evaluated like any role).
    */

@@ -24,6 +24,7 @@ import { assignmentSignature } from '../pipeline/import.js';
 import { type MembershipIndex, planMemberships } from '../pipeline/membership-plan.js';
 import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
+import { protectNamedCreates, protectNamedUsers } from '../pipeline/protected-users.js';
 import { TargetIndex } from '../pipeline/target-index.js';
 import type { EngineDeps } from '../ports/engine.js';
 import type { MemberRef, ReadAssignmentsResult, SourceGroup } from '../ports/source.js';
@@ -220,6 +221,9 @@ export async function openOnDemandRun(
     index = new TargetIndex(attributes, key);
     index.put(await target.loadUsers());
   }
+  // Users named in settings.protectedUsers are protected, on demand too.
+  index.protectWith(protectNamedUsers(config.settings.protectedUsers, target));
+  const protectCreate = protectNamedCreates(config.settings.protectedUsers, target);
   // The user behind the target credentials is never written to, on demand either.
   const owner = await target.credentialOwner();
   const context = logContextFor(deps, config, `ondemand-${randomUUID()}`, {
@@ -239,25 +243,42 @@ export async function openOnDemandRun(
     dryRun: boolean,
   ): Promise<OnDemandUser> => {
     const mine = assignments.assignments.filter((a) => a.userId === id);
-    let planned = protectCredentialOwner(
-      planUser(
-        planSettingsFrom(config),
+    const plan = () =>
+      protectCredentialOwner(
+        protectCreate(
+          planUser(
+            planSettingsFrom(config),
+            target,
+            index,
+            {
+              sourceId: id,
+              attributes: userAttributes,
+              assignments: mine,
+              removed: null,
+              link: links.get(id) ?? null,
+              change: 'Update',
+              unlinkedTargets: unlinkedTargetIds(links.values()),
+            },
+            clock.now(),
+          ),
+        ),
+        owner,
         target,
-        index,
-        {
-          sourceId: id,
-          attributes: userAttributes,
-          assignments: mine,
-          removed: null,
-          link: links.get(id) ?? null,
-          change: 'Update',
-          unlinkedTargets: unlinkedTargetIds(links.values()),
-        },
-        clock.now(),
-      ),
-      owner,
-      target,
-    );
+      );
+    let planned = plan();
+    // A create the target would turn into an update of a user made there since provisio last read
+    // it: looked up first, and planned as the match it is (docs/provisioning.md, "Ownership").
+    if (planned.action?.kind === 'create' && target.findUsers !== undefined) {
+      const found = (await target.findUsers([planned.action.attributes])).filter((user) => user.active);
+      if (found.length > 0) {
+        index.put(found);
+        if (!dryRun) {
+          await invalidateMirror();
+          await mirrorStore.saveUsers(store, jobId, found);
+        }
+        planned = plan();
+      }
+    }
     let result: TargetActionResult | undefined;
     if (!dryRun) {
       const at = clock.now();

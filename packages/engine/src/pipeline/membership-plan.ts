@@ -101,6 +101,7 @@ export function planMemberships(
     const add: MembershipPlan['add'][number][] = [];
     const skipped: MembershipPlan['skipped'][number][] = [];
     const desired = new Set<string>();
+    const protectedMembers = new Set<string>();
     const held = input.memberships.get(group.targetId);
     for (const userSourceId of memberUsers(group.sourceId, input.mirror, input.expandNested)) {
       const userName = nameOf(userSourceId);
@@ -116,6 +117,11 @@ export function planMemberships(
       }
       const user = input.targetUser(userLink.targetId);
       if (!user) continue;
+      if (user.protection !== undefined) {
+        protectedMembers.add(user.id);
+        skipped.push({ userSourceId, userName, reason: protectedWords(user), refusedByTarget: false });
+        continue;
+      }
       if (!target.canJoinGroups(user)) {
         skipped.push({
           userSourceId,
@@ -134,6 +140,17 @@ export function planMemberships(
       const userSourceId = userByTarget.get(targetUserId);
       // Only memberships of users provisio manages.
       if (userSourceId === undefined || desired.has(targetUserId)) continue;
+      const member = input.targetUser(targetUserId);
+      if (protectedMembers.has(targetUserId)) continue;
+      if (member?.protection !== undefined) {
+        skipped.push({
+          userSourceId,
+          userName: nameOf(userSourceId),
+          reason: protectedWords(member),
+          refusedByTarget: false,
+        });
+        continue;
+      }
       if (targetUserId === input.credentialOwnerId) {
         skipped.push({
           userSourceId,
@@ -157,4 +174,9 @@ export function planMemberships(
       });
   }
   return plans;
+}
+
+/** Why a protected user's memberships are left as they are (docs/provisioning.md, "Protected objects"). */
+function protectedWords(user: TargetUser): string {
+  return `the Zendesk user is ${user.protection}: provisio never adds it to a group nor removes it from one (code ProtectedObject)`;
 }

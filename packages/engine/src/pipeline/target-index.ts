@@ -18,10 +18,14 @@ export function attributeValue(attributes: Readonly<Record<string, unknown>>, na
 }
 
 export class TargetIndex {
+  /** The users as read or written (what the target mirror stores). */
+  readonly #raw = new Map<string, TargetUser>();
+  /** The same users as the plan sees them: marked protected where `#protect` says so. */
   readonly #byId = new Map<string, TargetUser>();
   readonly #byKey = new Map<string, Map<string, Set<string>>>();
   readonly #attributes: readonly string[];
   readonly #key: (attribute: string, value: unknown) => string | null;
+  #protect: (user: TargetUser) => TargetUser = (user) => user;
 
   constructor(attributes: readonly string[], key: (attribute: string, value: unknown) => string | null) {
     this.#attributes = attributes;
@@ -37,12 +41,23 @@ export class TargetIndex {
     return this.#byId.get(id);
   }
 
+  /**
+   * Marks users protected from now on (pipeline/protected-users.ts): every user held now and put
+   * later passes through `protect`, which replaces the previous marking (a cycle's settings may
+   * name other users than the one that filled a cached index).
+   */
+  protectWith(protect: (user: TargetUser) => TargetUser): void {
+    this.#protect = protect;
+    for (const [id, user] of this.#raw) this.#byId.set(id, protect(user));
+  }
+
   /** Adds or replaces users (a deleted user, `active: false`, is removed). */
   put(users: Iterable<TargetUser>): void {
     for (const user of users) {
       this.remove(user.id);
       if (!user.active) continue;
-      this.#byId.set(user.id, user);
+      this.#raw.set(user.id, user);
+      this.#byId.set(user.id, this.#protect(user));
       for (const attribute of this.#attributes) {
         const key = this.#key(attribute, attributeValue(user.attributes, attribute));
         if (key === null) continue;
@@ -58,6 +73,7 @@ export class TargetIndex {
     const existing = this.#byId.get(id);
     if (!existing) return;
     this.#byId.delete(id);
+    this.#raw.delete(id);
     for (const attribute of this.#attributes) {
       const key = this.#key(attribute, attributeValue(existing.attributes, attribute));
       if (key === null) continue;

@@ -176,6 +176,16 @@ export interface TargetConnector {
    */
   loadChangedUsers(): Promise<readonly TargetUser[]>;
   /**
+   * The target users that creating users with these (prepared) attributes would update instead,
+   * because the target's own create matches an existing user (Zendesk's create-or-update: by
+   * external id or e-mail address), looked up in as few requests as the target allows and in a
+   * bounded number (a user it did not look up simply stays unknown). An incremental cycle asks for
+   * the creates the target mirror found no candidate for, so that a user made in the target after
+   * provisio last read it is planned as the match it is (docs/provisioning.md, "Ownership"). Absent
+   * when the target's creates never match. Throws `ConnectorFailure`.
+   */
+  findUsers?(creates: readonly Readonly<Record<string, unknown>>[]): Promise<readonly TargetUser[]>;
+  /**
    * Takes back what `saveState` returned at the end of an earlier cycle (null: nothing yet), in
    * whichever process or worker the next cycle runs: where the change export stands, the role
    * catalogue `prepare` needs, which bulk endpoints the account refuses.

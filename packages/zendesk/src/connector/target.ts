@@ -38,6 +38,7 @@ import { applyActions, type WriteContext } from './apply.js';
 import { matchKeyOf, prepareAttributes, sameValue, toTargetUser } from './attributes.js';
 import { Semaphore } from './concurrency.js';
 import { applyGroupActions, canJoinGroups, prepareGroupAttributes, toTargetGroup } from './groups.js';
+import { lookUpUsers, planLookup } from './lookup.js';
 import { applyMembershipActions, type MembershipWriteContext } from './memberships.js';
 import { type ResolvedOptions, resolveOptions, type ZendeskTargetOptions } from './options.js';
 import { type CustomRole, isRoleDowngrade, toTargetRoles } from './roles.js';
@@ -59,6 +60,8 @@ export interface ZendeskTarget extends TargetConnector, GroupTargetConnector {
   readonly membershipFallbacks: Readonly<{ add: boolean; remove: boolean }>;
   /** The custom roles `prepare` knows (after `loadUsers` or `listRoles`). */
   readonly customRoles: readonly CustomRole[] | null;
+  /** The users create-or-update would update for these creates (connector/lookup.ts). */
+  findUsers(creates: readonly Readonly<Record<string, unknown>>[]): Promise<readonly TargetUser[]>;
 }
 
 /**
@@ -317,6 +320,15 @@ class Target implements ZendeskTarget {
       cursor = page.afterCursor ?? cursor;
     }
     return cursor;
+  }
+
+  /** The users Zendesk's create-or-update would update for these creates (connector/lookup.ts). */
+  async findUsers(creates: readonly Readonly<Record<string, unknown>>[]): Promise<readonly TargetUser[]> {
+    try {
+      return (await lookUpUsers(this.#http, planLookup(creates))).map(toTargetUser);
+    } catch (error) {
+      throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/users/show_many'));
+    }
   }
 
   restoreState(state: string | null): void {
