@@ -20,6 +20,7 @@ export * from './log/types.js';
 export * from './ondemand/provision.js';
 export * from './ondemand/sign-in.js';
 export * from './pipeline/guard.js';
+export { sweepOf } from './pipeline/import.js';
 export * from './pipeline/match.js';
 export * from './pipeline/ownership.js';
 export * from './pipeline/plan.js';

@@ -4,7 +4,14 @@
  * evaluates and why (Entra's import step: Add, Update, Delete, or None for a user evaluated again
  * without a change of its own). Pure: the caller reads the store and saves the result.
  */
-import type { MemberRef, SourceAssignment, SourceGroupChange, SourceUserChange } from '../ports/source.js';
+import type {
+  AssignmentChanges,
+  MemberRef,
+  ReadAssignmentsResult,
+  SourceAssignment,
+  SourceGroupChange,
+  SourceUserChange,
+} from '../ports/source.js';
 import type { EscrowRecord, LinkRecord, SourceGroupRecord, SourceUserRecord } from '../ports/state.js';
 import { escrowIsDue } from '../safety/escrow.js';
 import type { PlanInput } from './plan.js';
@@ -48,6 +55,20 @@ export function groupAssignmentsByUser(
     else byUser.set(assignment.userId, [assignment]);
   }
   return byUser;
+}
+
+/**
+ * A full read of the assignments as `AssignmentChanges` (a sweep): every assigned user, complete.
+ * For sources that cannot tell what changed, and for tests.
+ */
+export function sweepOf(read: ReadAssignmentsResult, watermark = 'sweep'): AssignmentChanges {
+  return {
+    roles: read.roles,
+    complete: true,
+    byUser: groupAssignmentsByUser(read.assignments),
+    groups: read.groups ?? [],
+    watermark,
+  };
 }
 
 export function importUsers(input: UserImportInput): UserImport {

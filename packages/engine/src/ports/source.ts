@@ -84,6 +84,45 @@ export interface ReadAssignmentsResult {
   readonly groups?: readonly SourceGroupAssignment[];
 }
 
+/**
+ * What `readAssignmentChanges` is asked for. Cost follows changes (docs/performance.md#what-a-cycle-reads):
+ * between sweeps only the users named here and the members who joined or left an assigned group are
+ * read; every assignment is read again by a sweep, on its own schedule.
+ */
+export interface ReadAssignmentChangesRequest {
+  /** What the previous read returned (null: none yet, so this read is a sweep). */
+  readonly watermark: string | null;
+  /**
+   * Users whose assignments to read now, whatever else changed: those the users' change feed
+   * reported as new or restored (a user created and assigned a moment ago is provisioned at once).
+   */
+  readonly users: readonly string[];
+  /**
+   * The longest time between two sweeps. A sweep is also made when the watermark is null or
+   * unusable, when more users would be read one by one than a sweep costs, and every time while a
+   * sweep costs no more than a couple of requests (a small application).
+   */
+  readonly sweepIntervalMs: number;
+  /** The time now, by the engine's clock (when the sweep is due). */
+  readonly now: Date;
+}
+
+export interface AssignmentChanges {
+  /** The application's app roles (read on a sweep; kept from the last sweep otherwise). */
+  readonly roles: readonly SourceAppRole[];
+  /**
+   * true: a sweep; `byUser` holds every user with an effective assignment, and a user missing from
+   * it has none. false: only the users in `byUser` are known anew, the others are as they were.
+   */
+  readonly complete: boolean;
+  /** Users whose assignments were read, each with all its effective assignments (empty: none left). */
+  readonly byUser: ReadonlyMap<string, readonly SourceAssignment[]>;
+  /** The groups assigned to the application (as of this read). */
+  readonly groups: readonly SourceGroupAssignment[];
+  /** To pass as `watermark` next time, once the cycle has finished; opaque, never a secret. */
+  readonly watermark: string;
+}
+
 export interface SourceConnector {
   /** The source system, for the provisioning log. */
   readonly system: SystemInfo;
@@ -93,6 +132,11 @@ export interface SourceConnector {
   readUsers(request: ReadUsersRequest): Promise<ReadUsersResult>;
   /** Reads the application's app roles and every user's effective assignments. */
   readAssignments(): Promise<ReadAssignmentsResult>;
+  /**
+   * The assignments that changed since `watermark`: a sweep (every assignment) or only the users
+   * asked for and the members of assigned groups who came or went (Graph groups delta).
+   */
+  readAssignmentChanges(request: ReadAssignmentChangesRequest): Promise<AssignmentChanges>;
   /**
    * One user by object id or userPrincipalName (provision on demand); null when not found.
    * Deleted users are not found.

@@ -1,17 +1,19 @@
-import type {
-  AppRoleDefinition,
-  ConnectionCheck,
-  GroupSourceConnector,
-  MemberRef,
-  PublishAppRolesResult,
-  ReadAssignmentsResult,
-  ReadGroupsRequest,
-  ReadGroupsResult,
-  ReadUsersRequest,
-  ReadUsersResult,
-  SourceConnector,
-  SourceGroup,
-  SourceUser,
+import {
+  type AppRoleDefinition,
+  type AssignmentChanges,
+  type ConnectionCheck,
+  type GroupSourceConnector,
+  type MemberRef,
+  type PublishAppRolesResult,
+  type ReadAssignmentsResult,
+  type ReadGroupsRequest,
+  type ReadGroupsResult,
+  type ReadUsersRequest,
+  type ReadUsersResult,
+  type SourceConnector,
+  type SourceGroup,
+  type SourceUser,
+  sweepOf,
 } from '@provisio/engine';
 import { MsalTokenProvider } from '../auth/token-provider.js';
 import { GraphClient } from '../client/client.js';
@@ -92,6 +94,7 @@ export function createEntraSource(options: EntraSourceOptions): EntraSource {
       }),
     readUsers: (request: ReadUsersRequest): Promise<ReadUsersResult> => users.read(request),
     readAssignments: (): Promise<ReadAssignmentsResult> => assignments.read(),
+    readAssignmentChanges: async (): Promise<AssignmentChanges> => sweepOf(await assignments.read()),
     getUser: (idOrUserPrincipalName: string, select: readonly string[]): Promise<SourceUser | null> =>
       users.get(idOrUserPrincipalName, select),
     searchUsers: (text: string, top: number, select: readonly string[]): Promise<readonly SourceUser[]> =>
