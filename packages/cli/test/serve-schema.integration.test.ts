@@ -87,6 +87,7 @@ beforeAll(async () => {
         scope: 'assigned',
         provisioningStatus: 'on',
         interval: 'PT1H',
+        assignmentSweepInterval: 'PT5M',
         deprovision: 'suspend',
         skipOutOfScopeDeletions: false,
         adoptedObjects: { delete: false },

@@ -76,6 +76,7 @@ const mirrored = (id: string, extra: Partial<SourceUserRecord> = {}): SourceUser
   attributes: { displayName: id },
   removed: null,
   assignmentSignature: '',
+  assignments: [],
   staged: false,
   updatedAt: T,
   ...extra,
@@ -105,7 +106,7 @@ describe('import', () => {
         { kind: 'upsert', user: { id: 'u4', attributes: { displayName: 'Four' } } },
         { kind: 'removed', id: 'u5', removed: 'hard' },
       ],
-      assignmentsByUser: new Map([['u2', [assignment('u2', 'r2')]]]),
+      assignments: { byUser: new Map([['u2', [assignment('u2', 'r2')]]]), complete: false },
       mirror,
       links: new Map(),
       escrows: new Map(),
@@ -130,7 +131,7 @@ describe('import', () => {
       jobId: 'j',
       full: true,
       changes: [{ kind: 'upsert', user: { id: 'u1', attributes: { displayName: 'One' } } }],
-      assignmentsByUser: new Map(),
+      assignments: { byUser: new Map(), complete: true },
       mirror: new Map([['u2', mirrored('u2')]]),
       links: new Map([['u3', link('u3', '30')]]),
       escrows: new Map(),
@@ -139,6 +140,71 @@ describe('import', () => {
     expect(evaluate.get('u2')).toBe('Delete');
     expect(evaluate.get('u3')).toBe('Delete');
     expect(changed.get('u3')?.removed).toBe('soft');
+  });
+
+  const assigned = (id: string, ...roles: string[]) => {
+    const list = roles.map((role) => assignment(id, role));
+    return mirrored(id, { assignmentSignature: assignmentSignature(list), assignments: list });
+  };
+  const importWith = (
+    mirror: Map<string, SourceUserRecord>,
+    byUser: Map<string, SourceAssignment[]>,
+    complete: boolean,
+  ) =>
+    importUsers({
+      jobId: 'j',
+      full: false,
+      changes: [],
+      assignments: { byUser, complete },
+      mirror,
+      links: new Map(),
+      escrows: new Map(),
+      now,
+    });
+
+  it('between sweeps, only the users whose assignments were read are compared; the others keep theirs', () => {
+    const mirror = new Map([
+      ['u1', assigned('u1', 'r1')],
+      ['u2', assigned('u2', 'r1')],
+    ]);
+    const { changed, evaluate } = importWith(mirror, new Map([['u2', []]]), false);
+    expect(Object.fromEntries(evaluate)).toEqual({ u2: 'Update' });
+    expect(changed.get('u2')).toMatchObject({ assignmentSignature: '', assignments: [] });
+    expect(changed.has('u1')).toBe(false);
+  });
+
+  it('a sweep is complete: a user it does not list has no assignment left', () => {
+    const mirror = new Map([
+      ['u1', assigned('u1', 'r1')],
+      ['u2', assigned('u2', 'r1')],
+    ]);
+    const { changed, evaluate } = importWith(mirror, new Map([['u2', [assignment('u2', 'r1')]]]), true);
+    expect(Object.fromEntries(evaluate)).toEqual({ u1: 'Update' });
+    expect(changed.get('u1')?.assignments).toEqual([]);
+  });
+
+  it('remembers renamed roles and assignments first read without evaluating anyone', () => {
+    const renamed = { ...assignment('u1', 'r1'), roleDisplayName: 'Support agent' };
+    const legacy = mirrored('u2', { assignmentSignature: assignmentSignature([assignment('u2', 'r1')]) });
+    const { changed, evaluate } = importWith(
+      new Map([
+        ['u1', assigned('u1', 'r1')],
+        ['u2', legacy],
+      ]),
+      new Map([
+        ['u1', [renamed]],
+        ['u2', [assignment('u2', 'r1')]],
+      ]),
+      true,
+    );
+    expect(evaluate.size).toBe(0);
+    expect(changed.get('u1')?.assignments).toEqual([renamed]);
+    expect(changed.get('u2')?.assignments).toEqual([assignment('u2', 'r1')]);
+  });
+
+  it('staged users are evaluated again whether or not their assignments were read', () => {
+    const { evaluate } = importWith(new Map([['u3', mirrored('u3', { staged: true })]]), new Map(), false);
+    expect(Object.fromEntries(evaluate)).toEqual({ u3: 'None' });
   });
 });
 

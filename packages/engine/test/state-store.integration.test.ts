@@ -158,6 +158,7 @@ function sourceUser(
     sourceId,
     attributes: { id: sourceId, displayName: `User ${sourceId}`, accountEnabled: true },
     removed: null,
+    assignments: [],
     assignmentSignature: '',
     staged: false,
     updatedAt: T0,
@@ -1306,6 +1307,7 @@ describe.each(backends)('state store on $name', (backend) => {
               ['0007_log_queries', true],
               ['0008_request_budgets', true],
               ['0009_pending_writes', true],
+              ['0010_cost_follows_changes', true],
             ]);
           } finally {
             await check.destroy();
@@ -1313,6 +1315,48 @@ describe.each(backends)('state store on $name', (backend) => {
         } finally {
           await old.drop();
         }
+      });
+
+      it('reads only the rows asked for: users and links by id, links by target and state, staged users', async () => {
+        const jobA = 'rows-a';
+        const assignments = [
+          {
+            id: 'as1',
+            userId: 'u2',
+            appRoleId: 'r1',
+            roleDisplayName: 'Agent',
+            roleValue: 'agent',
+            viaGroupId: 'g1',
+          },
+        ];
+        // 1,200 users: more ids than one statement binds on neither database, so chunks are joined.
+        const many = Array.from({ length: 1200 }, (_, i) => `m${i}`);
+        await store.saveSourceUsers([
+          sourceUser(jobA, 'u1'),
+          sourceUser(jobA, 'u2', { assignmentSignature: 'r1|g1', assignments }),
+          sourceUser(jobA, 'u3', { staged: true }),
+          sourceUser('rows-b', 'u1', { staged: true }),
+          ...many.map((id) => sourceUser(jobA, id)),
+        ]);
+        await store.saveLinks([
+          link(jobA, 'u1', { targetId: 't1' }),
+          link(jobA, 'u2', { targetId: 't2', state: 'unlinked' }),
+          link('rows-b', 'u2', { targetId: 't2', state: 'unlinked' }),
+        ]);
+        expect(bySourceId(await store.getSourceUsers(jobA, ['u2', 'u1', 'nobody', 'u2']))).toEqual([
+          sourceUser(jobA, 'u1'),
+          sourceUser(jobA, 'u2', { assignmentSignature: 'r1|g1', assignments }),
+        ]);
+        expect(await store.getSourceUsers(jobA, many)).toHaveLength(1200);
+        expect(await store.getSourceUsers(jobA, [])).toEqual([]);
+        expect(await store.listStagedSourceUsers(jobA)).toEqual([sourceUser(jobA, 'u3', { staged: true })]);
+        expect(await store.getLinks(jobA, ['u1', 'u9'])).toEqual([link(jobA, 'u1', { targetId: 't1' })]);
+        expect((await store.getLinksByTarget(jobA, ['t2', 't9'])).map((l) => l.sourceId)).toEqual(['u2']);
+        expect((await store.listLinksInState(jobA, 'unlinked')).map((l) => [l.jobId, l.sourceId])).toEqual([
+          [jobA, 'u2'],
+        ]);
+        await store.updateJob(jobA, { assignmentWatermark: '{"v":1}' }, new Date(T0));
+        expect((await store.getJob(jobA))?.assignmentWatermark).toBe('{"v":1}');
       });
 
       it("keeps jobs apart: one job's records are invisible to another", async () => {
@@ -1484,6 +1528,7 @@ function definition(id: string, overrides: Partial<JobDefinition> = {}): JobDefi
       scope: 'assigned',
       provisioningStatus: 'on',
       interval: 'PT40M',
+      assignmentSweepInterval: 'PT5M',
       deprovision: 'suspend',
       skipOutOfScopeDeletions: false,
       adoptedObjects: { delete: false },

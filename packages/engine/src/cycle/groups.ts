@@ -26,7 +26,7 @@ import { type MembershipIndex, type MembershipPlan, planMemberships } from '../p
 import { unlinkedTargetIds } from '../pipeline/ownership.js';
 import type { TargetIndex } from '../pipeline/target-index.js';
 import type { EngineDeps } from '../ports/engine.js';
-import type { ReadAssignmentsResult } from '../ports/source.js';
+import type { SourceAssignment, SourceGroupAssignment } from '../ports/source.js';
 import type {
   EscrowRecord,
   GroupLinkRecord,
@@ -85,7 +85,8 @@ export interface GroupPlanInput {
   readonly config: Config;
   readonly job: JobRecord;
   readonly kind: 'initial' | 'incremental';
-  readonly assignments: ReadAssignmentsResult;
+  /** The groups assigned to the application. */
+  readonly assignments: { readonly groups?: readonly SourceGroupAssignment[] | undefined };
   /** Plan only: nothing is written, not even the target mirror. */
   readonly dryRun: boolean;
   /** The in-memory target mirror, when it is current (see `MirrorCache`). */
@@ -119,9 +120,12 @@ export interface GroupCycleInput extends GroupPlanInput {
 }
 
 /** The groups assigned to the application: directly, or through the assignment of a member. */
-export function assignedGroupIds(assignments: ReadAssignmentsResult): Set<string> {
+export function assignedGroupIds(assignments: {
+  readonly groups?: readonly SourceGroupAssignment[] | undefined;
+  readonly assignments?: readonly SourceAssignment[];
+}): Set<string> {
   const assigned = new Set((assignments.groups ?? []).map((g) => g.groupId));
-  for (const assignment of assignments.assignments)
+  for (const assignment of assignments.assignments ?? [])
     if (assignment.viaGroupId) assigned.add(assignment.viaGroupId);
   return assigned;
 }

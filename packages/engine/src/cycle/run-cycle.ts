@@ -41,7 +41,7 @@ import {
   heldTotal,
   thresholdSetting,
 } from '../pipeline/guard.js';
-import { groupAssignmentsByUser, importUsers } from '../pipeline/import.js';
+import { importUsers } from '../pipeline/import.js';
 import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { protectNamedCreates, protectNamedUsers } from '../pipeline/protected-users.js';
@@ -49,6 +49,7 @@ import { TargetIndex } from '../pipeline/target-index.js';
 import { ConnectorFailure } from '../ports/common.js';
 import type { EngineDeps } from '../ports/engine.js';
 import type { Notification } from '../ports/notifier.js';
+import type { AssignmentChanges, ReadUsersResult } from '../ports/source.js';
 import type {
   CycleCounts,
   CycleKind,
@@ -244,20 +245,19 @@ export async function runCycle(
       select: config.users.select,
       onProgress: (done) => progress({ phase: 'source', done, total: null }),
     });
-    const assignments = await source.readAssignments();
-    const byUser = groupAssignmentsByUser(assignments.assignments);
     const full = kind === 'initial' || read.fullRead;
-    const mirror = new Map((await store.listSourceUsers(jobId)).map((record) => [record.sourceId, record]));
-    const links = new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
     const allEscrows = await store.listEscrows(jobId);
     const escrows = new Map(
       allEscrows.filter((escrow) => escrow.objectType === 'user').map((escrow) => [escrow.objectId, escrow]),
     );
+    // Only the rows this cycle needs are read from the store (docs/performance.md#what-a-cycle-reads):
+    // everything on a full read or an assignment sweep, else the users that changed.
+    const { assignments, mirror, links } = await readSourceSide(deps, config, job, read, full, escrows);
     const { changed, evaluate } = importUsers({
       jobId,
       full,
       changes: read.changes,
-      assignmentsByUser: byUser,
+      assignments,
       mirror,
       links,
       escrows,
@@ -267,9 +267,17 @@ export async function runCycle(
 
     // ── the target: read in full on an initial cycle, otherwise the mirror plus what changed ──
     progress({ phase: 'target', done: 0, total: null });
-    const index = await readTarget(deps, config, kind, dryRun, warm, links, evaluate, (done) =>
+    const index = await readTarget(deps, config, kind, dryRun, warm, links, full, evaluate, (done) =>
       progress({ phase: 'target', done, total: null }),
     );
+    // The links and mirror records of every user this cycle evaluates (all of them already on a
+    // full read; users whose Zendesk record drifted were found by the target side just now).
+    if (!full) {
+      const ids = [...evaluate.keys()];
+      for (const link of await store.getLinks(jobId, ids)) links.set(link.sourceId, link);
+      const missing = ids.filter((id) => !mirror.has(id) && !changed.has(id));
+      for (const record of await store.getSourceUsers(jobId, missing)) mirror.set(record.sourceId, record);
+    }
     // Users named in settings.protectedUsers (the account owner…) are never adopted, changed or deleted.
     index.protectWith(protectNamedUsers(config.settings.protectedUsers, target));
     // User writes here; group writes when the groups are planned (cycle/groups.ts).
@@ -282,7 +290,9 @@ export async function runCycle(
     const ids = full ? [...new Set([...changed.keys(), ...mirror.keys()])] : [...evaluate.keys()];
     const plannedUsers: PlannedUser[] = [];
     const planTime = clock.now();
-    const unlinkedTargets = unlinkedTargetIds(links.values());
+    const unlinkedTargets = full
+      ? unlinkedTargetIds(links.values())
+      : unlinkedTargetIds(await store.listLinksInState(jobId, 'unlinked'));
     const protectCreate = protectNamedCreates(config.settings.protectedUsers, target);
     const planOne = (id: string, record: SourceUserRecord | undefined, link: LinkRecord | null) =>
       protectCredentialOwner(
@@ -294,7 +304,7 @@ export async function runCycle(
             {
               sourceId: id,
               attributes: record?.attributes ?? {},
-              assignments: byUser.get(id) ?? [],
+              assignments: record?.assignments ?? [],
               removed: record ? record.removed : 'soft',
               link,
               change: evaluate.get(id) ?? 'None',
@@ -486,6 +496,7 @@ export async function runCycle(
         configHash: config.hash,
         watermark: read.watermark,
         watermarkAt: ended.toISOString(),
+        assignmentWatermark: assignments.watermark,
         ...(groupsResult ? { groupWatermark: groupsResult.watermark } : {}),
         ...(allowDeletes && job.allowDeletes ? { allowDeletes: false } : {}),
         targetState: target.saveState(),
@@ -588,6 +599,7 @@ async function readTarget(
   dryRun: boolean,
   warm: MirrorCache | null,
   links: ReadonlyMap<string, LinkRecord>,
+  allLinks: boolean,
   evaluate: Map<string, PlannedUser['change']>,
   onProgress: (done: number) => void,
 ): Promise<TargetIndex> {
@@ -622,12 +634,79 @@ async function readTarget(
   });
   index.put(drifted);
   if (!dryRun) await mirrorStore.saveUsers(store, jobId, drifted);
-  const byTarget = new Map([...links.values()].map((link) => [link.targetId, link.sourceId]));
+  if (drifted.length === 0) return index;
+  const linked = allLinks
+    ? [...links.values()]
+    : await store.getLinksByTarget(
+        jobId,
+        drifted.map((user) => user.id),
+      );
+  const byTarget = new Map(linked.map((link) => [link.targetId, link.sourceId]));
   for (const user of drifted) {
     const sourceId = byTarget.get(user.id);
     if (sourceId !== undefined && !evaluate.has(sourceId)) evaluate.set(sourceId, 'None');
   }
   return index;
+}
+
+/**
+ * What the source side of a cycle needs from the assignments and the store. A full read of the
+ * users, or a sweep of the assignments, reads the whole source mirror and every link; otherwise only
+ * the records of the users the change feed reported, whose assignments were read, that are staged
+ * or whose escrow is due, and no link yet (the links of the users to evaluate are read once the
+ * target's changes are known). The users the feed reports as new or restored have their
+ * assignments read at once, so that a user created and assigned a moment ago is provisioned now.
+ */
+async function readSourceSide(
+  deps: EngineDeps,
+  config: Config,
+  job: JobRecord,
+  read: ReadUsersResult,
+  full: boolean,
+  escrows: ReadonlyMap<string, EscrowRecord>,
+): Promise<{
+  assignments: AssignmentChanges;
+  mirror: Map<string, SourceUserRecord>;
+  links: Map<string, LinkRecord>;
+}> {
+  const { store, source, clock } = deps;
+  const jobId = config.settings.jobId;
+  const request = {
+    sweepIntervalMs: config.settings.assignmentSweepIntervalMs,
+    now: clock.now(),
+  };
+  if (full) {
+    const assignments = await source.readAssignmentChanges({ ...request, watermark: null, users: [] });
+    return { assignments, ...(await readWholeMirror(store, jobId)) };
+  }
+  const changedIds = [...new Set(read.changes.map((c) => (c.kind === 'upsert' ? c.user.id : c.id)))];
+  const mirror = new Map((await store.getSourceUsers(jobId, changedIds)).map((r) => [r.sourceId, r]));
+  const arriving = read.changes.flatMap((change) => {
+    if (change.kind !== 'upsert') return [];
+    const known = mirror.get(change.user.id);
+    return known === undefined || known.removed !== null ? [change.user.id] : [];
+  });
+  const assignments = await source.readAssignmentChanges({
+    ...request,
+    watermark: job.assignmentWatermark,
+    users: [...new Set(arriving)],
+  });
+  if (assignments.complete) return { assignments, ...(await readWholeMirror(store, jobId)) };
+  const more = [...assignments.byUser.keys(), ...escrows.keys()].filter((id) => !mirror.has(id));
+  for (const record of await store.getSourceUsers(jobId, more)) mirror.set(record.sourceId, record);
+  for (const record of await store.listStagedSourceUsers(jobId)) mirror.set(record.sourceId, record);
+  return { assignments, mirror, links: new Map() };
+}
+
+async function readWholeMirror(
+  store: EngineDeps['store'],
+  jobId: string,
+): Promise<{ mirror: Map<string, SourceUserRecord>; links: Map<string, LinkRecord> }> {
+  const [records, links] = await Promise.all([store.listSourceUsers(jobId), store.listLinks(jobId)]);
+  return {
+    mirror: new Map(records.map((record) => [record.sourceId, record])),
+    links: new Map(links.map((link) => [link.sourceId, link])),
+  };
 }
 
 /**

@@ -48,7 +48,11 @@ export interface CompiledJobWithoutSecrets {
   readonly source: JobSource;
   readonly target: JobTarget;
   /** The definition's settings, with the job id and the interval in milliseconds. */
-  readonly settings: Readonly<JobSettings> & { readonly jobId: string; readonly intervalMs: number };
+  readonly settings: Readonly<JobSettings> & {
+    readonly jobId: string;
+    readonly intervalMs: number;
+    readonly assignmentSweepIntervalMs: number;
+  };
   readonly users: {
     readonly enabled: boolean;
     readonly actions: ReadonlySet<JobAction>;
@@ -336,6 +340,7 @@ function build(
       ...settings,
       jobId: definition.id,
       intervalMs: parseDuration(settings.interval) ?? Number.NaN,
+      assignmentSweepIntervalMs: parseDuration(settings.assignmentSweepInterval) ?? Number.NaN,
     },
     users: {
       enabled: true,

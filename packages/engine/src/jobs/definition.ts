@@ -245,6 +245,25 @@ export const settingsSchema = z.strictObject({
   sendEmailOnFailure: z.boolean().default(false),
   /** Flatten nested groups: members of member groups become members of the Zendesk group. */
   expandNestedGroups: z.boolean().default(false),
+  /**
+   * The longest time between two reads of every app-role assignment (a sweep). Between sweeps a
+   * cycle reads only new users' assignments and the members who joined or left an assigned group;
+   * a direct assignment added to or removed from an existing user is seen at the next sweep
+   * (docs/provisioning.md, "How assignment changes are found"). Small applications sweep every cycle.
+   */
+  assignmentSweepInterval: z
+    .string()
+    .refine(
+      (text) => {
+        const ms = parseDuration(text) ?? 0;
+        return ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS;
+      },
+      {
+        error: (issue) =>
+          `"${String(issue.input)}" is not an ISO-8601 duration from 1 s to 24 days (P24D), e.g. PT5M or PT1H`,
+      },
+    )
+    .default('PT5M'),
 });
 
 export const userMappingsSchema = z.strictObject({

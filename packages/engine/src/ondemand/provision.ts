@@ -328,6 +328,7 @@ export async function openOnDemandRun(
           attributes: userAttributes,
           removed: null,
           assignmentSignature: assignmentSignature(mine),
+          assignments: mine,
           staged: false,
           updatedAt: at.toISOString(),
         },

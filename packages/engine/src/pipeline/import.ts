@@ -21,8 +21,17 @@ export interface UserImportInput {
   /** A full read (initial cycle, or an expired watermark): users missing from it are gone. */
   readonly full: boolean;
   readonly changes: readonly SourceUserChange[];
-  readonly assignmentsByUser: ReadonlyMap<string, readonly SourceAssignment[]>;
+  /**
+   * The assignments read this cycle: complete (a sweep: a user missing has none), or only the
+   * users in `byUser` (the others keep the assignments their mirror record holds).
+   */
+  readonly assignments: Pick<AssignmentChanges, 'byUser' | 'complete'>;
+  /**
+   * The source mirror: all of it on a full read or a sweep; otherwise at least the records of the
+   * users changed, read for assignments, staged or with a due escrow.
+   */
   readonly mirror: ReadonlyMap<string, SourceUserRecord>;
+  /** Every link on a full read (users missing from it are gone); unused otherwise. */
   readonly links: ReadonlyMap<string, LinkRecord>;
   /** The users' escrows (failed users waiting for their next attempt). */
   readonly escrows: ReadonlyMap<string, EscrowRecord>;
@@ -43,6 +52,15 @@ export function assignmentSignature(assignments: readonly SourceAssignment[] | u
     .map((a) => `${a.appRoleId}|${a.viaGroupId ?? ''}`)
     .sort()
     .join(',');
+}
+
+function sameAssignments(a: readonly SourceAssignment[], b: readonly SourceAssignment[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (x: SourceAssignment) =>
+    JSON.stringify([x.id, x.appRoleId, x.roleDisplayName, x.roleValue, x.viaGroupId, x.viaGroupName]);
+  const left = a.map(key).sort();
+  const right = b.map(key).sort();
+  return left.every((k, i) => k === right[i]);
 }
 
 export function groupAssignmentsByUser(
@@ -83,6 +101,7 @@ export function importUsers(input: UserImportInput): UserImport {
     attributes: {},
     removed: null,
     assignmentSignature: '',
+    assignments: [],
     staged: false,
     updatedAt: now,
   });
@@ -118,18 +137,24 @@ export function importUsers(input: UserImportInput): UserImport {
       }
   }
 
-  // Assignment changes do not show in the users' change feed: compare with what the mirror remembers.
-  for (const id of new Set([...mirror.keys(), ...input.assignmentsByUser.keys()])) {
+  // Assignment changes do not show in the users' change feed: compare with what the mirror remembers
+  // (every user after a sweep, else those whose assignments were read).
+  const { byUser, complete } = input.assignments;
+  for (const id of complete ? new Set([...mirror.keys(), ...byUser.keys()]) : byUser.keys()) {
     const record = changed.get(id) ?? mirror.get(id);
     if (!record) continue;
-    const signature = assignmentSignature(input.assignmentsByUser.get(id));
+    const fresh = byUser.get(id) ?? [];
+    const signature = assignmentSignature(fresh);
     if (record.assignmentSignature !== signature) {
-      changed.set(id, { ...record, assignmentSignature: signature, updatedAt: now });
+      changed.set(id, { ...record, assignmentSignature: signature, assignments: fresh, updatedAt: now });
       if (!evaluate.has(id)) evaluate.set(id, 'Update');
-    }
-    // Staged deprovisioning is evaluated again in every cycle until it is allowed or undone.
-    if (record.staged && !evaluate.has(id)) evaluate.set(id, 'None');
+    } else if (!sameAssignments(record.assignments, fresh))
+      // Same roles and groups under other names (a role or group renamed), or records saved before
+      // assignments were kept: remembered, nothing to evaluate.
+      changed.set(id, { ...record, assignments: fresh, updatedAt: now });
   }
+  // Staged deprovisioning is evaluated again in every cycle until it is allowed or undone.
+  for (const [id, record] of mirror) if (record.staged && !evaluate.has(id)) evaluate.set(id, 'None');
 
   // Failed users come back when their escrow is due (a change in the source brings them back sooner).
   for (const [id, escrow] of input.escrows)

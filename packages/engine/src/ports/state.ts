@@ -9,7 +9,7 @@ import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus 
 import type { QuarantineState } from '../safety/quarantine.js';
 import type { LogQueryStore } from './log-queries.js';
 import type { ServiceStateStore } from './service-state.js';
-import type { MemberRef } from './source.js';
+import type { MemberRef, SourceAssignment } from './source.js';
 
 export type JobStatus = 'NotRun' | 'Active' | 'Paused' | 'Quarantine';
 
@@ -54,6 +54,11 @@ export interface JobRecord {
    * mirror kept in a process's memory is used only while this is still the version it was read at.
    */
   readonly mirrorVersion: string | null;
+  /**
+   * The source's position for assignment changes (`SourceConnector.readAssignmentChanges`): when
+   * the last sweep was made, the groups delta of the assigned groups. Secret-free; null: sweep next.
+   */
+  readonly assignmentWatermark: string | null;
   readonly updatedAt: string;
 }
 
@@ -73,6 +78,12 @@ export interface SourceUserRecord {
    * changes do not show in the users' change feed, so each cycle compares them with this.
    */
   readonly assignmentSignature: string;
+  /**
+   * Those assignments as last read (roles' names included), for cycles that do not read them again
+   * (docs/performance.md#what-a-cycle-reads). Empty in records saved before they were kept: the
+   * next sweep fills them.
+   */
+  readonly assignments: readonly SourceAssignment[];
   /** Its deprovisioning was held back by the accidental-deletion threshold (evaluated again each cycle). */
   readonly staged: boolean;
   readonly updatedAt: string;
@@ -269,12 +280,22 @@ export interface StateStore extends ServiceStateStore, LogQueryStore {
   updateJob(jobId: string, patch: JobPatch, now: Date): Promise<JobRecord>;
 
   listSourceUsers(jobId: string): Promise<SourceUserRecord[]>;
+  /** Only these users' records (any order; ids the mirror does not hold are left out). */
+  getSourceUsers(jobId: string, sourceIds: readonly string[]): Promise<SourceUserRecord[]>;
+  /** The users whose deprovisioning is held back (`staged`): evaluated again every cycle. */
+  listStagedSourceUsers(jobId: string): Promise<SourceUserRecord[]>;
   /** Inserts or replaces, in one transaction. */
   saveSourceUsers(records: readonly SourceUserRecord[]): Promise<void>;
   /** Forgets the whole mirror of a job (restart). */
   clearSourceUsers(jobId: string): Promise<void>;
 
   listLinks(jobId: string): Promise<LinkRecord[]>;
+  /** The links of these source users (any order). */
+  getLinks(jobId: string, sourceIds: readonly string[]): Promise<LinkRecord[]>;
+  /** The links to these target objects (any order). */
+  getLinksByTarget(jobId: string, targetIds: readonly string[]): Promise<LinkRecord[]>;
+  /** The links in one state (e.g. `unlinked`). */
+  listLinksInState(jobId: string, state: LinkRecord['state']): Promise<LinkRecord[]>;
   /** Inserts or replaces, in one transaction. */
   saveLinks(records: readonly LinkRecord[]): Promise<void>;
   deleteLinks(jobId: string, sourceIds: readonly string[]): Promise<void>;

@@ -16,6 +16,7 @@ export function newJobRecord(jobId: string, now: Date): JobRecord {
     reconciledAt: null,
     membershipsLoadedAt: null,
     mirrorVersion: null,
+    assignmentWatermark: null,
     updatedAt: now.toISOString(),
   };
 }

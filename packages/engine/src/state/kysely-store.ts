@@ -25,7 +25,7 @@ import type {
   SessionRecord,
   SynchronizationJobRecord,
 } from '../ports/service-state.js';
-import type { MemberRef } from '../ports/source.js';
+import type { MemberRef, SourceAssignment } from '../ports/source.js';
 import type {
   AuditRecord,
   CycleCounts,
@@ -58,8 +58,10 @@ import type {
   CyclesTable,
   Database,
   JobDefinitionsTable,
+  LinksTable,
   LocalAccountsTable,
   SecretsTable,
+  SourceUsersTable,
   SynchronizationJobsTable,
 } from './schema.js';
 
@@ -126,6 +128,7 @@ export class KyselyStateStore implements StateStore {
       reconciledAt: row.reconciled_at,
       membershipsLoadedAt: row.memberships_loaded_at,
       mirrorVersion: row.mirror_version,
+      assignmentWatermark: row.assignment_watermark,
       updatedAt: row.updated_at,
     };
   }
@@ -163,15 +166,38 @@ export class KyselyStateStore implements StateStore {
       .where('job_id', '=', jobId)
       .orderBy('source_id')
       .execute();
-    return rows.map((row) => ({
-      jobId: row.job_id,
-      sourceId: row.source_id,
-      attributes: parseJson(row.attributes, 'source_users.attributes') as Record<string, unknown>,
-      removed: row.removed as SourceUserRecord['removed'],
-      assignmentSignature: row.assignment_signature,
-      staged: row.staged !== 0,
-      updatedAt: row.updated_at,
-    }));
+    return rows.map(sourceUserOf);
+  }
+
+  async getSourceUsers(jobId: string, sourceIds: readonly string[]): Promise<SourceUserRecord[]> {
+    const rows = await this.#selectIn([...new Set(sourceIds)], (chunk) =>
+      this.#db
+        .selectFrom('source_users')
+        .selectAll()
+        .where('job_id', '=', jobId)
+        .where('source_id', 'in', chunk)
+        .execute(),
+    );
+    return rows.map(sourceUserOf);
+  }
+
+  async listStagedSourceUsers(jobId: string): Promise<SourceUserRecord[]> {
+    const rows = await this.#db
+      .selectFrom('source_users')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .where('staged', '=', 1)
+      .execute();
+    return rows.map(sourceUserOf);
+  }
+
+  /** Reads `ids` in chunks of bound parameters (one per id plus the job id), concatenated. */
+  async #selectIn<Row>(ids: readonly string[], read: (chunk: string[]) => Promise<Row[]>): Promise<Row[]> {
+    const size = this.#chunkSize(1);
+    const out: Row[] = [];
+    for (let start = 0; start < ids.length; start += size)
+      out.push(...(await read(ids.slice(start, start + size))));
+    return out;
   }
 
   async saveSourceUsers(records: readonly SourceUserRecord[]): Promise<void> {
@@ -185,10 +211,11 @@ export class KyselyStateStore implements StateStore {
       attributes: JSON.stringify(r.attributes),
       removed: r.removed,
       assignment_signature: r.assignmentSignature,
+      assignments: JSON.stringify(r.assignments),
       staged: r.staged ? 1 : 0,
       updated_at: r.updatedAt,
     }));
-    await this.#inChunks(rows, 7, (trx, chunk) =>
+    await this.#inChunks(rows, 8, (trx, chunk) =>
       trx
         .insertInto('source_users')
         .values(chunk)
@@ -197,6 +224,7 @@ export class KyselyStateStore implements StateStore {
             attributes: eb.ref('excluded.attributes'),
             removed: eb.ref('excluded.removed'),
             assignment_signature: eb.ref('excluded.assignment_signature'),
+            assignments: eb.ref('excluded.assignments'),
             staged: eb.ref('excluded.staged'),
             updated_at: eb.ref('excluded.updated_at'),
           })),
@@ -218,15 +246,41 @@ export class KyselyStateStore implements StateStore {
       .where('job_id', '=', jobId)
       .orderBy('source_id')
       .execute();
-    return rows.map((row) => ({
-      jobId: row.job_id,
-      sourceId: row.source_id,
-      targetId: row.target_id,
-      state: row.state as LinkRecord['state'],
-      created: row.created !== 0,
-      displayName: row.display_name,
-      updatedAt: row.updated_at,
-    }));
+    return rows.map(linkOf);
+  }
+
+  async getLinks(jobId: string, sourceIds: readonly string[]): Promise<LinkRecord[]> {
+    const rows = await this.#selectIn([...new Set(sourceIds)], (chunk) =>
+      this.#db
+        .selectFrom('links')
+        .selectAll()
+        .where('job_id', '=', jobId)
+        .where('source_id', 'in', chunk)
+        .execute(),
+    );
+    return rows.map(linkOf);
+  }
+
+  async getLinksByTarget(jobId: string, targetIds: readonly string[]): Promise<LinkRecord[]> {
+    const rows = await this.#selectIn([...new Set(targetIds)], (chunk) =>
+      this.#db
+        .selectFrom('links')
+        .selectAll()
+        .where('job_id', '=', jobId)
+        .where('target_id', 'in', chunk)
+        .execute(),
+    );
+    return rows.map(linkOf);
+  }
+
+  async listLinksInState(jobId: string, state: LinkRecord['state']): Promise<LinkRecord[]> {
+    const rows = await this.#db
+      .selectFrom('links')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .where('state', '=', state)
+      .execute();
+    return rows.map(linkOf);
   }
 
   async countManaged(jobId: string): Promise<{ readonly users: number; readonly groups: number }> {
@@ -1321,6 +1375,31 @@ export class KyselyStateStore implements StateStore {
   }
 }
 
+function sourceUserOf(row: Selectable<SourceUsersTable>): SourceUserRecord {
+  return {
+    jobId: row.job_id,
+    sourceId: row.source_id,
+    attributes: parseJson(row.attributes, 'source_users.attributes') as Record<string, unknown>,
+    removed: row.removed as SourceUserRecord['removed'],
+    assignmentSignature: row.assignment_signature,
+    assignments: parseJson(row.assignments, 'source_users.assignments') as SourceAssignment[],
+    staged: row.staged !== 0,
+    updatedAt: row.updated_at,
+  };
+}
+
+function linkOf(row: Selectable<LinksTable>): LinkRecord {
+  return {
+    jobId: row.job_id,
+    sourceId: row.source_id,
+    targetId: row.target_id,
+    state: row.state as LinkRecord['state'],
+    created: row.created !== 0,
+    displayName: row.display_name,
+    updatedAt: row.updated_at,
+  };
+}
+
 /** The `jobs` columns of the fields present in `job` (all of them for a whole record). */
 function jobColumns(job: JobPatch): {
   status: string;
@@ -1335,6 +1414,7 @@ function jobColumns(job: JobPatch): {
   reconciled_at: string | null;
   memberships_loaded_at: string | null;
   mirror_version: string | null;
+  assignment_watermark: string | null;
   updated_at: string;
 } {
   const columns: Record<string, unknown> = {};
@@ -1356,6 +1436,7 @@ function jobColumns(job: JobPatch): {
   set('reconciled_at', job.reconciledAt);
   set('memberships_loaded_at', job.membershipsLoadedAt);
   set('mirror_version', job.mirrorVersion);
+  set('assignment_watermark', job.assignmentWatermark);
   set('updated_at', job.updatedAt);
   // Partial for a patch; complete for a whole record (the caller's type says which).
   return columns as ReturnType<typeof jobColumns>;

@@ -383,6 +383,26 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+
+    // Cycles read only the rows that changed (docs/performance.md#what-a-cycle-reads): each user's
+    // assignments kept with it, the assignment feed's position, and indexes for reading links by
+    // target and by state and the staged users.
+    '0010_cost_follows_changes': {
+      async up(db) {
+        await db.schema.alterTable('jobs').addColumn('assignment_watermark', 'text').execute();
+        await db.schema
+          .alterTable('source_users')
+          .addColumn('assignments', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+        await db.schema.createIndex('links_by_target').on('links').columns(['job_id', 'target_id']).execute();
+        await db.schema.createIndex('links_by_state').on('links').columns(['job_id', 'state']).execute();
+        await db.schema
+          .createIndex('source_users_staged')
+          .on('source_users')
+          .columns(['job_id', 'staged'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -66,6 +66,8 @@ export interface JobsTable {
   reconciled_at: string | null;
   memberships_loaded_at: string | null;
   mirror_version: string | null;
+  /** 0010_cost_follows_changes. */
+  assignment_watermark: Generated<string | null>;
 }
 
 export interface SourceUsersTable {
@@ -80,6 +82,9 @@ export interface SourceUsersTable {
   assignment_signature: Generated<string>;
   /** 0/1 (default 0). */
   staged: Generated<number>;
+  // ── 0010_cost_follows_changes ──
+  /** JSON array: the user's assignments as last read. */
+  assignments: Generated<string>;
 }
 
 export interface LinksTable {
