@@ -100,6 +100,8 @@ export interface PlannedGroups {
   readonly links: Map<string, GroupLinkRecord>;
   readonly index: TargetGroupIndex;
   readonly watermark: string;
+  /** Changes the groups' change feed reported this cycle. */
+  readonly changes: number;
 }
 
 export interface GroupCycleInput extends GroupPlanInput {
@@ -186,7 +188,23 @@ export async function planGroups(input: GroupPlanInput): Promise<PlannedGroups> 
     );
     if (plan) plans.push(plan);
   }
-  return { plans, mirror, links, index, watermark: read.watermark };
+  return { plans, mirror, links, index, watermark: read.watermark, changes: read.changes.length };
+}
+
+/**
+ * Whether the planned groups leave nothing to do: no group changed in the source, none to write,
+ * none failed, every in-scope group linked to the group its plan found.
+ */
+export function groupsAtRest(planned: PlannedGroups): boolean {
+  return (
+    planned.changes === 0 &&
+    planned.plans.every((plan) => {
+      if (plan.action !== null || plan.status === 'failure') return false;
+      if (!plan.inScope || plan.targetId === null) return true;
+      const link = planned.links.get(plan.sourceId);
+      return link?.state === 'active' && link.targetId === plan.targetId;
+    })
+  );
 }
 
 /**

@@ -74,7 +74,13 @@ import {
   tooManyFailures,
 } from '../safety/quarantine.js';
 import { newJobRecord } from '../state/job-record.js';
-import { type GroupCycleResult, type PlannedGroups, planGroups, runGroupCycle } from './groups.js';
+import {
+  type GroupCycleResult,
+  groupsAtRest,
+  type PlannedGroups,
+  planGroups,
+  runGroupCycle,
+} from './groups.js';
 import { pendingWritesFor, reconcilePendingWrites, reconciliationSummary } from './pending-writes.js';
 import * as mirrorStore from './target-mirror.js';
 import { type MirrorCache, usableCache } from './target-mirror.js';
@@ -267,8 +273,16 @@ export async function runCycle(
 
     // ── the target: read in full on an initial cycle, otherwise the mirror plus what changed ──
     progress({ phase: 'target', done: 0, total: null });
-    const index = await readTarget(deps, config, kind, dryRun, warm, links, full, evaluate, (done) =>
-      progress({ phase: 'target', done, total: null }),
+    const { index, drifted } = await readTarget(
+      deps,
+      config,
+      kind,
+      dryRun,
+      warm,
+      links,
+      full,
+      evaluate,
+      (done) => progress({ phase: 'target', done, total: null }),
     );
     // The links and mirror records of every user this cycle evaluates (all of them already on a
     // full read; users whose Zendesk record drifted were found by the target side just now).
@@ -400,7 +414,9 @@ export async function runCycle(
 
     if (dryRun) {
       tally(counts, guarded.users, new Map());
-      const groupsPlan = plannedGroups ? await groupCycle(links) : undefined;
+      const groupsPlan = plannedGroups
+        ? await groupCycle(full ? links : await linksOf(store, jobId))
+        : undefined;
       const held = heldOf(groupsPlan);
       return {
         cycleId,
@@ -438,11 +454,24 @@ export async function runCycle(
 
     // ── groups and memberships, once the users are in place ──
     let groupsResult: GroupCycleResult | undefined;
-    if (plannedGroups) {
+    // Nothing the groups' half depends on moved (no group changed, no user written or drifted, no
+    // group or membership waiting in escrow): its plan would be the previous cycle's, which left
+    // nothing to do, so it is not made again and no link is read (docs/performance.md#what-a-cycle-reads).
+    const usersMoved =
+      results.size > 0 || drifted > 0 || guarded.users.some((user) => user.newLink || user.linkState);
+    const groupsSettled =
+      plannedGroups !== null &&
+      kind === 'incremental' &&
+      !allowDeletes &&
+      // a quarantine may be holding membership removals back: they are planned again until allowed
+      job.quarantine === null &&
+      !usersMoved &&
+      allEscrows.every((escrow) => escrow.objectType === 'user') &&
+      groupsAtRest(plannedGroups);
+    if (plannedGroups && !groupsSettled) {
       progress({ phase: 'groups', done: 0, total: null });
       checkLease();
-      const currentLinks = new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
-      groupsResult = await groupCycle(currentLinks);
+      groupsResult = await groupCycle(await linksOf(store, jobId));
       Object.assign(counts, {
         groupsCreated: groupsResult.counts.groupsCreated,
         groupsUpdated: groupsResult.counts.groupsUpdated,
@@ -497,7 +526,7 @@ export async function runCycle(
         watermark: read.watermark,
         watermarkAt: ended.toISOString(),
         assignmentWatermark: assignments.watermark,
-        ...(groupsResult ? { groupWatermark: groupsResult.watermark } : {}),
+        ...(plannedGroups ? { groupWatermark: plannedGroups.watermark } : {}),
         ...(allowDeletes && job.allowDeletes ? { allowDeletes: false } : {}),
         targetState: target.saveState(),
         ...(kind === 'initial' ? { reconciledAt: ended.toISOString() } : {}),
@@ -537,8 +566,8 @@ export async function runCycle(
       Object.assign(options.cache, {
         version: cycleId,
         users: index,
-        groups: groupsResult ? [...(plannedGroups as PlannedGroups).index.values()] : null,
-        memberships: groupsResult?.membershipIndex ?? null,
+        groups: plannedGroups ? [...plannedGroups.index.values()] : null,
+        memberships: groupsResult ? groupsResult.membershipIndex : (warm?.memberships ?? null),
       });
     return {
       cycleId,
@@ -602,7 +631,7 @@ async function readTarget(
   allLinks: boolean,
   evaluate: Map<string, PlannedUser['change']>,
   onProgress: (done: number) => void,
-): Promise<TargetIndex> {
+): Promise<{ index: TargetIndex; drifted: number }> {
   const { store, target } = deps;
   const jobId = config.settings.jobId;
   const attributes = config.users.mappings.matching.map((m) => m.target);
@@ -612,7 +641,7 @@ async function readTarget(
     if (!dryRun) await mirrorStore.replaceUsers(store, jobId, users);
     const index = new TargetIndex(attributes, key);
     index.put(users);
-    return index;
+    return { index, drifted: 0 };
   }
   const index = warm?.users ?? (await mirrorStore.loadUserIndex(store, jobId, attributes, key));
   // Only users whose target record differs from what the mirror holds in an attribute provisio
@@ -634,7 +663,7 @@ async function readTarget(
   });
   index.put(drifted);
   if (!dryRun) await mirrorStore.saveUsers(store, jobId, drifted);
-  if (drifted.length === 0) return index;
+  if (drifted.length === 0) return { index, drifted: 0 };
   const linked = allLinks
     ? [...links.values()]
     : await store.getLinksByTarget(
@@ -646,7 +675,11 @@ async function readTarget(
     const sourceId = byTarget.get(user.id);
     if (sourceId !== undefined && !evaluate.has(sourceId)) evaluate.set(sourceId, 'None');
   }
-  return index;
+  return { index, drifted: drifted.length };
+}
+
+async function linksOf(store: EngineDeps['store'], jobId: string): Promise<Map<string, LinkRecord>> {
+  return new Map((await store.listLinks(jobId)).map((link) => [link.sourceId, link]));
 }
 
 /**
