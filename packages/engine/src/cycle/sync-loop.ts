@@ -13,7 +13,7 @@ import type { EngineDeps } from '../ports/engine.js';
 import { rolesImportDue } from '../roles/import-roles.js';
 import { holdLease, JobLeaseHeld, newWorkerId } from './lease.js';
 import { type CycleOptions, type CycleReport, runCycle } from './run-cycle.js';
-import { newMirrorCache } from './target-mirror.js';
+import { type MirrorCache, newMirrorCache } from './target-mirror.js';
 
 /** How often a waiting loop looks for a pending allow-deletes. */
 export const allowDeletesPollMs = 60_000;
@@ -51,6 +51,12 @@ export interface SyncLoopOptions {
   readonly workerId?: string;
   readonly onProgress?: CycleOptions['onProgress'];
   readonly servicePrincipalName?: string;
+  /**
+   * The target mirror kept in memory between cycles (default: a new one for this loop). A worker
+   * that runs one cycle per loop passes the one it kept for the job, so that its next cycle of the
+   * same job does not read the mirror from the store again while no one else wrote it.
+   */
+  readonly cache?: MirrorCache;
   /** Runs before the first cycle when roles were never imported (see roles/import-roles.ts). */
   readonly importRoles?: () => Promise<void>;
 }
@@ -62,7 +68,7 @@ export async function runSyncLoop(
 ): Promise<CycleReport[]> {
   const reports: CycleReport[] = [];
   // The target mirror between this loop's cycles: an optimisation, checked against the store.
-  const cache = newMirrorCache();
+  const cache = options.cache ?? newMirrorCache();
   let cycle = 0;
   const owner = options.workerId ?? newWorkerId();
   const jobId = config.settings.jobId;

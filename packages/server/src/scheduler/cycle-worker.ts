@@ -19,6 +19,8 @@ import {
   type CycleReport,
   importRoles,
   JobLeaseHeld,
+  type MirrorCache,
+  newMirrorCache,
   newWorkerId,
   runSyncLoop,
   type SecretProvider,
@@ -41,6 +43,8 @@ export interface CycleWorkerDeps {
   readonly pollMs?: number;
   /** This process's worker id prefix in job leases (default host:pid:random). */
   readonly workerId?: string;
+  /** Jobs whose target mirror this process keeps in memory between their cycles (default 32). */
+  readonly cachedJobs?: number;
   /** Told of every cycle this worker finished. */
   readonly onCycle?: (jobId: string, report: CycleReport) => void;
 }
@@ -58,6 +62,20 @@ export function createCycleWorker(deps: CycleWorkerDeps): CycleWorker {
   const base = deps.workerId ?? newWorkerId();
   const stopping = new AbortController();
   const running = new Map<number, string>();
+  // The target mirrors of the jobs this worker ran last, newest last (an optimisation: a cycle uses
+  // one only while the job's mirror version in the store is still the one it left, engine
+  // cycle/target-mirror.ts); the oldest is dropped beyond `cachedJobs`.
+  const caches = new Map<string, MirrorCache>();
+  const cacheFor = (jobId: string): MirrorCache => {
+    const cache = caches.get(jobId) ?? newMirrorCache();
+    caches.delete(jobId);
+    caches.set(jobId, cache);
+    for (const oldest of caches.keys()) {
+      if (caches.size <= Math.max(1, deps.cachedJobs ?? 32)) break;
+      caches.delete(oldest);
+    }
+    return cache;
+  };
   let slots: Promise<void>[] = [];
 
   async function run(slot: number, taken: TakenCycle): Promise<CycleOutcome> {
@@ -73,6 +91,7 @@ export function createCycleWorker(deps: CycleWorkerDeps): CycleWorker {
       const { config, deps: engine } = opened;
       const reports = await runSyncLoop(engine, config, {
         once: true,
+        cache: cacheFor(jobId),
         // One lease owner per slot: two slots of a process never share a job's lease.
         workerId: `${base}-${slot}`,
         importRoles: async () => {
