@@ -1359,6 +1359,36 @@ describe.each(backends)('state store on $name', (backend) => {
         expect((await store.getJob(jobA))?.assignmentWatermark).toBe('{"v":1}');
       });
 
+      it('finds target mirror objects by id and by match key; keys follow updates, removals and clears', async () => {
+        const j = 'keys-job';
+        const user = (id: string, email: string) => ({
+          id,
+          data: { id, email },
+          keys: [`email\u001f${email}`],
+        });
+        await store.saveTargetObjects(j, 'user', [user('1', 'a@x'), user('2', 'b@x')]);
+        await store.saveTargetObjects('keys-other', 'user', [user('1', 'a@x')]);
+        const ids = (records: { id: string }[]) => records.map((r) => r.id).sort();
+        expect(ids(await store.getTargetObjects(j, 'user', ['2', '9']))).toEqual(['2']);
+        expect(
+          ids(await store.findTargetObjectsByKey(j, 'user', ['email\u001fa@x', 'email\u001fz@x'])),
+        ).toEqual(['1']);
+        // A new e-mail replaces the old key; saving without keys keeps the ones saved before.
+        await store.saveTargetObjects(j, 'user', [user('1', 'c@x')]);
+        expect(await store.findTargetObjectsByKey(j, 'user', ['email\u001fa@x'])).toEqual([]);
+        await store.saveTargetObjects(j, 'user', [{ id: '1', data: { id: '1', email: 'c@x', name: 'C' } }]);
+        expect(await store.findTargetObjectsByKey(j, 'user', ['email\u001fc@x'])).toEqual([
+          { id: '1', data: { id: '1', email: 'c@x', name: 'C' } },
+        ]);
+        await store.saveTargetObjects(j, 'user', [], ['1']);
+        expect(await store.findTargetObjectsByKey(j, 'user', ['email\u001fc@x'])).toEqual([]);
+        await store.clearTargetObjects(j, 'user');
+        expect(await store.findTargetObjectsByKey(j, 'user', ['email\u001fb@x'])).toEqual([]);
+        expect(ids(await store.findTargetObjectsByKey('keys-other', 'user', ['email\u001fa@x']))).toEqual([
+          '1',
+        ]);
+      });
+
       it("keeps jobs apart: one job's records are invisible to another", async () => {
         const [a, b] = ['tenant-a', 'tenant-b'];
         await store.saveJob(job(a, { status: 'Active' }));

@@ -45,7 +45,7 @@ import { importUsers } from '../pipeline/import.js';
 import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { protectNamedCreates, protectNamedUsers } from '../pipeline/protected-users.js';
-import { TargetIndex } from '../pipeline/target-index.js';
+import { attributeValue, TargetIndex } from '../pipeline/target-index.js';
 import { ConnectorFailure } from '../ports/common.js';
 import type { EngineDeps } from '../ports/engine.js';
 import type { Notification } from '../ports/notifier.js';
@@ -291,6 +291,13 @@ export async function runCycle(
       for (const link of await store.getLinks(jobId, ids)) links.set(link.sourceId, link);
       const missing = ids.filter((id) => !mirror.has(id) && !changed.has(id));
       for (const record of await store.getSourceUsers(jobId, missing)) mirror.set(record.sourceId, record);
+      if (!index.complete)
+        await mirrorStore.loadUsersInto(
+          store,
+          jobId,
+          index,
+          [...links.values()].map((link) => link.targetId),
+        );
     }
     // Users named in settings.protectedUsers (the account owner…) are never adopted, changed or deleted.
     index.protectWith(protectNamedUsers(config.settings.protectedUsers, target));
@@ -341,11 +348,9 @@ export async function runCycle(
     // Creates the target would turn into updates of users made there since provisio last read it
     // (the change export leaves out the last minute): looked up, then planned again as the matches
     // they are, with the users' real earlier values. An initial cycle read every user already.
+    // With only part of the mirror in memory, the mirror is asked first (no request to the target).
     if (kind === 'incremental') {
-      const found = await findTargetMatches(target, plannedUsers);
-      if (found.length > 0) {
-        index.put(found);
-        if (!dryRun) await mirrorStore.saveUsers(store, jobId, found);
+      const planCreatesAgain = () => {
         for (const [at, user] of plannedUsers.entries())
           if (user.action?.kind === 'create')
             plannedUsers[at] = planOne(
@@ -353,6 +358,24 @@ export async function runCycle(
               changed.get(user.sourceId) ?? mirror.get(user.sourceId),
               links.get(user.sourceId) ?? null,
             );
+      };
+      if (!index.complete) {
+        const mirrored = await mirrorStore.findUsersByKey(
+          store,
+          jobId,
+          index,
+          createKeys(index, plannedUsers),
+        );
+        if (mirrored.length > 0) {
+          index.put(mirrored);
+          planCreatesAgain();
+        }
+      }
+      const found = await findTargetMatches(target, plannedUsers);
+      if (found.length > 0) {
+        index.put(found);
+        if (!dryRun) await mirrorStore.saveUsers(store, jobId, found, index);
+        planCreatesAgain();
       }
     }
     progress({ phase: 'plan', done: plannedUsers.length, total: ids.length });
@@ -400,13 +423,21 @@ export async function runCycle(
     const context = logContextFor(deps, config, cycleId, {
       ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),
     });
-    const groupCycle = (userLinks: ReadonlyMap<string, LinkRecord>) =>
+    const wholeIndex = async () => {
+      const whole = await mirrorStore.loadUserIndex(store, jobId, index.attributes, (attribute, value) =>
+        target.matchKey(attribute, value),
+      );
+      whole.protectWith(protectNamedUsers(config.settings.protectedUsers, target));
+      return whole;
+    };
+    // The groups' half looks at every member: it needs the whole target mirror and every link.
+    const groupCycle = async (userLinks: ReadonlyMap<string, LinkRecord>) =>
       runGroupCycle({
         ...groupInput,
         planned: plannedGroups as PlannedGroups,
         allowRemovals: allowDeletes,
         userLinks,
-        userIndex: index,
+        userIndex: index.complete ? index : await wholeIndex(),
         userNames,
         context,
         escrows: allEscrows.filter((escrow) => escrow.objectType !== 'user'),
@@ -565,7 +596,7 @@ export async function runCycle(
     if (options.cache)
       Object.assign(options.cache, {
         version: cycleId,
-        users: index,
+        users: index.complete ? index : null,
         groups: plannedGroups ? [...plannedGroups.index.values()] : null,
         memberships: groupsResult ? groupsResult.membershipIndex : (warm?.memberships ?? null),
       });
@@ -638,12 +669,29 @@ async function readTarget(
   const key = (attribute: string, value: unknown) => target.matchKey(attribute, value);
   if (kind === 'initial') {
     const users = await target.loadUsers(onProgress);
-    if (!dryRun) await mirrorStore.replaceUsers(store, jobId, users);
     const index = new TargetIndex(attributes, key);
+    if (!dryRun) await mirrorStore.replaceUsers(store, jobId, users, index);
     index.put(users);
     return { index, drifted: 0 };
   }
-  const index = warm?.users ?? (await mirrorStore.loadUserIndex(store, jobId, attributes, key));
+  // Without the mirror in memory, a cycle that evaluates only what changed reads only the users it
+  // needs (the ones the change export returns now, its links' targets and its creates' matches
+  // later); one that evaluates everyone, or whose mappings ask whether a value exists in the target
+  // (SelectUniqueValue), reads the whole mirror.
+  const whole = allLinks || config.users.mappings.mappings.some(asksTheTarget);
+  const index =
+    warm?.users ??
+    (whole
+      ? await mirrorStore.loadUserIndex(store, jobId, attributes, key)
+      : new TargetIndex(attributes, key, false));
+  const changedInTarget = await target.loadChangedUsers();
+  if (!index.complete)
+    await mirrorStore.loadUsersInto(
+      store,
+      jobId,
+      index,
+      changedInTarget.map((user) => user.id),
+    );
   // Only users whose target record differs from what the mirror holds in an attribute provisio
   // manages (the export also returns provisio's own recent writes, which the mirror already has,
   // and the target touches other attributes without anything to reconcile).
@@ -652,7 +700,7 @@ async function readTarget(
   ];
   const picked = (user: { attributes: Readonly<Record<string, unknown>> }) =>
     JSON.stringify(watched.map((name) => user.attributes[name] ?? null));
-  const drifted = (await target.loadChangedUsers()).filter((user) => {
+  const drifted = changedInTarget.filter((user) => {
     const known = index.get(user.id);
     return (
       known === undefined ||
@@ -662,7 +710,7 @@ async function readTarget(
     );
   });
   index.put(drifted);
-  if (!dryRun) await mirrorStore.saveUsers(store, jobId, drifted);
+  if (!dryRun) await mirrorStore.saveUsers(store, jobId, drifted, index);
   if (drifted.length === 0) return { index, drifted: 0 };
   const linked = allLinks
     ? [...links.values()]
@@ -676,6 +724,11 @@ async function readTarget(
     if (sourceId !== undefined && !evaluate.has(sourceId)) evaluate.set(sourceId, 'None');
   }
   return { index, drifted: drifted.length };
+}
+
+/** Whether a mapping asks the target whether a value is taken (SelectUniqueValue). */
+function asksTheTarget(mapping: Config['users']['mappings']['mappings'][number]): boolean {
+  return mapping.type === 'Expression' && /SelectUniqueValue/i.test(mapping.source ?? '');
 }
 
 async function linksOf(store: EngineDeps['store'], jobId: string): Promise<Map<string, LinkRecord>> {
@@ -740,6 +793,18 @@ async function readWholeMirror(
     mirror: new Map(records.map((record) => [record.sourceId, record])),
     links: new Map(links.map((link) => [link.sourceId, link])),
   };
+}
+
+/** The match keys of the planned creates' matching attributes (`TargetIndex.storedKey`). */
+function createKeys(index: TargetIndex, planned: readonly PlannedUser[]): string[] {
+  const keys: string[] = [];
+  for (const user of planned)
+    if (user.action?.kind === 'create')
+      for (const attribute of index.attributes) {
+        const key = index.storedKey(attribute, attributeValue(user.action.attributes, attribute));
+        if (key !== null) keys.push(key);
+      }
+  return keys;
 }
 
 /**
@@ -851,7 +916,7 @@ async function exportUsers(
       written.push(after);
       newLinks.push(linkAfter(jobId, user, result.user.id, kindDone, ended));
     }
-    await mirrorStore.saveUsers(store, jobId, written);
+    await mirrorStore.saveUsers(store, jobId, written, index);
     await store.appendLogs(entries);
     await store.settlePendingWrites(
       jobId,

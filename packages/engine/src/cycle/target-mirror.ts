@@ -21,26 +21,68 @@ export async function loadUserIndex(
   return index;
 }
 
+/**
+ * An index holding only the mirrored users with these ids (a cycle's links' targets, the users the
+ * target's change export returned): what a cycle that does not keep the mirror in memory reads
+ * (docs/performance.md#what-a-cycle-reads). `index` may already hold some.
+ */
+export async function loadUsersInto(
+  store: StateStore,
+  jobId: string,
+  index: TargetIndex,
+  ids: Iterable<string>,
+): Promise<void> {
+  const missing = [...new Set(ids)].filter((id) => index.get(id) === undefined);
+  if (missing.length === 0) return;
+  index.put(
+    (await store.getTargetObjects(jobId, 'user', missing)).map((record) => record.data as TargetUser),
+  );
+}
+
+/**
+ * The mirrored users that hold any of these match keys (`TargetIndex.storedKey`), checked against
+ * the users as stored (a key saved by an older write that no longer holds is ignored).
+ */
+export async function findUsersByKey(
+  store: StateStore,
+  jobId: string,
+  index: TargetIndex,
+  keys: readonly string[],
+): Promise<TargetUser[]> {
+  if (keys.length === 0) return [];
+  const wanted = new Set(keys);
+  return (await store.findTargetObjectsByKey(jobId, 'user', keys))
+    .map((record) => record.data as TargetUser)
+    .filter((user) => index.keysOf(user).some((key) => wanted.has(key)));
+}
+
 /** Replaces the whole user mirror (after a full read of the target). */
 export async function replaceUsers(
   store: StateStore,
   jobId: string,
   users: readonly TargetUser[],
+  keying: Pick<TargetIndex, 'keysOf'>,
 ): Promise<void> {
   await store.clearTargetObjects(jobId, 'user');
-  await saveUsers(store, jobId, users);
+  await saveUsers(store, jobId, users, keying);
 }
 
-/** Saves users as the target reported them; a deleted one (`active: false`) leaves the mirror. */
+/**
+ * Saves users as the target reported them, with their match keys; a deleted one (`active: false`)
+ * leaves the mirror.
+ */
 export async function saveUsers(
   store: StateStore,
   jobId: string,
   users: readonly TargetUser[],
+  keying: Pick<TargetIndex, 'keysOf'>,
 ): Promise<void> {
   await store.saveTargetObjects(
     jobId,
     'user',
-    users.filter((user) => user.active).map((user) => ({ id: user.id, data: user })),
+    users
+      .filter((user) => user.active)
+      .map((user) => ({ id: user.id, data: user, keys: keying.keysOf(user) })),
     users.filter((user) => !user.active).map((user) => user.id),
   );
 }

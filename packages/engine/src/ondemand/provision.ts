@@ -274,7 +274,7 @@ export async function openOnDemandRun(
         index.put(found);
         if (!dryRun) {
           await invalidateMirror();
-          await mirrorStore.saveUsers(store, jobId, found);
+          await mirrorStore.saveUsers(store, jobId, found, index);
         }
         planned = plan();
       }
@@ -300,7 +300,7 @@ export async function openOnDemandRun(
         if (result?.ok && planned.action) {
           const after = planned.action.kind === 'delete' ? { ...result.user, active: false } : result.user;
           index.put([after]);
-          await mirrorStore.saveUsers(store, jobId, [after]);
+          await mirrorStore.saveUsers(store, jobId, [after], index);
           link = linkAfter(jobId, planned, result.user.id, planned.action.kind, at);
           await store.deleteEscrows(jobId, [{ objectType: 'user', objectId: id }]);
         }

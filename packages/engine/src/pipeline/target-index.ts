@@ -23,14 +23,41 @@ export class TargetIndex {
   /** The same users as the plan sees them: marked protected where `#protect` says so. */
   readonly #byId = new Map<string, TargetUser>();
   readonly #byKey = new Map<string, Map<string, Set<string>>>();
-  readonly #attributes: readonly string[];
+  /** The matching attributes the index keys users by. */
+  readonly attributes: readonly string[];
   readonly #key: (attribute: string, value: unknown) => string | null;
   #protect: (user: TargetUser) => TargetUser = (user) => user;
+  /**
+   * false: the index holds only the users a cycle asked for (its links' targets, the users a create
+   * would match), not the whole target mirror; a user it lacks may still be in the mirror.
+   */
+  readonly complete: boolean;
 
-  constructor(attributes: readonly string[], key: (attribute: string, value: unknown) => string | null) {
-    this.#attributes = attributes;
+  constructor(
+    attributes: readonly string[],
+    key: (attribute: string, value: unknown) => string | null,
+    complete = true,
+  ) {
+    this.attributes = attributes;
     this.#key = key;
+    this.complete = complete;
     for (const attribute of attributes) this.#byKey.set(attribute, new Map());
+  }
+
+  /** The stored form of a match key: the attribute and the value as the target compares it (null: none). */
+  storedKey(attribute: string, value: unknown): string | null {
+    const key = this.#key(attribute, value);
+    return key === null ? null : `${attribute}\u001f${key}`;
+  }
+
+  /** Every stored key of a user (saved with it in the target mirror). */
+  keysOf(user: TargetUser): string[] {
+    const keys: string[] = [];
+    for (const attribute of this.attributes) {
+      const key = this.storedKey(attribute, attributeValue(user.attributes, attribute));
+      if (key !== null) keys.push(key);
+    }
+    return keys;
   }
 
   get size(): number {
@@ -58,7 +85,7 @@ export class TargetIndex {
       if (!user.active) continue;
       this.#raw.set(user.id, user);
       this.#byId.set(user.id, this.#protect(user));
-      for (const attribute of this.#attributes) {
+      for (const attribute of this.attributes) {
         const key = this.#key(attribute, attributeValue(user.attributes, attribute));
         if (key === null) continue;
         const keys = this.#byKey.get(attribute) as Map<string, Set<string>>;
@@ -74,7 +101,7 @@ export class TargetIndex {
     if (!existing) return;
     this.#byId.delete(id);
     this.#raw.delete(id);
-    for (const attribute of this.#attributes) {
+    for (const attribute of this.attributes) {
       const key = this.#key(attribute, attributeValue(existing.attributes, attribute));
       if (key === null) continue;
       const ids = this.#byKey.get(attribute)?.get(key);

@@ -100,6 +100,11 @@ export type TargetObjectKind = 'user' | 'group' | 'membership';
 export interface TargetObjectRecord {
   readonly id: string;
   readonly data: unknown;
+  /**
+   * The values the object can be matched by (the target index's keys): given, they replace the
+   * object's keys; absent, its keys are left as they were.
+   */
+  readonly keys?: readonly string[];
 }
 
 /**
@@ -339,6 +344,18 @@ export interface StateStore extends ServiceStateStore, LogQueryStore {
 
   /** The target mirror of one kind. */
   listTargetObjects(jobId: string, kind: TargetObjectKind): Promise<TargetObjectRecord[]>;
+  /** Only these objects of the target mirror (any order; ids it does not hold are left out). */
+  getTargetObjects(
+    jobId: string,
+    kind: TargetObjectKind,
+    ids: readonly string[],
+  ): Promise<TargetObjectRecord[]>;
+  /** The objects saved with any of these keys (any order; a key no object holds finds nothing). */
+  findTargetObjectsByKey(
+    jobId: string,
+    kind: TargetObjectKind,
+    keys: readonly string[],
+  ): Promise<TargetObjectRecord[]>;
   /** Inserts or replaces `upserts` and removes `removals` (ids), in one transaction. */
   saveTargetObjects(
     jobId: string,

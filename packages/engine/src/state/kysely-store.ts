@@ -650,27 +650,84 @@ export class KyselyStateStore implements StateStore {
     return rows.map((row) => ({ id: row.object_id, data: parseJson(row.data, 'target_objects.data') }));
   }
 
+  async getTargetObjects(
+    jobId: string,
+    kind: TargetObjectKind,
+    ids: readonly string[],
+  ): Promise<TargetObjectRecord[]> {
+    const rows = await this.#selectIn([...new Set(ids)], (chunk) =>
+      this.#db
+        .selectFrom('target_objects')
+        .select(['object_id', 'data'])
+        .where('job_id', '=', jobId)
+        .where('kind', '=', kind)
+        .where('object_id', 'in', chunk)
+        .execute(),
+    );
+    return rows.map((row) => ({ id: row.object_id, data: parseJson(row.data, 'target_objects.data') }));
+  }
+
+  async findTargetObjectsByKey(
+    jobId: string,
+    kind: TargetObjectKind,
+    keys: readonly string[],
+  ): Promise<TargetObjectRecord[]> {
+    const matches = await this.#selectIn([...new Set(keys)], (chunk) =>
+      this.#db
+        .selectFrom('target_object_keys')
+        .select('object_id')
+        .where('job_id', '=', jobId)
+        .where('kind', '=', kind)
+        .where('match_key', 'in', chunk)
+        .execute(),
+    );
+    return this.getTargetObjects(
+      jobId,
+      kind,
+      matches.map((row) => row.object_id),
+    );
+  }
+
   async saveTargetObjects(
     jobId: string,
     kind: TargetObjectKind,
     upserts: readonly TargetObjectRecord[],
     removals: readonly string[] = [],
   ): Promise<void> {
-    const rows = lastPerKey(
+    const latest = lastPerKey(
       upserts,
       () => jobId,
       (r) => r.id,
-    ).map((r) => ({ job_id: jobId, kind, object_id: r.id, data: JSON.stringify(r.data) }));
+    );
+    const rows = latest.map((r) => ({ job_id: jobId, kind, object_id: r.id, data: JSON.stringify(r.data) }));
+    const keyed = latest.filter((r) => r.keys !== undefined);
+    const keyRows = keyed.flatMap((r) =>
+      [...new Set(r.keys)].map((key) => ({ job_id: jobId, kind, match_key: key, object_id: r.id })),
+    );
     const removed = [...new Set(removals)];
     if (rows.length === 0 && removed.length === 0) return;
     await this.#db.transaction().execute(async (trx) => {
       const size = this.#chunkSize(4);
+      const rekeyed = [...removed, ...keyed.map((r) => r.id)];
+      for (let start = 0; start < rekeyed.length; start += size)
+        await trx
+          .deleteFrom('target_object_keys')
+          .where('job_id', '=', jobId)
+          .where('kind', '=', kind)
+          .where('object_id', 'in', rekeyed.slice(start, start + size))
+          .execute();
       for (let start = 0; start < removed.length; start += size)
         await trx
           .deleteFrom('target_objects')
           .where('job_id', '=', jobId)
           .where('kind', '=', kind)
           .where('object_id', 'in', removed.slice(start, start + size))
+          .execute();
+      for (let start = 0; start < keyRows.length; start += size)
+        await trx
+          .insertInto('target_object_keys')
+          .values(keyRows.slice(start, start + size))
+          .onConflict((oc) => oc.doNothing())
           .execute();
       for (let start = 0; start < rows.length; start += size)
         await trx
@@ -686,9 +743,16 @@ export class KyselyStateStore implements StateStore {
   }
 
   async clearTargetObjects(jobId: string, kind?: TargetObjectKind): Promise<void> {
-    let q = this.#db.deleteFrom('target_objects').where('job_id', '=', jobId);
-    if (kind !== undefined) q = q.where('kind', '=', kind);
-    await q.execute();
+    await this.#db.transaction().execute(async (trx) => {
+      let objects = trx.deleteFrom('target_objects').where('job_id', '=', jobId);
+      let keys = trx.deleteFrom('target_object_keys').where('job_id', '=', jobId);
+      if (kind !== undefined) {
+        objects = objects.where('kind', '=', kind);
+        keys = keys.where('kind', '=', kind);
+      }
+      await objects.execute();
+      await keys.execute();
+    });
   }
 
   // ── escrows ──────────────────────────────────────────────────────────────────────────────────

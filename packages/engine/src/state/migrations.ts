@@ -401,6 +401,21 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .on('source_users')
           .columns(['job_id', 'staged'])
           .execute();
+        // The target mirror's match keys (an e-mail, an external id, as the connector compares
+        // them), so that a cycle finds the mirrored users a create would match without reading them all.
+        await db.schema
+          .createTable('target_object_keys')
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('match_key', 'text', (c) => c.notNull())
+          .addColumn('object_id', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('target_object_keys_pk', ['job_id', 'kind', 'match_key', 'object_id'])
+          .execute();
+        await db.schema
+          .createIndex('target_object_keys_by_object')
+          .on('target_object_keys')
+          .columns(['job_id', 'kind', 'object_id'])
+          .execute();
       },
     },
   };

@@ -19,6 +19,7 @@ export interface Database {
   job_leases: JobLeasesTable;
   request_budgets: RequestBudgetsTable;
   target_objects: TargetObjectsTable;
+  target_object_keys: TargetObjectKeysTable;
   job_definitions: JobDefinitionsTable;
   secrets: SecretsTable;
   api_tokens: ApiTokensTable;
@@ -205,6 +206,15 @@ export interface TargetObjectsTable {
   object_id: string;
   /** JSON: the connector's object. */
   data: string;
+}
+
+/** 0010_cost_follows_changes: the match keys of target mirror objects. */
+export interface TargetObjectKeysTable {
+  job_id: string;
+  kind: string;
+  /** `<attribute>` U+001F `<key as the connector compares it>`. */
+  match_key: string;
+  object_id: string;
 }
 
 // ── 0005_job_definitions ────────────────────────────────────────────────────────────────────────
