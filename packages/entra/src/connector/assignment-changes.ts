@@ -325,6 +325,7 @@ export class AssignmentChangeReader {
     try {
       // resourceId is an Edm.Guid: no quotes (https://learn.microsoft.com/graph/api/resources/approleassignment).
       const filter = encodeURIComponent(`resourceId eq ${servicePrincipalId}`);
+      // Graph adds the assignments of the user's groups; those come from the groups below.
       for await (const page of paginate(graph, {
         url: graph.url(
           `/v1.0/users/${user}/appRoleAssignments?$filter=${filter}` +
@@ -334,7 +335,6 @@ export class AssignmentChangeReader {
         style: { kind: 'list' },
         operation: 'readUserAssignments',
       }))
-        // Graph adds the assignments of the user's groups; those come from the groups below.
         for (const item of page.items)
           if (
             item.principalType === 'User' &&
