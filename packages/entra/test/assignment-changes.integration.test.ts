@@ -312,3 +312,44 @@ describe('readAssignmentChanges without the permission to read a user', () => {
     }
   });
 });
+
+describe('readAssignmentChanges with more than 50 assigned groups', () => {
+  it('keeps one groups delta per 50 groups: a quiet call costs one request each', async () => {
+    const groupNames = Array.from({ length: 51 }, (_, i) => `Team ${i}`);
+    const many = await startHarness({
+      permissions: writePermissions,
+      seed: {
+        users: people.map((name) => ({ userPrincipalName: upn(name), displayName: name })),
+        groups: groupNames.map((displayName, i) => ({
+          displayName,
+          members: [upn(people[i % people.length] ?? 'alice')],
+        })),
+        assignments: groupNames.map((name) => ({ principal: `group:${name}`, appRole: 'Agent' })),
+      },
+    });
+    try {
+      const from = many.source({ pageSize: 20 });
+      const now = new Date('2026-01-01T08:00:00Z');
+      const request = { users: [], sweepIntervalMs: interval, now };
+      const first = await from.readAssignmentChanges({ ...request, watermark: null });
+      expect(first.byUser.size).toBe(people.length);
+      expect(parseAssignmentWatermark(first.watermark)?.deltaLinks).toHaveLength(2);
+      await many.admin.clearRequests();
+      const quiet = await from.readAssignmentChanges({ ...request, watermark: first.watermark });
+      expect(quiet.complete).toBe(false);
+      expect(await many.admin.count('GET /v1.0/groups/delta')).toBe(2);
+      // A member joins the 51st group (the second delta) and is found.
+      const last = (await many.admin.get(`/v1.0/groups?$filter=displayName eq 'Team 50'`)).body.value[0].id;
+      const judy = await many.admin.userId(upn('judy'));
+      const ref = { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${judy}` };
+      expect((await many.admin.post(`/v1.0/groups/${last}/members/$ref`, ref)).status).toBe(204);
+      const joined = await from.readAssignmentChanges({ ...request, watermark: quiet.watermark });
+      expect(joined.complete).toBe(false);
+      // judy was in Team 9, 19, 29, 39 and 49 already: her assignments are all six groups'.
+      expect(joined.byUser.get(judy)?.map((a) => a.viaGroupId)).toHaveLength(6);
+      expect(joined.byUser.get(judy)?.map((a) => a.viaGroupId)).toContain(last);
+    } finally {
+      await many.close();
+    }
+  });
+});
