@@ -11,8 +11,9 @@ source:
   tenantId: 00000000-0000-0000-0000-000000000000
   # App registrations > (your provisio app) > "Application (client) ID". It needs the Graph application
   # permissions User.Read.All, Application.Read.All, GroupMember.Read.All (Group.Read.All for group
-  # look-ups on demand) and, for role import, Application.ReadWrite.OwnedBy with the app as an owner of
-  # the Zendesk application (or Application.ReadWrite.All), all with admin consent.
+  # look-ups on demand; Directory.Read.All to read one user's assignments between sweeps, else those
+  # cycles read every assignment) and, for role import, Application.ReadWrite.OwnedBy with the app as
+  # an owner of the Zendesk application (or Application.ReadWrite.All), all with admin consent.
   clientId: 00000000-0000-0000-0000-000000000000
   clientSecret: \${ENTRA_CLIENT_SECRET}
   # Enterprise applications > Zendesk > "Object ID" (of the enterprise application, not the app id).

@@ -147,7 +147,8 @@ describe('test-connection reports levels', () => {
   it('passes (exit 0) with a warning when role import cannot write app roles, saying what is lost', async () => {
     const result = await cli(['test-connection']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/Entra ID .*: ok \(1 warning\)/);
+    expect(result.stdout).toMatch(/Entra ID .*: ok \(2 warnings\)/);
+    expect(result.stdout).toMatch(/⚠ read user assignments \(optional\): .*needs Directory.Read.All/);
     expect(result.stdout).toMatch(/⚠ import roles \(optional\): Role import .* the app has neither/);
     expect(result.stdout).toMatch(/what is lost without it: .*maintain the app roles by hand/);
     expect(result.stdout).not.toMatch(/✗/);

@@ -178,6 +178,22 @@ describe('app role assignments', () => {
     expect((await h.graph.delete(`${assignedTo()}/${created.body.id}`)).status).toBe(404);
   });
 
+  it("reads a user's app role assignments with Directory.Read.All, not with User.Read.All", async () => {
+    const user = await userId(1);
+    // Another emulator's user: 404 once the permission lets the question be asked.
+    for (const [permissions, status] of [
+      [['User.Read.All', 'GroupMember.Read.All'], 403],
+      [['Directory.Read.All'], 404],
+    ] as const) {
+      const limited = await startEntraHarness({ permissions: [...permissions] });
+      try {
+        expect((await limited.graph.get(`/v1.0/users/${user}/appRoleAssignments`)).status).toBe(status);
+      } finally {
+        await limited.close();
+      }
+    }
+  });
+
   it('assigns to a group and Default Access, and pages the list', async () => {
     const group = await groupId();
     const user = await userId(2);
@@ -201,6 +217,21 @@ describe('app role assignments', () => {
     });
     expect(extra.status).toBe(201);
     expect((await h.graph.get(`/v1.0/groups/${group}/appRoleAssignments`)).body.value).toHaveLength(1);
+    // A user's list holds the assignments of the groups it is a direct member of too (Graph's rule),
+    // and `$filter=resourceId eq {id}` (a Guid: no quotes) narrows it to one application.
+    const member = await userId(0);
+    const inherited = await h.graph.get(
+      `/v1.0/users/${member}/appRoleAssignments?$filter=${encodeURIComponent(`resourceId eq ${zendeskSpId}`)}`,
+    );
+    expect(inherited.status).toBe(200);
+    expect(inherited.body.value).toEqual([
+      expect.objectContaining({ id: forGroup.body.id, principalId: group, principalType: 'Group' }),
+    ]);
+    const elsewhere = encodeURIComponent('resourceId eq 00000000-0000-4000-8000-000000000000');
+    expect(
+      (await h.graph.get(`/v1.0/users/${member}/appRoleAssignments?$filter=${elsewhere}`)).body.value,
+    ).toEqual([]);
+    expect((await h.graph.get(`/v1.0/users/${newRoleId}/appRoleAssignments`)).status).toBe(404);
 
     const ids: string[] = [];
     let next: string | undefined = `${assignedTo()}?$top=2`;

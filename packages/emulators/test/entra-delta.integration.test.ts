@@ -224,6 +224,69 @@ describe('groups/delta', () => {
     expect((await h.graph.get('/v1.0/groups/delta?$select=nope')).status).toBe(400);
   });
 
+  it('tracks only the groups of an `id eq` $filter, in the first round and the later ones', async () => {
+    const [support, sales, empty] = await Promise.all(['Support', 'Sales', 'Empty'].map(groupId));
+    const u4 = await userId(`user4@${domain}`);
+    await h.graph.post(`/v1.0/groups/${support}/members/$ref`, ref(u4)); // 400 if already a member
+    const filter = encodeURIComponent(`id eq '${support}' or (id eq '${empty}')`);
+    const initial = await round(`/v1.0/groups/delta?$filter=${filter}&$select=id,members`);
+    expect(initial.items.map((g) => g.id).sort()).toEqual([support, empty].sort());
+    const u1 = await userId(`user1@${domain}`);
+    // Each tracked group with its current direct members (earlier tests changed them).
+    for (const group of [support, empty]) {
+      const members = (await h.graph.get(`/v1.0/groups/${group}/members?$select=id`)).body.value.map(
+        (m: { id: string }) => m.id,
+      );
+      const item = initial.items.find((g) => g.id === group);
+      expect((item['members@delta'] ?? []).map((m: { id: string }) => m.id).sort()).toEqual(members.sort());
+    }
+    expect(initial.items.find((g) => g.id === support)['members@delta']).toContainEqual({
+      '@odata.type': '#microsoft.graph.user',
+      id: u4,
+    });
+
+    // Changes to a group outside the filter are not reported; those of a tracked group are.
+    expect((await h.graph.post(`/v1.0/groups/${sales}/members/$ref`, ref(u1))).status).toBe(204);
+    expect((await h.graph.post(`/v1.0/groups/${empty}/members/$ref`, ref(u1))).status).toBe(204);
+    const changes = await round(initial.deltaLink);
+    expect(changes.items).toEqual([
+      { id: empty, 'members@delta': [{ '@odata.type': '#microsoft.graph.user', id: u1 }] },
+    ]);
+    expect((await h.graph.delete(`/v1.0/groups/${empty}/members/${u1}/$ref`)).status).toBe(204);
+    expect((await h.graph.delete(`/v1.0/groups/${sales}/members/${u1}/$ref`)).status).toBe(204);
+    expect((await round(changes.deltaLink)).items).toEqual([
+      {
+        id: empty,
+        'members@delta': [
+          { '@odata.type': '#microsoft.graph.user', id: u1, '@removed': { reason: 'deleted' } },
+        ],
+      },
+    ]);
+  });
+
+  it('refuses other $filters on groups/delta, and more than 50 ids', async () => {
+    const support = await groupId('Support');
+    const byName = encodeURIComponent("displayName eq 'Support'");
+    expect((await h.graph.get(`/v1.0/groups/delta?$filter=${byName}`)).status).toBe(400);
+    const both = encodeURIComponent(`id eq '${support}' and id eq '${support}'`);
+    expect((await h.graph.get(`/v1.0/groups/delta?$filter=${both}`)).status).toBe(400);
+    const ids = Array.from(
+      { length: 51 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    const many = encodeURIComponent(ids.map((id) => `id eq '${id}'`).join(' or '));
+    const refused = await h.graph.get(`/v1.0/groups/delta?$filter=${many}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('Request_UnsupportedQuery');
+    const fifty = encodeURIComponent(
+      ids
+        .slice(0, 50)
+        .map((id) => `id eq '${id}'`)
+        .join(' or '),
+    );
+    expect((await h.graph.get(`/v1.0/groups/delta?$filter=${fifty}`)).status).toBe(200);
+  });
+
   it('requires a group read permission', async () => {
     const limited = await startEntraHarness({ permissions: ['User.Read.All'] });
     try {

@@ -51,12 +51,16 @@ describe('testConnection and credentials', () => {
       ['read app role assignments', true],
       ['read group members', true],
       ['read groups', true],
+      ['read user assignments', true],
       ['import roles', true],
     ]);
     expect(check.ok).toBe(true);
-    // The app has Application.ReadWrite.OwnedBy: the owners of the Zendesk application were read.
+    // The default permissions include AppRoleAssignment.ReadWrite.All.
     expect(check.steps[6]).toMatchObject({ level: 'optional' });
-    expect(check.steps[6]?.detail).toMatch(/owns the Zendesk application registration "Zendesk"/);
+    expect(check.steps[6]?.detail).toMatch(/between sweeps \(AppRoleAssignment.ReadWrite.All\)/);
+    // The app has Application.ReadWrite.OwnedBy: the owners of the Zendesk application were read.
+    expect(check.steps[7]).toMatchObject({ level: 'optional' });
+    expect(check.steps[7]?.detail).toMatch(/owns the Zendesk application registration "Zendesk"/);
     expect(check.steps[0]?.detail).toContain('User.Read.All');
     expect(check.steps[1]?.detail).toContain('"Zendesk"');
     expect(check.steps[3]?.detail).toContain('2 app role assignments: 1 users, 1 groups');
@@ -85,6 +89,13 @@ describe('testConnection and credentials', () => {
       expect(step).toMatchObject({ ok: false, code: 'InsufficientRights', level: 'optional' });
       expect(step?.fix).toMatch(/Application.ReadWrite.OwnedBy/);
       expect(step?.lost).toMatch(/maintain the app roles by hand/);
+      // Without Directory.Read.All users' assignments are not read one by one: a warning too.
+      expect(check.steps.find((s) => s.name === 'read user assignments')).toMatchObject({
+        ok: false,
+        level: 'optional',
+        code: 'InsufficientRights',
+      });
+      expect(check.steps.find((s) => s.name === 'read user assignments')?.fix).toMatch(/Directory.Read.All/);
       // Hand-made app roles work: a missing role-import permission is a warning, not a failure.
       expect(check.ok).toBe(true);
     } finally {

@@ -7,6 +7,8 @@ export type GraphOperation =
   | 'readServicePrincipal'
   | 'readAssignments'
   | 'readGroupMembers'
+  | 'readUserAssignments'
+  | 'readUserGroups'
   | 'readGroups'
   | 'findGroup'
   | 'readApplication'
@@ -47,6 +49,17 @@ export const graphOperations: Readonly<Record<GraphOperation, OperationInfo>> = 
   },
   readGroupMembers: {
     what: 'read the members of a group',
+    permission: 'GroupMember.Read.All',
+    alternatives: ['Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All'],
+  },
+  // https://learn.microsoft.com/graph/api/user-list-approleassignments: User.Read.All is not enough.
+  readUserAssignments: {
+    what: "read a user's app role assignments",
+    permission: 'Directory.Read.All',
+    alternatives: ['AppRoleAssignment.ReadWrite.All', 'Directory.ReadWrite.All'],
+  },
+  readUserGroups: {
+    what: 'read the groups a user is a direct member of',
     permission: 'GroupMember.Read.All',
     alternatives: ['Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All'],
   },

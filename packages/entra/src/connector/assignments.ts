@@ -1,4 +1,9 @@
-import type { ReadAssignmentsResult, SourceAppRole, SourceAssignment } from '@provisio/engine';
+import type {
+  ReadAssignmentsResult,
+  SourceAppRole,
+  SourceAssignment,
+  SourceGroupAssignment,
+} from '@provisio/engine';
 import { ConnectorFailure } from '@provisio/engine';
 import type { GraphClient } from '../client/client.js';
 import { paginate } from '../client/paginate.js';
@@ -110,36 +115,36 @@ export class AssignmentReader {
   }
 
   async read(): Promise<ReadAssignmentsResult> {
-    const { graph, pageSize } = this.options;
     const sp = await this.servicePrincipal();
     const roles = appRolesOf(sp);
+    const { assignments } = await this.list();
+    const groupIds = assignedGroupIds(assignments);
+    const membersOf = new Map<string, readonly string[]>();
+    await forEachLimited(groupIds, groupConcurrency, async (groupId) => {
+      membersOf.set(groupId, await this.directUserMembers(groupId));
+    });
+    return {
+      roles,
+      assignments: effectiveAssignments(assignments, roles, membersOf),
+      groups: groupAssignmentsOf(assignments, roles),
+    };
+  }
+
+  /** Every assignment to the application (`appRoleAssignedTo`), with the number of pages read. */
+  async list(): Promise<{ assignments: AppRoleAssignment[]; pages: number }> {
+    const { graph, pageSize } = this.options;
     const assignments: AppRoleAssignment[] = [];
+    let pages = 0;
     for await (const page of paginate(graph, {
       url: this.assignmentsUrl(pageSize),
       item: appRoleAssignment,
       style: { kind: 'list' },
       operation: 'readAssignments',
-    }))
+    })) {
+      pages += 1;
       assignments.push(...page.items);
-    const groupIds = [
-      ...new Set(assignments.filter((a) => a.principalType === 'Group').map((a) => a.principalId)),
-    ];
-    const membersOf = new Map<string, readonly string[]>();
-    await forEachLimited(groupIds, groupConcurrency, async (groupId) => {
-      membersOf.set(groupId, await this.directUserMembers(groupId));
-    });
-    const roleById = new Map(roles.map((role) => [role.id.toLowerCase(), role]));
-    const groups = assignments
-      .filter((a) => a.principalType === 'Group')
-      .map((a) => ({
-        id: a.id,
-        groupId: a.principalId,
-        groupName: a.principalDisplayName ?? a.principalId,
-        appRoleId: a.appRoleId,
-        roleDisplayName:
-          roleById.get(a.appRoleId.toLowerCase())?.displayName ?? `Unknown role ${a.appRoleId}`,
-      }));
-    return { roles, assignments: effectiveAssignments(assignments, roles, membersOf), groups };
+    }
+    return { assignments, pages };
   }
 
   /** The direct members of a group that are users; a group deleted meanwhile has none. */
@@ -163,7 +168,30 @@ export class AssignmentReader {
   }
 }
 
-async function forEachLimited<T>(
+/** The groups assigned to the application, each once, in the order first assigned. */
+export function assignedGroupIds(assignments: readonly AppRoleAssignment[]): string[] {
+  return [...new Set(assignments.filter((a) => a.principalType === 'Group').map((a) => a.principalId))];
+}
+
+/** The group assignments as the port wants them (one per assignment, a group may have several roles). */
+export function groupAssignmentsOf(
+  assignments: readonly AppRoleAssignment[],
+  roles: readonly SourceAppRole[],
+): SourceGroupAssignment[] {
+  const roleById = new Map(roles.map((role) => [role.id.toLowerCase(), role]));
+  return assignments
+    .filter((a) => a.principalType === 'Group')
+    .map((a) => ({
+      id: a.id,
+      groupId: a.principalId,
+      groupName: a.principalDisplayName ?? a.principalId,
+      appRoleId: a.appRoleId,
+      roleDisplayName: roleById.get(a.appRoleId.toLowerCase())?.displayName ?? `Unknown role ${a.appRoleId}`,
+    }));
+}
+
+/** Runs `task` on each item, at most `limit` at a time. */
+export async function forEachLimited<T>(
   items: readonly T[],
   limit: number,
   task: (item: T) => Promise<void>,

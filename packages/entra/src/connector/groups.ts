@@ -299,7 +299,7 @@ export class GroupReader {
   }
 }
 
-function isGroupsDelta(url: string): boolean {
+export function isGroupsDelta(url: string): boolean {
   const path = new URL(url).pathname;
   return /\/groups\/(?:microsoft\.graph\.)?delta$/.test(path);
 }

@@ -1,24 +1,26 @@
-import {
-  type AppRoleDefinition,
-  type AssignmentChanges,
-  type ConnectionCheck,
-  type GroupSourceConnector,
-  type MemberRef,
-  type PublishAppRolesResult,
-  type ReadAssignmentsResult,
-  type ReadGroupsRequest,
-  type ReadGroupsResult,
-  type ReadUsersRequest,
-  type ReadUsersResult,
-  type SourceConnector,
-  type SourceGroup,
-  type SourceUser,
-  sweepOf,
+import type {
+  AppRoleDefinition,
+  AssignmentChanges,
+  ConnectionCheck,
+  GroupSourceConnector,
+  MemberRef,
+  PublishAppRolesResult,
+  ReadAssignmentChangesRequest,
+  ReadAssignmentsResult,
+  ReadGroupsRequest,
+  ReadGroupsResult,
+  ReadUsersRequest,
+  ReadUsersResult,
+  SourceConnector,
+  SourceGroup,
+  SourceUser,
 } from '@provisio/engine';
 import { MsalTokenProvider } from '../auth/token-provider.js';
 import { GraphClient } from '../client/client.js';
 import { createTransport, type HttpTransport } from '../client/http.js';
+import { grants } from '../client/permissions.js';
 import { AppRolePublisher } from './app-roles.js';
+import { AssignmentChangeReader } from './assignment-changes.js';
 import { AssignmentReader } from './assignments.js';
 import { GroupReader } from './groups.js';
 import { type EntraSourceOptions, resolveOptions } from './options.js';
@@ -66,6 +68,14 @@ export function createEntraSource(options: EntraSourceOptions): EntraSource {
     servicePrincipalId: o.servicePrincipalId,
     pageSize: o.pageSize,
   });
+  const assignmentChanges = new AssignmentChangeReader({
+    graph,
+    assignments,
+    servicePrincipalId: o.servicePrincipalId,
+    pageSize: o.pageSize,
+    // The token's roles say whether users' assignments can be read (no request made).
+    canReadUserAssignments: async () => grants((await tokens.get()).roles, 'readUserAssignments'),
+  });
   const groups = new GroupReader({ graph, pageSize: o.pageSize, secrets });
   const appRoles = new AppRolePublisher({
     graph,
@@ -94,7 +104,8 @@ export function createEntraSource(options: EntraSourceOptions): EntraSource {
       }),
     readUsers: (request: ReadUsersRequest): Promise<ReadUsersResult> => users.read(request),
     readAssignments: (): Promise<ReadAssignmentsResult> => assignments.read(),
-    readAssignmentChanges: async (): Promise<AssignmentChanges> => sweepOf(await assignments.read()),
+    readAssignmentChanges: (request: ReadAssignmentChangesRequest): Promise<AssignmentChanges> =>
+      assignmentChanges.read(request),
     getUser: (idOrUserPrincipalName: string, select: readonly string[]): Promise<SourceUser | null> =>
       users.get(idOrUserPrincipalName, select),
     searchUsers: (text: string, top: number, select: readonly string[]): Promise<readonly SourceUser[]> =>

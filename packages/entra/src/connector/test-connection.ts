@@ -134,9 +134,38 @@ export async function testConnection(deps: ConnectionTestDeps): Promise<Connecti
     });
     return 'Groups and their members can be read (groups/delta).';
   });
+  steps.push(userAssignmentsStep(deps, roles));
   steps.push(await importRolesStep(deps, roles, zendeskAppId));
 
   return connectionCheck(steps);
+}
+
+/**
+ * Reading one user's app role assignments between sweeps (docs/provisioning.md#how-assignment-changes-are-found)
+ * needs Directory.Read.All (or AppRoleAssignment.ReadWrite.All): User.Read.All is not enough
+ * (https://learn.microsoft.com/graph/api/user-list-approleassignments). Optional: without it the
+ * assignments are read whole whenever a user must be read. Told from the token's roles, no request.
+ */
+function userAssignmentsStep(deps: ConnectionTestDeps, roles: readonly string[]): ConnectionStep {
+  const name = 'read user assignments';
+  const info = graphOperations.readUserAssignments;
+  const held = [info.permission, ...info.alternatives].find((p) => roles.includes(p));
+  if (held !== undefined)
+    return {
+      name,
+      ok: true,
+      level: 'optional',
+      detail: `One user's app role assignments can be read between sweeps (${held}).`,
+    };
+  return {
+    name,
+    ok: false,
+    level: 'optional',
+    code: EntraErrorCode.InsufficientRights,
+    detail: `Reading one user's app role assignments needs ${info.permission} (or ${info.alternatives[0]}); the app has neither.`,
+    fix: grantPermissionFix(info.permission, deps.clientId),
+    lost: 'assignment changes cost what changed only with it: without it, every cycle that has a new user or a change of membership in an assigned group reads every assignment of the Zendesk application (as many Graph requests as the application has assignments / 999, plus its groups)',
+  };
 }
 
 /** What goes without role import (docs/provisioning.md#roles-importing-zendesks-roles-into-entra). */

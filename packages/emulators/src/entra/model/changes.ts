@@ -62,8 +62,15 @@ class KindLog {
     this.stale = 0;
   }
 
-  /** Up to `limit` current entries with seq greater than `afterSeq`; `more` if any remain. */
-  page(afterSeq: number, limit: number): { entries: ChangeEntry[]; more: boolean } {
+  /**
+   * Up to `limit` current entries with seq greater than `afterSeq` (those `only` accepts, when
+   * given); `more` if any remain.
+   */
+  page(
+    afterSeq: number,
+    limit: number,
+    only?: (id: string) => boolean,
+  ): { entries: ChangeEntry[]; more: boolean } {
     let lo = 0;
     let hi = this.order.length;
     while (lo < hi) {
@@ -75,6 +82,7 @@ class KindLog {
     for (let i = lo; i < this.order.length; i += 1) {
       const entry = this.order[i];
       if (entry === undefined || this.latest.get(entry.id) !== entry) continue;
+      if (only !== undefined && !only(entry.id)) continue;
       if (entries.length === limit) return { entries, more: true };
       entries.push(entry);
     }
@@ -144,8 +152,13 @@ export class ChangeLog {
     this.enforceCapacity();
   }
 
-  page(kind: ChangeKind, afterSeq: number, limit: number): { entries: ChangeEntry[]; more: boolean } {
-    return this.logs[kind].page(afterSeq, limit);
+  page(
+    kind: ChangeKind,
+    afterSeq: number,
+    limit: number,
+    only?: (id: string) => boolean,
+  ): { entries: ChangeEntry[]; more: boolean } {
+    return this.logs[kind].page(afterSeq, limit, only);
   }
 
   /** Membership changes of a group after `afterSeq`, oldest first. */

@@ -9,7 +9,6 @@ import type { EntraStore } from '../model/store.js';
 import type { Row } from '../model/table.js';
 import type { ApplicationRecord, AppRoleAssignmentRecord, ServicePrincipalRecord } from '../model/types.js';
 import { contextUrl, listPage, type ResourceShape } from './list.js';
-import { userRead } from './users.js';
 
 /*
  * Permissions (application permissions, as Graph's reference pages list them):
@@ -24,8 +23,11 @@ import { userRead } from './users.js';
  *   https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto. Deleting one needs
  *   AppRoleAssignment.ReadWrite.All alone: https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignedto.
  *   Directory.ReadWrite.All does not grant app roles.
- * - users/{id}/appRoleAssignments and groups/{id}/appRoleAssignments: the user or group read permissions,
- *   Directory.Read.All, or AppRoleAssignment.ReadWrite.All.
+ * - users/{id}/appRoleAssignments: Directory.Read.All or AppRoleAssignment.ReadWrite.All (or
+ *   Directory.ReadWrite.All); User.Read.All is not enough
+ *   (https://learn.microsoft.com/graph/api/user-list-approleassignments).
+ * - groups/{id}/appRoleAssignments: the group read permissions, Directory.Read.All, or
+ *   AppRoleAssignment.ReadWrite.All.
  */
 const appRead = [
   'Application.Read.All',
@@ -43,7 +45,11 @@ const assignmentCreateRead = [
   'Directory.Read.All',
   'Directory.ReadWrite.All',
 ];
-const userAssignmentRead = [...userRead, 'AppRoleAssignment.ReadWrite.All'];
+const userAssignmentRead = [
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'AppRoleAssignment.ReadWrite.All',
+];
 const groupAssignmentRead = [
   'Group.Read.All',
   'Group.ReadWrite.All',
@@ -304,17 +310,24 @@ export function applicationRoutes(app: FastifyInstance, ctx: EntraContext): void
     },
   );
 
+  // The user's own assignments and, as Graph documents, those of the groups it is a direct member of
+  // (each with the group as principal). `$filter=resourceId eq {id}` narrows them to one application.
   app.get('/v1.0/users/:id/appRoleAssignments', async (request: IdRequest) => {
     requirePermission(request, userAssignmentRead);
     const user = store.liveUser(request.params.id);
     if (!user) throw notFound(request.params.id);
+    const groups = store.groupsOf.get(user.id) ?? new Set<string>();
     return listPage(
       store,
       request,
       store.appRoleAssignments,
       aShape,
       `users('${user.id}')/appRoleAssignments`,
-      (a) => a.principalId === user.id,
+      (a) =>
+        a.principalId === user.id ||
+        (a.principalType === 'Group' &&
+          groups.has(a.principalId) &&
+          store.liveGroup(a.principalId) !== undefined),
     );
   });
 

@@ -25,6 +25,10 @@ import { userRead } from './users.js';
  * with that token lists the objects changed since, each once in its current state, then a new
  * deltaLink. Both tokens are opaque and carry the original `$select` and page size: Graph keeps the
  * initial request's query in its tokens, so query options on a nextLink or deltaLink call are ignored.
+ *
+ * groups/delta takes the one `$filter` Graph allows there, tracking given groups only:
+ * `id eq '…' or id eq '…'`, at most 50 ids (https://learn.microsoft.com/graph/api/group-delta).
+ * The ids go into the tokens too: the round and every later one list only those groups.
  */
 
 const groupRead = [
@@ -47,6 +51,8 @@ interface DeltaState {
   readonly s: number;
   readonly sel: string[] | null;
   readonly top: number;
+  /** groups/delta with `$filter=id eq …`: the groups tracked (lower case); absent: every group. */
+  readonly ids?: string[];
 }
 
 /** A nextLink's state: which kind of round and the position within it. */
@@ -75,7 +81,8 @@ function decode(token: string, name: string): PageState {
     Number.isInteger(r['top']) &&
     (sel === null || (Array.isArray(sel) && sel.every((s) => typeof s === 'string'))) &&
     (r['m'] === undefined || r['m'] === 'i' || r['m'] === 'd') &&
-    (r['p'] === undefined || Number.isInteger(r['p']));
+    (r['p'] === undefined || Number.isInteger(r['p'])) &&
+    (r['ids'] === undefined || (Array.isArray(r['ids']) && r['ids'].every((i) => typeof i === 'string')));
   if (!ok) throw badRequest(`Invalid ${name}.`, 'Request_BadRequest');
   const s = Number(r['s']);
   return {
@@ -86,7 +93,34 @@ function decode(token: string, name: string): PageState {
     // A deltatoken starts a change round after its sequence.
     m: r['m'] === 'i' ? 'i' : 'd',
     p: r['p'] === undefined ? s : Number(r['p']),
+    ...(r['ids'] === undefined ? {} : { ids: r['ids'] as string[] }),
   };
+}
+
+/** The most objects one delta `$filter` may name (Graph's documented limit). */
+export const maxDeltaFilterIds = 50;
+
+/**
+ * The ids of a groups/delta `$filter`: `id eq '{id}'` clauses joined with `or` (parentheses around a
+ * clause allowed), at most {@link maxDeltaFilterIds}. Anything else is the unsupported query it is
+ * on Graph.
+ */
+export function parseDeltaIdFilter(text: string): string[] {
+  const clauses = text.trim().split(/\s+or\s+/i);
+  const ids: string[] = [];
+  for (const clause of clauses) {
+    const match = /^\(?\s*id\s+eq\s+'([0-9a-fA-F-]{36})'\s*\)?$/.exec(clause.trim());
+    if (!match?.[1])
+      throw unsupportedQuery(
+        `Unsupported query filter for delta: '${text}'. Only 'id eq' clauses joined with 'or' are supported.`,
+      );
+    ids.push(match[1].toLowerCase());
+  }
+  if (ids.length > maxDeltaFilterIds)
+    throw unsupportedQuery(
+      `The delta filter names ${ids.length} objects; there is a limit of ${maxDeltaFilterIds} filtered objects.`,
+    );
+  return [...new Set(ids)];
 }
 
 /**
@@ -177,7 +211,8 @@ function deltaPage(store: EntraStore, request: FastifyRequest, kind: ChangeKind)
   } else if (query['$deltatoken'] !== undefined && query['$deltatoken'] !== 'latest') {
     state = decode(query['$deltatoken'], '$deltatoken');
   } else {
-    for (const option of ['$filter', '$orderby', '$search', '$expand'])
+    const filtered = kind === 'group' && query['$filter'] !== undefined;
+    for (const option of [...(filtered ? [] : ['$filter']), '$orderby', '$search', '$expand'])
       if (query[option] !== undefined)
         throw unsupportedQuery(
           `The query option '${option}' is not supported by the emulator's delta query.`,
@@ -187,7 +222,14 @@ function deltaPage(store: EntraStore, request: FastifyRequest, kind: ChangeKind)
         ? parseSelect(query['$select'], 'User', userProperties)
         : parseSelect(query['$select'], 'Group', groupDeltaProperties);
     const top = parseTop(query['$top'], store.settings.pageSize);
-    const start: DeltaState = { e: changes.epoch, s: changes.seq, sel: select, top };
+    const ids = filtered ? parseDeltaIdFilter(query['$filter'] ?? '') : undefined;
+    const start: DeltaState = {
+      e: changes.epoch,
+      s: changes.seq,
+      sel: select,
+      top,
+      ...(ids === undefined ? {} : { ids }),
+    };
     // `$deltatoken=latest`: no objects, only a deltaLink from now on ("sync from now").
     if (query['$deltatoken'] === 'latest')
       return {
@@ -200,6 +242,8 @@ function deltaPage(store: EntraStore, request: FastifyRequest, kind: ChangeKind)
   if (state.e !== changes.epoch || (state.m === 'd' && !changes.covers(state.s)) || state.s > changes.seq)
     throw syncStateNotFound();
 
+  const tracked = state.ids === undefined ? undefined : new Set(state.ids);
+  const only = tracked === undefined ? undefined : (id: string) => tracked.has(id);
   const render = (id: string): Record<string, unknown> =>
     kind === 'user'
       ? renderUser(store, id, state.sel)
@@ -208,7 +252,8 @@ function deltaPage(store: EntraStore, request: FastifyRequest, kind: ChangeKind)
   let more: boolean;
   let last: number | undefined;
   if (state.m === 'i') {
-    const live = (row: { deletedDateTime: string | null }) => row.deletedDateTime === null;
+    const live = (row: { id: string; deletedDateTime: string | null }) =>
+      row.deletedDateTime === null && (only === undefined || only(row.id));
     const page =
       kind === 'user'
         ? store.users.page(state.p, state.top, live)
@@ -220,7 +265,7 @@ function deltaPage(store: EntraStore, request: FastifyRequest, kind: ChangeKind)
     // The change round is not capped at a snapshot: an object changed again while the client pages
     // moves to the end of the log and comes again later in the same round (Graph, too, may return an
     // object more than once). The round ends when the client has caught up with the log.
-    const page = changes.page(kind, state.p, state.top);
+    const page = changes.page(kind, state.p, state.top, only);
     ids = page.entries.map((e) => e.id);
     more = page.more;
     last = page.entries[page.entries.length - 1]?.seq;
@@ -235,6 +280,7 @@ function deltaPage(store: EntraStore, request: FastifyRequest, kind: ChangeKind)
       s: state.m === 'i' ? state.s : changes.seq,
       sel: state.sel,
       top: state.top,
+      ...(state.ids === undefined ? {} : { ids: state.ids }),
     };
     body['@odata.deltaLink'] = link('$deltatoken', encode(next));
   }
