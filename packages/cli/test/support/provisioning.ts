@@ -68,6 +68,8 @@ export interface JobHarnessOptions {
   mappings?: Record<string, unknown>;
   /** The state store (default: a new SQLite file in the harness's directory); the caller drops it. */
   databaseUrl?: string;
+  /** Graph page size of the source connector (default Graph's 999): small pages make a large application. */
+  sourcePageSize?: number;
 }
 
 export async function startJobHarness(options: JobHarnessOptions = {}): Promise<JobHarness> {
@@ -122,6 +124,7 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
     authorityHost: entra.emulator.url,
     graphBaseUrl: entra.emulator.url,
     ca: entra.emulator.certificatePem,
+    ...(options.sourcePageSize ? { pageSize: options.sourcePageSize } : {}),
   });
   const target = createZendeskTarget({
     domain: zendesk.emulator.settings.subdomain,
