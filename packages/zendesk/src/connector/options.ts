@@ -142,6 +142,7 @@ const schema = z
       .object({
         maxInFlight: count(1).optional(),
         initialIntervalMs: z.number().min(0).optional(),
+        maxFirstWaitMs: z.number().min(0).optional(),
         maxIntervalMs: z.number().min(0).optional(),
         notFoundPolls: count(1).optional(),
         timeoutMs: z.number().min(0).optional(),
