@@ -126,6 +126,7 @@ describe('user lifecycle, Entra ID → Zendesk', () => {
       key: id,
       targetId: expect.any(String),
       changes: { details: 'Senior Agent, Tier 1' },
+      current: expect.objectContaining({ attributes: expect.objectContaining({ details: 'Agent, Tier 1' }) }),
     });
     expect(planned.modifiedProperties).toEqual([
       { displayName: 'details', oldValue: 'Agent, Tier 1', newValue: 'Senior Agent, Tier 1' },

@@ -135,11 +135,13 @@ describe('plan', () => {
       input({ link: link(), attributes: { ...adele, displayName: 'Adele Smith' } }),
       now,
     );
+    // `current`: the target user as provisio knows it, from which the connector computes the user after the write.
     expect(planned.action).toEqual({
       kind: 'update',
       key: 'u1',
       targetId: '100',
       changes: { name: 'Adele Smith' },
+      current: inSync,
     });
     expect(planned.modifiedProperties).toEqual([
       { displayName: 'name', oldValue: 'Adele Vance', newValue: 'Adele Smith' },
@@ -251,7 +253,13 @@ describe('plan', () => {
       input({ link: link('disabled') }),
       now,
     );
-    expect(planned.action).toEqual({ kind: 'reactivate', key: 'u1', targetId: '100', changes: {} });
+    expect(planned.action).toEqual({
+      kind: 'reactivate',
+      key: 'u1',
+      targetId: '100',
+      changes: {},
+      current: suspended,
+    });
   });
 
   it('does not take over a suspension made by someone else when the user leaves scope', () => {
@@ -356,7 +364,13 @@ describe('plan', () => {
         leaving,
         now,
       );
-      expect(kept.action).toEqual({ kind: 'disable', key: 'u1', targetId: '100', policy: 'suspend' });
+      expect(kept.action).toEqual({
+        kind: 'disable',
+        key: 'u1',
+        targetId: '100',
+        policy: 'suspend',
+        current: inSync,
+      });
       expect(kept.description).toMatch(/never deletes the users it adopted/);
       const hard = planUser(
         settingsFrom({ deprovision: 'suspend' }),

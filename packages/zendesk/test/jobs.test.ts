@@ -121,3 +121,81 @@ describe('BulkJobs', () => {
     expect(most).toBe(2);
   });
 });
+
+/** Jobs that take `durationMs` of virtual time; every wait of the client moves that time. */
+function timedJobs(initialDurationMs: number) {
+  let now = 0;
+  let durationMs = initialDurationMs;
+  const submitted = new Map<string, number>();
+  let polls = 0;
+  const job = (id: string): ZendeskJobStatus =>
+    now - (submitted.get(id) ?? now) >= durationMs
+      ? { id, status: 'completed', total: 1, progress: 1, message: null, results: [] }
+      : { id, status: 'working', total: 1, progress: 0, message: null, results: null };
+  const fetch = async (input: string | URL | Request): Promise<Response> => {
+    const url = new URL(String(input));
+    polls += 1;
+    const ids =
+      url.pathname === '/api/v2/job_statuses/show_many'
+        ? (url.searchParams.get('ids') ?? '').split(',')
+        : [url.pathname.split('/').pop() ?? ''];
+    const body =
+      ids.length === 1 && !url.pathname.endsWith('show_many')
+        ? { job_status: job(ids[0] as string) }
+        : { job_statuses: ids.map(job) };
+    return new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+  const http = new ZendeskHttp({
+    domain: 'acme',
+    adminUsername: 'a@example.com',
+    secretToken: 't',
+    fetch: fetch as typeof globalThis.fetch,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  });
+  const submit = (id: string) => async () => {
+    submitted.set(id, now);
+    return queued(id);
+  };
+  return {
+    http,
+    submit,
+    polls: () => polls,
+    now: () => now,
+    setDuration: (ms: number) => {
+      durationMs = ms;
+    },
+  };
+}
+
+describe('BulkJobs poll schedule', () => {
+  it('learns how long jobs take: batches of slow jobs are polled about once each, not once per back-off step', async () => {
+    const service = timedJobs(5_000);
+    const jobs = new BulkJobs(service.http);
+    // 20 batches of 5 jobs, one batch after the other (as the engine applies a batch of 500 users).
+    for (let batch = 0; batch < 20; batch += 1)
+      await Promise.all(Array.from({ length: 5 }, (_, i) => jobs.run(service.submit(`b${batch}-${i}`))));
+    // A fixed back-off from 200 ms would poll each batch 7 times (0.2, 0.5, 0.95, 1.6, 2.6, 4.1, 6.1 s): 140.
+    expect(service.polls()).toBeLessThanOrEqual(7 + 19 * 2);
+  });
+
+  it('comes back to short waits when jobs become fast again', async () => {
+    const service = timedJobs(5_000);
+    const jobs = new BulkJobs(service.http);
+    for (let batch = 0; batch < 3; batch += 1) await jobs.run(service.submit(`slow${batch}`));
+    service.setDuration(0);
+    const waited: number[] = [];
+    for (let batch = 0; batch < 15; batch += 1) {
+      const before = service.now();
+      await jobs.run(service.submit(`fast${batch}`));
+      waited.push(service.now() - before);
+    }
+    // Each fast job is found at the first poll, and the first wait shrinks back to 200 ms.
+    expect(waited[0]).toBeGreaterThan(1_000);
+    expect(waited.at(-1)).toBe(200);
+  });
+});

@@ -19,13 +19,24 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 beforeEach(async () => {
+  clockOffsetMs = 0;
+  startedAt = Date.now();
   await h.admin.control('PUT', 'config', { clockOffsetMs: 0 });
   await h.admin.control('POST', 'reset');
   await h.admin.control('DELETE', 'requests');
 });
 
+/**
+ * Where the emulator's clock stands against the machine's. The connector's `now` moves only with it
+ * (from the test's start), so that its pace does not depend on how fast the test runs.
+ */
+let clockOffsetMs = 0;
+let startedAt = Date.now();
+const now = () => new Date(startedAt + clockOffsetMs);
+
 /** Moves the emulator's clock (incremental export windows, rate-limit windows). */
 async function setClock(offsetMs: number): Promise<void> {
+  clockOffsetMs = offsetMs;
   expect((await h.admin.control('PUT', 'config', { clockOffsetMs: offsetMs })).status).toBe(200);
 }
 
@@ -91,7 +102,7 @@ describe('loadChangedUsers', () => {
     await setClock(-10 * 60_000);
     await h.admin.control('POST', 'reset');
     await setClock(0);
-    const { target } = targetFor(h);
+    const { target } = targetFor(h, { now });
     const users = await target.loadUsers();
     const first = users.find((u) => u.attributes['email'] === 'user1@example.com');
     const second = users.find((u) => u.attributes['email'] === 'user2@example.com');
@@ -105,6 +116,10 @@ describe('loadChangedUsers', () => {
     expect(changed.map((u) => u.id)).toEqual([first?.id]);
     expect(changed[0]?.attributes['notes']).toBe('edited in Zendesk');
 
+    // The export's pace (30 s by default): nothing is asked sooner.
+    expect(await target.loadChangedUsers()).toEqual([]);
+    expect((await requestCounts(h)).by['GET /api/v2/incremental/users/cursor']).toBe(1);
+    await setClock(2 * 60_000 + 30_000);
     expect(await target.loadChangedUsers()).toEqual([]);
 
     expect((await h.admin.delete(`/api/v2/users/${second?.id}`)).status).toBe(200);
@@ -114,6 +129,65 @@ describe('loadChangedUsers', () => {
 
     const counts = await requestCounts(h);
     expect(counts.by['GET /api/v2/incremental/users/cursor']).toBe(3);
+  });
+
+  it('paces the export to one request per exportIntervalMs, also across saved state', async () => {
+    const { target } = targetFor(h, { now, exportIntervalMs: 10_000 });
+    await target.loadUsers();
+    await target.loadChangedUsers();
+    await setClock(9_999);
+    expect(await target.loadChangedUsers()).toEqual([]);
+    // Another process takes the state over: the last call's time comes with it.
+    const { target: next } = targetFor(h, { now, exportIntervalMs: 10_000 });
+    next.restoreState(target.saveState());
+    expect(await next.loadChangedUsers()).toEqual([]);
+    expect((await requestCounts(h)).by['GET /api/v2/incremental/users/cursor']).toBe(1);
+    await setClock(10_000);
+    await next.loadChangedUsers();
+    expect((await requestCounts(h)).by['GET /api/v2/incremental/users/cursor']).toBe(2);
+  });
+
+  it('after a full read, starts the export where provisio’s own writes ended: they are never read back', async () => {
+    await h.admin.control('PUT', 'config', { bulkImport: true });
+    const { target } = targetFor(h, { now });
+    const users = await target.loadUsers();
+    // A Zendesk admin edits a user during the initial cycle, before provisio's writes.
+    const early = users.find((u) => u.attributes['email'] === 'user3@example.com');
+    await h.admin.put(`/api/v2/users/${early?.id}`, { user: { notes: 'edited before the writes' } });
+    await setClock(5_000);
+    const written = await target.apply(
+      users
+        .filter((u) => /^user\d+@/.test(String(u.attributes['email'])))
+        .slice(0, 150)
+        .map((u) => ({
+          kind: 'update' as const,
+          key: u.id,
+          targetId: u.id,
+          changes: { notes: 'by provisio' },
+          current: u,
+        })),
+    );
+    expect(written.every((r) => r.ok)).toBe(true);
+    await h.admin.control('DELETE', 'requests');
+
+    // The next cycle, 30 s later: the export would have to start less than a minute ago, which
+    // Zendesk refuses; nothing is asked, and the start is kept for later, also across saved state.
+    await setClock(35_000);
+    expect(await target.loadChangedUsers()).toEqual([]);
+    const { target: next } = targetFor(h, { now });
+    next.restoreState(target.saveState());
+    await setClock(65_000);
+    expect(await next.loadChangedUsers()).toEqual([]);
+    expect((await requestCounts(h)).total).toBe(0);
+
+    // A minute after the writes: one request, and none of provisio's 150 writes in it. A change
+    // made in Zendesk after the writes is there.
+    const late = users.find((u) => u.attributes['email'] === 'user200@example.com');
+    await h.admin.put(`/api/v2/users/${late?.id}`, { user: { notes: 'edited after the writes' } });
+    await setClock(5_000 + 62_000 + 60_000);
+    const changed = await next.loadChangedUsers();
+    expect(changed.map((u) => u.attributes['notes'])).toEqual(['edited after the writes']);
+    expect((await requestCounts(h)).by['GET /api/v2/incremental/users/cursor']).toBe(1);
   });
 
   it('waits out the export limit of 10 requests a minute (429 with Retry-After)', async () => {
@@ -128,7 +202,7 @@ describe('loadChangedUsers', () => {
         await setClock(offset);
       }
     };
-    const { target } = targetFor(h, { sleep });
+    const { target } = targetFor(h, { sleep, exportIntervalMs: 0 });
     await target.loadUsers();
     for (let i = 0; i < 12; i += 1) await target.loadChangedUsers();
     const counts = await requestCounts(h);

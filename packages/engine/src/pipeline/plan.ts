@@ -228,7 +228,13 @@ export function planUser(
         ? skip(`${displayName} ${why}; ${adoptedWords}, and the Zendesk user is already suspended.`)
         : {
             ...none,
-            action: { kind: 'disable', key: input.sourceId, targetId, policy: 'suspend' },
+            action: {
+              kind: 'disable',
+              key: input.sourceId,
+              targetId,
+              policy: 'suspend',
+              current: linkedTarget,
+            },
             provisioningAction: 'disable',
             status: 'success',
             modifiedProperties: modified({ suspended: true }, linkedTarget.attributes, new Set()),
@@ -240,7 +246,7 @@ export function planUser(
       if (settings.actions.has('delete'))
         return {
           ...none,
-          action: { kind: 'delete', key: input.sourceId, targetId },
+          action: { kind: 'delete', key: input.sourceId, targetId, current: linkedTarget },
           provisioningAction: 'delete',
           status: 'success',
           description: `${displayName} was permanently deleted in Entra ID: the Zendesk user will be deleted.`,
@@ -273,7 +279,7 @@ export function planUser(
         if (keepAdopted) return suspendAdopted(`is ${outOfScopeWords[reason]}`);
         return {
           ...none,
-          action: { kind: 'delete', key: input.sourceId, targetId },
+          action: { kind: 'delete', key: input.sourceId, targetId, current: linkedTarget },
           provisioningAction: 'delete',
           status: 'success',
           description: `${displayName} is ${outOfScopeWords[reason]}: the Zendesk user will be deleted (settings.deprovision: delete).`,
@@ -284,7 +290,7 @@ export function planUser(
           policy === 'downgrade-and-suspend' ? { role: 'end-user', suspended: true } : { suspended: true };
         return {
           ...none,
-          action: { kind: 'disable', key: input.sourceId, targetId, policy },
+          action: { kind: 'disable', key: input.sourceId, targetId, policy, current: linkedTarget },
           provisioningAction: 'disable',
           status: 'success',
           modifiedProperties: modified(changes, linkedTarget.attributes, new Set()),
@@ -406,7 +412,7 @@ export function planUser(
   if (found.disabled && weDisabled) {
     return {
       ...planned,
-      action: { kind: 'reactivate', key: input.sourceId, targetId: found.id, changes },
+      action: { kind: 'reactivate', key: input.sourceId, targetId: found.id, changes, current: found },
       provisioningAction: 'update',
       status: 'success',
       modifiedProperties: modified({ ...changes, suspended: false }, found.attributes, redacted),
@@ -442,7 +448,7 @@ export function planUser(
     };
   return {
     ...planned,
-    action: { kind: 'update', key: input.sourceId, targetId: found.id, changes },
+    action: { kind: 'update', key: input.sourceId, targetId: found.id, changes, current: found },
     provisioningAction: 'update',
     status: found.disabled ? 'warning' : 'success',
     modifiedProperties: modified(changes, found.attributes, redacted),

@@ -88,7 +88,12 @@ export interface CredentialOwner {
 /** How to deprovision a user, chosen in `settings.deprovision`. */
 export type DeprovisionPolicy = 'suspend' | 'downgrade-and-suspend' | 'delete' | 'none';
 
-/** One write, keyed by the source id so results map back. */
+/**
+ * One write, keyed by the source id so results map back. `current` is the target user as provisio
+ * knows it (its target mirror) when the action was planned: a connector may compute the user after
+ * the write from it and the changes instead of reading the user back (docs/zendesk-limits.md).
+ * Absent when provisio does not know the user; the connector then reads it.
+ */
 export type TargetAction =
   | {
       readonly kind: 'create';
@@ -102,6 +107,7 @@ export type TargetAction =
       readonly targetId: string;
       /** Only the attributes that change. */
       readonly changes: Readonly<Record<string, unknown>>;
+      readonly current?: TargetUser;
     }
   | {
       /** Deprovision without deleting: suspend, or downgrade to end-user then suspend. */
@@ -109,6 +115,7 @@ export type TargetAction =
       readonly key: string;
       readonly targetId: string;
       readonly policy: 'suspend' | 'downgrade-and-suspend';
+      readonly current?: TargetUser;
     }
   | {
       /** Lift the suspension and apply `changes` (may be empty) in the same write. */
@@ -116,8 +123,14 @@ export type TargetAction =
       readonly key: string;
       readonly targetId: string;
       readonly changes: Readonly<Record<string, unknown>>;
+      readonly current?: TargetUser;
     }
-  | { readonly kind: 'delete'; readonly key: string; readonly targetId: string };
+  | {
+      readonly kind: 'delete';
+      readonly key: string;
+      readonly targetId: string;
+      readonly current?: TargetUser;
+    };
 
 export type TargetActionKind = TargetAction['kind'];
 

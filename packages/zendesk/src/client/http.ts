@@ -187,6 +187,8 @@ export class ZendeskHttp {
   readonly #budget: RequestBudget | undefined;
   /** The account's limit a minute, as the last answer reported it. */
   #limitPerMinute: number | null = null;
+  /** The latest time Zendesk's own clock gave (its `Date` header), in ms; null before any answer. */
+  #serverTime: number | null = null;
 
   constructor(options: ZendeskHttpOptions) {
     this.#authorization = `Basic ${Buffer.from(`${options.adminUsername}/token:${options.secretToken}`).toString('base64')}`;
@@ -216,6 +218,14 @@ export class ZendeskHttp {
 
   get sleep(): Sleep {
     return this.#sleep;
+  }
+
+  /**
+   * The latest time Zendesk's `Date` response header gave (whole seconds, so at most a second
+   * behind Zendesk's clock when it answered); null before the first answer that had one.
+   */
+  get serverTime(): Date | null {
+    return this.#serverTime === null ? null : new Date(this.#serverTime);
   }
 
   /**
@@ -303,6 +313,7 @@ export class ZendeskHttp {
         throw networkError(ambiguous && options.recover === undefined ? notRepeated : '');
       }
 
+      this.#noteServerTime(response.headers.get('date'));
       const rate = parseRateLimitHeaders(response.headers);
       if (rate.limit !== null && rate.limit > 0) this.#limitPerMinute = rate.limit;
       if (response.ok) {
@@ -399,6 +410,12 @@ export class ZendeskHttp {
     if (rate.remaining > lowWaterMark(rate.limit)) return;
     this.#pacingPauses += 1;
     this.#startPause(rate.resetSeconds * 1000);
+  }
+
+  #noteServerTime(date: string | null): void {
+    if (date === null) return;
+    const ms = Date.parse(date);
+    if (Number.isFinite(ms) && (this.#serverTime === null || ms > this.#serverTime)) this.#serverTime = ms;
   }
 
   #startPause(ms: number): void {

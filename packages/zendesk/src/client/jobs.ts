@@ -21,8 +21,13 @@ export function isTerminal(job: ZendeskJobStatus): boolean {
 export interface BulkJobsOptions {
   /** Jobs submitted and not yet terminal, at most (default 10). */
   readonly maxInFlight?: number;
-  /** First poll after this long (default 200 ms); the interval grows by half each round… */
+  /**
+   * First poll after this long (default 200 ms), or after about as long as recent jobs took (up to
+   * `maxFirstWaitMs`); the interval grows by half each round…
+   */
   readonly initialIntervalMs?: number;
+  /** The longest first wait learnt from slow jobs (default 10 s). */
+  readonly maxFirstWaitMs?: number;
   /** …up to this (default 2 s). */
   readonly maxIntervalMs?: number;
   /** A job not found for this many polls in a row is given up (default 5; it may not be visible yet). */
@@ -55,6 +60,13 @@ export class BulkJobs {
   #polling = false;
   #interval: number;
   #polls = 0;
+  readonly #maxFirstWaitMs: number;
+  /**
+   * The first wait of a polling round trip: about how long recent jobs took. Jobs found finished at
+   * the first poll shorten it by a quarter; a job that needed more polls moves it halfway to the
+   * time it took. So a stream of 5-second jobs is polled about once each, not seven times.
+   */
+  #firstWaitMs: number;
 
   constructor(http: ZendeskHttp, options: BulkJobsOptions = {}) {
     this.#http = http;
@@ -64,6 +76,8 @@ export class BulkJobs {
     this.#notFoundPolls = options.notFoundPolls ?? 5;
     this.#timeoutMs = options.timeoutMs ?? 10 * 60_000;
     this.#interval = this.#initialIntervalMs;
+    this.#maxFirstWaitMs = Math.max(this.#initialIntervalMs, options.maxFirstWaitMs ?? 10_000);
+    this.#firstWaitMs = this.#initialIntervalMs;
   }
 
   /** Poll requests made so far. */
@@ -89,9 +103,11 @@ export class BulkJobs {
   wait(jobId: string): Promise<ZendeskJobStatus> {
     return new Promise((resolve, reject) => {
       this.#waiters.set(jobId, { resolve, reject, misses: 0, waitedMs: 0, last: null });
-      // A new job is likely to finish soon: poll at the short interval again.
-      this.#interval = this.#initialIntervalMs;
+      // The first job after a pause is polled at the short interval; a job joining others already
+      // polled waits for their next poll (the interval is not shortened again for it, or a steady
+      // stream of jobs would be polled every 200 ms).
       if (!this.#polling) {
+        this.#interval = this.#firstWaitMs;
         this.#polling = true;
         void this.#poll();
       }
@@ -115,11 +131,14 @@ export class BulkJobs {
 
   async #poll(): Promise<void> {
     try {
+      let first = true;
       while (this.#waiters.size > 0) {
         const interval = this.#interval;
         await this.#http.sleep(interval);
         this.#interval = Math.min(this.#maxIntervalMs, Math.round(interval * 1.5));
         const ids = [...this.#waiters.keys()].slice(0, maxIdsPerPoll);
+        const firstRound = first;
+        first = false;
         let found: Map<string, ZendeskJobStatus>;
         try {
           found = await this.#fetch(ids);
@@ -133,6 +152,7 @@ export class BulkJobs {
           waiter.waitedMs += interval;
           const job = found.get(id);
           if (job && isTerminal(job)) {
+            if (!firstRound) this.#learn(waiter.waitedMs);
             this.#settle(id, (w) => w.resolve(job));
           } else if (!job && ++waiter.misses >= this.#notFoundPolls) {
             this.#settle(id, (w) =>
@@ -165,10 +185,18 @@ export class BulkJobs {
             waiter.last = job;
           }
         }
+        if (firstRound && ids.every((id) => !this.#waiters.has(id)))
+          this.#firstWaitMs = Math.max(this.#initialIntervalMs, Math.round(this.#firstWaitMs * 0.75));
       }
     } finally {
       this.#polling = false;
     }
+  }
+
+  /** A job took `ms` of polling: the first wait moves halfway towards it. */
+  #learn(ms: number): void {
+    const next = Math.round((this.#firstWaitMs + ms) / 2);
+    this.#firstWaitMs = Math.min(this.#maxFirstWaitMs, Math.max(this.#initialIntervalMs, next));
   }
 
   #settle(id: string, fn: (waiter: Waiter) => void): void {

@@ -11,6 +11,7 @@ import {
   type ZendeskUser,
 } from '../client/schemas.js';
 import { type ZendeskConnectorError, ZendeskErrorCode } from '../errors.js';
+import { storedAfterWrite, targetUserOf } from './after-write.js';
 import { parseZendeskId, toTargetUser, toUserBody } from './attributes.js';
 import { type BulkContext, type BulkEndpoint, forEachChunk, maxItemsPerRequest, runBulk } from './bulk.js';
 import { chunk, mapConcurrent } from './concurrency.js';
@@ -22,8 +23,10 @@ import { noResult } from './results.js';
  * Order: deletes, then updates (disable and reactivate included), then creates, so that an email
  * or external_id freed by a delete or an update is free when a create needs it. Each phase goes
  * through the bulk runner (`bulk.ts`: chunks of 100 users, one bulk job per chunk, single requests
- * once a bulk endpoint answers 403), then one `show_many` per chunk for the users as they are after
- * the write.
+ * once a bulk endpoint answers 403). The users after the write are computed from what provisio knew
+ * (`TargetAction.current`) and sent (after-write.ts), ids from the job results; `show_many` reads
+ * back only those it cannot compute (a create Zendesk matched to a user provisio did not know, an
+ * action without `current`, a field whose stored form is not predictable).
  *
  * At most one write per user per apply (Zendesk allows 5 Update User requests a minute per user),
  * so several actions for one user are merged. An email change goes through identities (Zendesk's
@@ -79,27 +82,42 @@ async function fetchUsers(
   return { users, errors };
 }
 
-/** Results for a chunk's groups once their writes are done: the users as they are now. */
-async function finish(
+/** What `finish` needs of a group of actions for one user. */
+interface FinishGroup {
+  readonly userId: number | null;
+  readonly actions: readonly TargetAction[];
+  readonly step: Step;
+}
+
+/**
+ * Results for a chunk's groups once their writes are done: the users as they are now. A user a
+ * single request answered with is taken from that answer; otherwise `computed` gives it from what
+ * provisio knew and sent (after-write.ts), and only the users it cannot compute are read back with
+ * `show_many`.
+ */
+async function finish<G extends FinishGroup>(
   ctx: WriteContext,
-  groups: readonly {
-    readonly userId: number | null;
-    readonly actions: readonly TargetAction[];
-    readonly step: Step;
-  }[],
+  groups: readonly G[],
   kind: 'write' | 'delete',
+  computed: (group: G) => TargetUser | null,
 ): Promise<TargetActionResult[]> {
-  const wanted = groups
-    .filter((g) => g.userId !== null && g.step.error === null && g.step.user === null)
-    .map((g) => g.userId as number);
+  const users = new Map<G, TargetUser>();
+  const wanted: number[] = [];
+  for (const group of groups) {
+    if (group.userId === null || group.step.error !== null) continue;
+    const answered = group.step.user;
+    const user = answered ? toTargetUser(answered) : computed(group);
+    if (user) users.set(group, kind === 'delete' ? { ...user, active: false } : user);
+    else wanted.push(group.userId);
+  }
   const fetched = wanted.length > 0 ? await fetchUsers(ctx, wanted, kind === 'delete') : null;
   const out: TargetActionResult[] = [];
   for (const group of groups) {
     const { step } = group;
-    let user: TargetUser | null = null;
+    let user: TargetUser | null = users.get(group) ?? null;
     let error = step.error;
-    if (error === null && group.userId !== null) {
-      const found = step.user ?? fetched?.users.get(group.userId);
+    if (user === null && error === null && group.userId !== null) {
+      const found = fetched?.users.get(group.userId);
       if (found) user = toTargetUser(kind === 'delete' ? { ...found, active: false } : found);
       else if (kind === 'delete') {
         // Permanently deleted (or not readable): the delete itself went through.
@@ -130,6 +148,12 @@ async function finish(
     }
   }
   return out;
+}
+
+/** The user as provisio knew it when it planned the first of these actions (absent for creates). */
+function knownUser(actions: readonly TargetAction[]): TargetUser | null {
+  for (const action of actions) if (action.kind !== 'create' && action.current) return action.current;
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,7 +198,8 @@ const destroyUsers: BulkEndpoint<UserFallback, DeleteGroup> = {
 
 async function deleteChunk(ctx: WriteContext, part: readonly DeleteGroup[]): Promise<TargetActionResult[]> {
   await runBulk(ctx, part, destroyUsers);
-  return await finish(ctx, part, 'delete');
+  // A deleted user is the user as provisio knew it, inactive; one it did not know is read back.
+  return await finish(ctx, part, 'delete', (group) => knownUser(group.actions));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,6 +210,8 @@ interface WriteGroup {
   readonly actions: TargetAction[];
   readonly body: Record<string, unknown>;
   email: string | null;
+  /** The primary address once `makePrimaryEmail` has set it, as Zendesk holds the identity. */
+  primaryEmail: string | null;
   readonly step: Step;
 }
 
@@ -264,26 +291,42 @@ async function writeChunk(ctx: WriteContext, part: readonly WriteGroup[]): Promi
       .map((group) =>
         ctx.singleRequests.run(async () => {
           try {
-            await makePrimaryEmail(ctx.http, group.userId, group.email as string, group.step.requests);
+            group.primaryEmail = await makePrimaryEmail(
+              ctx.http,
+              group.userId,
+              group.email as string,
+              group.step.requests,
+            );
           } catch (error) {
             fail(group.step, toConnectorError(error, `/api/v2/users/${group.userId}/identities`));
           }
         }),
       ),
   );
-  return await finish(ctx, part, 'write');
+  return await finish(ctx, part, 'write', writtenUser);
+}
+
+/** A user after an update, a suspension or its lifting, from the user provisio knew and the body sent. */
+function writtenUser(group: WriteGroup): TargetUser | null {
+  const known = knownUser(group.actions);
+  if (known === null) return null;
+  const attributes = storedAfterWrite(known.attributes, group.body);
+  if (attributes === null) return null;
+  if (group.primaryEmail !== null) attributes['email'] = group.primaryEmail;
+  return targetUserOf(group.userId, attributes);
 }
 
 /**
  * Makes `email` the user's primary address (https://developer.zendesk.com/api-reference/ticketing/users/user_identities/): a user update would only add it as a
- * secondary identity. The old address stays as a secondary identity.
+ * secondary identity. The old address stays as a secondary identity. Returns the address as the
+ * primary identity holds it.
  */
 export async function makePrimaryEmail(
   http: ZendeskHttp,
   userId: number,
   email: string,
   requests: string[],
-): Promise<void> {
+): Promise<string> {
   const base = `/api/v2/users/${userId}/identities`;
   const wanted = email.trim().toLowerCase();
   const findIdentity = async () => {
@@ -319,6 +362,7 @@ export async function makePrimaryEmail(
     requests.push(`PUT ${path}`);
     await http.request('PUT', path, { schema: identitiesEnvelopeSchema, subject: 'user' });
   }
+  return identity.value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,6 +376,8 @@ interface CreateGroup {
    * says `Updated` rather than `Created`, a single create_or_update answers 200 rather than 201.
    */
   matched: boolean;
+  /** The job result said the user was created (`Created` / `create`): nothing but the body is in it. */
+  created: boolean;
   readonly actions: TargetAction[];
   readonly body: Record<string, unknown>;
   readonly step: Step;
@@ -362,6 +408,7 @@ const createUsers: BulkEndpoint<UserFallback, CreateGroup> = {
       // for an existing user, `Created` / `create` for a new one
       // (https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/).
       group.matched = isUpdateOutcome(outcome.status, outcome.action);
+      group.created = isCreateOutcome(outcome.status, outcome.action);
     }
   },
   fail: (group, error) => fail(group.step, error),
@@ -389,7 +436,13 @@ const createUsers: BulkEndpoint<UserFallback, CreateGroup> = {
 
 async function createChunk(ctx: WriteContext, part: CreateGroup[]): Promise<TargetActionResult[]> {
   await runBulk(ctx, part, createUsers);
-  const results = await finish(ctx, part, 'write');
+  // A created user is what was sent; a user Zendesk matched (or a result that does not say which)
+  // held values provisio never saw, so it is read back.
+  const results = await finish(ctx, part, 'write', (group) => {
+    if (!group.created || group.matched || group.userId === null) return null;
+    const attributes = storedAfterWrite(null, group.body);
+    return attributes === null ? null : targetUserOf(group.userId, attributes);
+  });
   const matched = new Set(part.filter((g) => g.matched).flatMap((g) => g.actions.map((a) => a.key)));
   return results.map((result) =>
     result.ok && matched.has(result.key) ? { ...result, matched: true } : result,
@@ -400,6 +453,12 @@ async function createChunk(ctx: WriteContext, part: CreateGroup[]): Promise<Targ
 export function isUpdateOutcome(status: string | null, action: string | null): boolean {
   const said = `${status ?? ''} ${action ?? ''}`.toLowerCase();
   return /\bupdated?\b/.test(said) && !/\bcreated?\b/.test(said);
+}
+
+/** Whether a create_or_update item's result says the user was created. */
+export function isCreateOutcome(status: string | null, action: string | null): boolean {
+  const said = `${status ?? ''} ${action ?? ''}`.toLowerCase();
+  return /\bcreated?\b/.test(said) && !/\bupdated?\b/.test(said);
 }
 
 function stringOrNull(value: unknown): string | null {
@@ -441,6 +500,7 @@ export async function applyActions(
       creates.push({
         userId: null,
         matched: false,
+        created: false,
         actions: [action],
         body: toUserBody(action.attributes),
         step: newStep(),
@@ -459,7 +519,14 @@ export async function applyActions(
       continue;
     }
     // One write per user and apply: Zendesk allows 5 Update User requests a minute per user.
-    const group = writes.get(userId) ?? { userId, actions: [], body: {}, email: null, step: newStep() };
+    const group = writes.get(userId) ?? {
+      userId,
+      actions: [],
+      body: {},
+      email: null,
+      primaryEmail: null,
+      step: newStep(),
+    };
     group.actions.push(action);
     mergeBody(group.body, actionBody(action));
     writes.set(userId, group);

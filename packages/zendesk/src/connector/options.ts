@@ -16,8 +16,14 @@ export interface ZendeskTargetOptions {
   readonly baseUrl?: string;
   /** Waits (retries, pacing, job polling); real timers by default. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** The time, for the incremental export's start (default: the system clock). */
+  /** The time, for the incremental export's start and pace (default: the system clock). */
   readonly now?: () => Date;
+  /**
+   * The incremental user export is called at most once in this many milliseconds (default 30 000);
+   * between, `loadChangedUsers` answers nothing without a request. Zendesk allows 10 export
+   * requests a minute per account, 30 with High Volume (docs/zendesk-limits.md).
+   */
+  readonly exportIntervalMs?: number;
   /** Tuning of bulk job polling and the number of jobs in flight. */
   readonly jobs?: BulkJobsOptions;
   /** Single-user requests in parallel when a bulk endpoint is not available (default 8). */
@@ -33,6 +39,9 @@ export interface ZendeskTargetOptions {
   readonly requestBudget?: RequestBudget;
 }
 
+/** Default pace of the incremental export: twice a minute, a fifth of Zendesk's 10 a minute. */
+export const defaultExportIntervalMs = 30_000;
+
 export interface ResolvedOptions {
   /** For the HTTP client: the subdomain in lower case, the credentials trimmed. */
   readonly http: ZendeskHttpOptions;
@@ -41,6 +50,7 @@ export interface ResolvedOptions {
   /** The account's host as Zendesk names it, `{domain}.zendesk.com`, also behind a base URL. */
   readonly accountHost: string;
   readonly now: () => Date;
+  readonly exportIntervalMs: number;
   readonly jobs: BulkJobsOptions;
   /** Single requests in parallel. */
   readonly singleRequestConcurrency: number;
@@ -127,10 +137,12 @@ const schema = z
     baseUrl: baseUrl.optional(),
     sleep: fn<(ms: number) => Promise<void>>().optional(),
     now: fn<() => Date>().optional(),
+    exportIntervalMs: z.number().min(0).optional(),
     jobs: z
       .object({
         maxInFlight: count(1).optional(),
         initialIntervalMs: z.number().min(0).optional(),
+        maxFirstWaitMs: z.number().min(0).optional(),
         maxIntervalMs: z.number().min(0).optional(),
         notFoundPolls: count(1).optional(),
         timeoutMs: z.number().min(0).optional(),
@@ -182,6 +194,7 @@ export function resolveOptions(options: ZendeskTargetOptions): ResolvedOptions {
     host: o.baseUrl ? new URL(o.baseUrl).host : accountHost,
     accountHost,
     now: o.now ?? (() => new Date()),
+    exportIntervalMs: o.exportIntervalMs ?? defaultExportIntervalMs,
     jobs,
     singleRequestConcurrency: o.singleRequestConcurrency ?? 8,
     chunkConcurrency: jobs.maxInFlight ?? 10,

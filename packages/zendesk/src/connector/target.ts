@@ -46,6 +46,20 @@ import { checkConnection } from './test-connection.js';
 
 /** The incremental export does not serve the last minute (https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/). */
 const incrementalLagSeconds = 60;
+/**
+ * How long after provisio's last write of a full-read cycle the export may start where the writes
+ * ended: Zendesk refuses a start_time less than a minute old, and that start is the second after
+ * the last answer's `Date`.
+ */
+const startAgeMs = (incrementalLagSeconds + 1) * 1000;
+
+/** Where the first export after a full read will start, once fixed. */
+interface PendingStart {
+  /** The export's `start_time`, Unix seconds on Zendesk's clock. */
+  readonly time: number;
+  /** Not asked before this time on our clock (ms): Zendesk would refuse it as too recent. */
+  readonly notBefore: number;
+}
 
 /**
  * The Zendesk target connector: users (`TargetConnector`), groups, memberships and roles
@@ -90,6 +104,16 @@ class Target implements ZendeskTarget {
   #loadedAt: Date | null = null;
   /** The incremental export's `after_cursor`, kept between calls. */
   #cursor: string | null = null;
+  /**
+   * The end of provisio's own writes since the full read, before the first export: Zendesk's time
+   * (its `Date` header) and ours, in ms. The first export starts there, not at the full read.
+   */
+  #writesEnded: { readonly zendesk: number; readonly local: number } | null = null;
+  /** The first export's start once the first call after the full read fixed it. */
+  #pendingStart: PendingStart | null = null;
+  /** When the export was last asked (our clock, ms): it is paced to one call per `exportIntervalMs`. */
+  #lastExportAt: number | null = null;
+  readonly #exportIntervalMs: number;
   /** The user behind the API token (undefined: not read since the last full read). */
   #owner: CredentialOwner | null | undefined;
 
@@ -100,6 +124,7 @@ class Target implements ZendeskTarget {
     const { accountHost } = options;
     this.system = { displayName: 'Zendesk', id: accountHost, details: { Domain: accountHost } };
     this.#now = options.now;
+    this.#exportIntervalMs = options.exportIntervalMs;
     const jobs = new BulkJobs(this.#http, options.jobs);
     this.#write = {
       http: this.#http,
@@ -233,6 +258,8 @@ class Target implements ZendeskTarget {
       this.#customRoles = roles;
       this.#loadedAt = startedAt;
       this.#cursor = null;
+      this.#writesEnded = null;
+      this.#pendingStart = null;
       this.#owner = undefined;
       // A full read starts afresh: bulk endpoints refused earlier are tried again (the account's
       // bulk import may have been turned on since).
@@ -274,31 +301,80 @@ class Target implements ZendeskTarget {
     }
   }
 
+  /**
+   * Users changed in Zendesk since the last call, through the incremental user export, at most once
+   * per `exportIntervalMs` (between, nothing, without a request). The first export after a full read
+   * starts at the later of the full read's start (less the export's minute of lag) and the end of
+   * provisio's own writes made before it, so that those writes are not read back; while that start
+   * is less than a minute old, Zendesk would refuse it, so nothing is asked and the start is kept
+   * (docs/zendesk-limits.md, "The change export").
+   */
   async loadChangedUsers(): Promise<readonly TargetUser[]> {
     const changed = new Map<string, TargetUser>();
+    const now = this.#now().getTime();
     try {
       // A state saved before the role catalogue was kept with it: read the catalogue once.
       if (this.#customRoles === null) this.#customRoles = await this.#loadCustomRoles();
-      let cursor = this.#cursor;
-      if (cursor === null) {
-        const from = this.#loadedAt ?? this.#now();
-        let startTime = Math.floor(from.getTime() / 1000) - incrementalLagSeconds;
-        try {
-          cursor = await this.#export({ kind: 'incremental', startTime }, changed);
-        } catch (error) {
-          // "Too recent start_time": our clock is ahead of Zendesk's; start a minute earlier.
-          if (!(error instanceof ZendeskHttpError && error.status === 422)) throw error;
-          startTime -= incrementalLagSeconds;
-          cursor = await this.#export({ kind: 'incremental', startTime }, changed);
-        }
-      } else {
-        cursor = await this.#export({ kind: 'incremental', cursor }, changed);
+      if (this.#cursor === null && this.#pendingStart === null) {
+        // Fixed at the first call after the full read: later cycles' writes do not move it.
+        this.#pendingStart = this.#firstStart(now);
+        this.#writesEnded = null;
       }
-      if (cursor !== null) this.#cursor = cursor;
+      const since = this.#lastExportAt === null ? null : now - this.#lastExportAt;
+      if (since !== null && since >= 0 && since < this.#exportIntervalMs) return [];
+      if (this.#cursor === null) {
+        const start = this.#pendingStart as PendingStart;
+        if (now < start.notBefore) return [];
+        this.#lastExportAt = now;
+        try {
+          this.#cursor = await this.#export({ kind: 'incremental', startTime: start.time }, changed);
+        } catch (error) {
+          // "Too recent start_time": Zendesk's clock is behind ours. Keep the start; ask later.
+          if (error instanceof ZendeskHttpError && error.status === 422) return [];
+          throw error;
+        }
+        if (this.#cursor !== null) this.#pendingStart = null;
+      } else {
+        this.#lastExportAt = now;
+        const cursor = await this.#export({ kind: 'incremental', cursor: this.#cursor }, changed);
+        if (cursor !== null) this.#cursor = cursor;
+      }
     } catch (error) {
       throw new ConnectorFailure(toConnectorError(error, 'GET /api/v2/incremental/users/cursor'));
     }
     return [...changed.values()];
+  }
+
+  /** The first export's start after a full read (see `loadChangedUsers`). */
+  #firstStart(now: number): PendingStart {
+    const read = Math.floor((this.#loadedAt?.getTime() ?? now) / 1000) - incrementalLagSeconds;
+    const writes = this.#writesEnded;
+    // The second after the one the last answer was sent in: every write was done before that answer,
+    // and Zendesk's `updated_at` and `start_time` are whole seconds.
+    const afterWrites = writes === null ? null : Math.floor(writes.zendesk / 1000) + 1;
+    if (writes === null || afterWrites === null || afterWrites <= read)
+      return { time: read, notBefore: Number.NEGATIVE_INFINITY };
+    return { time: afterWrites, notBefore: writes.local + startAgeMs };
+  }
+
+  /**
+   * Runs a write and, between a full read and the first export after it, notes when Zendesk
+   * answered its last request (the `Date` header of the poll that saw the last job finish).
+   */
+  async #writing<T>(write: () => Promise<T>): Promise<T> {
+    const before = this.#http.requests;
+    try {
+      return await write();
+    } finally {
+      const zendesk = this.#http.serverTime?.getTime();
+      if (
+        this.#cursor === null &&
+        this.#pendingStart === null &&
+        this.#http.requests > before &&
+        zendesk !== undefined
+      )
+        this.#writesEnded = { zendesk, local: this.#now().getTime() };
+    }
   }
 
   async #export(
@@ -335,6 +411,15 @@ class Target implements ZendeskTarget {
     const saved = parseSavedState(state);
     this.#loadedAt = saved.loadedAt === null ? null : new Date(saved.loadedAt);
     this.#cursor = saved.cursor;
+    this.#writesEnded =
+      saved.writesEnded === undefined
+        ? null
+        : { zendesk: Date.parse(saved.writesEnded.zendesk), local: Date.parse(saved.writesEnded.local) };
+    this.#pendingStart =
+      saved.pendingStart === undefined
+        ? null
+        : { time: saved.pendingStart.time, notBefore: Date.parse(saved.pendingStart.notBefore) };
+    this.#lastExportAt = saved.lastExportAt === undefined ? null : Date.parse(saved.lastExportAt);
     this.#customRoles = saved.customRoles;
     // An owner kept for other credentials (the token moved to another admin) is read again.
     this.#owner = saved.ownerOf === this.#credentials ? saved.owner : undefined;
@@ -347,6 +432,23 @@ class Target implements ZendeskTarget {
       version: 1,
       loadedAt: this.#loadedAt?.toISOString() ?? null,
       cursor: this.#cursor,
+      ...(this.#writesEnded === null
+        ? {}
+        : {
+            writesEnded: {
+              zendesk: new Date(this.#writesEnded.zendesk).toISOString(),
+              local: new Date(this.#writesEnded.local).toISOString(),
+            },
+          }),
+      ...(this.#pendingStart === null
+        ? {}
+        : {
+            pendingStart: {
+              time: this.#pendingStart.time,
+              notBefore: isoOrEpoch(this.#pendingStart.notBefore),
+            },
+          }),
+      ...(this.#lastExportAt === null ? {} : { lastExportAt: new Date(this.#lastExportAt).toISOString() }),
       customRoles: this.#customRoles,
       ...(this.#owner !== undefined ? { owner: this.#owner, ownerOf: this.#credentials } : {}),
       singles: { ...this.#write.singles },
@@ -375,7 +477,7 @@ class Target implements ZendeskTarget {
     actions: readonly TargetAction[],
     onProgress?: (progress: TargetProgress) => void,
   ): Promise<readonly TargetActionResult[]> {
-    return applyActions(this.#write, actions, onProgress);
+    return this.#writing(() => applyActions(this.#write, actions, onProgress));
   }
 
   // ---- Groups, memberships, roles -------------------------------------------------------------
@@ -436,13 +538,13 @@ class Target implements ZendeskTarget {
   }
 
   applyGroups(actions: readonly TargetGroupAction[]): Promise<readonly TargetGroupActionResult[]> {
-    return applyGroupActions(this.#write, actions);
+    return this.#writing(() => applyGroupActions(this.#write, actions));
   }
 
   applyMemberships(
     actions: readonly TargetMembershipAction[],
   ): Promise<readonly TargetMembershipActionResult[]> {
-    return applyMembershipActions(this.#memberships, actions);
+    return this.#writing(() => applyMembershipActions(this.#memberships, actions));
   }
 
   /** End-user, Agent and Admin, then the account's custom roles (none below Enterprise: 403). */
@@ -467,6 +569,12 @@ interface SavedState {
   readonly loadedAt: string | null;
   /** The incremental export's `after_cursor`. */
   readonly cursor: string | null;
+  /** The end of provisio's writes after the full read: Zendesk's time and ours (ISO). */
+  readonly writesEnded?: { readonly zendesk: string; readonly local: string };
+  /** The first export's start after a full read, once fixed (`notBefore`: ISO, our clock). */
+  readonly pendingStart?: { readonly time: number; readonly notBefore: string };
+  /** When the export was last asked (ISO, our clock). */
+  readonly lastExportAt?: string;
   readonly customRoles: CustomRole[] | null;
   /** The user behind the API token, once read (absent: read it again). */
   readonly owner?: CredentialOwner | null;
@@ -484,6 +592,11 @@ const emptyState: SavedState = {
   singles: { create: false, update: false, delete: false },
   membershipSingles: { add: false, remove: false },
 };
+
+/** A time as ISO text; "no earliest time" as the epoch. */
+function isoOrEpoch(ms: number): string {
+  return new Date(Number.isFinite(ms) ? ms : 0).toISOString();
+}
 
 /** A saved state, or the empty one when there is none or it is not one this version wrote. */
 function parseSavedState(state: string | null): SavedState {

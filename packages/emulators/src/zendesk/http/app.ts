@@ -132,6 +132,9 @@ export function buildZendeskApp(
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (!pathOf(request.url).startsWith(apiPrefix)) return payload;
+    // The emulator's clock, not the machine's: clients read Zendesk's time from this header (the
+    // incremental export's start after provisio's own writes), and tests move that clock.
+    reply.header('date', new Date(ctx.store.clock.now()).toUTCString());
     const after = afterWrite.get(request);
     if (after !== undefined && reply.statusCode < 300) {
       // The write is applied; its answer is what gets lost.
