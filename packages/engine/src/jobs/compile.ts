@@ -21,6 +21,7 @@ import type { SecretProvider } from '../ports/secrets.js';
 import type { TargetUserField } from '../ports/target.js';
 import {
   groupMappingsSchema,
+  idleIntervalMs,
   type JobAction,
   type JobDefinition,
   type JobSettings,
@@ -47,8 +48,15 @@ export interface CompiledJobWithoutSecrets {
   readonly definition: JobDefinition;
   readonly source: JobSource;
   readonly target: JobTarget;
-  /** The definition's settings, with the job id and the interval in milliseconds. */
-  readonly settings: Readonly<JobSettings> & { readonly jobId: string; readonly intervalMs: number };
+  /**
+   * The definition's settings, with the job id, the interval and the idle back-off's longest wait
+   * (settings.idleInterval, defaulted: cycle/quiet.ts) in milliseconds.
+   */
+  readonly settings: Readonly<JobSettings> & {
+    readonly jobId: string;
+    readonly intervalMs: number;
+    readonly idleIntervalMs: number;
+  };
   readonly users: {
     readonly enabled: boolean;
     readonly actions: ReadonlySet<JobAction>;
@@ -336,6 +344,7 @@ function build(
       ...settings,
       jobId: definition.id,
       intervalMs: parseDuration(settings.interval) ?? Number.NaN,
+      idleIntervalMs: idleIntervalMs(settings),
     },
     users: {
       enabled: true,
