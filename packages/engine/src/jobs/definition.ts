@@ -179,7 +179,7 @@ const durationSetting = z.string().refine(
   },
   {
     error: (issue) =>
-      `"${String(issue.input)}" is not an ISO-8601 duration from 1 s to 24 days (P24D), e.g. PT5S, PT40M, PT30S or PT1H`,
+      `"${String(issue.input)}" is not an ISO-8601 duration from 1 s to 24 days (P24D), e.g. PT5S, PT40M or PT1H`,
   },
 );
 
