@@ -88,9 +88,11 @@ function startProcess(args, { env = process.env, cwd, onLine } = {}) {
 }
 
 /** Starts an emulator process and resolves to the JSON line it prints. */
-function startEmulator(kind, options) {
+async function startEmulator(kind, options) {
+  const file = join(dir, `${kind}-options.json`);
+  await writeFile(file, JSON.stringify(options));
   return new Promise((resolve, reject) => {
-    const child = startProcess([emulatorScript, kind, JSON.stringify(options)], {
+    const child = startProcess([emulatorScript, kind, file], {
       onLine: (line) => resolve(JSON.parse(line)),
     });
     child.once('exit', (code) => reject(new Error(`the ${kind} emulator exited (${code})`)));

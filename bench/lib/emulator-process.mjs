@@ -1,13 +1,15 @@
 // One emulator in a process of its own, for benchmarks that must not share an event loop with it
-// (bench/propagation.mjs). Started with `node bench/lib/emulator-process.mjs <entra|zendesk> <json>`,
+// (bench/propagation.mjs). Started with `node bench/lib/emulator-process.mjs <entra|zendesk> <file>`
+// (its options as JSON in a file: a seed is too long for a command line),
 // it prints one JSON line with what a client needs (URL, credentials, CA certificate) and runs until
 // SIGTERM. The Zendesk one also answers `GET /probe?ext=<id>,<id>` on a second port, straight from
 // its store: the bench's view of the account, outside the API (no request counted or rate limited).
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { startEntraEmulator, startZendeskEmulator } from '../../packages/emulators/dist/index.js';
 
-const [kind, optionsText] = process.argv.slice(2);
-const options = JSON.parse(optionsText ?? '{}');
+const [kind, optionsFile] = process.argv.slice(2);
+const options = optionsFile === undefined ? {} : JSON.parse(readFileSync(optionsFile, 'utf8'));
 
 if (kind === 'entra') {
   const entra = await startEntraEmulator({ port: 0, ...options });
@@ -64,6 +66,6 @@ if (kind === 'entra') {
     zendesk.close().then(() => process.exit(0));
   });
 } else {
-  process.stderr.write('usage: emulator-process.mjs entra|zendesk <options as JSON>\n');
+  process.stderr.write('usage: emulator-process.mjs entra|zendesk <file of options as JSON>\n');
   process.exit(2);
 }
