@@ -62,6 +62,11 @@ describe('the idle back-off', () => {
     // The initial cycle, then incremental ones until one is quiet.
     expect((await h.cycle()).counts.created).toBe(1);
     const before = (await h.store.listCycles(jobId, 100)).length;
+    const written = async () => ({
+      logs: (await h.store.queryLogs({ jobId, limit: 1000 })).length,
+      audit: (await h.store.listAudit(jobId, 1000)).length,
+    });
+    const writtenBefore = await written();
 
     const quiet = await loop(5);
     expect(quiet.next.map((n) => n.quietStreak)).toEqual([1, 2, 3, 4, 5]);
@@ -73,6 +78,8 @@ describe('the idle back-off', () => {
     expect(cycles).toHaveLength(before + 1);
     expect(cycles[0]).toMatchObject({ kind: 'incremental', state: 'succeeded' });
     expect(cycles[0]?.counts.quietRepeats).toBe(4);
+    // Nor does a quiet cycle write a provisioning-log or audit entry.
+    expect(await written()).toEqual(writtenBefore);
 
     // A change: that cycle did something, and the wait is the interval again.
     await patchUser(h, user, { jobTitle: 'Night shift' });
