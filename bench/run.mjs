@@ -16,6 +16,7 @@ const benchmarks =
         'api-logs',
         'console',
         'workers',
+        'propagation',
       ];
 const machine = {
   cpus: os.cpus().length,

@@ -347,6 +347,8 @@ export async function runSync(
     const view = new ProgressView(process.stderr);
     let failed = false;
     let held = false;
+    /** The wait last printed, so that a quiet streak prints only when its wait changes. */
+    let lastWaitMs = 0;
     try {
       while (!controller.signal.aborted) {
         const segment = reload?.segment() ?? controller.signal;
@@ -360,9 +362,18 @@ export async function runSync(
             view.start(cycle === 1 ? 'initial cycle' : 'incremental cycle');
           },
           onProgress: (progress: CycleProgress) => view.update(progress),
-          onCycle: (report) => {
+          onCycle: (report, next) => {
             view.stop();
-            reload?.idle(running.settings.intervalMs);
+            reload?.idle(next.waitMs);
+            // Quiet cycles after the first of a streak print nothing but the wait when it grows.
+            if (!once && next.quietStreak > 1) {
+              if (next.waitMs !== lastWaitMs)
+                process.stdout.write(
+                  `no changes in ${next.quietStreak} cycles: next cycle in ${formatDuration(next.waitMs)}\n`,
+                );
+              lastWaitMs = next.waitMs;
+              return;
+            }
             process.stdout.write(`${cycleSummary(report)}\n${heldAdvice(report)}`);
             for (const user of report.planned) {
               const result = report.results.get(user.sourceId);
@@ -380,7 +391,8 @@ export async function runSync(
             if (report.state === 'held') held = true;
             if ((report.state !== 'succeeded' && report.state !== 'held') || report.counts.failed > 0)
               failed = true;
-            if (!once) process.stdout.write(`next cycle in ${formatDuration(running.settings.intervalMs)}\n`);
+            if (!once) process.stdout.write(`next cycle in ${formatDuration(next.waitMs)}\n`);
+            lastWaitMs = next.waitMs;
           },
           onError: (error) => {
             view.stop();

@@ -36,7 +36,8 @@ target:
 settings:
   scope: assigned            # assigned (users assigned to the Zendesk app) or all
   provisioningStatus: on     # off: sync runs no cycles
-  interval: PT40M            # ISO-8601 duration between incremental cycles (PT1M, PT30S, …)
+  interval: PT5S             # ISO-8601 duration between cycles: PT5S, near real time; PT40M as in Entra
+  # idleInterval: PT15S      # the longest wait once the job is idle (a minute without changes); = interval: no back-off
   deprovision: suspend       # suspend, downgrade-and-suspend, delete or none
   skipOutOfScopeDeletions: false
   defaultAccess: skip        # skip users assigned only "Default Access" (Zendesk tutorial), or provision

@@ -2,6 +2,7 @@ export * from './config/defaults.js';
 export * from './config/duration.js';
 export * from './config/load.js';
 export * from './cycle/lease.js';
+export * from './cycle/quiet.js';
 export * from './cycle/run-cycle.js';
 export * from './cycle/sync-loop.js';
 export { type MirrorCache, newMirrorCache } from './cycle/target-mirror.js';

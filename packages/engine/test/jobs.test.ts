@@ -58,7 +58,7 @@ describe('job definitions', () => {
     expect(definition.settings).toEqual({
       scope: 'assigned',
       provisioningStatus: 'on',
-      interval: 'PT40M',
+      interval: 'PT5S',
       deprovision: 'suspend',
       skipOutOfScopeDeletions: false,
       adoptedObjects: { delete: false },
@@ -184,7 +184,7 @@ describe('job definitions', () => {
     const message = (path: string) => problems.find((p) => p.path === path)?.message;
     expect(message('settings')).toMatch(/unknown key "colour"/);
     expect(message('settings.interval')).toMatch(
-      /"40m" is not an ISO-8601 duration from 1 s to 24 days \(P24D\), e\.g\. PT40M/,
+      /"40m" is not an ISO-8601 duration from 1 s to 24 days \(P24D\), e\.g\. PT5S, PT40M or PT1H/,
     );
     expect(message('settings.deprovision')).toMatch(/does not include delete: add it or choose suspend/);
     expect(message('target.domain')).toMatch(/bare Zendesk subdomain/);
@@ -248,7 +248,8 @@ describe('compileJob', () => {
     expect(job.settings).toMatchObject({
       scope: 'assigned',
       jobId: 'zendesk.example',
-      intervalMs: 40 * 60_000,
+      intervalMs: 5000,
+      idleIntervalMs: 15_000,
     });
     expect(job.definition).toEqual(jobDefinitionSchema.parse(valid));
     expect([...job.users.actions].sort()).toEqual(['create', 'delete', 'update']);
@@ -346,6 +347,31 @@ describe('compileJob', () => {
         );
     }
     expect(checkJobDefinition({ ...valid, settings: { interval: 'P24D' } }).ok).toBe(true);
+  });
+
+  it('backs off to settings.idleInterval: 15 s by default, the interval when that is longer (Entra’s PT40M)', () => {
+    const idle = (settings: Record<string, unknown>) => {
+      const check = checkJobDefinition({ ...valid, settings });
+      if (!check.ok) throw new Error(check.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+      return [check.job.settings.intervalMs, check.job.settings.idleIntervalMs];
+    };
+    expect(idle({})).toEqual([5000, 15_000]);
+    expect(idle({ interval: 'PT40M' })).toEqual([40 * 60_000, 40 * 60_000]);
+    expect(idle({ interval: 'PT10S', idleInterval: 'PT2M' })).toEqual([10_000, 120_000]);
+    expect(idle({ interval: 'PT30S', idleInterval: 'PT30S' })).toEqual([30_000, 30_000]);
+    // An omitted idleInterval is not written into the definition: a slower interval keeps no back-off.
+    expect(jobDefinitionSchema.parse(valid).settings.idleInterval).toBeUndefined();
+  });
+
+  it('refuses an idleInterval shorter than the interval, naming both fields and the fix', () => {
+    const problems = problemsOf({ ...valid, settings: { interval: 'PT1M', idleInterval: 'PT15S' } });
+    expect(paths(problems)).toEqual(['settings.idleInterval']);
+    expect(problems[0]?.message).toBe(
+      'is PT15S, shorter than settings.interval (PT1M): make settings.idleInterval at least settings.interval (equal to it turns the idle back-off off), or remove it (15 s, or the interval when that is longer)',
+    );
+    expect(paths(problemsOf({ ...valid, settings: { idleInterval: 'soon' } }))).toEqual([
+      'settings.idleInterval',
+    ]);
   });
 
   it('hashes what decides provisioning, not the job id, the secrets, the interval or the e-mail', async () => {

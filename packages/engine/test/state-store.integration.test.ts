@@ -14,6 +14,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCycleCounts } from '../src/cycle/run-cycle.js';
+import { foldQuietCycle } from '../src/cycle/sync-loop.js';
 import type { JobDefinition } from '../src/jobs/definition.js';
 import type { ProvisioningAction, ProvisioningObjectSummary, ProvisioningStatus } from '../src/log/types.js';
 import type { MemberRef } from '../src/ports/source.js';
@@ -728,6 +729,36 @@ describe.each(backends)('state store on $name', (backend) => {
           cycle(jobId, 'c1', '2025-03-01T10:00:00.000Z', { kind: 'initial' }),
         ]);
         await expect(store.listCycles(jobId, 0)).rejects.toThrow(/positive integer/);
+      });
+
+      it('folds quiet cycles in a row into one record: the last one’s, counting the others', async () => {
+        const jobId = 'quiet';
+        const at = (second: number) => new Date(Date.UTC(2025, 2, 1, 12, 0, second)).toISOString();
+        const ids: string[] = [];
+        const finish = async (cycleId: string, second: number, counts = ZERO_COUNTS) => {
+          await store.saveCycle(cycle(jobId, cycleId, at(second), { endedAt: at(second + 1), counts }));
+          ids.push(cycleId);
+          return foldQuietCycle(store, jobId, cycleId);
+        };
+        await store.saveCycle(cycle('other-job', 'o1', at(0)));
+        await store.saveCycle(cycle(jobId, 'c0', at(0), { kind: 'initial', endedAt: at(1) }));
+        expect(await finish('q1', 5)).toBe(1);
+        expect(await finish('q2', 10)).toBe(2);
+        expect(await finish('q3', 15)).toBe(3);
+        const listed = await store.listCycles(jobId, 10);
+        expect(listed.map((c) => c.cycleId)).toEqual(['q3', 'c0']);
+        // The record is the last cycle's (its id and times), standing for two more.
+        expect(listed[0]).toEqual(
+          cycle(jobId, 'q3', at(15), { endedAt: at(16), counts: { ...ZERO_COUNTS, quietRepeats: 2 } }),
+        );
+        // A cycle that did something is its own record and ends the streak; the next quiet one starts anew.
+        expect(await finish('n1', 20, { ...ZERO_COUNTS, imported: 1, updated: 1 })).toBe(0);
+        expect(await finish('q4', 25)).toBe(1);
+        expect((await store.listCycles(jobId, 10)).map((c) => c.cycleId)).toEqual(['q4', 'n1', 'q3', 'c0']);
+        expect((await store.listCycles('other-job', 10)).map((c) => c.cycleId)).toEqual(['o1']);
+        // replaceCycle alone: saves one record and deletes another in one go.
+        await store.replaceCycle('q4', cycle(jobId, 'q5', at(30), { endedAt: at(31) }));
+        expect((await store.listCycles(jobId, 10)).map((c) => c.cycleId)).toEqual(['q5', 'n1', 'q3', 'c0']);
       });
 
       describe('provisioning log', () => {

@@ -6,6 +6,8 @@ const minute = 60_000;
 const base: DueInputs = {
   now,
   intervalMs: 40 * minute,
+  idleIntervalMs: 40 * minute,
+  quietStreak: 0,
   job: { status: 'Active', allowDeletes: false, quarantine: null },
   lastCycleEndedAt: new Date(now.getTime() - 10 * minute).toISOString(),
   lastAttemptAt: null,
@@ -27,6 +29,35 @@ describe('when a queued job’s next cycle is due', () => {
       at: new Date(now.getTime() + 30 * minute),
     });
     expect(cycleDue({ ...base, lastCycleEndedAt: ago(40) })).toEqual({ due: true, reason: 'interval' });
+  });
+
+  it('backs off like the in-process loop once the last cycle record stands for a minute of quiet cycles', () => {
+    const second = 1000;
+    const fast = { ...base, intervalMs: 5 * second, idleIntervalMs: 15 * second };
+    const ended = new Date(now.getTime() - 6 * second).toISOString();
+    // Not quiet, or quiet for less than 12 cycles at 5 s: the interval.
+    for (const quietStreak of [0, 1, 11])
+      expect(cycleDue({ ...fast, lastCycleEndedAt: ended, quietStreak }), String(quietStreak)).toEqual({
+        due: true,
+        reason: 'interval',
+      });
+    // 12 quiet cycles: 10 s after the last ended; then 15 s, the idleInterval.
+    expect(cycleDue({ ...fast, lastCycleEndedAt: ended, quietStreak: 12 })).toEqual({
+      due: false,
+      reason: 'interval',
+      at: new Date(now.getTime() + 4 * second),
+    });
+    expect(cycleDue({ ...fast, lastCycleEndedAt: ended, quietStreak: 500 })).toEqual({
+      due: false,
+      reason: 'interval',
+      at: new Date(now.getTime() + 9 * second),
+    });
+    // A request that ended without a cycle is retried after the interval, not the idle wait.
+    const attempt = new Date(now.getTime() - 5 * second);
+    expect(cycleDue({ ...fast, lastCycleEndedAt: ended, lastAttemptAt: attempt, quietStreak: 500 })).toEqual({
+      due: true,
+      reason: 'interval',
+    });
   });
 
   it('counts a request that finished without a cycle (the job could not run) like a cycle', () => {

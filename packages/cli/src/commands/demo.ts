@@ -11,7 +11,11 @@ export function registerDemoCommand(program: Command): void {
     .option('--entra-port <port>', 'TCP port of the Entra emulator', '4020')
     .option('--api-port <port>', 'TCP port of provisio serve (the admin API)', '8080')
     .option('--users <n>', 'demo users in the Entra tenant', '150')
-    .option('--interval <duration>', 'ISO-8601 duration between incremental cycles', 'PT20S')
+    .option(
+      '--interval <duration>',
+      'ISO-8601 duration between cycles (the default of settings.interval)',
+      'PT5S',
+    )
     .option(
       '--dir <dir>',
       'where the state store, secret key, certificate and logs go (emptied at every start; only a new or empty directory, or one an earlier demo made, is accepted)',

@@ -1087,6 +1087,8 @@ export interface components {
                 membershipsAdded?: number;
                 membershipsRemoved?: number;
                 membershipsSkipped?: number;
+                /** @description further quiet cycles (nothing imported, evaluated or written) this record stands for: it is the last of 1 + quietRepeats quiet cycles in a row */
+                quietRepeats?: number;
             };
             errorCode: string | null;
             error: string | null;
@@ -1283,6 +1285,8 @@ export interface components {
                 membershipsAdded?: number;
                 membershipsRemoved?: number;
                 membershipsSkipped?: number;
+                /** @description further quiet cycles (nothing imported, evaluated or written) this record stands for: it is the last of 1 + quietRepeats quiet cycles in a row */
+                quietRepeats?: number;
             };
             staged: number;
             held: {
@@ -1878,6 +1882,8 @@ export interface components {
                 membershipsAdded?: number;
                 membershipsRemoved?: number;
                 membershipsSkipped?: number;
+                /** @description further quiet cycles (nothing imported, evaluated or written) this record stands for: it is the last of 1 + quietRepeats quiet cycles in a row */
+                quietRepeats?: number;
             };
             errorCode: string | null;
             error: string | null;
@@ -2074,6 +2080,8 @@ export interface components {
                 membershipsAdded?: number;
                 membershipsRemoved?: number;
                 membershipsSkipped?: number;
+                /** @description further quiet cycles (nothing imported, evaluated or written) this record stands for: it is the last of 1 + quietRepeats quiet cycles in a row */
+                quietRepeats?: number;
             };
             staged: number;
             held: {

@@ -1,5 +1,7 @@
 /**
- * `provisio sync`: a job's cycles one after another, every `settings.interval`. Whether a cycle is
+ * `provisio sync`: a job's cycles one after another, every `settings.interval`, or longer while the
+ * job is idle (the back-off of cycle/quiet.ts, up to `settings.idleInterval`; a quiet cycle after a
+ * quiet one replaces its record in the store rather than adding one). Whether a cycle is
  * initial or incremental is the job's state in the store (see `nextCycleKind`), not this process's
  * history. A failed cycle does not stop the loop: the next one retries from the same watermark. A
  * paused job runs no cycle until it is resumed (checked every interval), also with `once` unless
@@ -10,8 +12,10 @@
  */
 import type { Config } from '../config/load.js';
 import type { EngineDeps } from '../ports/engine.js';
+import type { StateStore } from '../ports/state.js';
 import { rolesImportDue } from '../roles/import-roles.js';
 import { holdLease, JobLeaseHeld, newWorkerId } from './lease.js';
+import { foldedCounts, isQuietCycle, nextCycleWaitMs, quietStreak } from './quiet.js';
 import { type CycleOptions, type CycleReport, runCycle } from './run-cycle.js';
 import { type MirrorCache, newMirrorCache } from './target-mirror.js';
 
@@ -43,7 +47,8 @@ export interface SyncLoopOptions {
   readonly force?: boolean;
   readonly signal?: AbortSignal;
   readonly onCycleStart?: (cycle: number) => void;
-  readonly onCycle?: (report: CycleReport) => void;
+  /** A cycle finished; `next` says how long the loop waits now and why (cycle/quiet.ts). */
+  readonly onCycle?: (report: CycleReport, next: NextCycle) => void;
   readonly onError?: (error: unknown) => void;
   /** Called when a cycle is not run now, with why and until when. */
   readonly onWait?: (reason: 'paused' | 'quarantine' | 'locked', until: Date, detail?: string) => void;
@@ -61,6 +66,28 @@ export interface SyncLoopOptions {
   readonly importRoles?: () => Promise<void>;
 }
 
+/** What the loop does after a cycle. */
+export interface NextCycle {
+  /** The wait before the next cycle: the interval, or longer when the job is idle. */
+  readonly waitMs: number;
+  /** Quiet cycles in a row, this one included (0: this cycle did something). */
+  readonly quietStreak: number;
+}
+
+/**
+ * Folds the job's finished cycle `cycleId` into the record before it when both were quiet
+ * (cycle/quiet.ts): one record stands for the streak, with the last cycle's times and id and
+ * `counts.quietRepeats`. Returns the quiet streak that ends with this cycle (0: it was not quiet).
+ */
+export async function foldQuietCycle(store: StateStore, jobId: string, cycleId: string): Promise<number> {
+  const [latest, previous] = await store.listCycles(jobId, 2);
+  if (latest?.cycleId !== cycleId || !isQuietCycle(latest)) return 0;
+  if (previous === undefined || !isQuietCycle(previous)) return quietStreak(latest);
+  const folded = { ...latest, counts: foldedCounts(latest.counts, previous.counts) };
+  await store.replaceCycle(previous.cycleId, folded);
+  return quietStreak(folded);
+}
+
 export async function runSyncLoop(
   deps: EngineDeps,
   config: Config,
@@ -73,6 +100,7 @@ export async function runSyncLoop(
   const owner = options.workerId ?? newWorkerId();
   const jobId = config.settings.jobId;
   const intervalMs = config.settings.intervalMs;
+  const idleIntervalMs = config.settings.idleIntervalMs;
   try {
     while (!options.signal?.aborted) {
       const job = await deps.store.getJob(jobId);
@@ -106,6 +134,7 @@ export async function runSyncLoop(
         await deps.clock.sleep(intervalMs, options.signal);
         continue;
       }
+      let waitMs = intervalMs;
       try {
         cycle++;
         if (cycle === 1 && options.importRoles && (job === null || rolesImportDue(job))) {
@@ -124,7 +153,16 @@ export async function runSyncLoop(
             ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),
           });
           reports.push(report);
-          options.onCycle?.(report);
+          let streak = 0;
+          if (isQuietCycle(report))
+            try {
+              streak = await foldQuietCycle(deps.store, jobId, report.cycleId);
+            } catch (error) {
+              // The record stays as the cycle saved it; the wait starts again at the interval.
+              options.onError?.(error);
+            }
+          waitMs = nextCycleWaitMs(intervalMs, idleIntervalMs, streak);
+          options.onCycle?.(report, { waitMs, quietStreak: streak });
         } catch (error) {
           // The cycle is recorded as failed in the store; the next one starts from the same watermark.
           if (options.once) throw error;
@@ -134,7 +172,7 @@ export async function runSyncLoop(
         await lease.release();
       }
       if (options.once) break;
-      await waitUnlessAllowed(deps, jobId, intervalMs, options.signal);
+      await waitUnlessAllowed(deps, jobId, waitMs, options.signal);
     }
   } finally {
     await deps.store.releaseLease(jobId, owner).catch(() => {});

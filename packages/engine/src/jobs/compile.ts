@@ -21,6 +21,7 @@ import type { SecretProvider } from '../ports/secrets.js';
 import type { TargetUserField } from '../ports/target.js';
 import {
   groupMappingsSchema,
+  idleIntervalMs,
   type JobAction,
   type JobDefinition,
   type JobSettings,
@@ -47,10 +48,14 @@ export interface CompiledJobWithoutSecrets {
   readonly definition: JobDefinition;
   readonly source: JobSource;
   readonly target: JobTarget;
-  /** The definition's settings, with the job id and the interval in milliseconds. */
+  /**
+   * The definition's settings, with the job id, the interval and the idle back-off's longest wait
+   * (settings.idleInterval, defaulted: cycle/quiet.ts) in milliseconds.
+   */
   readonly settings: Readonly<JobSettings> & {
     readonly jobId: string;
     readonly intervalMs: number;
+    readonly idleIntervalMs: number;
     readonly assignmentSweepIntervalMs: number;
   };
   readonly users: {
@@ -340,6 +345,7 @@ function build(
       ...settings,
       jobId: definition.id,
       intervalMs: parseDuration(settings.interval) ?? Number.NaN,
+      idleIntervalMs: idleIntervalMs(settings),
       assignmentSweepIntervalMs: parseDuration(settings.assignmentSweepInterval) ?? Number.NaN,
     },
     users: {

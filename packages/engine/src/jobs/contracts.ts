@@ -24,6 +24,12 @@ export const cycleCountsSchema = z.object({
   membershipsAdded: z.number().optional(),
   membershipsRemoved: z.number().optional(),
   membershipsSkipped: z.number().optional(),
+  quietRepeats: z
+    .number()
+    .optional()
+    .describe(
+      'further quiet cycles (nothing imported, evaluated or written) this record stands for: it is the last of 1 + quietRepeats quiet cycles in a row',
+    ),
 });
 
 export const cycleSchema = z.object({

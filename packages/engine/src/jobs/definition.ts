@@ -166,105 +166,132 @@ export const MIN_INTERVAL_MS = 1000;
  */
 export const MAX_INTERVAL_MS = 24 * 86_400_000;
 
-export const settingsSchema = z.strictObject({
-  /** `assigned`: users assigned to the application; `all`: every user in the tenant. */
-  scope: z.enum(['assigned', 'all']).default('assigned'),
-  provisioningStatus: z.enum(['on', 'off']).default('on'),
-  /** ISO-8601 duration between incremental cycles. */
-  interval: z
-    .string()
-    .refine(
-      (text) => {
-        const ms = parseDuration(text) ?? 0;
-        return ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS;
-      },
-      {
-        error: (issue) =>
-          `"${String(issue.input)}" is not an ISO-8601 duration from 1 s to 24 days (P24D), e.g. PT40M, PT30S or PT1H`,
-      },
-    )
-    .default('PT40M'),
-  deprovision: z.enum(['suspend', 'downgrade-and-suspend', 'delete', 'none']).default('suspend'),
-  skipOutOfScopeDeletions: z.boolean().default(false),
-  /**
-   * Zendesk users and groups provisio matched instead of creating ("adopted", docs/provisioning.md,
-   * "Ownership"): by default never deleted (a user is suspended where `deprovision` says delete, a
-   * group is left in place). `delete: true` deprovisions them like the objects provisio created.
-   */
-  adoptedObjects: z
-    .strictObject({
-      delete: z
-        .boolean()
-        .default(false)
-        .describe('true: adopted users and groups are deleted like the ones provisio created'),
-    })
-    .default({ delete: false }),
-  /**
-   * Zendesk users provisio never adopts, changes, suspends or deletes, by e-mail address or id: the
-   * account owner (Zendesk's API does not say who that is) and any other break-glass admin
-   * (docs/provisioning.md, "Protected objects").
-   */
-  protectedUsers: z
-    .array(
-      z
-        .string()
-        .trim()
-        .min(1, "must not be empty: a Zendesk user's e-mail address or id")
-        // (an empty entry is reported by min alone)
-        .refine((entry) => entry === '' || /^[0-9]+$/.test(entry) || z.email().safeParse(entry).success, {
-          error: (issue) =>
-            `"${String(issue.input)}" is neither an e-mail address nor a Zendesk user id (digits), e.g. owner@example.com or 360012345678`,
-        }),
-    )
-    .max(100, 'lists at most 100 users: protect the account owner and your break-glass admins only')
-    .default([]),
-  /**
-   * `skip` (the Zendesk tutorial: "Users with the Default Access role are excluded from
-   * provisioning") or `provision` (Entra's generic rule since 2020: evaluated like any role).
-   */
-  defaultAccess: z.enum(['skip', 'provision']).default('skip'),
-  /**
-   * Disables plus deletes (users and groups) allowed in one cycle; beyond it nothing is
-   * deprovisioned, the actions are staged and the job is quarantined (TooManyDeletes). 0 turns it off.
-   */
-  accidentalDeletionThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(500),
-  /**
-   * Role downgrades (the target says which role changes lower privileges; Zendesk: admin or agent to
-   * a lesser role) allowed in one cycle; beyond it none is made, they are staged and the job is
-   * quarantined (TooManyDeletes). 0 turns it off.
-   */
-  downgradeThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(50),
-  /**
-   * Membership removals (in groups provisio manages) allowed in one cycle; beyond it none is made,
-   * they are staged and the job is quarantined (TooManyDeletes). 0 turns it off.
-   */
-  membershipRemovalThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(500),
-  /** Where quarantine and failure e-mails go (needs the installation's SMTP settings). */
-  notificationEmail: z.string().trim().email('must be an e-mail address').optional(),
-  /** Also send an e-mail when a cycle has new failures (Entra's "send an email notification when a failure occurs"). */
-  sendEmailOnFailure: z.boolean().default(false),
-  /** Flatten nested groups: members of member groups become members of the Zendesk group. */
-  expandNestedGroups: z.boolean().default(false),
-  /**
-   * The longest time between two reads of every app-role assignment (a sweep). Between sweeps a
-   * cycle reads only new users' assignments and the members who joined or left an assigned group;
-   * a direct assignment added to or removed from an existing user is seen at the next sweep
-   * (docs/provisioning.md, "How assignment changes are found"). Small applications sweep every cycle.
-   */
-  assignmentSweepInterval: z
-    .string()
-    .refine(
-      (text) => {
-        const ms = parseDuration(text) ?? 0;
-        return ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS;
-      },
-      {
-        error: (issue) =>
-          `"${String(issue.input)}" is not an ISO-8601 duration from 1 s to 24 days (P24D), e.g. PT5M or PT1H`,
-      },
-    )
-    .default('PT5M'),
-});
+/** The default `settings.interval`: near real time. */
+export const DEFAULT_INTERVAL = 'PT5S';
+/** The default `settings.idleInterval` (when the interval is shorter). */
+export const DEFAULT_IDLE_INTERVAL_MS = 15_000;
+
+/** An ISO-8601 duration from MIN_INTERVAL_MS to MAX_INTERVAL_MS. */
+const durationSetting = z.string().refine(
+  (text) => {
+    const ms = parseDuration(text) ?? 0;
+    return ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS;
+  },
+  {
+    error: (issue) =>
+      `"${String(issue.input)}" is not an ISO-8601 duration from 1 s to 24 days (P24D), e.g. PT5S, PT40M or PT1H`,
+  },
+);
+
+/**
+ * The idle back-off's longest wait in milliseconds: `settings.idleInterval`, or 15 s (the interval
+ * when that is longer: no back-off for a job that asks for a slow schedule).
+ */
+export function idleIntervalMs(settings: {
+  readonly interval: string;
+  readonly idleInterval?: string | undefined;
+}): number {
+  const interval = parseDuration(settings.interval) ?? Number.NaN;
+  if (settings.idleInterval !== undefined) return parseDuration(settings.idleInterval) ?? Number.NaN;
+  return Math.max(interval, DEFAULT_IDLE_INTERVAL_MS);
+}
+
+export const settingsSchema = z
+  .strictObject({
+    /** `assigned`: users assigned to the application; `all`: every user in the tenant. */
+    scope: z.enum(['assigned', 'all']).default('assigned'),
+    provisioningStatus: z.enum(['on', 'off']).default('on'),
+    /**
+     * ISO-8601 duration between cycles: 5 s, near real time (docs/operations.md#the-schedule).
+     * Entra's provisioning service runs every 40 minutes: `PT40M` does the same.
+     */
+    interval: durationSetting.default(DEFAULT_INTERVAL),
+    /**
+     * The longest wait the idle back-off reaches (cycle/quiet.ts): after a minute of quiet cycles the
+     * wait doubles at each further quiet one, up to this. Absent: 15 s, or the interval when that is
+     * longer (no back-off). At least `interval`; equal turns the back-off off.
+     */
+    idleInterval: durationSetting.optional(),
+    deprovision: z.enum(['suspend', 'downgrade-and-suspend', 'delete', 'none']).default('suspend'),
+    skipOutOfScopeDeletions: z.boolean().default(false),
+    /**
+     * Zendesk users and groups provisio matched instead of creating ("adopted", docs/provisioning.md,
+     * "Ownership"): by default never deleted (a user is suspended where `deprovision` says delete, a
+     * group is left in place). `delete: true` deprovisions them like the objects provisio created.
+     */
+    adoptedObjects: z
+      .strictObject({
+        delete: z
+          .boolean()
+          .default(false)
+          .describe('true: adopted users and groups are deleted like the ones provisio created'),
+      })
+      .default({ delete: false }),
+    /**
+     * Zendesk users provisio never adopts, changes, suspends or deletes, by e-mail address or id: the
+     * account owner (Zendesk's API does not say who that is) and any other break-glass admin
+     * (docs/provisioning.md, "Protected objects").
+     */
+    protectedUsers: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1, "must not be empty: a Zendesk user's e-mail address or id")
+          // (an empty entry is reported by min alone)
+          .refine((entry) => entry === '' || /^[0-9]+$/.test(entry) || z.email().safeParse(entry).success, {
+            error: (issue) =>
+              `"${String(issue.input)}" is neither an e-mail address nor a Zendesk user id (digits), e.g. owner@example.com or 360012345678`,
+          }),
+      )
+      .max(100, 'lists at most 100 users: protect the account owner and your break-glass admins only')
+      .default([]),
+    /**
+     * `skip` (the Zendesk tutorial: "Users with the Default Access role are excluded from
+     * provisioning") or `provision` (Entra's generic rule since 2020: evaluated like any role).
+     */
+    defaultAccess: z.enum(['skip', 'provision']).default('skip'),
+    /**
+     * Disables plus deletes (users and groups) allowed in one cycle; beyond it nothing is
+     * deprovisioned, the actions are staged and the job is quarantined (TooManyDeletes). 0 turns it off.
+     */
+    accidentalDeletionThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(500),
+    /**
+     * Role downgrades (the target says which role changes lower privileges; Zendesk: admin or agent to
+     * a lesser role) allowed in one cycle; beyond it none is made, they are staged and the job is
+     * quarantined (TooManyDeletes). 0 turns it off.
+     */
+    downgradeThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(50),
+    /**
+     * Membership removals (in groups provisio manages) allowed in one cycle; beyond it none is made,
+     * they are staged and the job is quarantined (TooManyDeletes). 0 turns it off.
+     */
+    membershipRemovalThreshold: z.number().int().min(0, 'must be 0 (off) or more').default(500),
+    /** Where quarantine and failure e-mails go (needs the installation's SMTP settings). */
+    notificationEmail: z.string().trim().email('must be an e-mail address').optional(),
+    /** Also send an e-mail when a cycle has new failures (Entra's "send an email notification when a failure occurs"). */
+    sendEmailOnFailure: z.boolean().default(false),
+    /** Flatten nested groups: members of member groups become members of the Zendesk group. */
+    expandNestedGroups: z.boolean().default(false),
+    /**
+     * The longest time between two reads of every app-role assignment (a sweep). Between sweeps a
+     * cycle reads only new users' assignments and the members who joined or left an assigned group;
+     * a direct assignment added to or removed from an existing user is seen at the next sweep
+     * (docs/provisioning.md, "How assignment changes are found"). Small applications sweep every cycle.
+     */
+    assignmentSweepInterval: durationSetting.default('PT5M'),
+  })
+  .superRefine((settings, ctx) => {
+    if (settings.idleInterval === undefined) return;
+    const interval = parseDuration(settings.interval);
+    const idle = parseDuration(settings.idleInterval);
+    if (interval !== null && idle !== null && idle < interval)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['idleInterval'],
+        message: `is ${settings.idleInterval}, shorter than settings.interval (${settings.interval}): make settings.idleInterval at least settings.interval (equal to it turns the idle back-off off), or remove it (15 s, or the interval when that is longer)`,
+      });
+  });
 
 export const userMappingsSchema = z.strictObject({
   enabled: z

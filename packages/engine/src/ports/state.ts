@@ -154,6 +154,12 @@ export interface CycleCounts {
   readonly membershipsRemoved?: number;
   /** Members Zendesk cannot hold (end-users): skipped with that reason, added once they are agents. */
   readonly membershipsSkipped?: number;
+  /**
+   * Further quiet cycles this record stands for (cycle/quiet.ts): a quiet incremental cycle that
+   * follows a quiet one replaces its record, with this count one higher; the record's times are the
+   * last cycle's. Absent: the record is one cycle.
+   */
+  readonly quietRepeats?: number;
 }
 
 export interface CycleRecord {
@@ -329,6 +335,11 @@ export interface StateStore extends ServiceStateStore, LogQueryStore {
 
   /** Inserts or replaces a cycle record. */
   saveCycle(cycle: CycleRecord): Promise<void>;
+  /**
+   * Saves `cycle` and deletes the job's record `replacedCycleId`, in one transaction: a quiet cycle
+   * folded into the quiet one before it (cycle/quiet.ts).
+   */
+  replaceCycle(replacedCycleId: string, cycle: CycleRecord): Promise<void>;
   /** Newest first. */
   listCycles(jobId: string, limit: number): Promise<CycleRecord[]>;
 

@@ -407,23 +407,19 @@ export class KyselyStateStore implements StateStore {
   // ── cycles ───────────────────────────────────────────────────────────────────────────────────
 
   async saveCycle(cycle: CycleRecord): Promise<void> {
-    const row = {
-      job_id: cycle.jobId,
-      cycle_id: cycle.cycleId,
-      kind: cycle.kind,
-      state: cycle.state,
-      started_at: cycle.startedAt,
-      ended_at: cycle.endedAt,
-      counts: JSON.stringify(cycle.counts),
-      error: cycle.error,
-      error_code: cycle.errorCode ?? null,
-    };
-    const { job_id: _job, cycle_id: _cycle, ...update } = row;
-    await this.#db
-      .insertInto('cycles')
-      .values(row)
-      .onConflict((oc) => oc.columns(['job_id', 'cycle_id']).doUpdateSet(update))
-      .execute();
+    await saveCycleRow(this.#db, cycle);
+  }
+
+  async replaceCycle(replacedCycleId: string, cycle: CycleRecord): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await saveCycleRow(trx, cycle);
+      if (replacedCycleId !== cycle.cycleId)
+        await trx
+          .deleteFrom('cycles')
+          .where('job_id', '=', cycle.jobId)
+          .where('cycle_id', '=', replacedCycleId)
+          .execute();
+    });
   }
 
   async listCycles(jobId: string, limit: number): Promise<CycleRecord[]> {
@@ -1598,6 +1594,27 @@ function linkRows(records: readonly LinkRecord[]): LinkRow[] {
     display_name: r.displayName,
     updated_at: r.updatedAt,
   }));
+}
+
+/** Inserts or replaces one cycle row. */
+async function saveCycleRow(db: Kysely<Database>, cycle: CycleRecord): Promise<void> {
+  const row = {
+    job_id: cycle.jobId,
+    cycle_id: cycle.cycleId,
+    kind: cycle.kind,
+    state: cycle.state,
+    started_at: cycle.startedAt,
+    ended_at: cycle.endedAt,
+    counts: JSON.stringify(cycle.counts),
+    error: cycle.error,
+    error_code: cycle.errorCode ?? null,
+  };
+  const { job_id: _job, cycle_id: _cycle, ...update } = row;
+  await db
+    .insertInto('cycles')
+    .values(row)
+    .onConflict((oc) => oc.columns(['job_id', 'cycle_id']).doUpdateSet(update))
+    .execute();
 }
 
 function upsertLinks(trx: Transaction<Database>, rows: LinkRow[]): Promise<unknown> {

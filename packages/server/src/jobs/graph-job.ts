@@ -7,7 +7,7 @@
  * view of a running cycle (`progress`). docs/api.md#synchronization-jobs.
  */
 import { randomUUID } from 'node:crypto';
-import type { CycleRecord, JobRecord, StateStore } from '@provisio/engine';
+import { type CycleRecord, DEFAULT_INTERVAL, type JobRecord, type StateStore } from '@provisio/engine';
 import { z } from 'zod';
 import type { JobProgress } from '../context.js';
 import type { CatalogJob } from './catalog.js';
@@ -246,7 +246,7 @@ export function toGraphJob(inputs: GraphJobInputs): SynchronizationJob {
     templateId: job.templateId,
     schedule: {
       expiration: null,
-      interval: typeof interval === 'string' ? interval : 'PT40M',
+      interval: typeof interval === 'string' ? interval : DEFAULT_INTERVAL,
       state,
     },
     status: {

@@ -155,7 +155,7 @@ export function synchronizationJobRoutes(app: ApiApp, context: ServerContext): v
         params: spParams,
         body: z.object({
           templateId: z.string(),
-          /** provisio: the interval between cycles, as Graph's job shows it (default PT40M). */
+          /** provisio: the interval between cycles, as Graph's job shows it (default PT5S; Entra's is PT40M). */
           schedule: z.object({ interval: z.string().optional() }).optional(),
         }),
         response: { 201: synchronizationJobSchema },
@@ -169,7 +169,7 @@ export function synchronizationJobRoutes(app: ApiApp, context: ServerContext): v
       if (interval !== undefined && !settingsSchema.shape.interval.safeParse(interval).success)
         throw new ApiError(
           400,
-          `schedule.interval "${interval.slice(0, 40)}" is not an ISO-8601 duration of at least 1 s, e.g. PT40M, PT30S or PT1H.`,
+          `schedule.interval "${interval.slice(0, 40)}" is not an ISO-8601 duration from 1 s to 24 days, e.g. PT5S (the default), PT40M (as in Entra) or PT1H.`,
         );
       if (templateId !== ZENDESK_TEMPLATE_ID)
         throw new ApiError(

@@ -1,12 +1,18 @@
 /**
  * When a job's next cycle is due, for the queue scheduler (queue-scheduler.ts), from what the state
  * store says rather than from a loop's memory: the same rules as the in-process loop
- * (engine cycle/sync-loop.ts, docs/operations.md#the-schedule). Pure: every input is given.
+ * (engine cycle/sync-loop.ts, docs/operations.md#the-schedule), the idle back-off included (engine
+ * cycle/quiet.ts: the quiet streak is the last cycle record's). Pure: every input is given.
  */
+import { nextCycleWaitMs } from '@provisio/engine';
 
 export interface DueInputs {
   readonly now: Date;
   readonly intervalMs: number;
+  /** The idle back-off's longest wait (settings.idleInterval, defaulted). */
+  readonly idleIntervalMs: number;
+  /** Quiet cycles in a row ending with the job's last finished one (engine `quietStreak`). */
+  readonly quietStreak: number;
   /** The job's state: paused, quarantined, allow-deletes pending (null: it never ran). */
   readonly job: {
     readonly status: string;
@@ -54,7 +60,12 @@ export function cycleDue(input: DueInputs): Due {
     input.lastAttemptAt?.getTime() ?? Number.NEGATIVE_INFINITY,
   );
   if (last === Number.NEGATIVE_INFINITY) return { due: true, reason: 'firstCycle' };
-  const at = last + input.intervalMs;
+  // A request that ended without a cycle is retried after the interval; a cycle, after its wait.
+  const wait =
+    input.lastCycleEndedAt !== null && last === Date.parse(input.lastCycleEndedAt)
+      ? nextCycleWaitMs(input.intervalMs, input.idleIntervalMs, input.quietStreak)
+      : input.intervalMs;
+  const at = last + wait;
   if (at <= now) return { due: true, reason: 'interval' };
   return { due: false, reason: 'interval', at: new Date(at) };
 }

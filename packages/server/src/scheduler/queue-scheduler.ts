@@ -1,6 +1,7 @@
 /**
  * The scheduler of `provisio serve --workers external` (docs/operations.md#workers): it runs no
- * cycle itself. Every `pollMs` (and on `refresh`, after an API change) it looks at each enabled job
+ * cycle itself. Every `pollMs` at most, sooner when a job is due sooner (and on `refresh`, after an
+ * API change) it looks at each enabled job
  * and, when its next cycle is due (due.ts: its interval since the last cycle ended, a quarantine's
  * next attempt, a pending allow-deletes, or `runNow`), puts one cycle request in the queue
  * (cycle-queue.ts) for a `provisio worker` to run. A job has at most one request waiting or running:
@@ -19,9 +20,12 @@
  */
 import {
   type Clock,
+  DEFAULT_INTERVAL,
+  idleIntervalMs,
   isDeadLocalOwner,
   leaseDurationMs,
   parseDuration,
+  quietStreak,
   type StateStore,
 } from '@provisio/engine';
 import type { FastifyBaseLogger } from 'fastify';
@@ -35,8 +39,14 @@ export interface QueueSchedulerDeps {
   readonly clock: Clock;
   readonly logger: FastifyBaseLogger;
   readonly queue: CycleQueue;
-  /** How often jobs are looked at (default 5 s). */
+  /**
+   * The longest wait between two looks at the jobs (default 5 s). The scheduler looks sooner when a
+   * job's next cycle is due sooner (its interval may be 5 s) and every `followMs` while a request of
+   * its waits or runs, so that the next one is queued as soon as it is due.
+   */
   readonly pollMs?: number;
+  /** How often a queued or running request is looked at (default 1 s). */
+  readonly followMs?: number;
   /** How long a taken cycle may run without its worker holding the job's lease (default 60 s). */
   readonly orphanGraceMs?: number;
 }
@@ -59,6 +69,12 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
   let polling: Promise<void> | null = null;
   let stopping = false;
   let ticking: Promise<void> = Promise.resolve();
+  const followMs = deps.followMs ?? 1000;
+  /** When a job next needs a look (epoch ms), from the last tick. */
+  let nextLook = Number.POSITIVE_INFINITY;
+  const lookAt = (at: number) => {
+    nextLook = Math.min(nextLook, at);
+  };
 
   const tracked = (jobId: string): Tracked => {
     let entry = jobs.get(jobId);
@@ -98,7 +114,7 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
     await deps.queue.fail(queued.id, { error: 'worker gone', leaseOwner: lease?.owner ?? null });
   }
 
-  async function considerJob(jobId: string, intervalMs: number): Promise<void> {
+  async function considerJob(jobId: string, intervalMs: number, idleMs: number): Promise<void> {
     const entry = tracked(jobId);
     const cycles = await deps.store.listCycles(jobId, 5);
     const running = cycles.find((cycle) => cycle.state === 'running');
@@ -106,19 +122,29 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
       running === undefined
         ? null
         : { cycleId: running.cycleId, startedAt: running.startedAt, phase: 'running', done: 0, total: null };
-    if (await follow(jobId, entry)) return;
+    if (await follow(jobId, entry)) {
+      lookAt(deps.clock.now().getTime() + followMs);
+      return;
+    }
     const [job, lease] = await Promise.all([deps.store.getJob(jobId), deps.store.getLease(jobId)]);
+    const last = cycles.find((cycle) => cycle.endedAt !== null);
     const due = cycleDue({
       now: deps.clock.now(),
       intervalMs,
+      idleIntervalMs: idleMs,
+      // The worker folds quiet cycles into one record (engine cycle/sync-loop.ts): its count is the streak.
+      quietStreak: quietStreak(last),
       job,
-      lastCycleEndedAt: cycles.find((cycle) => cycle.endedAt !== null)?.endedAt ?? null,
+      lastCycleEndedAt: last?.endedAt ?? null,
       lastAttemptAt: entry.lastFinishedAt,
       lease,
       leaseOwnerGone: lease !== null && isDeadLocalOwner(lease.owner),
       runNow: entry.runNow,
     });
-    if (!due.due) return;
+    if (!due.due) {
+      if (due.at !== null) lookAt(due.at.getTime());
+      return;
+    }
     const id = await deps.queue.enqueue(
       { jobId, reason: entry.runNow ? 'runNow' : 'schedule' },
       // A request that outlives the job's lease lost its worker: the queue hands it out again.
@@ -127,12 +153,14 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
     entry.runNow = false;
     if (id !== null) {
       entry.pending = id;
+      lookAt(deps.clock.now().getTime() + followMs);
       deps.logger.debug({ jobId, request: id, reason: due.reason }, 'cycle queued');
     }
   }
 
   async function tick(): Promise<void> {
     if (stopping) return;
+    nextLook = Number.POSITIVE_INFINITY;
     const records = await deps.store.listJobDefinitions();
     const wanted = records.filter((record) => record.definition.settings.provisioningStatus === 'on');
     const wantedIds = new Set(wanted.map((record) => record.jobId));
@@ -144,9 +172,11 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
       }
     for (const record of wanted) {
       if (stopping) return;
-      const intervalMs = parseDuration(record.definition.settings.interval) ?? 40 * 60_000;
-      await considerJob(record.jobId, intervalMs).catch((error: unknown) =>
-        deps.logger.warn({ err: error, jobId: record.jobId }, 'queuing the next cycle failed'),
+      const settings = record.definition.settings;
+      const intervalMs = parseDuration(settings.interval) ?? parseDuration(DEFAULT_INTERVAL) ?? 5000;
+      await considerJob(record.jobId, intervalMs, Math.max(intervalMs, idleIntervalMs(settings))).catch(
+        (error: unknown) =>
+          deps.logger.warn({ err: error, jobId: record.jobId }, 'queuing the next cycle failed'),
       );
     }
   }
@@ -169,7 +199,9 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
       const pollMs = deps.pollMs ?? 5000;
       polling = (async () => {
         while (!poll.signal.aborted) {
-          await deps.clock.sleep(pollMs, poll.signal);
+          // Soon enough for the job due first, never busier than every 100 ms.
+          const wait = Math.min(pollMs, Math.max(100, nextLook - deps.clock.now().getTime()));
+          await deps.clock.sleep(wait, poll.signal);
           if (poll.signal.aborted) break;
           await refresh().catch((error: unknown) =>
             deps.logger.warn({ err: error }, 'looking at the stored jobs failed'),

@@ -100,11 +100,11 @@ export function NewApplicationDialog({
               </Field>
               <Field
                 label="Provisioning interval"
-                hint="Optional: the time between cycles as an ISO-8601 duration, e.g. PT40M (the default, as in Entra), PT10M or PT1H."
+                hint="Optional: the time between cycles as an ISO-8601 duration: PT5S (the default, near real time), PT40M (as in Entra) or PT1H."
               >
                 <Input
                   value={interval}
-                  placeholder="PT40M"
+                  placeholder="PT5S"
                   onChange={(_event, data) => setEvery(data.value)}
                 />
               </Field>

@@ -344,6 +344,11 @@ export default function OverviewPage() {
                       <TableCell>{cycle.kind === 'initial' ? 'Initial' : 'Incremental'}</TableCell>
                       <TableCell>
                         {stateLabels[cycle.state] ?? cycle.state}
+                        {(cycle.counts.quietRepeats ?? 0) > 0 && (
+                          <Text block size={200} className={styles.muted}>
+                            quiet, the last of {(cycle.counts.quietRepeats ?? 0) + 1} quiet cycles in a row
+                          </Text>
+                        )}
                         {cycle.error !== null && (
                           <Text block size={200} className={styles.muted}>
                             {cycle.errorCode}: {cycle.error}
