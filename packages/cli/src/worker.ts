@@ -5,9 +5,10 @@
  * Its inputs are explicit (options, env, cwd), so tests start it in-process as the command does.
  */
 import { type Clock, type StateStore, systemClock } from '@provisio/engine';
-import { type CycleQueue, type CycleWorker, createWorker } from '@provisio/server';
+import { type CycleQueue, type CycleWorker, createMetrics, createWorker } from '@provisio/server';
 import type { Logger } from 'pino';
 import { databaseUrlOf } from './installation.js';
+import { listenForMetrics, type MetricsListener } from './metrics-listener.js';
 import { environmentSecrets } from './secrets.js';
 import { createLogger } from './serve.js';
 import { isPostgresUrl, openCycleQueue, openService, type ServiceContext } from './service.js';
@@ -22,12 +23,18 @@ export interface WorkerOptions {
   /** How long an idle slot waits before asking the queue again (default 2 s). */
   readonly pollMs?: number;
   readonly clock?: Clock;
+  /** Serve Prometheus metrics on this port (0: any free one); absent: no listener. */
+  readonly metricsPort?: number;
+  /** The metrics listener's address (default 127.0.0.1: loopback only). */
+  readonly metricsHost?: string;
 }
 
 export interface RunningWorker {
   readonly worker: CycleWorker;
   readonly store: StateStore;
   readonly logger: Logger;
+  /** Where `GET /metrics` answers, when --metrics-port was given. */
+  readonly metricsUrl?: string;
   /** Stops taking cycles, gives running ones `deadlineMs`, then closes the queue and the store. */
   close(deadlineMs?: number): Promise<{ abandoned: string[] }>;
 }
@@ -44,10 +51,16 @@ export async function startWorker(options: WorkerOptions, context: ServiceContex
     { clock, logger, ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }) },
     context,
   );
+  const metrics = createMetrics();
   let queue: CycleQueue;
+  let listener: MetricsListener | undefined;
   try {
+    // Before the queue: a port already taken stops the worker before it takes any cycle.
+    if (options.metricsPort !== undefined)
+      listener = await listenForMetrics(metrics, options.metricsHost ?? '127.0.0.1', options.metricsPort);
     queue = await openCycleQueue(service.databaseUrl, logger, 'provisio worker');
   } catch (error) {
+    await listener?.close();
     await service.store.close();
     throw error;
   }
@@ -60,6 +73,7 @@ export async function startWorker(options: WorkerOptions, context: ServiceContex
     secretProviders: { env: environmentSecrets(context.env) },
     queue,
     concurrency: options.concurrency,
+    metrics,
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
   });
   worker.start();
@@ -68,9 +82,11 @@ export async function startWorker(options: WorkerOptions, context: ServiceContex
     worker,
     store: service.store,
     logger,
+    ...(listener === undefined ? {} : { metricsUrl: listener.url }),
     close(deadlineMs = 30_000) {
       closed ??= (async () => {
         const abandoned = await worker.stop(deadlineMs);
+        await listener?.close();
         await queue
           .close()
           .catch((error: unknown) => logger.warn({ err: error }, 'closing the queue failed'));

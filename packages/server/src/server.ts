@@ -10,7 +10,7 @@ import type { Authenticator } from './auth/authenticate.js';
 import { secureCookies, sessionAuthenticator } from './auth/sessions.js';
 import type { JobRuntime, SecretVault, ServerContext, ServerOptions } from './context.js';
 import { type ApiApp, createApp } from './http/app.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, jobStateFromStore, type Metrics } from './metrics.js';
 import { routeModules } from './routes/index.js';
 import type { OidcRoutesConfig } from './routes/oidc.js';
 import type { CycleQueue } from './scheduler/cycle-queue.js';
@@ -61,7 +61,10 @@ export interface ProvisioServer {
 }
 
 export async function createServer(parts: ServerParts): Promise<ProvisioServer> {
-  const metrics = createMetrics();
+  // With workers, cycles run elsewhere: the job-state gauges come from the store (metrics.ts).
+  const metrics = createMetrics(
+    parts.workers === undefined ? {} : { jobState: jobStateFromStore(parts.store) },
+  );
   let accepting = true;
   const secrets = secretsByScheme({
     ...parts.secretProviders,

@@ -7,6 +7,7 @@
 import type { Clock, CycleReport, SecretProvider, StateStore } from '@provisio/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import type { JobRuntime, SecretVault } from './context.js';
+import type { Metrics } from './metrics.js';
 import type { CycleQueue } from './scheduler/cycle-queue.js';
 import { type CycleWorker, createCycleWorker } from './scheduler/cycle-worker.js';
 import { STORE_SCHEME, secretsByScheme, storeSecrets } from './secrets/store-secrets.js';
@@ -24,6 +25,8 @@ export interface WorkerParts {
   readonly pollMs?: number;
   readonly workerId?: string;
   readonly onCycle?: (jobId: string, report: CycleReport) => void;
+  /** Counts this worker's cycles and upstream requests (cycle-worker.ts). */
+  readonly metrics?: Metrics;
 }
 
 export function createWorker(parts: WorkerParts): CycleWorker {
@@ -42,5 +45,6 @@ export function createWorker(parts: WorkerParts): CycleWorker {
     ...(parts.pollMs === undefined ? {} : { pollMs: parts.pollMs }),
     ...(parts.workerId === undefined ? {} : { workerId: parts.workerId }),
     ...(parts.onCycle === undefined ? {} : { onCycle: parts.onCycle }),
+    ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
   });
 }

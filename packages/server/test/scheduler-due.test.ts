@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cycleDue, type DueInputs } from '../src/scheduler/due.js';
+import { cycleDue, type DueInputs, lostWorkerRetryMs } from '../src/scheduler/due.js';
 
 const now = new Date('2026-03-01T12:00:00Z');
 const minute = 60_000;
@@ -102,5 +102,17 @@ describe('when a queued job’s next cycle is due', () => {
       due: true,
       reason: 'quarantineOver',
     });
+  });
+});
+
+describe('the wait before a job whose worker was lost is queued again', () => {
+  it('starts at 15 s and doubles per loss in a row', () => {
+    expect([1, 2, 3, 4, 5].map(lostWorkerRetryMs)).toEqual([15_000, 30_000, 60_000, 120_000, 240_000]);
+  });
+
+  it('never passes 5 minutes, however many workers were lost (the queue’s own back-off would reach hours)', () => {
+    expect(lostWorkerRetryMs(6)).toBe(5 * minute);
+    expect(lostWorkerRetryMs(10)).toBe(5 * minute);
+    expect(lostWorkerRetryMs(1000)).toBe(5 * minute);
   });
 });

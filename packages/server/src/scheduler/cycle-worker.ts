@@ -28,6 +28,7 @@ import {
 } from '@provisio/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import type { JobRuntime } from '../context.js';
+import { countCycle, countUpstream, type Metrics } from '../metrics.js';
 import type { CycleOutcome, CycleQueue, TakenCycle } from './cycle-queue.js';
 
 export interface CycleWorkerDeps {
@@ -47,6 +48,11 @@ export interface CycleWorkerDeps {
   readonly cachedJobs?: number;
   /** Told of every cycle this worker finished. */
   readonly onCycle?: (jobId: string, report: CycleReport) => void;
+  /**
+   * Counts the cycles this worker runs and their upstream requests (`provisio worker --metrics-port`).
+   * The job-state gauges are left to `serve`, which reads them from the store.
+   */
+  readonly metrics?: Metrics;
 }
 
 export interface CycleWorker {
@@ -86,7 +92,11 @@ export function createCycleWorker(deps: CycleWorkerDeps): CycleWorker {
       log.info('job deleted or turned off since the cycle was queued: no cycle');
       return { cycle: 'none', reason: record === null ? 'deleted' : 'off' };
     }
-    const opened = await deps.runtime.open(record.definition, deps.secrets);
+    const opened = await deps.runtime.open(
+      record.definition,
+      deps.secrets,
+      deps.metrics === undefined ? {} : { onUpstreamResponse: countUpstream(deps.metrics) },
+    );
     try {
       const { config, deps: engine } = opened;
       const reports = await runSyncLoop(engine, config, {
@@ -107,6 +117,7 @@ export function createCycleWorker(deps: CycleWorkerDeps): CycleWorker {
         log.info('job paused: no cycle');
         return { cycle: 'none', reason: 'paused' };
       }
+      if (deps.metrics !== undefined) countCycle(deps.metrics, jobId, report);
       deps.onCycle?.(jobId, report);
       log.info(
         {
@@ -146,6 +157,7 @@ export function createCycleWorker(deps: CycleWorkerDeps): CycleWorker {
       }
       // The cycle is recorded as failed in the store; the next scheduled one starts from the same watermark.
       log.warn({ err: error }, 'cycle failed; the next one retries from the same watermark');
+      deps.metrics?.cycles.inc({ job: jobId, result: 'failed' });
       const code = (error as { code?: unknown }).code;
       await deps.queue.complete(taken.id, {
         cycle: 'failed',

@@ -69,3 +69,19 @@ export function cycleDue(input: DueInputs): Due {
   if (at <= now) return { due: true, reason: 'interval' };
   return { due: false, reason: 'interval', at: new Date(at) };
 }
+
+/** The wait before the first new request for a job whose worker was lost; it doubles per loss in a row. */
+export const LOST_WORKER_RETRY_MS = 15_000;
+/** The longest wait, however many workers in a row were lost on the job's cycles. */
+export const LOST_WORKER_RETRY_MAX_MS = 5 * 60_000;
+
+/**
+ * How long the queue scheduler waits before it queues a job's cycle again after losing the worker of
+ * its `losses`-th request in a row (1, 2, …): 15 s, doubling, at most 5 minutes. A worker killed in a
+ * rolling restart is not the job's fault, so the wait stays short; a job whose cycle crashes every
+ * worker that runs it (out of memory, say) still cannot take the workers over.
+ */
+export function lostWorkerRetryMs(losses: number): number {
+  const doublings = Math.max(0, Math.min(30, losses - 1));
+  return Math.min(LOST_WORKER_RETRY_MAX_MS, LOST_WORKER_RETRY_MS * 2 ** doublings);
+}

@@ -9,7 +9,9 @@
  *
  * It also watches the cycles it queued: a request still `running` after `orphanGraceMs` whose job
  * lease is free, expired, or held by a process of this machine that is gone, lost its worker (killed,
- * crashed); it is failed in the queue, which gives it to another worker after its retry delay. The
+ * crashed); it is completed as lost, and a new request for the job is queued after a short wait that
+ * doubles per loss in a row, at most 5 minutes (due.ts `lostWorkerRetryMs`: the queue's own retry
+ * back-off would keep doubling to hours, a penalty for workers' deaths rather than the job's). The
  * new worker's cycle finds the interrupted one `running` in the store, records it as interrupted and
  * runs an initial cycle that matches what already exists in the target (engine cycle/run-cycle.ts).
  * A request queued by an earlier `serve` is not watched: the queue's own expiry (the job's lease
@@ -31,7 +33,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { JobProgress } from '../context.js';
 import type { CycleQueue, QueuedCycle } from './cycle-queue.js';
-import { cycleDue } from './due.js';
+import { cycleDue, lostWorkerRetryMs } from './due.js';
 import type { Scheduler } from './scheduler.js';
 
 export interface QueueSchedulerDeps {
@@ -58,6 +60,10 @@ interface Tracked {
   lastFinishedAt: Date | null;
   runNow: boolean;
   progress: JobProgress | null;
+  /** Requests of this job in a row whose worker was lost (reset when one ends otherwise). */
+  lost: number;
+  /** After a lost worker: when the job's cycle is queued again, whatever its interval says. */
+  resumeAt: Date | null;
 }
 
 const activeStates = new Set<QueuedCycle['state']>(['queued', 'retry', 'running']);
@@ -79,7 +85,7 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
   const tracked = (jobId: string): Tracked => {
     let entry = jobs.get(jobId);
     if (entry === undefined) {
-      entry = { pending: null, lastFinishedAt: null, runNow: false, progress: null };
+      entry = { pending: null, lastFinishedAt: null, runNow: false, progress: null, lost: 0, resumeAt: null };
       jobs.set(jobId, entry);
     }
     return entry;
@@ -90,28 +96,35 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
     if (entry.pending === null) return false;
     const queued = await deps.queue.inspect(entry.pending);
     if (queued !== null && activeStates.has(queued.state)) {
-      if (queued.state === 'running') await watchOrphan(jobId, queued);
+      if (queued.state === 'running') return !(await watchOrphan(jobId, entry, queued));
       return true;
     }
     entry.pending = null;
     entry.lastFinishedAt = queued?.finishedAt ?? deps.clock.now();
+    entry.lost = 0;
     return false;
   }
 
-  async function watchOrphan(jobId: string, queued: QueuedCycle): Promise<void> {
+  /** True when the request lost its worker: it is then completed as lost and the job's retry set. */
+  async function watchOrphan(jobId: string, entry: Tracked, queued: QueuedCycle): Promise<boolean> {
     const now = deps.clock.now().getTime();
-    if (queued.startedAt === null || now - queued.startedAt.getTime() < orphanGraceMs) return;
+    if (queued.startedAt === null || now - queued.startedAt.getTime() < orphanGraceMs) return false;
     const lease = await deps.store.getLease(jobId);
     const held = lease !== null && Date.parse(lease.expiresAt) > now && !isDeadLocalOwner(lease.owner);
-    if (held) return;
+    if (held) return false;
     // Read again: a worker that just finished releases the lease before it completes the request.
     const again = await deps.queue.inspect(queued.id);
-    if (again?.state !== 'running') return;
+    if (again?.state !== 'running') return false;
+    const waitMs = lostWorkerRetryMs(entry.lost + 1);
     deps.logger.warn(
-      { jobId, request: queued.id, leaseOwner: lease?.owner ?? null },
+      { jobId, request: queued.id, leaseOwner: lease?.owner ?? null, retryInSeconds: waitMs / 1000 },
       'the worker running this cycle is gone: the cycle goes to another worker',
     );
-    await deps.queue.fail(queued.id, { error: 'worker gone', leaseOwner: lease?.owner ?? null });
+    await deps.queue.complete(queued.id, { error: 'worker gone', leaseOwner: lease?.owner ?? null });
+    entry.pending = null;
+    entry.lost += 1;
+    entry.resumeAt = new Date(now + waitMs);
+    return true;
   }
 
   async function considerJob(jobId: string, intervalMs: number, idleMs: number): Promise<void> {
@@ -124,6 +137,12 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
         : { cycleId: running.cycleId, startedAt: running.startedAt, phase: 'running', done: 0, total: null };
     if (await follow(jobId, entry)) {
       lookAt(deps.clock.now().getTime() + followMs);
+      return;
+    }
+    // A lost worker's job waits its retry delay, then is due whatever its interval says.
+    const resuming = entry.resumeAt !== null;
+    if (resuming && !entry.runNow && deps.clock.now() < (entry.resumeAt as Date)) {
+      lookAt((entry.resumeAt as Date).getTime());
       return;
     }
     const [job, lease] = await Promise.all([deps.store.getJob(jobId), deps.store.getLease(jobId)]);
@@ -139,7 +158,7 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
       lastAttemptAt: entry.lastFinishedAt,
       lease,
       leaseOwnerGone: lease !== null && isDeadLocalOwner(lease.owner),
-      runNow: entry.runNow,
+      runNow: entry.runNow || resuming,
     });
     if (!due.due) {
       if (due.at !== null) lookAt(due.at.getTime());
@@ -151,6 +170,7 @@ export function createQueueScheduler(deps: QueueSchedulerDeps): Scheduler {
       { expireInSeconds: leaseDurationMs(intervalMs) / 1000 },
     );
     entry.runNow = false;
+    entry.resumeAt = null;
     if (id !== null) {
       entry.pending = id;
       lookAt(deps.clock.now().getTime() + followMs);

@@ -22,7 +22,7 @@ import {
 } from '@provisio/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import type { JobProgress, JobRuntime, SchedulerControl } from '../context.js';
-import type { Metrics } from '../metrics.js';
+import { countCycle, countUpstream, type Metrics } from '../metrics.js';
 
 export interface SchedulerDeps {
   readonly store: StateStore;
@@ -69,10 +69,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       let opened: Awaited<ReturnType<JobRuntime['open']>> | undefined;
       try {
         opened = await deps.runtime.open(definition, deps.secrets, {
-          onUpstreamResponse: (system, status) => {
-            deps.metrics.upstreamRequests.inc({ system, status: `${Math.floor(status / 100)}xx` });
-            if (status === 429) deps.metrics.upstreamThrottled.inc({ system });
-          },
+          onUpstreamResponse: countUpstream(deps.metrics),
         });
         const { config, deps: engine } = opened;
         log.info({ revision, interval: config.settings.interval }, 'job started');
@@ -138,24 +135,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   function recordCycle(jobId: string, report: CycleReport): void {
     const m = deps.metrics;
-    m.cycles.inc({ job: jobId, result: report.quarantine ? 'quarantined' : report.state });
-    m.cycleDuration.observe({ job: jobId }, report.durationMs / 1000);
-    const c = report.counts;
-    const counts: Record<string, number> = {
-      create: c.created,
-      update: c.updated,
-      disable: c.disabled,
-      delete: c.deleted,
-      skip: c.skipped,
-      'group-create': c.groupsCreated ?? 0,
-      'group-update': c.groupsUpdated ?? 0,
-      'group-delete': c.groupsDeleted ?? 0,
-      'membership-add': c.membershipsAdded ?? 0,
-      'membership-remove': c.membershipsRemoved ?? 0,
-    };
-    for (const [action, n] of Object.entries(counts))
-      if (n > 0) m.objects.inc({ job: jobId, action, status: 'success' }, n);
-    if (c.failed > 0) m.objects.inc({ job: jobId, action: 'any', status: 'failure' }, c.failed);
+    countCycle(m, jobId, report);
     m.quarantined.set({ job: jobId }, report.quarantine ? 1 : 0);
     void deps.store
       .listEscrows(jobId)
