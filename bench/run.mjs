@@ -4,9 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
+// `node bench/run.mjs provisioning -- --users 100000 --plan enterprise`: flags after `--` go to each
+// benchmark named; a result that names a `variant` is written as <name>-<variant>-<date>.json.
+const dashes = process.argv.indexOf('--');
+const names = dashes === -1 ? process.argv.slice(2) : process.argv.slice(2, dashes);
+const flags = dashes === -1 ? [] : process.argv.slice(dashes + 1);
 const benchmarks =
-  process.argv.slice(2).length > 0
-    ? process.argv.slice(2)
+  names.length > 0
+    ? names
     : [
         'expressions',
         'zendesk-emulator',
@@ -34,7 +39,9 @@ for (const name of benchmarks) {
       '--max-old-space-size=8192',
       '--input-type=module',
       '-e',
-      `import('./bench/${name}.mjs').then((m) => process.stdout.write(JSON.stringify(m.result)))`,
+      `// parseArgs reads process.argv.slice(1) under -e.
+      process.argv = [process.argv[0], ...${JSON.stringify(flags)}];
+      import('./bench/${name}.mjs').then((m) => process.stdout.write(JSON.stringify(m.result)))`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
@@ -43,7 +50,8 @@ for (const name of benchmarks) {
     continue;
   }
   const result = { ...JSON.parse(child.stdout), machine, date: new Date().toISOString() };
-  const file = new URL(`./results/${name}-${result.date.slice(0, 10)}.json`, import.meta.url);
+  const variant = result.variant === undefined ? '' : `-${result.variant}`;
+  const file = new URL(`./results/${name}${variant}-${result.date.slice(0, 10)}.json`, import.meta.url);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${file.pathname}`);
 }
