@@ -9,8 +9,7 @@
 //   node --expose-gc bench/provisioning.mjs --users 100000 --plan enterprise --runs 1
 //   node --expose-gc bench/provisioning.mjs --source-users 1000000 --in-scope 100000 --plan enterprise --runs 1
 // (--source-users S --in-scope N: a tenant of S users, scope `all`, a department scoping filter keeps N.)
-// `node bench/run.mjs provisioning -- <flags>` writes the result file (named after the size when it is
-// not the default, e.g. provisioning-100000-enterprise-<date>.json).
+// `node bench/run.mjs provisioning -- <flags>` writes the result file with the flags in its name.
 import { parseArgs } from 'node:util';
 import { runProvisioningBenchmark } from './lib/provisioning-bench.mjs';
 
@@ -43,12 +42,8 @@ const tenant =
   sourceUsers === undefined
     ? `${measured.users} assigned users`
     : `${measured.users} users kept by a scoping filter out of a tenant of ${sourceUsers}`;
-const isDefault = sourceUsers === undefined && users === 10_000 && measured.plan === 'professional';
 export const result = {
   benchmark: 'provisioning',
-  ...(isDefault
-    ? {}
-    : { variant: `${sourceUsers === undefined ? '' : `${sourceUsers}-`}${users}-${measured.plan}` }),
   description: `initial cycle of ${tenant} into an empty Zendesk (${measured.plan} plan, rate limits on), then the first incremental cycle right after it, a quiet incremental cycle ${measured.quietAfterSeconds} s later, one with ${values.changed} changed users, and a quiet one in a fresh process; emulators in their own processes`,
   ...measured,
 };

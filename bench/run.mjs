@@ -1,14 +1,26 @@
 // `npm run bench`: runs each benchmark and writes bench/results/<name>-<date>.json with the machine.
+// `node bench/run.mjs <name> -- <flags>` runs one benchmark with flags passed on (e.g. `workers -- --jobs
+// 50`); its result then goes to bench/results/<name>-<date>-<flags>.json (`workers-<date>-jobs50.json`),
+// beside the default size's, and records the flags.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-// `node bench/run.mjs provisioning -- --users 100000 --plan enterprise`: flags after `--` go to each
-// benchmark named; a result that names a `variant` is written as <name>-<variant>-<date>.json.
-const dashes = process.argv.indexOf('--');
-const names = dashes === -1 ? process.argv.slice(2) : process.argv.slice(2, dashes);
-const flags = dashes === -1 ? [] : process.argv.slice(dashes + 1);
+const separator = process.argv.indexOf('--', 2);
+const names = separator === -1 ? process.argv.slice(2) : process.argv.slice(2, separator);
+const flags = separator === -1 ? [] : process.argv.slice(separator + 1);
+if (flags.length > 0 && names.length !== 1) {
+  console.error('bench/run.mjs: flags after -- go to one benchmark: node bench/run.mjs <name> -- <flags>');
+  process.exit(2);
+}
+/** `--jobs 50 --users 1000` -> `jobs50-users1000`: the flags in a file name (a time limit is no size). */
+const flagLabel = flags
+  .filter((flag, i) => !/^--timeout/.test(flag) && !/^--timeout/.test(flags[i - 1] ?? ''))
+  .join('')
+  .replace(/^--/, '')
+  .replace(/--/g, '-')
+  .replace(/[^A-Za-z0-9.-]/g, '');
 const benchmarks =
   names.length > 0
     ? names
@@ -39,9 +51,9 @@ for (const name of benchmarks) {
       '--max-old-space-size=8192',
       '--input-type=module',
       '-e',
-      `// parseArgs reads process.argv.slice(1) under -e.
-      process.argv = [process.argv[0], ...${JSON.stringify(flags)}];
-      import('./bench/${name}.mjs').then((m) => process.stdout.write(JSON.stringify(m.result)))`,
+      `import('./bench/${name}.mjs').then((m) => process.stdout.write(JSON.stringify(m.result)))`,
+      '--',
+      ...flags,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
@@ -49,9 +61,14 @@ for (const name of benchmarks) {
     process.exitCode = 1;
     continue;
   }
-  const result = { ...JSON.parse(child.stdout), machine, date: new Date().toISOString() };
-  const variant = result.variant === undefined ? '' : `-${result.variant}`;
-  const file = new URL(`./results/${name}${variant}-${result.date.slice(0, 10)}.json`, import.meta.url);
+  const result = {
+    ...JSON.parse(child.stdout),
+    ...(flags.length > 0 ? { flags: flags.join(' ') } : {}),
+    machine,
+    date: new Date().toISOString(),
+  };
+  const suffix = flags.length > 0 ? `-${flagLabel}` : '';
+  const file = new URL(`./results/${name}-${result.date.slice(0, 10)}${suffix}.json`, import.meta.url);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${file.pathname}`);
 }
