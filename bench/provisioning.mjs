@@ -9,6 +9,8 @@
 //   node --expose-gc bench/provisioning.mjs --users 100000 --plan enterprise --runs 1
 //   node --expose-gc bench/provisioning.mjs --source-users 1000000 --in-scope 100000 --plan enterprise --runs 1
 // (--source-users S --in-scope N: a tenant of S users, scope `all`, a department scoping filter keeps N.)
+// --trace-memory prints heap and RSS at each phase of each cycle and after each source and store call;
+// --heap-snapshot-mib M writes a heap snapshot when the initial cycle's heap first reaches M MiB.
 // `node bench/run.mjs provisioning -- <flags>` writes the result file with the flags in its name.
 import { parseArgs } from 'node:util';
 import { runProvisioningBenchmark } from './lib/provisioning-bench.mjs';
@@ -22,6 +24,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     plan: { type: 'string', default: 'professional' },
     'quiet-after': { type: 'string', default: '5' },
+    'trace-memory': { type: 'boolean', default: false },
+    'heap-snapshot-mib': { type: 'string' },
   },
 });
 if ((values['source-users'] === undefined) !== (values['in-scope'] === undefined))
@@ -37,6 +41,9 @@ const measured = await runProvisioningBenchmark({
   runs: Number(values.runs),
   plan: values.plan,
   quietAfterSeconds: Number(values['quiet-after']),
+  traceMemory: values['trace-memory'],
+  heapSnapshotMiB:
+    values['heap-snapshot-mib'] === undefined ? undefined : Number(values['heap-snapshot-mib']),
 });
 const tenant =
   sourceUsers === undefined

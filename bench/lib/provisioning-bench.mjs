@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeHeapSnapshot } from 'node:v8';
 import {
   compileJob,
   newMirrorCache,
@@ -52,8 +53,13 @@ function resetPeakRss() {
   }
 }
 
-/** Runs `work`, sampling RSS and heap every 50 ms; returns its value, time and peaks (MiB). */
-async function measured(work) {
+/**
+ * Runs `work`, sampling RSS and heap every 50 ms; returns its value, time and peaks (MiB). With
+ * `snapshotAtMiB`, the first sample whose heap reaches it writes a heap snapshot into the working
+ * directory (Heap-<date>-<pid>-….heapsnapshot; it stops the process while written).
+ */
+async function measured(work, { snapshotAtMiB } = {}) {
+  let snapshot = null;
   global.gc?.();
   const exact = resetPeakRss();
   const before = process.memoryUsage();
@@ -63,6 +69,10 @@ async function measured(work) {
     const m = process.memoryUsage();
     sampledRss = Math.max(sampledRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
+    if (snapshotAtMiB !== undefined && snapshot === null && m.heapUsed >= snapshotAtMiB * 2 ** 20) {
+      snapshot = writeHeapSnapshot();
+      log(`heap snapshot at ${mib(m.heapUsed)} MiB: ${snapshot}`);
+    }
   };
   const timer = setInterval(sample, 50);
   const started = performance.now();
@@ -79,10 +89,58 @@ async function measured(work) {
       peakRssExact: exact,
       peakHeapMiB: mib(peakHeap),
       heapBeforeMiB: mib(before.heapUsed),
+      ...(snapshot ? { heapSnapshot: snapshot } : {}),
     };
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * `--trace-memory`: where a cycle's memory goes, stage by stage. Records heap and RSS when the cycle
+ * enters a phase (its onProgress) and after each call to the source connector and the state store
+ * resolves (the connectors are wrapped, the engine is not touched). No garbage collection is forced,
+ * so heap figures include garbage not yet collected; the RSS is what the kernel holds.
+ */
+function memoryTracer() {
+  const started = performance.now();
+  const entries = [];
+  const record = (what) => {
+    const m = process.memoryUsage();
+    entries.push({
+      at: Math.round(performance.now() - started),
+      what,
+      heapMiB: mib(m.heapUsed),
+      rssMiB: mib(m.rss),
+      externalMiB: mib(m.external + m.arrayBuffers),
+    });
+  };
+  let phase = null;
+  const wrap = (name, object) =>
+    new Proxy(object, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (typeof value !== 'function') return value;
+        return (...args) => {
+          const answer = value.apply(target, args);
+          if (answer instanceof Promise)
+            return answer.then((resolved) => {
+              record(`${name}.${String(key)}${Array.isArray(resolved) ? ` → ${resolved.length}` : ''}`);
+              return resolved;
+            });
+          return answer;
+        };
+      },
+    });
+  return {
+    entries,
+    deps: (deps) => ({ ...deps, source: wrap('source', deps.source), store: wrap('store', deps.store) }),
+    onProgress: (progress) => {
+      if (progress.phase === phase) return;
+      phase = progress.phase;
+      record(`phase ${phase}`);
+    },
+  };
 }
 
 const isGraphRoute = (route) => route.startsWith('/v1.0/') || route.startsWith('/beta/');
@@ -100,7 +158,7 @@ function splitEntra(requests) {
 }
 
 async function oneRun(options) {
-  const { layout, plan, changed, quietAfterSeconds, entraHeapMiB } = options;
+  const { layout, plan, changed, quietAfterSeconds, entraHeapMiB, traceMemory, heapSnapshotMiB } = options;
   const seedStarted = performance.now();
   const [entra, zendesk] = await Promise.all([
     startEmulatorProcess(
@@ -169,7 +227,21 @@ async function oneRun(options) {
     const cache = newMirrorCache();
     const cycle = async (name, cycleDeps = deps, cycleCache = cache) => {
       const [z0, e0] = await Promise.all([requestLogOf(zendesk), requestLogOf(entra)]);
-      const m = await measured(() => runCycle(cycleDeps, config, cycleCache ? { cache: cycleCache } : {}));
+      const tracer = traceMemory ? memoryTracer() : null;
+      const m = await measured(
+        () =>
+          runCycle(tracer ? tracer.deps(cycleDeps) : cycleDeps, config, {
+            ...(cycleCache ? { cache: cycleCache } : {}),
+            ...(tracer ? { onProgress: tracer.onProgress } : {}),
+          }),
+        name === 'initial' && heapSnapshotMiB !== undefined ? { snapshotAtMiB: heapSnapshotMiB } : {},
+      );
+      if (tracer) {
+        for (const e of tracer.entries)
+          log(
+            `  ${name} +${e.at} ms ${e.what}: heap ${e.heapMiB} MiB, RSS ${e.rssMiB} MiB, external ${e.externalMiB} MiB`,
+          );
+      }
       const [z1, e1] = await Promise.all([requestLogOf(zendesk), requestLogOf(entra)]);
       const z = requestsBetween(z0, z1);
       const { graph, identity } = splitEntra(requestsBetween(e0, e1));
@@ -190,6 +262,8 @@ async function oneRun(options) {
         peakHeapMiB: m.peakHeapMiB,
         zendeskByRoute: routeLines(z.byRoute),
         graphByRoute: routeLines([...graph.byRoute, ...identity.byRoute]),
+        ...(tracer ? { memoryTrace: tracer.entries } : {}),
+        ...(m.heapSnapshot ? { heapSnapshot: m.heapSnapshot } : {}),
       };
       log(
         `${name}: ${result.ms} ms, ${result.zendeskRequests} Zendesk + ${result.graphRequests} Graph + ${result.identityRequests} identity requests, peak RSS ${result.peakRssMiB} MiB, peak heap ${result.peakHeapMiB} MiB`,
@@ -253,6 +327,8 @@ export async function runProvisioningBenchmark({
   runs = 3,
   plan = 'professional',
   quietAfterSeconds = 5,
+  traceMemory = false,
+  heapSnapshotMiB,
 }) {
   const seed = { users, sourceUsers, groups, membersPerGroup };
   const layout = layoutOf(seed);
@@ -263,7 +339,16 @@ export async function runProvisioningBenchmark({
   const objects = users + groups + groups * membersPerGroup;
   const all = [];
   for (let run = 0; run < runs; run++) {
-    const r = await oneRun({ layout, seed, plan, changed, quietAfterSeconds, entraHeapMiB });
+    const r = await oneRun({
+      layout,
+      seed,
+      plan,
+      changed,
+      quietAfterSeconds,
+      entraHeapMiB,
+      traceMemory,
+      heapSnapshotMiB,
+    });
     log(
       `run ${run + 1}: initial ${r.initial.ms} ms / ${r.initial.requests} requests; first incremental ${r.firstIncremental.ms} ms / ${r.firstIncremental.requests}; quiet ${r.quiet.ms} ms / ${r.quiet.requests}; ${changed} changed ${r.changed.ms} ms / ${r.changed.requests}; quiet, fresh process ${r.fresh.ms} ms / ${r.fresh.requests}`,
     );
