@@ -1,7 +1,8 @@
 // Starts an emulator in a child process (emulator-process.mjs) and talks to its control plane.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 
 const entry = fileURLToPath(new URL('./emulator-process.mjs', import.meta.url));
@@ -49,16 +50,14 @@ export function peakRssMiBOf(pid) {
   }
 }
 
-/** HTTP(S) request with an optional CA (the Entra emulator's self-signed certificate). */
+/**
+ * HTTP(S) request with an optional CA (the Entra emulator's self-signed certificate), on a connection
+ * of its own: a kept-alive one could be closed by the emulator while idle through a long cycle.
+ */
 export function send(method, url, { ca, headers = {}, body } = {}) {
-  if (url.startsWith('http:')) {
-    return fetch(url, { method, headers, body }).then(async (r) => ({
-      status: r.status,
-      body: await r.text(),
-    }));
-  }
+  const requestOf = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca, headers }, (res) => {
+    const req = requestOf(url, { method, ca, headers, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (chunk) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
