@@ -1,14 +1,14 @@
-// Starts an emulator in a child process (emulator-process.mjs) and talks to its control plane.
+// Starts an emulator in a child process (emulator-child.mjs) and talks to its control plane.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 
-const entry = fileURLToPath(new URL('./emulator-process.mjs', import.meta.url));
+const entry = fileURLToPath(new URL('./emulator-child.mjs', import.meta.url));
 
 /**
- * Forks an emulator process for `spec` (see emulator-process.mjs) and waits until it listens.
+ * Forks an emulator process for `spec` (see emulator-child.mjs) and waits until it listens.
  * `maxOldSpaceMiB` sizes its heap (a million-user tenant needs about 4 GiB).
  */
 export function startEmulatorProcess(spec, { maxOldSpaceMiB = 4096 } = {}) {

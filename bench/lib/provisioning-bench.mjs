@@ -1,5 +1,5 @@
 // The provisioning benchmarks' shared run. The Entra ID and Zendesk emulators run in processes of
-// their own (emulator-process.mjs); provisio's cycles run in this one (the real Graph and Zendesk
+// their own (emulator-child.mjs); provisio's cycles run in this one (the real Graph and Zendesk
 // connectors over loopback HTTPS and HTTP, SQLite for the state, the default mappings), so that this
 // process's memory is provisio's alone. Each run:
 //   1. initial: every in-scope user (and group) into an empty Zendesk account;
