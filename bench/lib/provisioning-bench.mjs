@@ -1,19 +1,22 @@
-// The provisioning benchmarks' shared run: an initial cycle of N users (and optionally G groups of
-// M members, assigned to the application) from the Entra emulator into an empty Zendesk emulator,
-// then an incremental cycle with no change, then one with `changed` changed users, then a quiet
-// incremental cycle in a "fresh process" (new connectors and a new state-store connection, nothing
-// kept from the cycles before but the store). Everything real
-// but the two services: the Graph and Zendesk connectors over loopback HTTP(S), SQLite for the state.
+// The provisioning benchmarks' shared run. The Entra ID and Zendesk emulators run in processes of
+// their own (emulator-child.mjs); provisio's cycles run in this one (the real Graph and Zendesk
+// connectors over loopback HTTPS and HTTP, SQLite for the state, the default mappings), so that this
+// process's memory is provisio's alone. Each run:
+//   1. initial: every in-scope user (and group) into an empty Zendesk account;
+//   2. first incremental, right after it (nothing changed);
+//   3. quiet incremental, `quietAfterSeconds` later (nothing changed);
+//   4. incremental after `changed` in-scope users' jobTitle is changed through Graph PATCH;
+//   5. quiet incremental in a "fresh process": new connectors and a new state-store connection, nothing
+//      kept from the cycles before but the store (it runs in this process all the same).
+// Per cycle: time, Zendesk requests (counted by the Zendesk emulator), Graph and identity-platform
+// requests (counted by the Entra emulator), each per route, and this process's peak RSS and heap.
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  startEntraEmulator,
-  startZendeskEmulator,
-  zendeskAppId,
-} from '../../packages/emulators/dist/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { writeHeapSnapshot } from 'node:v8';
 import {
   compileJob,
   newMirrorCache,
@@ -23,100 +26,168 @@ import {
 } from '../../packages/engine/dist/index.js';
 import { createEntraSource } from '../../packages/entra/dist/index.js';
 import { createZendeskTarget } from '../../packages/zendesk/dist/index.js';
+import {
+  adminToken,
+  peakRssMiBOf,
+  requestLogOf,
+  requestsBetween,
+  send,
+  startEmulatorProcess,
+} from './emulator-processes.mjs';
+import { inScopeUserPrincipalName, jobScopeOf, layoutOf } from './provisioning-seed.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const domain = 'provisio-demo.onmicrosoft.com';
-const departments = ['Support', 'Billing', 'Sales', 'Engineering', 'Success'];
+const mib = (bytes) => Math.round(bytes / 2 ** 20);
+const log = (text) => process.stderr.write(`[provisioning bench] ${text}\n`);
 
-function seed({ users, groups, membersPerGroup }) {
-  const groupList = Array.from({ length: groups }, (_, g) => ({
-    displayName: `Bench Group ${g}`,
-    members: Array.from(
-      { length: membersPerGroup },
-      (_, k) => `user${(g * Math.floor(users / Math.max(groups, 1)) + k) % users}@${domain}`,
-    ),
-  }));
-  return {
-    ...(groups > 0 ? { groups: groupList } : {}),
-    users: Array.from({ length: users }, (_, i) => ({
-      userPrincipalName: `user${i}@${domain}`,
-      displayName: `Bench User ${i}`,
-      givenName: 'Bench',
-      surname: `User ${i}`,
-      jobTitle: 'Support Engineer',
-      department: departments[i % departments.length],
-      mobilePhone: `+1415555${String(i).padStart(4, '0')}`,
-      preferredLanguage: 'en-US',
-    })),
-    // With groups, users get their role (Agent) through the groups assigned to the application,
-    // so that every membership is one Zendesk can hold; without, a mix of direct roles.
-    assignments:
-      groups > 0
-        ? groupList.map((g) => ({ principal: `group:${g.displayName}`, appRole: 'Agent' }))
-        : Array.from({ length: users }, (_, i) => ({
-            principal: `user${i}@${domain}`,
-            appRole: i % 20 === 0 ? 'Admin' : i % 3 === 0 ? 'End-user' : 'Agent',
-          })),
-  };
+/**
+ * Linux keeps the process's peak RSS (VmHWM) and resets it on `5` written to clear_refs: a cycle's
+ * peak is then exact, not only what the 50 ms samples caught. False where that is not possible.
+ */
+function resetPeakRss() {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return peakRssMiBOf(process.pid) !== null;
+  } catch {
+    return false;
+  }
 }
 
-/** Samples the heap and RSS while `work` runs; returns its result with the peaks. */
-async function measured(work) {
-  let peakRss = 0;
+/**
+ * Runs `work`, sampling RSS and heap every 50 ms; returns its value, time and peaks (MiB). With
+ * `snapshotAtMiB`, the first sample whose heap reaches it writes a heap snapshot into the working
+ * directory (Heap-<date>-<pid>-….heapsnapshot; it stops the process while written).
+ */
+async function measured(work, { snapshotAtMiB } = {}) {
+  let snapshot = null;
+  global.gc?.();
+  const exact = resetPeakRss();
+  const before = process.memoryUsage();
+  let sampledRss = 0;
   let peakHeap = 0;
   const sample = () => {
     const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
+    sampledRss = Math.max(sampledRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
+    if (snapshotAtMiB !== undefined && snapshot === null && m.heapUsed >= snapshotAtMiB * 2 ** 20) {
+      snapshot = writeHeapSnapshot();
+      log(`heap snapshot at ${mib(m.heapUsed)} MiB: ${snapshot}`);
+    }
   };
   const timer = setInterval(sample, 50);
   const started = performance.now();
   try {
     const value = await work();
+    const ms = performance.now() - started;
     sample();
+    const sampledPeakRssMiB = mib(sampledRss);
     return {
       value,
-      ms: performance.now() - started,
-      peakRssMiB: Math.round(peakRss / 2 ** 20),
-      peakHeapMiB: Math.round(peakHeap / 2 ** 20),
+      ms,
+      rssBeforeMiB: mib(before.rss),
+      peakRssMiB: exact ? Math.max(peakRssMiBOf(process.pid), sampledPeakRssMiB) : sampledPeakRssMiB,
+      peakRssExact: exact,
+      peakHeapMiB: mib(peakHeap),
+      heapBeforeMiB: mib(before.heapUsed),
+      ...(snapshot ? { heapSnapshot: snapshot } : {}),
     };
   } finally {
     clearInterval(timer);
   }
 }
 
-async function oneRun(entraSeed, { plan, changed }) {
+/**
+ * `--trace-memory`: where a cycle's memory goes, stage by stage. Records heap and RSS when the cycle
+ * enters a phase (its onProgress) and after each call to the source connector and the state store
+ * resolves (the connectors are wrapped, the engine is not touched). No garbage collection is forced,
+ * so heap figures include garbage not yet collected; the RSS is what the kernel holds.
+ */
+function memoryTracer() {
+  const started = performance.now();
+  const entries = [];
+  const record = (what) => {
+    const m = process.memoryUsage();
+    entries.push({
+      at: Math.round(performance.now() - started),
+      what,
+      heapMiB: mib(m.heapUsed),
+      rssMiB: mib(m.rss),
+      externalMiB: mib(m.external + m.arrayBuffers),
+    });
+  };
+  let phase = null;
+  const wrap = (name, object) =>
+    new Proxy(object, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (typeof value !== 'function') return value;
+        return (...args) => {
+          const answer = value.apply(target, args);
+          if (answer instanceof Promise)
+            return answer.then((resolved) => {
+              record(`${name}.${String(key)}${Array.isArray(resolved) ? ` → ${resolved.length}` : ''}`);
+              return resolved;
+            });
+          return answer;
+        };
+      },
+    });
+  return {
+    entries,
+    deps: (deps) => ({ ...deps, source: wrap('source', deps.source), store: wrap('store', deps.store) }),
+    onProgress: (progress) => {
+      if (progress.phase === phase) return;
+      phase = progress.phase;
+      record(`phase ${phase}`);
+    },
+  };
+}
+
+const isGraphRoute = (route) => route.startsWith('/v1.0/') || route.startsWith('/beta/');
+const routeLines = (byRoute) => byRoute.map((r) => `${r.method} ${r.route} ${r.status}: ${r.count}`);
+
+/** Graph requests apart from the identity platform's (tokens, discovery). */
+function splitEntra(requests) {
+  const graph = requests.byRoute.filter((r) => isGraphRoute(r.route));
+  const identity = requests.byRoute.filter((r) => !isGraphRoute(r.route));
+  const sum = (rows) => rows.reduce((n, r) => n + r.count, 0);
+  return {
+    graph: { total: sum(graph), byRoute: graph },
+    identity: { total: sum(identity), byRoute: identity },
+  };
+}
+
+async function oneRun(options) {
+  const { layout, plan, changed, quietAfterSeconds, entraHeapMiB, traceMemory, heapSnapshotMiB } = options;
+  const seedStarted = performance.now();
   const [entra, zendesk] = await Promise.all([
-    startEntraEmulator({
-      port: 0,
-      seed: entraSeed,
-      rateLimits: false,
-      permissions: [
-        'User.ReadWrite.All',
-        'Group.Read.All',
-        'GroupMember.Read.All',
-        'Application.ReadWrite.OwnedBy',
-        'AppRoleAssignment.ReadWrite.All',
-      ],
-    }),
-    startZendeskEmulator({ port: 0, plan, bulkImport: true, rateLimits: true }),
+    startEmulatorProcess(
+      { kind: 'entra', rateLimits: false, seed: options.seed },
+      { maxOldSpaceMiB: entraHeapMiB },
+    ),
+    startEmulatorProcess(
+      { kind: 'zendesk', plan, bulkImport: true, rateLimits: true },
+      { maxOldSpaceMiB: 4096 },
+    ),
   ]);
+  log(
+    `emulators ready in ${Math.round((performance.now() - seedStarted) / 1000)} s (${layout.total} Entra users)`,
+  );
   const dir = await mkdtemp(join(tmpdir(), 'provisio-bench-'));
   const databaseUrl = `sqlite:${join(dir, 'state.db')}`;
   const store = await openStateStore(databaseUrl);
   await store.migrate();
   try {
-    const sp = entra.store.servicePrincipalByAppId(zendeskAppId);
     const secrets = { 'env:S': entra.clientSecret, 'env:T': zendesk.apiToken };
     const config = await compileJob(
       {
-        id: `zendesk.${zendesk.settings.subdomain}`,
+        id: `zendesk.${zendesk.subdomain}`,
         source: {
           type: 'entra',
           tenantId: entra.tenantId,
           clientId: entra.clientId,
           clientSecret: { secretRef: 'env:S' },
-          servicePrincipalId: sp.id,
+          servicePrincipalId: entra.servicePrincipalId,
           authorityHost: entra.url,
           graphBaseUrl: entra.url,
         },
@@ -124,9 +195,10 @@ async function oneRun(entraSeed, { plan, changed }) {
           type: 'zendesk',
           adminUsername: zendesk.adminEmail,
           secretToken: { secretRef: 'env:T' },
-          domain: zendesk.settings.subdomain,
+          domain: zendesk.subdomain,
           baseUrl: zendesk.url,
         },
+        ...jobScopeOf(layout),
       },
       { resolve: async (reference) => ({ found: true, value: secrets[reference] }) },
     );
@@ -134,7 +206,7 @@ async function oneRun(entraSeed, { plan, changed }) {
     // their own between cycles: everything a cycle needs is in the store.
     const connectors = () => ({
       target: createZendeskTarget({
-        domain: zendesk.settings.subdomain,
+        domain: zendesk.subdomain,
         adminUsername: zendesk.adminEmail,
         secretToken: zendesk.apiToken,
         baseUrl: zendesk.url,
@@ -143,7 +215,7 @@ async function oneRun(entraSeed, { plan, changed }) {
         tenantId: entra.tenantId,
         clientId: entra.clientId,
         clientSecret: entra.clientSecret,
-        servicePrincipalId: sp.id,
+        servicePrincipalId: entra.servicePrincipalId,
         authorityHost: entra.url,
         graphBaseUrl: entra.url,
         ca: entra.certificatePem,
@@ -153,48 +225,87 @@ async function oneRun(entraSeed, { plan, changed }) {
     // The warm cycles share one in-memory target mirror, as a `sync` loop does; the fresh-process
     // cycle has none and reads the mirror from the store.
     const cache = newMirrorCache();
-    const cycle = async (cycleDeps = deps, cycleCache = cache) => {
-      const before = await requestsOf(zendesk);
-      const m = await measured(() => runCycle(cycleDeps, config, cycleCache ? { cache: cycleCache } : {}));
+    const cycle = async (name, cycleDeps = deps, cycleCache = cache) => {
+      const [z0, e0] = await Promise.all([requestLogOf(zendesk), requestLogOf(entra)]);
+      const tracer = traceMemory ? memoryTracer() : null;
+      const m = await measured(
+        () =>
+          runCycle(tracer ? tracer.deps(cycleDeps) : cycleDeps, config, {
+            ...(cycleCache ? { cache: cycleCache } : {}),
+            ...(tracer ? { onProgress: tracer.onProgress } : {}),
+          }),
+        name === 'initial' && heapSnapshotMiB !== undefined ? { snapshotAtMiB: heapSnapshotMiB } : {},
+      );
+      if (tracer) {
+        for (const e of tracer.entries)
+          log(
+            `  ${name} +${e.at} ms ${e.what}: heap ${e.heapMiB} MiB, RSS ${e.rssMiB} MiB, external ${e.externalMiB} MiB`,
+          );
+      }
+      const [z1, e1] = await Promise.all([requestLogOf(zendesk), requestLogOf(entra)]);
+      const z = requestsBetween(z0, z1);
+      const { graph, identity } = splitEntra(requestsBetween(e0, e1));
       const report = m.value;
-      const requests = (await requestsOf(zendesk)) - before;
-      return {
+      const result = {
         ms: Math.round(m.ms),
-        requests,
         kind: report.kind,
+        zendeskRequests: z.total,
+        graphRequests: graph.total,
+        identityRequests: identity.total,
+        requests: z.total + graph.total + identity.total,
         counts: report.counts,
         state: report.state,
+        rssBeforeMiB: m.rssBeforeMiB,
         peakRssMiB: m.peakRssMiB,
+        peakRssExact: m.peakRssExact,
+        heapBeforeMiB: m.heapBeforeMiB,
         peakHeapMiB: m.peakHeapMiB,
+        zendeskByRoute: routeLines(z.byRoute),
+        graphByRoute: routeLines([...graph.byRoute, ...identity.byRoute]),
+        ...(tracer ? { memoryTrace: tracer.entries } : {}),
+        ...(m.heapSnapshot ? { heapSnapshot: m.heapSnapshot } : {}),
       };
-    };
-    const initial = await cycle();
-    const initialByRoute = (await (await fetch(`${zendesk.url}/__emulator/requests`)).json()).byRoute
-      .filter((r) => r.count > 0)
-      .map((r) => `${r.method} ${r.route} ${r.status}: ${r.count}`);
-    const quiet = await cycle();
-    // Change `changed` users in the directory (job title), as Graph PATCHes would.
-    const token = await graphToken(entra);
-    for (let i = 0; i < changed; i++) {
-      const answer = await https(
-        entra.certificatePem,
-        'PATCH',
-        `${entra.url}/v1.0/users/user${i}@${domain}`,
-        { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        JSON.stringify({ jobTitle: 'Senior Support Engineer' }),
+      log(
+        `${name}: ${result.ms} ms, ${result.zendeskRequests} Zendesk + ${result.graphRequests} Graph + ${result.identityRequests} identity requests, peak RSS ${result.peakRssMiB} MiB, peak heap ${result.peakHeapMiB} MiB`,
       );
-      if (answer.status !== 204) throw new Error(`PATCH user${i}: ${answer.status} ${answer.body}`);
+      return result;
+    };
+    const initial = await cycle('initial');
+    const firstIncremental = await cycle('first incremental');
+    await sleep(quietAfterSeconds * 1000);
+    const quiet = await cycle(`quiet (${quietAfterSeconds} s later)`);
+    // Change `changed` in-scope users in the directory (job title) through Graph, as an administrator
+    // would; the administration app's requests fall between cycles and are not counted in any.
+    const token = await adminToken(entra);
+    for (let k = 0; k < changed; k++) {
+      const answer = await send('PATCH', `${entra.url}/v1.0/users/${inScopeUserPrincipalName(layout, k)}`, {
+        ca: entra.certificatePem,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ jobTitle: 'Senior Support Engineer' }),
+      });
+      if (answer.status !== 204) throw new Error(`PATCH user ${k}: ${answer.status} ${answer.body}`);
     }
-    const hundred = await cycle();
+    const changedCycle = await cycle(`${changed} changed`);
     const freshStore = await openStateStore(databaseUrl);
     let fresh;
     try {
-      fresh = await cycle({ ...connectors(), store: freshStore, clock: systemClock }, null);
+      fresh = await cycle(
+        'quiet, fresh process',
+        { ...connectors(), store: freshStore, clock: systemClock },
+        null,
+      );
     } finally {
       await freshStore.close();
     }
     if (fresh.kind !== 'incremental') throw new Error(`the fresh-process cycle was ${fresh.kind}`);
-    return { initial: { ...initial, byRoute: initialByRoute }, quiet, changed: hundred, fresh };
+    return {
+      initial,
+      firstIncremental,
+      quiet,
+      changed: changedCycle,
+      fresh,
+      emulatorPeakRssMiB: { entra: entra.peakRssMiB(), zendesk: zendesk.peakRssMiB() },
+    };
   } finally {
     await store.close();
     await Promise.all([entra.close(), zendesk.close()]);
@@ -202,79 +313,86 @@ async function oneRun(entraSeed, { plan, changed }) {
   }
 }
 
-/** API requests the Zendesk emulator has answered (its control plane is not counted). */
-async function requestsOf(zendesk) {
-  const answer = await fetch(`${zendesk.url}/__emulator/requests`);
-  return (await answer.json()).total;
-}
-
-function https(ca, method, url, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-
-async function graphToken(entra) {
-  const form = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: entra.clientId,
-    client_secret: entra.clientSecret,
-    scope: 'https://graph.microsoft.com/.default',
-  }).toString();
-  const answer = await https(
-    entra.certificatePem,
-    'POST',
-    `${entra.url}/${entra.tenantId}/oauth2/v2.0/token`,
-    { 'content-type': 'application/x-www-form-urlencoded' },
-    form,
-  );
-  return JSON.parse(answer.body).access_token;
-}
-
-/** Runs the benchmark `runs` times and summarises medians. */
+/**
+ * Runs the benchmark `runs` times and summarises medians (peaks: the highest). `users` is the number
+ * of in-scope users; with `sourceUsers`, the tenant holds that many and a scoping filter keeps `users`
+ * (see provisioning-seed.mjs).
+ */
 export async function runProvisioningBenchmark({
   users,
+  sourceUsers,
   groups = 0,
   membersPerGroup = 0,
   changed = 100,
   runs = 3,
   plan = 'professional',
+  quietAfterSeconds = 5,
+  traceMemory = false,
+  heapSnapshotMiB,
 }) {
-  const entraSeed = seed({ users, groups, membersPerGroup });
+  const seed = { users, sourceUsers, groups, membersPerGroup };
+  const layout = layoutOf(seed);
+  if (changed > users)
+    throw new RangeError(`--changed (${changed}) must be at most the in-scope users (${users})`);
+  // The emulator holds about 3.3 KiB a user (a million-user tenant: 3.2 GiB RSS); its heap gets twice
+  // that, so that seeding does not crawl through garbage collections near the limit.
+  const entraHeapMiB = Math.max(2048, Math.ceil((layout.total * 7) / 1024));
   const objects = users + groups + groups * membersPerGroup;
   const all = [];
   for (let run = 0; run < runs; run++) {
-    const r = await oneRun(entraSeed, { plan, changed });
-    process.stderr.write(
-      `run ${run + 1}: initial ${r.initial.ms} ms / ${r.initial.requests} requests; quiet ${r.quiet.ms} ms / ${r.quiet.requests}; ${changed} changed ${r.changed.ms} ms / ${r.changed.requests}; quiet, fresh process ${r.fresh.ms} ms / ${r.fresh.requests}\n`,
+    const r = await oneRun({
+      layout,
+      seed,
+      plan,
+      changed,
+      quietAfterSeconds,
+      entraHeapMiB,
+      traceMemory,
+      heapSnapshotMiB,
+    });
+    log(
+      `run ${run + 1}: initial ${r.initial.ms} ms / ${r.initial.requests} requests; first incremental ${r.firstIncremental.ms} ms / ${r.firstIncremental.requests}; quiet ${r.quiet.ms} ms / ${r.quiet.requests}; ${changed} changed ${r.changed.ms} ms / ${r.changed.requests}; quiet, fresh process ${r.fresh.ms} ms / ${r.fresh.requests}`,
     );
     all.push(r);
   }
-  const summary = (key) => ({
-    medianMs: median(all.map((r) => r[key].ms)),
-    medianRequests: median(all.map((r) => r[key].requests)),
-    requestsPerObject: Number((median(all.map((r) => r[key].requests)) / objects).toFixed(4)),
-    peakRssMiB: Math.max(...all.map((r) => r[key].peakRssMiB)),
-    counts: all[0][key].counts,
-  });
+  const summary = (key) => {
+    const med = (field) => median(all.map((r) => r[key][field]));
+    return {
+      medianMs: med('ms'),
+      medianZendeskRequests: med('zendeskRequests'),
+      medianGraphRequests: med('graphRequests'),
+      medianIdentityRequests: med('identityRequests'),
+      medianRequests: med('requests'),
+      zendeskRequestsPerObject: Number((med('zendeskRequests') / objects).toFixed(4)),
+      requestsPerObject: Number((med('requests') / objects).toFixed(4)),
+      peakRssMiB: Math.max(...all.map((r) => r[key].peakRssMiB)),
+      peakHeapMiB: Math.max(...all.map((r) => r[key].peakHeapMiB)),
+      counts: all[0][key].counts,
+      zendeskByRoute: all[0][key].zendeskByRoute,
+      graphByRoute: all[0][key].graphByRoute,
+    };
+  };
   return {
     users,
+    sourceUsers: layout.total,
+    scope: layout.scoped ? 'all, scoping filter department EQUALS Support' : 'assigned',
     groups,
     memberships: groups * membersPerGroup,
     objects,
     runs,
     plan,
+    quietAfterSeconds,
+    processes:
+      'provisio (runCycle) in the benchmark process; the Entra ID and Zendesk emulators in one child process each',
     initial: summary('initial'),
+    firstIncremental: summary('firstIncremental'),
     quietIncremental: summary('quiet'),
     changedIncremental: summary('changed'),
     quietIncrementalFreshProcess: summary('fresh'),
+    emulatorPeakRssMiB: {
+      entra: Math.max(...all.map((r) => r.emulatorPeakRssMiB.entra ?? 0)),
+      zendesk: Math.max(...all.map((r) => r.emulatorPeakRssMiB.zendesk ?? 0)),
+    },
     all,
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EntraHarness, startEntraHarness } from './support/entra.js';
+import { appToken, type EntraHarness, httpsCall, startEntraHarness } from './support/entra.js';
 
 let h: EntraHarness;
 beforeAll(async () => {
@@ -142,5 +142,27 @@ describe('Graph groups', () => {
     expect(log.body.byRoute).toContainEqual(
       expect.objectContaining({ method: 'GET', route: '/v1.0/users', status: 200 }),
     );
+  });
+
+  it('counts Graph and token requests by normalised route and status, never the control plane', async () => {
+    // What the provisioning benchmark reads per cycle (bench/lib/provisioning-bench.mjs).
+    const control = (method: string, path: string) =>
+      httpsCall(h.emulator.certificatePem, method, `${h.emulator.url}/__emulator/${path}`);
+    expect((await control('DELETE', 'requests')).body).toEqual({ total: 0, byRoute: [] });
+    await appToken(h.emulator);
+    const first = await h.graph.get('/v1.0/users/delta?$top=3');
+    expect(first.status).toBe(200);
+    expect((await h.graph.get(first.body['@odata.nextLink'])).status).toBe(200);
+    expect((await h.graph.get('/v1.0/users/no-such-user')).status).toBe(404);
+    await control('GET', 'state');
+    await control('GET', 'config');
+    expect((await control('GET', 'requests')).body).toEqual({
+      total: 4,
+      byRoute: [
+        { method: 'POST', route: '/{tenant}/oauth2/v2.0/token', status: 200, count: 1 },
+        { method: 'GET', route: '/v1.0/users/{id}', status: 404, count: 1 },
+        { method: 'GET', route: '/v1.0/users/delta', status: 200, count: 2 },
+      ],
+    });
   });
 });
