@@ -196,9 +196,13 @@ describe('user lifecycle, Entra ID → Zendesk', () => {
     await assign(h, id, await appRoleId(h, 'Default Access'));
     const before = (await zendeskUsers(h)).length;
     const report = await h.cycle();
-    const { planned } = logFor(report, id);
-    expect(planned.action).toBeNull();
-    expect(planned.scope.reason).toBe('defaultAccessOnly');
+    // A user out of scope that provisio never touched is only logged (not kept in the cycle's plan).
+    expect(report.planned.some((p) => p.sourceId === id)).toBe(false);
+    expect(report.counts.skipped).toBeGreaterThanOrEqual(1);
+    const [entry] = await h.store.queryLogs({ jobId: h.config.settings.jobId, identity: id, limit: 1 });
+    expect(entry?.cycleId).toBe(report.cycleId);
+    expect(entry?.provisioningStatusInfo.status).toBe('skipped');
+    expect(JSON.stringify(entry?.provisioningSteps)).toMatch(/Default Access/);
     expect(await zendeskUserByExternalId(h, id)).toBeNull();
     // The emulator's admin was never in scope: still there and untouched.
     const admin = (await zendeskUsers(h)).find((u) => u.email === 'admin@example.com');

@@ -69,6 +69,7 @@ describe('job definitions', () => {
       membershipRemovalThreshold: 500,
       sendEmailOnFailure: false,
       expandNestedGroups: false,
+      assignmentSweepInterval: 'PT5M',
     });
     expect(definition.mappings).toEqual({
       users: { enabled: true, actions: ['create', 'update', 'delete'] },

@@ -489,6 +489,7 @@ describe.each(backends)('log queries on $name', (backend) => {
             '0007_log_queries',
             '0008_request_budgets',
             '0009_pending_writes',
+            '0010_cost_follows_changes',
           ]);
           await store.migrate();
           const page = await store.pageLogs({ filter: eq('servicePrincipalId', 'sp-old'), limit: 5 });

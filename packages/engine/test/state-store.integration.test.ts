@@ -1381,6 +1381,7 @@ describe.each(backends)('state store on $name', (backend) => {
         expect(await store.getSourceUsers(jobA, many)).toHaveLength(1200);
         expect(await store.getSourceUsers(jobA, [])).toEqual([]);
         expect(await store.listStagedSourceUsers(jobA)).toEqual([sourceUser(jobA, 'u3', { staged: true })]);
+        expect((await store.listAssignedSourceUsers(jobA)).map((r) => r.sourceId)).toEqual(['u2']);
         expect(await store.getLinks(jobA, ['u1', 'u9'])).toEqual([link(jobA, 'u1', { targetId: 't1' })]);
         expect((await store.getLinksByTarget(jobA, ['t2', 't9'])).map((l) => l.sourceId)).toEqual(['u2']);
         expect((await store.listLinksInState(jobA, 'unlinked')).map((l) => [l.jobId, l.sourceId])).toEqual([

@@ -246,30 +246,35 @@ export async function runCycle(
 
     // ── import ──
     progress({ phase: 'source', done: 0, total: null });
-    const read = await source.readUsers({
-      watermark: kind === 'initial' ? null : job.watermark,
-      select: config.users.select,
-      onProgress: (done) => progress({ phase: 'source', done, total: null }),
-    });
-    const full = kind === 'initial' || read.fullRead;
     const allEscrows = await store.listEscrows(jobId);
     const escrows = new Map(
       allEscrows.filter((escrow) => escrow.objectType === 'user').map((escrow) => [escrow.objectId, escrow]),
     );
-    // Only the rows this cycle needs are read from the store (docs/performance.md#what-a-cycle-reads):
-    // everything on a full read or an assignment sweep, else the users that changed.
-    const { assignments, mirror, links } = await readSourceSide(deps, config, job, read, full, escrows);
-    const { changed, evaluate } = importUsers({
-      jobId,
-      full,
-      changes: read.changes,
-      assignments,
-      mirror,
-      links,
-      escrows,
-      now: clock.now(),
-    });
-    counts.imported = read.changes.length;
+    // The change list is dropped once merged into the mirror (a full read of a large tenant is
+    // then held once, in the mirror records).
+    const { full, usersWatermark, assignments, mirror, links, changed, evaluate } = await (async () => {
+      const read = await source.readUsers({
+        watermark: kind === 'initial' ? null : job.watermark,
+        select: config.users.select,
+        onProgress: (done) => progress({ phase: 'source', done, total: null }),
+      });
+      const full = kind === 'initial' || read.fullRead;
+      // Only the rows this cycle needs are read from the store (docs/performance.md#what-a-cycle-reads):
+      // everything on a full read or an assignment sweep, else the users that changed.
+      const side = await readSourceSide(deps, config, job, read, full, escrows);
+      const imported = importUsers({
+        jobId,
+        full,
+        changes: read.changes,
+        assignments: side.assignments,
+        mirror: side.mirror,
+        links: side.links,
+        escrows,
+        now: clock.now(),
+      });
+      counts.imported = read.changes.length;
+      return { full, usersWatermark: read.watermark, ...side, ...imported };
+    })();
 
     // ── the target: read in full on an initial cycle, otherwise the mirror plus what changed ──
     progress({ phase: 'target', done: 0, total: null });
@@ -337,14 +342,35 @@ export async function runCycle(
         owner,
         target,
       );
+    const context = logContextFor(deps, config, cycleId, {
+      ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),
+    });
+    // Users out of scope that provisio never touched (no link, no escrow) are only logged: their
+    // entries are written as they are planned, and the plan keeps a count of them, not the users,
+    // so that a tenant of a million users whose scoping filter keeps a tenth is planned in the
+    // memory of that tenth (docs/performance.md#what-a-cycle-reads).
+    let untouched = 0;
+    let untouchedEntries: ProvisioningObjectSummary[] = [];
+    const flushUntouched = async () => {
+      if (untouchedEntries.length > 0) await store.appendLogs(untouchedEntries);
+      untouchedEntries = [];
+    };
+    let plannedCount = 0;
     for (const id of ids) {
       const record = changed.get(id) ?? mirror.get(id);
       const link = links.get(id) ?? null;
       if (!record && !link) continue;
-      plannedUsers.push(planOne(id, record, link));
-      if (plannedUsers.length % 1000 === 0)
-        progress({ phase: 'plan', done: plannedUsers.length, total: ids.length });
+      const planned = planOne(id, record, link);
+      if (++plannedCount % 1000 === 0) progress({ phase: 'plan', done: plannedCount, total: ids.length });
+      if (!dryRun && isUntouched(planned, escrows)) {
+        untouched++;
+        untouchedEntries.push(buildLogEntry(context, planned, undefined, clock.now(), 0));
+        if (untouchedEntries.length >= 1000) await flushUntouched();
+        continue;
+      }
+      plannedUsers.push(planned);
     }
+    await flushUntouched();
     // Creates the target would turn into updates of users made there since provisio last read it
     // (the change export leaves out the last minute): looked up, then planned again as the matches
     // they are, with the users' real earlier values. An initial cycle read every user already.
@@ -420,9 +446,6 @@ export async function runCycle(
     ];
     const warnings = credentialOwnerWarnings(guarded.users, owner);
     const userNames = new Map(guarded.users.map((u) => [u.sourceId, u.displayName]));
-    const context = logContextFor(deps, config, cycleId, {
-      ...(options.servicePrincipalName ? { servicePrincipalName: options.servicePrincipalName } : {}),
-    });
     const wholeIndex = async () => {
       const whole = await mirrorStore.loadUserIndex(store, jobId, index.attributes, (attribute, value) =>
         target.matchKey(attribute, value),
@@ -527,6 +550,7 @@ export async function runCycle(
     // The mirror, then the watermark: a crash between the two re-reads changes already merged, which is harmless.
     await store.saveSourceUsers([...changed.values()] as SourceUserRecord[]);
     tally(counts, planned, results);
+    counts.skipped += untouched;
     if (groupsResult) counts.failed += groupsResult.counts.failed;
     counts.targetRequests = targetRequests(target) - requestsBefore;
     const ended = clock.now();
@@ -554,7 +578,7 @@ export async function runCycle(
         status: quarantine ? 'Quarantine' : latest?.status === 'Paused' ? 'Paused' : 'Active',
         quarantine,
         configHash: config.hash,
-        watermark: read.watermark,
+        watermark: usersWatermark,
         watermarkAt: ended.toISOString(),
         assignmentWatermark: assignments.watermark,
         ...(plannedGroups ? { groupWatermark: plannedGroups.watermark } : {}),
@@ -737,9 +761,9 @@ async function linksOf(store: EngineDeps['store'], jobId: string): Promise<Map<s
 
 /**
  * What the source side of a cycle needs from the assignments and the store. A full read of the
- * users, or a sweep of the assignments, reads the whole source mirror and every link; otherwise only
- * the records of the users the change feed reported, whose assignments were read, that are staged
- * or whose escrow is due, and no link yet (the links of the users to evaluate are read once the
+ * users reads the whole source mirror and every link; otherwise only the records of the users the
+ * change feed reported, whose assignments were read, that are staged or whose escrow is due, and on
+ * a sweep of the assignments those the mirror remembers as assigned; and no link yet (the links of the users to evaluate are read once the
  * target's changes are known). The users the feed reports as new or restored have their
  * assignments read at once, so that a user created and assigned a moment ago is provisioned now.
  */
@@ -777,7 +801,10 @@ async function readSourceSide(
     watermark: job.assignmentWatermark,
     users: [...new Set(arriving)],
   });
-  if (assignments.complete) return { assignments, ...(await readWholeMirror(store, jobId)) };
+  // A sweep compares every user the mirror remembers as assigned with what it read; a user it does
+  // not remember as assigned and the sweep does not list has nothing to compare.
+  if (assignments.complete)
+    for (const record of await store.listAssignedSourceUsers(jobId)) mirror.set(record.sourceId, record);
   const more = [...assignments.byUser.keys(), ...escrows.keys()].filter((id) => !mirror.has(id));
   for (const record of await store.getSourceUsers(jobId, more)) mirror.set(record.sourceId, record);
   for (const record of await store.listStagedSourceUsers(jobId)) mirror.set(record.sourceId, record);
@@ -793,6 +820,24 @@ async function readWholeMirror(
     mirror: new Map(records.map((record) => [record.sourceId, record])),
     links: new Map(links.map((link) => [link.sourceId, link])),
   };
+}
+
+/**
+ * A user planned out of scope that provisio never wrote, linked or failed on: nothing to do, now or
+ * later, beyond its log entry.
+ */
+function isUntouched(user: PlannedUser, escrows: ReadonlyMap<string, EscrowRecord>): boolean {
+  return (
+    user.action === null &&
+    !user.scope.inScope &&
+    user.status !== 'failure' &&
+    user.link === null &&
+    user.newLink === undefined &&
+    user.linkState === undefined &&
+    user.provisioningAction !== 'stagedDelete' &&
+    user.error?.code !== 'RedundantExport' &&
+    !escrows.has(user.sourceId)
+  );
 }
 
 /** The match keys of the planned creates' matching attributes (`TargetIndex.storedKey`). */

@@ -115,8 +115,10 @@ export function importUsers(input: UserImportInput): UserImport {
       evaluate.set(id, 'Delete');
       continue;
     }
+    // A full read's attributes are the user's whole record, used as read (not copied: a tenant of a
+    // million users is held once); an incremental read's are merged into what the mirror knew.
     const attributes = full
-      ? { ...change.user.attributes }
+      ? change.user.attributes
       : { ...(previous?.attributes ?? {}), ...change.user.attributes };
     changed.set(id, { ...(previous ?? blank(id)), attributes, removed: null, updatedAt: now });
     evaluate.set(id, previous === undefined || previous.removed !== null ? 'Add' : 'Update');

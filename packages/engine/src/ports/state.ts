@@ -295,6 +295,8 @@ export interface StateStore extends ServiceStateStore, LogQueryStore {
   getSourceUsers(jobId: string, sourceIds: readonly string[]): Promise<SourceUserRecord[]>;
   /** The users whose deprovisioning is held back (`staged`): evaluated again every cycle. */
   listStagedSourceUsers(jobId: string): Promise<SourceUserRecord[]>;
+  /** The users the mirror remembers with at least one assignment (an assignment sweep compares them). */
+  listAssignedSourceUsers(jobId: string): Promise<SourceUserRecord[]>;
   /** Inserts or replaces, in one transaction. */
   saveSourceUsers(records: readonly SourceUserRecord[]): Promise<void>;
   /** Forgets the whole mirror of a job (restart). */

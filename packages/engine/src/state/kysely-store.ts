@@ -191,6 +191,16 @@ export class KyselyStateStore implements StateStore {
     return rows.map(sourceUserOf);
   }
 
+  async listAssignedSourceUsers(jobId: string): Promise<SourceUserRecord[]> {
+    const rows = await this.#db
+      .selectFrom('source_users')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .where('assignment_signature', '<>', '')
+      .execute();
+    return rows.map(sourceUserOf);
+  }
+
   /** Reads `ids` in chunks of bound parameters (one per id plus the job id), concatenated. */
   async #selectIn<Row>(ids: readonly string[], read: (chunk: string[]) => Promise<Row[]>): Promise<Row[]> {
     const size = this.#chunkSize(1);
@@ -201,24 +211,27 @@ export class KyselyStateStore implements StateStore {
   }
 
   async saveSourceUsers(records: readonly SourceUserRecord[]): Promise<void> {
-    const rows = lastPerKey(
+    const latest = lastPerKey(
       records,
       (r) => r.jobId,
       (r) => r.sourceId,
-    ).map((r) => ({
-      job_id: r.jobId,
-      source_id: r.sourceId,
-      attributes: JSON.stringify(r.attributes),
-      removed: r.removed,
-      assignment_signature: r.assignmentSignature,
-      assignments: JSON.stringify(r.assignments),
-      staged: r.staged ? 1 : 0,
-      updated_at: r.updatedAt,
-    }));
-    await this.#inChunks(rows, 8, (trx, chunk) =>
+    );
+    // Rows are made a chunk at a time: a million users' JSON is never held at once.
+    await this.#inChunks(latest, 8, (trx, chunk) =>
       trx
         .insertInto('source_users')
-        .values(chunk)
+        .values(
+          chunk.map((r) => ({
+            job_id: r.jobId,
+            source_id: r.sourceId,
+            attributes: JSON.stringify(r.attributes),
+            removed: r.removed,
+            assignment_signature: r.assignmentSignature,
+            assignments: JSON.stringify(r.assignments),
+            staged: r.staged ? 1 : 0,
+            updated_at: r.updatedAt,
+          })),
+        )
         .onConflict((oc) =>
           oc.columns(['job_id', 'source_id']).doUpdateSet((eb) => ({
             attributes: eb.ref('excluded.attributes'),
