@@ -45,11 +45,14 @@ const machine = {
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 for (const name of benchmarks) {
   // Each benchmark runs in its own process with --expose-gc so that memory figures are comparable.
+  // PROVISIO_BENCH_HEAP_MIB caps the heap (default 8 GiB): a cap shows what a run needs at the least,
+  // since a large heap lets V8 collect late and raises the RSS with garbage.
+  const heapMiB = Number(process.env.PROVISIO_BENCH_HEAP_MIB ?? 8192);
   const child = spawnSync(
     process.execPath,
     [
       '--expose-gc',
-      '--max-old-space-size=8192',
+      `--max-old-space-size=${heapMiB}`,
       '--input-type=module',
       '-e',
       `import('./bench/${name}.mjs').then((m) => process.stdout.write(JSON.stringify(m.result)))`,

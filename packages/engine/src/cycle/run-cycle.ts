@@ -88,7 +88,12 @@ import { type MirrorCache, usableCache } from './target-mirror.js';
 export type { EngineDeps } from '../ports/engine.js';
 export { newJobRecord } from '../state/job-record.js';
 
-const EXPORT_BATCH = 500;
+/**
+ * Users handed to the target connector at a time; their pending writes, links, mirror rows and log
+ * entries are saved together after each batch. 1,000 users are ten Zendesk bulk jobs, polled
+ * together (docs/zendesk-limits.md).
+ */
+const EXPORT_BATCH = 1000;
 
 export type CyclePhase = 'source' | 'target' | 'plan' | 'export' | 'groups' | 'save';
 
