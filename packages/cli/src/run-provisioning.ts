@@ -349,24 +349,30 @@ export async function runSync(
     let held = false;
     /** The wait last printed, so that a quiet streak prints only when its wait changes. */
     let lastWaitMs = 0;
+    /** Cycles since the loop (re)started: the first after a reload always prints its summary. */
+    let segmentCycles = 0;
     try {
       while (!controller.signal.aborted) {
         const segment = reload?.segment() ?? controller.signal;
         const running = config;
+        segmentCycles = 0;
         await runSyncLoop(reload ? { ...deps, clock: reload.clock(deps.clock) } : deps, running, {
           once,
           force,
           signal: segment,
           onCycleStart: (cycle) => {
             reload?.busy();
-            view.start(cycle === 1 ? 'initial cycle' : 'incremental cycle');
+            segmentCycles = cycle;
+            // Whether it is initial or incremental is known once it reads the store: the summary says.
+            view.start('cycle');
           },
           onProgress: (progress: CycleProgress) => view.update(progress),
           onCycle: (report, next) => {
             view.stop();
             reload?.idle(next.waitMs);
-            // Quiet cycles after the first of a streak print nothing but the wait when it grows.
-            if (!once && next.quietStreak > 1) {
+            // Quiet cycles after the first of a streak print nothing but the wait when it grows; the
+            // first cycle after a reload (SIGHUP) prints its summary, as the admin asked for it.
+            if (!once && next.quietStreak > 1 && segmentCycles > 1) {
               if (next.waitMs !== lastWaitMs)
                 process.stdout.write(
                   `no changes in ${next.quietStreak} cycles: next cycle in ${formatDuration(next.waitMs)}\n`,
