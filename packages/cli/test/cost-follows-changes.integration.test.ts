@@ -82,6 +82,9 @@ describe('an incremental cycle between sweeps', () => {
     team = await createEntraGroup(h, 'Cost Team');
     await assign(h, team, agent);
     expect((await h.cycle()).kind).toBe('initial');
+    // The initial cycle's sweep is dated at the cycle's end: the next sweep is an interval after it.
+    const job = await h.store.getJob(h.config.settings.jobId);
+    expect(JSON.parse(job?.assignmentWatermark ?? '{}').sweptAt).toBe(job?.watermarkAt);
     const quiet = await measured(() => h.cycle());
     expect(quiet.wholeTableReads).toEqual([]);
     expect(quiet.zendesk).toBeLessThanOrEqual(1);

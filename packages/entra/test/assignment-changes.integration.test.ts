@@ -215,6 +215,27 @@ describe('readAssignmentChanges', () => {
     watermark = swept.changes.watermark;
   });
 
+  it('dates a settled sweep at the end of its cycle: the next sweep is an interval after that', async () => {
+    // A sweep at t0 + 10 whose cycle (an initial cycle of a large tenant) ends 12 minutes later.
+    const swept = await read({ watermark: null, now: at(10) });
+    expect(swept.changes.complete).toBe(true);
+    const settled = swept.changes.settleWatermark?.(at(22)) ?? '';
+    expect(parseAssignmentWatermark(settled)).toMatchObject({
+      ...parseAssignmentWatermark(swept.changes.watermark),
+      sweptAt: at(22).toISOString(),
+    });
+    // Right after that cycle: the changes are followed (one request), no sweep.
+    const next = await read({ watermark: settled, now: at(23) });
+    expect(next.changes.complete).toBe(false);
+    expect(next.requests).toBe(1);
+    // Unsettled, the same read would have swept: the interval had elapsed since the read began.
+    expect((await read({ watermark: swept.changes.watermark, now: at(23) })).changes.complete).toBe(true);
+    // An interval after the cycle ended: a sweep.
+    expect((await read({ watermark: next.changes.watermark, now: at(27) })).changes.complete).toBe(true);
+    // A read between sweeps has nothing to settle.
+    expect(next.changes.settleWatermark).toBeUndefined();
+  });
+
   it('sweeps when more users are asked for than a sweep costs', async () => {
     // The last sweep cost 6 requests; each user costs 2 (assignments and groups): at most 3 users.
     const three = await read({ watermark, now: at(6), users: ['alice', 'bob', 'carol'].map(id) });

@@ -585,7 +585,7 @@ export async function runCycle(
         configHash: config.hash,
         watermark: usersWatermark,
         watermarkAt: ended.toISOString(),
-        assignmentWatermark: assignments.watermark,
+        assignmentWatermark: assignments.settleWatermark?.(ended) ?? assignments.watermark,
         ...(plannedGroups ? { groupWatermark: plannedGroups.watermark } : {}),
         ...(allowDeletes && job.allowDeletes ? { allowDeletes: false } : {}),
         targetState: target.saveState(),

@@ -121,6 +121,12 @@ export interface AssignmentChanges {
   readonly groups: readonly SourceGroupAssignment[];
   /** To pass as `watermark` next time, once the cycle has finished; opaque, never a secret. */
   readonly watermark: string;
+  /**
+   * A sweep's watermark dated at the end of the cycle that made it (`watermark` otherwise): the
+   * next sweep is due `sweepIntervalMs` after the cycle ended, so the cycle after a long initial
+   * cycle follows the changes rather than sweeping again (docs/provisioning.md#how-assignment-changes-are-found).
+   */
+  readonly settleWatermark?: (cycleEndedAt: Date) => string;
 }
 
 export interface SourceConnector {

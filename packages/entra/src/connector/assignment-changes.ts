@@ -64,7 +64,7 @@ const groupAssignmentShape = z.object({
 
 const watermarkShape = z.object({
   v: z.literal(assignmentWatermarkVersion),
-  /** When the last sweep was made (the engine's clock), ISO 8601. */
+  /** When the last sweep was made, then (settleWatermark) when its cycle ended; the engine's clock, ISO 8601. */
   sweptAt: z.iso.datetime(),
   /** Graph requests the last sweep made (service principal, assignment pages, groups delta pages). */
   sweepRequests: z.number().int().nonnegative(),
@@ -250,7 +250,16 @@ export class AssignmentChangeReader {
       groups: groups.map(plainGroup),
       deltaLinks,
     };
-    return { roles, complete: true, byUser, groups, watermark: formatAssignmentWatermark(watermark) };
+    return {
+      roles,
+      complete: true,
+      byUser,
+      groups,
+      watermark: formatAssignmentWatermark(watermark),
+      // The interval to the next sweep runs from the end of the cycle that made this one.
+      settleWatermark: (cycleEndedAt) =>
+        formatAssignmentWatermark({ ...watermark, sweptAt: cycleEndedAt.toISOString() }),
+    };
   }
 
   private deltaStart(groupIds: readonly string[]): string {
