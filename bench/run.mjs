@@ -67,6 +67,7 @@ for (const name of benchmarks) {
   const result = {
     ...JSON.parse(child.stdout),
     ...(flags.length > 0 ? { flags: flags.join(' ') } : {}),
+    heapLimitMiB: heapMiB,
     machine,
     date: new Date().toISOString(),
   };

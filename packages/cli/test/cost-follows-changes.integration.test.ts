@@ -67,6 +67,8 @@ beforeAll(async () => {
   h = await startJobHarness({
     entra: { seed: 'demo:30' },
     sourcePageSize: 5,
+    // A large application between sweeps: by the interval only, not the sweep budget.
+    sourceSweepRequestsPerMinute: 0,
     settings: { assignmentSweepInterval: 'PT1H' },
   });
   h.deps = { ...h.deps, store: countingStore(h.deps.store) };

@@ -80,7 +80,8 @@ beforeAll(async () => {
       ],
     },
   });
-  source = h.source({ pageSize: 2 });
+  // Sweeps by the interval only: the cases below step through minutes (the budget is tested apart).
+  source = h.source({ pageSize: 2, sweepRequestsPerMinute: 0 });
   for (const name of people) ids.set(name, await h.admin.userId(upn(name)));
   agentsGroup = await groupIdOf('Zendesk Agents');
   supportGroup = await groupIdOf('Support');
@@ -234,6 +235,20 @@ describe('readAssignmentChanges', () => {
     expect((await read({ watermark: next.changes.watermark, now: at(27) })).changes.complete).toBe(true);
     // A read between sweeps has nothing to settle.
     expect(next.changes.settleWatermark).toBeUndefined();
+  });
+
+  it('also sweeps once the time since the last sweep pays for one at 60 requests a minute', async () => {
+    const budgeted = h.source({ pageSize: 2 });
+    const t = (seconds: number) => new Date(t0.getTime() + 60 * minute + seconds * 1000);
+    const swept = await read({ watermark: null, now: t(0) }, budgeted);
+    // The sweep cost 6 requests: at 60 a minute the next is paid for 6 s later.
+    expect(parseAssignmentWatermark(swept.changes.watermark)?.sweepRequests).toBe(6);
+    const before = await read({ watermark: swept.changes.watermark, now: t(5.9) }, budgeted);
+    expect(before.changes.complete).toBe(false);
+    expect(before.requests).toBe(1);
+    const paid = await read({ watermark: before.changes.watermark, now: t(6) }, budgeted);
+    expect(paid.changes.complete).toBe(true);
+    expect(paid.requests).toBe(6);
   });
 
   it('sweeps when more users are asked for than a sweep costs', async () => {

@@ -61,6 +61,16 @@ describe('sweepDue', () => {
     expect(sweepDue({ ...watermark, listPages: 3 }, request(1))).toBeNull();
   });
 
+  it('sweeps once the time since the last sweep pays for one at the given rate (0: never)', () => {
+    // 104 requests at 60 a minute: 104 s; at 30 a minute, 208 s.
+    const seconds = (s: number) => request(s / 60);
+    expect(sweepDue(watermark, seconds(103.9), 60)).toBeNull();
+    expect(sweepDue(watermark, seconds(104), 60)).toBe('paidFor');
+    expect(sweepDue(watermark, seconds(207), 30)).toBeNull();
+    expect(sweepDue(watermark, seconds(208), 30)).toBe('paidFor');
+    expect(sweepDue(watermark, request(4.99), 0)).toBeNull();
+  });
+
   it('sweeps when more users are asked for than are worth reading one by one', () => {
     const fifty = Array.from({ length: 50 }, (_, i) => `u${i}`);
     expect(sweepDue(watermark, request(1, fifty))).toBeNull();

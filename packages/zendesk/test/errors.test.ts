@@ -22,7 +22,8 @@ describe("the Zendesk connector's error catalogue", () => {
       new TypeError('Cannot read properties of undefined (reading "id")'),
       'GET /x',
     );
-    expect(error).toMatchObject({ code: 'ZendeskInternalServerError', retryable: true, request: 'GET /x' });
+    // provisio's own failure, not a 500 from Zendesk.
+    expect(error).toMatchObject({ code: 'InternalError', retryable: true, request: 'GET /x' });
     expect(error.message).toBe('Unexpected error during GET /x.');
     expect(error.detail).toContain('TypeError: Cannot read properties');
     const http = new ZendeskHttpError({

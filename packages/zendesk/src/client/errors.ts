@@ -70,12 +70,14 @@ export class ZendeskHttpError extends Error {
 
 /**
  * Turns anything thrown while talking to Zendesk into a ConnectorError for the provisioning log. An
- * unexpected exception keeps its text in `detail`, out of the public message.
+ * unexpected exception keeps its text in `detail`, out of the public message; it is provisio's own
+ * failure (`InternalError`: a bug, or the state store behind the shared request budget failing),
+ * not Zendesk's, which answers with an HTTP status (ZendeskHttpError).
  */
 export function toConnectorError(error: unknown, request?: string): ZendeskConnectorError {
   if (error instanceof ZendeskHttpError) return error.toConnectorError();
   return {
-    code: ZendeskErrorCode.ZendeskInternalServerError,
+    code: ZendeskErrorCode.InternalError,
     message: `Unexpected error${request ? ` during ${request}` : ''}.`,
     detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     retryable: true,
