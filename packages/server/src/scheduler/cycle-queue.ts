@@ -86,6 +86,34 @@ function isCycleRequest(data: unknown): data is CycleRequest {
   return typeof jobId === 'string' && (reason === 'schedule' || reason === 'runNow');
 }
 
+/** Attempts at creating the queue before giving up (see ensureQueue). */
+const CREATE_ATTEMPTS = 5;
+
+/**
+ * Creates the queue unless it exists. Processes that start together on a new database (`serve` and
+ * its workers) may all find it missing; pg-boss's `create_queue` then deadlocks or conflicts in all
+ * but one of them, after which the queue exists: a failed attempt looks again, after a short random
+ * wait, up to CREATE_ATTEMPTS times.
+ */
+async function ensureQueue(boss: PgBoss): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      if ((await boss.getQueue(CYCLE_QUEUE)) === null)
+        await boss.createQueue(CYCLE_QUEUE, {
+          name: CYCLE_QUEUE,
+          policy: 'short',
+          retryLimit: RETRY_LIMIT,
+          retryDelay: RETRY_DELAY_SECONDS,
+          retryBackoff: true,
+        });
+      return;
+    } catch (error) {
+      if (attempt >= CREATE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 200));
+    }
+  }
+}
+
 /** Opens the queue: pg-boss creates or upgrades its schema (once, under its own advisory lock). */
 export async function openPgBossCycleQueue(options: PgBossQueueOptions): Promise<CycleQueue> {
   const boss = new PgBoss({
@@ -100,14 +128,13 @@ export async function openPgBossCycleQueue(options: PgBossQueueOptions): Promise
   });
   boss.on('error', (error: Error) => options.onError?.(error));
   await boss.start();
-  if ((await boss.getQueue(CYCLE_QUEUE)) === null)
-    await boss.createQueue(CYCLE_QUEUE, {
-      name: CYCLE_QUEUE,
-      policy: 'short',
-      retryLimit: RETRY_LIMIT,
-      retryDelay: RETRY_DELAY_SECONDS,
-      retryBackoff: true,
-    });
+  try {
+    await ensureQueue(boss);
+  } catch (error) {
+    // Nothing of a failed start may keep the process alive (pg-boss's pool and timers).
+    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+    throw error;
+  }
   return {
     enqueue: (request, enqueueOptions) =>
       boss.send(CYCLE_QUEUE, request, {
