@@ -15,8 +15,8 @@
 // database is created for the run and dropped after it). Run after a build:
 //   node bench/workers.mjs --jobs 50 --users 1000 --accounts 10 --workers 3
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,16 +170,37 @@ async function accountUsers(account) {
 }
 
 const started = performance.now();
-start(['serve', '--workers', 'external', '--port', '0', '--allow-custom-endpoints', '--log-level', process.env.PROVISIO_BENCH_LOG_LEVEL ?? 'warn']);
+start([
+  'serve',
+  '--workers',
+  'external',
+  '--port',
+  '0',
+  '--allow-custom-endpoints',
+  '--log-level',
+  process.env.PROVISIO_BENCH_LOG_LEVEL ?? 'warn',
+]);
 const workers = Array.from({ length: WORKERS }, () =>
-  start(['worker', '--concurrency', values.concurrency, '--log-level', process.env.PROVISIO_BENCH_LOG_LEVEL ?? 'warn']),
+  start([
+    'worker',
+    '--concurrency',
+    values.concurrency,
+    '--log-level',
+    process.env.PROVISIO_BENCH_LOG_LEVEL ?? 'warn',
+  ]),
 );
 let kills = 0;
 const killer = setInterval(() => {
   const index = Math.floor(Math.random() * workers.length);
   workers[index].kill('SIGKILL');
   kills += 1;
-  workers[index] = start(['worker', '--concurrency', values.concurrency, '--log-level', process.env.PROVISIO_BENCH_LOG_LEVEL ?? 'warn']);
+  workers[index] = start([
+    'worker',
+    '--concurrency',
+    values.concurrency,
+    '--log-level',
+    process.env.PROVISIO_BENCH_LOG_LEVEL ?? 'warn',
+  ]);
 }, KILL_EVERY_MS);
 
 const deadline = Date.now() + Number(values['timeout-minutes']) * 60_000;
