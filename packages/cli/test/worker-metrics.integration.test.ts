@@ -7,12 +7,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jobDefinitionSchema, openStateStore, type StateStore } from '@provisio/engine';
+import { openStateStore, type StateStore } from '@provisio/engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../emulators/test/support/zendesk.js';
 import { killChildren, spawnCli } from './support/cli.js';
 import { createTestDatabase, pgSkip, type TestDatabase } from './support/postgres.js';
-import { type JobHarness, startJobHarness } from './support/provisioning.js';
+import { type JobHarness, saveExternalJob, startJobHarness } from './support/provisioning.js';
 import { type ServeHarness, startServeHarness } from './support/serve.js';
 
 const JOB = 'metrics-a';
@@ -31,26 +31,7 @@ beforeAll(async () => {
   store = await openStateStore(db.url);
   await store.migrate();
   zendesk = await startHarness({ plan: 'enterprise', bulkImport: true });
-  const document = h.document as { source: Record<string, unknown>; target: Record<string, unknown> };
-  await store.saveJobDefinition(
-    jobDefinitionSchema.parse({
-      id: JOB,
-      source: {
-        ...document.source,
-        clientSecret: { secretRef: 'env:ENTRA_CLIENT_SECRET' },
-        caCertificateFile: caFile,
-      },
-      target: {
-        ...document.target,
-        baseUrl: zendesk.emulator.url,
-        domain: zendesk.emulator.settings.subdomain,
-        secretToken: { secretRef: 'env:ZENDESK_TOKEN' },
-      },
-      settings: { scope: 'assigned', interval: 'PT1H' },
-      mappings: { groups: { enabled: false } },
-    }),
-    { initiatedBy: 'test', at: new Date() },
-  );
+  await saveExternalJob(h, store, JOB, zendesk, caFile);
 }, 60_000);
 afterEach(() => killChildren());
 afterAll(async () => {

@@ -11,12 +11,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseFaultSpec } from '@provisio/emulators';
-import { EngineErrorCode, jobDefinitionSchema, openStateStore, type StateStore } from '@provisio/engine';
+import { EngineErrorCode, openStateStore, type StateStore } from '@provisio/engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../emulators/test/support/zendesk.js';
 import { killChildren, spawnCli } from './support/cli.js';
 import { createTestDatabase, pgSkip, type TestDatabase } from './support/postgres.js';
-import { type JobHarness, startJobHarness } from './support/provisioning.js';
+import { type JobHarness, saveExternalJob, startJobHarness } from './support/provisioning.js';
 import { type ServeHarness, startServeHarness } from './support/serve.js';
 
 const JOBS = ['workers-a', 'workers-b', 'workers-c'] as const;
@@ -34,7 +34,6 @@ beforeAll(async () => {
   await writeFile(caFile, h.entra.emulator.certificatePem);
   store = await openStateStore(db.url);
   await store.migrate();
-  const document = h.document as { source: Record<string, unknown>; target: Record<string, unknown> };
   for (const jobId of JOBS) {
     const zendesk = await startHarness({
       plan: 'enterprise',
@@ -42,25 +41,7 @@ beforeAll(async () => {
       faults: parseFaultSpec('latency=40-60'),
     });
     accounts.set(jobId, zendesk);
-    await store.saveJobDefinition(
-      jobDefinitionSchema.parse({
-        id: jobId,
-        source: {
-          ...document.source,
-          clientSecret: { secretRef: 'env:ENTRA_CLIENT_SECRET' },
-          caCertificateFile: caFile,
-        },
-        target: {
-          ...document.target,
-          baseUrl: zendesk.emulator.url,
-          domain: zendesk.emulator.settings.subdomain,
-          secretToken: { secretRef: 'env:ZENDESK_TOKEN' },
-        },
-        settings: { scope: 'assigned', interval: 'PT1H' },
-        mappings: { groups: { enabled: false } },
-      }),
-      { initiatedBy: 'test', at: new Date() },
-    );
+    await saveExternalJob(h, store, jobId, zendesk, caFile);
   }
 }, 60_000);
 afterEach(() => killChildren());

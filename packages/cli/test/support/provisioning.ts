@@ -11,6 +11,7 @@ import {
   type Config,
   type CycleReport,
   type EngineDeps,
+  jobDefinitionSchema,
   newMirrorCache,
   openStateStore,
   runCycle,
@@ -344,4 +345,38 @@ export async function zendeskMemberIds(h: JobHarness, name: string): Promise<num
   const answer = await h.zendesk.admin.get(`/api/v2/groups/${group.id}/memberships.json?page[size]=100`);
   if (answer.status !== 200) throw new Error(`list memberships failed: ${answer.text}`);
   return (answer.body.group_memberships as { user_id: number }[]).map((m) => m.user_id).sort();
+}
+
+/**
+ * Stores a job that reads the harness's Entra tenant and writes to `zendesk`, with its secrets as
+ * environment references (`ENTRA_CLIENT_SECRET`, `ZENDESK_TOKEN`) and the Entra CA in `caFile`: the
+ * definition a `serve --workers external` and its workers run (settings `PT1H`, no groups).
+ */
+export async function saveExternalJob(
+  h: JobHarness,
+  store: StateStore,
+  jobId: string,
+  zendesk: Harness,
+  caFile: string,
+): Promise<void> {
+  const document = h.document as { source: Record<string, unknown>; target: Record<string, unknown> };
+  await store.saveJobDefinition(
+    jobDefinitionSchema.parse({
+      id: jobId,
+      source: {
+        ...document.source,
+        clientSecret: { secretRef: 'env:ENTRA_CLIENT_SECRET' },
+        caCertificateFile: caFile,
+      },
+      target: {
+        ...document.target,
+        baseUrl: zendesk.emulator.url,
+        domain: zendesk.emulator.settings.subdomain,
+        secretToken: { secretRef: 'env:ZENDESK_TOKEN' },
+      },
+      settings: { scope: 'assigned', interval: 'PT1H' },
+      mappings: { groups: { enabled: false } },
+    }),
+    { initiatedBy: 'test', at: new Date() },
+  );
 }
