@@ -106,7 +106,9 @@ describe.skipIf(pgSkip !== null)(pgSkip ?? 'metrics with provisio worker on Post
     expect(sample(text, 'provisio_upstream_requests_total{system="zendesk",status="2xx"}')).toBeGreaterThan(
       0,
     );
-    expect(text).toMatch(/^provisio_process_\w*cpu_user_seconds_total /m);
+    expect(text).toMatch(/^provisio_process_cpu_user_seconds_total /m);
+    expect(text).toMatch(/^provisio_nodejs_eventloop_lag_seconds /m);
+    expect(text).not.toMatch(/provisio_process_process_/);
     // Job state is serve's to report (from the store), not a worker's memory of its last cycle.
     expect(text).not.toMatch(/^provisio_job_quarantined\{/m);
     expect((await fetch(new URL('/', metricsUrl as string))).status).toBe(404);

@@ -37,7 +37,8 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const collectors = options.jobState === undefined ? undefined : jobStateCollectors(options.jobState);
-  collectDefaultMetrics({ register: registry, prefix: 'provisio_process_' });
+  // prom-client's names start with process_ or nodejs_: provisio_process_cpu_user_seconds_total, …
+  collectDefaultMetrics({ register: registry, prefix: 'provisio_' });
   const registers = [registry];
   return {
     registry,
