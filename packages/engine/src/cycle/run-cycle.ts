@@ -45,7 +45,7 @@ import { importUsers } from '../pipeline/import.js';
 import { asTargetMatch, unlinkedTargetIds } from '../pipeline/ownership.js';
 import { type PlannedUser, planSettingsFrom, planUser } from '../pipeline/plan.js';
 import { protectNamedCreates, protectNamedUsers } from '../pipeline/protected-users.js';
-import { attributeValue, TargetIndex } from '../pipeline/target-index.js';
+import { attributeValue, driftedUsers, TargetIndex } from '../pipeline/target-index.js';
 import { ConnectorFailure } from '../ports/common.js';
 import type { EngineDeps } from '../ports/engine.js';
 import type { Notification } from '../ports/notifier.js';
@@ -727,17 +727,7 @@ async function readTarget(
   const watched = [
     ...new Set([...config.users.mappings.mappings.map((m) => m.target), ...target.driftAttributes]),
   ];
-  const picked = (user: { attributes: Readonly<Record<string, unknown>> }) =>
-    JSON.stringify(watched.map((name) => user.attributes[name] ?? null));
-  const drifted = changedInTarget.filter((user) => {
-    const known = index.get(user.id);
-    return (
-      known === undefined ||
-      !user.active ||
-      known.disabled !== user.disabled ||
-      picked(known) !== picked(user)
-    );
-  });
+  const drifted = driftedUsers(changedInTarget, (id) => index.get(id), watched);
   index.put(drifted);
   if (!dryRun) await mirrorStore.saveUsers(store, jobId, drifted, index);
   if (drifted.length === 0) return { index, drifted: 0 };

@@ -17,6 +17,32 @@ export function attributeValue(attributes: Readonly<Record<string, unknown>>, na
   return value;
 }
 
+/**
+ * The users a change export returned that need their Entra users evaluated again: unknown to the
+ * index, no longer active, disabled or enabled in the target, or different from what the index holds
+ * in one of the `watched` attributes (the mapped ones and the connector's drift attributes; dotted
+ * names such as `user_fields.cost_center` compare the nested value). The export also returns
+ * provisio's own recent writes, which the index already has, and edits of attributes provisio does
+ * not manage: neither is drift.
+ */
+export function driftedUsers(
+  changed: readonly TargetUser[],
+  known: (id: string) => TargetUser | undefined,
+  watched: readonly string[],
+): TargetUser[] {
+  const picked = (user: TargetUser) =>
+    JSON.stringify(watched.map((name) => attributeValue(user.attributes, name) ?? null));
+  return changed.filter((user) => {
+    const before = known(user.id);
+    return (
+      before === undefined ||
+      !user.active ||
+      before.disabled !== user.disabled ||
+      picked(before) !== picked(user)
+    );
+  });
+}
+
 export class TargetIndex {
   /** The users as read or written (what the target mirror stores). */
   readonly #raw = new Map<string, TargetUser>();
