@@ -45,6 +45,8 @@ settings:
   downgradeThreshold: 50            # more role downgrades (admin/agent to a lesser role) in one cycle are staged; 0: off
   membershipRemovalThreshold: 500   # more group membership removals in one cycle are staged; 0: off
   expandNestedGroups: false  # true: members of nested groups join the Zendesk group too
+  # assignmentSweepInterval: PT5M         # the longest time before every app-role assignment is read again
+  # assignmentSweepRequestsPerMinute: 60  # and read again as often as that costs at most this many Graph requests a minute; 0: by the interval only
   # protectedUsers:            # Zendesk users provisio never adopts, changes, suspends or deletes, by
   #   - owner@example.com      # e-mail or id: the account owner (Zendesk's API does not say who that is)
   #   - breakglass@example.com # and your break-glass admins

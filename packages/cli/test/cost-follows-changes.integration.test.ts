@@ -68,8 +68,7 @@ beforeAll(async () => {
     entra: { seed: 'demo:30' },
     sourcePageSize: 5,
     // A large application between sweeps: by the interval only, not the sweep budget.
-    sourceSweepRequestsPerMinute: 0,
-    settings: { assignmentSweepInterval: 'PT1H' },
+    settings: { assignmentSweepInterval: 'PT1H', assignmentSweepRequestsPerMinute: 0 },
   });
   h.deps = { ...h.deps, store: countingStore(h.deps.store) };
 });

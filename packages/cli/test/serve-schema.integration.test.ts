@@ -88,6 +88,7 @@ beforeAll(async () => {
         provisioningStatus: 'on',
         interval: 'PT1H',
         assignmentSweepInterval: 'PT5M',
+        assignmentSweepRequestsPerMinute: 60,
         deprovision: 'suspend',
         skipOutOfScopeDeletions: false,
         adoptedObjects: { delete: false },

@@ -70,6 +70,7 @@ describe('job definitions', () => {
       sendEmailOnFailure: false,
       expandNestedGroups: false,
       assignmentSweepInterval: 'PT5M',
+      assignmentSweepRequestsPerMinute: 60,
     });
     expect(definition.mappings).toEqual({
       users: { enabled: true, actions: ['create', 'update', 'delete'] },
@@ -373,6 +374,23 @@ describe('compileJob', () => {
     expect(paths(problemsOf({ ...valid, settings: { idleInterval: 'soon' } }))).toEqual([
       'settings.idleInterval',
     ]);
+  });
+
+  it('takes a sweep budget from 0 to 6000 Graph requests a minute (60 by default), naming the field and the fix', () => {
+    const budget = (settings: Record<string, unknown>) => {
+      const check = checkJobDefinition({ ...valid, settings });
+      return check.ok ? check.job.settings.assignmentSweepRequestsPerMinute : null;
+    };
+    expect(budget({})).toBe(60);
+    expect(budget({ assignmentSweepRequestsPerMinute: 0 })).toBe(0);
+    expect(budget({ assignmentSweepRequestsPerMinute: 12.5 })).toBe(12.5);
+    const negative = problemsOf({ ...valid, settings: { assignmentSweepRequestsPerMinute: -1 } });
+    expect(paths(negative)).toEqual(['settings.assignmentSweepRequestsPerMinute']);
+    expect(negative[0]?.message).toContain('must be 0 (sweep by assignmentSweepInterval only) or more');
+    expect(paths(problemsOf({ ...valid, settings: { assignmentSweepRequestsPerMinute: 'often' } }))).toEqual([
+      'settings.assignmentSweepRequestsPerMinute',
+    ]);
+    expect(budget({ assignmentSweepRequestsPerMinute: 6001 })).toBeNull();
   });
 
   it('hashes what decides provisioning, not the job id, the secrets, the interval or the e-mail', async () => {

@@ -1591,6 +1591,7 @@ function definition(id: string, overrides: Partial<JobDefinition> = {}): JobDefi
       provisioningStatus: 'on',
       interval: 'PT40M',
       assignmentSweepInterval: 'PT5M',
+      assignmentSweepRequestsPerMinute: 60,
       deprovision: 'suspend',
       skipOutOfScopeDeletions: false,
       adoptedObjects: { delete: false },

@@ -249,6 +249,22 @@ describe('readAssignmentChanges', () => {
     const paid = await read({ watermark: before.changes.watermark, now: t(6) }, budgeted);
     expect(paid.changes.complete).toBe(true);
     expect(paid.requests).toBe(6);
+    // The job's setting, in the request, wins over the connector's default: 0 sweeps by the interval only.
+    const unpaid = await read(
+      { watermark: paid.changes.watermark, now: t(60), sweepRequestsPerMinute: 0 },
+      budgeted,
+    );
+    expect(unpaid.changes.complete).toBe(false);
+    const halved = await read(
+      { watermark: unpaid.changes.watermark, now: t(6 + 11.9), sweepRequestsPerMinute: 30 },
+      budgeted,
+    );
+    expect(halved.changes.complete).toBe(false);
+    const due = await read(
+      { watermark: halved.changes.watermark, now: t(6 + 12), sweepRequestsPerMinute: 30 },
+      budgeted,
+    );
+    expect(due.changes.complete).toBe(true);
   });
 
   it('sweeps when more users are asked for than a sweep costs', async () => {

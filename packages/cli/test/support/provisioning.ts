@@ -71,8 +71,6 @@ export interface JobHarnessOptions {
   databaseUrl?: string;
   /** Graph page size of the source connector (default Graph's 999): small pages make a large application. */
   sourcePageSize?: number;
-  /** The source connector's sweep budget (default 60 Graph requests a minute; 0: by the interval only). */
-  sourceSweepRequestsPerMinute?: number;
 }
 
 export async function startJobHarness(options: JobHarnessOptions = {}): Promise<JobHarness> {
@@ -128,9 +126,6 @@ export async function startJobHarness(options: JobHarnessOptions = {}): Promise<
     graphBaseUrl: entra.emulator.url,
     ca: entra.emulator.certificatePem,
     ...(options.sourcePageSize ? { pageSize: options.sourcePageSize } : {}),
-    ...(options.sourceSweepRequestsPerMinute === undefined
-      ? {}
-      : { sweepRequestsPerMinute: options.sourceSweepRequestsPerMinute }),
   });
   const target = createZendeskTarget({
     domain: zendesk.emulator.settings.subdomain,

@@ -778,6 +778,7 @@ async function readSourceSide(
   const jobId = config.settings.jobId;
   const request = {
     sweepIntervalMs: config.settings.assignmentSweepIntervalMs,
+    sweepRequestsPerMinute: config.settings.assignmentSweepRequestsPerMinute,
     now: clock.now(),
   };
   if (full) {

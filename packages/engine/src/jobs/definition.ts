@@ -280,6 +280,16 @@ export const settingsSchema = z
      * (docs/provisioning.md, "How assignment changes are found"). Small applications sweep every cycle.
      */
     assignmentSweepInterval: durationSetting.default('PT5M'),
+    /**
+     * Graph requests a minute spent on sweeps between the intervals: a sweep is also due once the
+     * time since the last one pays for it at this rate (60: every 5 s at 2,000 assignments, every
+     * 104 s at 100,000); 0 sweeps by the interval only.
+     */
+    assignmentSweepRequestsPerMinute: z
+      .number({ error: 'must be a number of Graph requests a minute, from 0 to 6000 (default 60)' })
+      .min(0, 'must be 0 (sweep by assignmentSweepInterval only) or more')
+      .max(6000, 'must be at most 6000 Graph requests a minute')
+      .default(60),
   })
   .superRefine((settings, ctx) => {
     if (settings.idleInterval === undefined) return;

@@ -105,6 +105,12 @@ export interface ReadAssignmentChangesRequest {
   readonly sweepIntervalMs: number;
   /** The time now, by the engine's clock (when the sweep is due). */
   readonly now: Date;
+  /**
+   * Graph requests a minute the sweeps may spend between intervals: a sweep is also made once the
+   * time since the last one pays for it at this rate (0: by the interval only). The connector's own
+   * default when absent.
+   */
+  readonly sweepRequestsPerMinute?: number;
 }
 
 export interface AssignmentChanges {

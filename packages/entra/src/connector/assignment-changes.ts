@@ -188,7 +188,11 @@ export class AssignmentChangeReader {
 
   async read(request: ReadAssignmentChangesRequest): Promise<AssignmentChanges> {
     const watermark = parseAssignmentWatermark(request.watermark);
-    const due = sweepDue(watermark, request, this.options.sweepRequestsPerMinute);
+    const due = sweepDue(
+      watermark,
+      request,
+      request.sweepRequestsPerMinute ?? this.options.sweepRequestsPerMinute,
+    );
     if (due !== null || watermark === null) return this.sweep(request.now);
     try {
       return await this.changes(watermark, request);
