@@ -33,7 +33,13 @@ async function read(
   from: EntraSource = source,
 ): Promise<{ changes: AssignmentChanges; requests: number; byRoute: Map<string, number> }> {
   await h.admin.clearRequests();
-  const changes = await from.readAssignmentChanges({ users: [], sweepIntervalMs: interval, ...request });
+  // By the interval only unless a case sets the sweep budget: the cases step through minutes.
+  const changes = await from.readAssignmentChanges({
+    users: [],
+    sweepIntervalMs: interval,
+    sweepRequestsPerMinute: 0,
+    ...request,
+  });
   const { total, byRoute } = await graphRequests();
   return { changes, requests: total, byRoute };
 }
@@ -80,8 +86,7 @@ beforeAll(async () => {
       ],
     },
   });
-  // Sweeps by the interval only: the cases below step through minutes (the budget is tested apart).
-  source = h.source({ pageSize: 2, sweepRequestsPerMinute: 0 });
+  source = h.source({ pageSize: 2 });
   for (const name of people) ids.set(name, await h.admin.userId(upn(name)));
   agentsGroup = await groupIdOf('Zendesk Agents');
   supportGroup = await groupIdOf('Support');
@@ -238,32 +243,32 @@ describe('readAssignmentChanges', () => {
   });
 
   it('also sweeps once the time since the last sweep pays for one at 60 requests a minute', async () => {
-    const budgeted = h.source({ pageSize: 2 });
     const t = (seconds: number) => new Date(t0.getTime() + 60 * minute + seconds * 1000);
-    const swept = await read({ watermark: null, now: t(0) }, budgeted);
+    const budget = { sweepRequestsPerMinute: 60 };
+    const swept = await read({ ...budget, watermark: null, now: t(0) });
     // The sweep cost 6 requests: at 60 a minute the next is paid for 6 s later.
     expect(parseAssignmentWatermark(swept.changes.watermark)?.sweepRequests).toBe(6);
-    const before = await read({ watermark: swept.changes.watermark, now: t(5.9) }, budgeted);
+    const before = await read({ ...budget, watermark: swept.changes.watermark, now: t(5.9) });
     expect(before.changes.complete).toBe(false);
     expect(before.requests).toBe(1);
-    const paid = await read({ watermark: before.changes.watermark, now: t(6) }, budgeted);
+    const paid = await read({ ...budget, watermark: before.changes.watermark, now: t(6) });
     expect(paid.changes.complete).toBe(true);
     expect(paid.requests).toBe(6);
-    // The job's setting, in the request, wins over the connector's default: 0 sweeps by the interval only.
-    const unpaid = await read(
-      { watermark: paid.changes.watermark, now: t(60), sweepRequestsPerMinute: 0 },
-      budgeted,
-    );
+    // 0 sweeps by the interval only.
+    const unpaid = await read({ watermark: paid.changes.watermark, now: t(60), sweepRequestsPerMinute: 0 });
     expect(unpaid.changes.complete).toBe(false);
-    const halved = await read(
-      { watermark: unpaid.changes.watermark, now: t(6 + 11.9), sweepRequestsPerMinute: 30 },
-      budgeted,
-    );
+    // At 30 a minute, the 6 requests are paid for 12 s after the sweep.
+    const halved = await read({
+      watermark: unpaid.changes.watermark,
+      now: t(6 + 11.9),
+      sweepRequestsPerMinute: 30,
+    });
     expect(halved.changes.complete).toBe(false);
-    const due = await read(
-      { watermark: halved.changes.watermark, now: t(6 + 12), sweepRequestsPerMinute: 30 },
-      budgeted,
-    );
+    const due = await read({
+      watermark: halved.changes.watermark,
+      now: t(6 + 12),
+      sweepRequestsPerMinute: 30,
+    });
     expect(due.changes.complete).toBe(true);
   });
 
@@ -339,12 +344,14 @@ describe('readAssignmentChanges without the permission to read a user', () => {
         watermark: null,
         users: [],
         sweepIntervalMs: interval,
+        sweepRequestsPerMinute: 60,
         now,
       });
       const quiet = await limited.readAssignmentChanges({
         watermark: first.watermark,
         users: [],
         sweepIntervalMs: interval,
+        sweepRequestsPerMinute: 60,
         now,
       });
       expect(quiet.complete).toBe(false);
@@ -353,6 +360,7 @@ describe('readAssignmentChanges without the permission to read a user', () => {
         watermark: quiet.watermark,
         users: [alice],
         sweepIntervalMs: interval,
+        sweepRequestsPerMinute: 60,
         now,
       });
       expect(asked.complete).toBe(true);
@@ -382,7 +390,7 @@ describe('readAssignmentChanges with more than 50 assigned groups', () => {
     try {
       const from = many.source({ pageSize: 20 });
       const now = new Date('2026-01-01T08:00:00Z');
-      const request = { users: [], sweepIntervalMs: interval, now };
+      const request = { users: [], sweepIntervalMs: interval, sweepRequestsPerMinute: 60, now };
       const first = await from.readAssignmentChanges({ ...request, watermark: null });
       expect(first.byUser.size).toBe(people.length);
       expect(parseAssignmentWatermark(first.watermark)?.deltaLinks).toHaveLength(2);

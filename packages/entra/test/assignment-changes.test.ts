@@ -19,9 +19,10 @@ const watermark: AssignmentWatermark = {
 };
 const minute = 60_000;
 const at = (minutes: number) => new Date(Date.parse(watermark.sweptAt) + minutes * minute);
-const request = (minutes: number, users: string[] = []) => ({
+const request = (minutes: number, users: string[] = [], sweepRequestsPerMinute = 0) => ({
   now: at(minutes),
   sweepIntervalMs: 5 * minute,
+  sweepRequestsPerMinute,
   users,
 });
 
@@ -63,12 +64,12 @@ describe('sweepDue', () => {
 
   it('sweeps once the time since the last sweep pays for one at the given rate (0: never)', () => {
     // 104 requests at 60 a minute: 104 s; at 30 a minute, 208 s.
-    const seconds = (s: number) => request(s / 60);
-    expect(sweepDue(watermark, seconds(103.9), 60)).toBeNull();
-    expect(sweepDue(watermark, seconds(104), 60)).toBe('paidFor');
-    expect(sweepDue(watermark, seconds(207), 30)).toBeNull();
-    expect(sweepDue(watermark, seconds(208), 30)).toBe('paidFor');
-    expect(sweepDue(watermark, request(4.99), 0)).toBeNull();
+    const seconds = (s: number, perMinute: number) => request(s / 60, [], perMinute);
+    expect(sweepDue(watermark, seconds(103.9, 60))).toBeNull();
+    expect(sweepDue(watermark, seconds(104, 60))).toBe('paidFor');
+    expect(sweepDue(watermark, seconds(207, 30))).toBeNull();
+    expect(sweepDue(watermark, seconds(208, 30))).toBe('paidFor');
+    expect(sweepDue(watermark, request(4.99, [], 0))).toBeNull();
   });
 
   it('sweeps when more users are asked for than are worth reading one by one', () => {

@@ -107,10 +107,9 @@ export interface ReadAssignmentChangesRequest {
   readonly now: Date;
   /**
    * Graph requests a minute the sweeps may spend between intervals: a sweep is also made once the
-   * time since the last one pays for it at this rate (0: by the interval only). The connector's own
-   * default when absent.
+   * time since the last one pays for it at this rate (0: by the interval only).
    */
-  readonly sweepRequestsPerMinute?: number;
+  readonly sweepRequestsPerMinute: number;
 }
 
 export interface AssignmentChanges {

@@ -44,15 +44,6 @@ export const maxUsersBetweenSweeps = 50;
 /** A sweep whose assignment list took at most this many pages is made every time (a small application). */
 export const smallApplicationPages = 2;
 
-/**
- * Graph requests a minute a job spends on sweeps between the intervals: a sweep is also due once
- * the time since the last one pays for it at this rate (a sweep of 5 requests, about 2,000
- * assignments, every 5 s; one of 104, about 100,000, every 104 s), so that direct assignment changes
- * of all but the largest applications are seen within seconds. Graph allows an application far more
- * in a tenant (https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits).
- */
-export const defaultSweepRequestsPerMinute = 60;
-
 /** Users, or delta links, read at the same time. */
 const concurrency = 4;
 
@@ -132,14 +123,16 @@ export function userReadLimit(watermark: AssignmentWatermark): number {
 /**
  * Whether a sweep is due before anything is read: no usable watermark, the interval has elapsed
  * (or the clock went back), a small application, the time since the last sweep pays for one at
- * `sweepRequestsPerMinute` (0: never), or more users asked for than are worth reading one by one.
- * null: follow the changes.
+ * `sweepRequestsPerMinute` (0: never; at 60, a sweep of 5 requests, about 2,000 assignments, every
+ * 5 s, one of 104, about 100,000, every 104 s: Graph allows an application far more in a tenant,
+ * https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits), or more
+ * users asked for than are worth reading one by one. null: follow the changes.
  */
 export function sweepDue(
   watermark: AssignmentWatermark | null,
-  request: Pick<ReadAssignmentChangesRequest, 'now' | 'sweepIntervalMs' | 'users'>,
-  sweepRequestsPerMinute = 0,
+  request: Pick<ReadAssignmentChangesRequest, 'now' | 'sweepIntervalMs' | 'sweepRequestsPerMinute' | 'users'>,
 ): SweepReason | null {
+  const { sweepRequestsPerMinute } = request;
   if (watermark === null) return 'noWatermark';
   const elapsed = request.now.getTime() - Date.parse(watermark.sweptAt);
   if (!(elapsed >= 0 && elapsed < request.sweepIntervalMs)) return 'intervalElapsed';
@@ -172,8 +165,6 @@ export interface AssignmentChangeReaderOptions {
    * AppRoleAssignment.ReadWrite.All, from the token's roles). Without it every read is a sweep.
    */
   readonly canReadUserAssignments: () => Promise<boolean>;
-  /** Graph requests a minute spent on sweeps between the intervals; 0: sweep by the interval only. */
-  readonly sweepRequestsPerMinute: number;
 }
 
 /** A read that found it must be a sweep after all. */
@@ -188,11 +179,7 @@ export class AssignmentChangeReader {
 
   async read(request: ReadAssignmentChangesRequest): Promise<AssignmentChanges> {
     const watermark = parseAssignmentWatermark(request.watermark);
-    const due = sweepDue(
-      watermark,
-      request,
-      request.sweepRequestsPerMinute ?? this.options.sweepRequestsPerMinute,
-    );
+    const due = sweepDue(watermark, request);
     if (due !== null || watermark === null) return this.sweep(request.now);
     try {
       return await this.changes(watermark, request);

@@ -1,7 +1,6 @@
 import { EngineErrorCode, issueLines } from '@provisio/engine';
 import { z } from 'zod';
 import { publicCloudAuthorityHost } from '../auth/authority.js';
-import { defaultSweepRequestsPerMinute } from './assignment-changes.js';
 
 /** What `createEntraSource` takes. Secrets are given as values, never logged. */
 export interface EntraSourceOptions {
@@ -22,11 +21,6 @@ export interface EntraSourceOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Items per Graph page, 1 to 999; default 999 (fewest requests). */
   readonly pageSize?: number;
-  /**
-   * Graph requests a minute spent on assignment sweeps between `settings.assignmentSweepInterval`s
-   * (docs/provisioning.md#how-assignment-changes-are-found); default 60, 0: by the interval only.
-   */
-  readonly sweepRequestsPerMinute?: number;
   /** Told the status of every HTTP response from Graph and the identity platform (metrics). */
   readonly onResponse?: (status: number) => void;
 }
@@ -43,7 +37,6 @@ export interface ResolvedOptions {
   readonly ca: string | undefined;
   readonly sleep: (ms: number) => Promise<void>;
   readonly pageSize: number;
-  readonly sweepRequestsPerMinute: number;
 }
 
 export const defaultGraphBaseUrl = 'https://graph.microsoft.com';
@@ -131,7 +124,6 @@ const schema = z.object({
     .custom<(ms: number) => Promise<void>>((v) => typeof v === 'function', 'must be a function')
     .optional(),
   pageSize: z.number().int().min(1).max(999).optional(),
-  sweepRequestsPerMinute: z.number().min(0).optional(),
 });
 
 /** Thrown by `createEntraSource` for options that cannot work; lists every problem at once. */
@@ -161,6 +153,5 @@ export function resolveOptions(options: EntraSourceOptions): ResolvedOptions {
     ca: o.ca,
     sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     pageSize: o.pageSize ?? 999,
-    sweepRequestsPerMinute: o.sweepRequestsPerMinute ?? defaultSweepRequestsPerMinute,
   };
 }

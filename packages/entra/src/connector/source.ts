@@ -75,7 +75,6 @@ export function createEntraSource(options: EntraSourceOptions): EntraSource {
     pageSize: o.pageSize,
     // The token's roles say whether users' assignments can be read (no request made).
     canReadUserAssignments: async () => grants((await tokens.get()).roles, 'readUserAssignments'),
-    sweepRequestsPerMinute: o.sweepRequestsPerMinute,
   });
   const groups = new GroupReader({ graph, pageSize: o.pageSize, secrets });
   const appRoles = new AppRolePublisher({
